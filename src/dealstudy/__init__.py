@@ -1,0 +1,3 @@
+"""dealstudy."""
+
+__version__ = "0.1.0"

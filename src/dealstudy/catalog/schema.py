@@ -1,0 +1,158 @@
+"""The catalog's data model: deals, the securities they touch, and counterparties' stated figures.
+
+These are plain frozen dataclasses. Parsing and validation (``catalog.validate``) turn YAML into them and
+report every problem at once; nothing here reads files. Field meanings and conventions are documented for
+catalog editors in ``events/README.md``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+__all__ = [
+    "BINDING_STATUSES",
+    "CONFIDENCES",
+    "DEAL_KINDS",
+    "TIMINGS",
+    "VALUE_QUALIFIERS",
+    "BindingStatus",
+    "Confidence",
+    "Counterparty",
+    "CounterpartyFigure",
+    "Deal",
+    "DealKind",
+    "Security",
+    "Timing",
+    "ValueQualifier",
+]
+
+#: When the announcement became public, relative to the regular session of the reference listing.
+Timing = Literal["pre_market", "intraday", "after_close", "non_trading_day", "unknown"]
+
+#: How firm the announced value is. Ordered roughly from most to least binding.
+BindingStatus = Literal[
+    "definitive_contract",  # signed agreement disclosed by a party, or booked in RPO/backlog
+    "contract_with_options",  # signed base contract plus customer options / "up to" tranches
+    "contract_with_conditions",  # signed, with explicit termination rights (e.g. tied to delivery)
+    "contract_plus_conditional_equity",  # signed commitment plus "up to" equity subject to closing conditions
+    "order_booking",  # purchase orders booked into a supplier's backlog
+    "equity_subject_to_definitive_docs",  # equity investment announced subject to definitive agreements
+    "equity_with_conditional_tranches",  # equity commitment whose tranches depend on milestones
+    "term_sheet",  # term sheet only
+    "non_binding_loi",  # letter of intent / memorandum of understanding, expressly non-binding
+    "statement_of_intent",  # programme-level plan or intention, no contract with a listed party
+    "media_report",  # value from press sources, not confirmed by the companies
+    "disclosure_or_report",  # not a deal: a filing disclosure, analyst note or report of a revision
+]
+
+#: What kind of announcement this is.
+DealKind = Literal[
+    "cloud_contract",  # capacity bought from a cloud / neocloud provider
+    "compute_purchase",  # compute infrastructure bought or committed (GPU systems, data-center capacity)
+    "chip_supply",  # chips or memory supplied by a chip maker
+    "equity_investment",  # one company buys equity in another
+    "funding_round",  # a private company's financing round with listed investors
+    "data_center_lease",  # data-center lease or its financing
+    "partnership",  # joint venture or programme-level partnership
+    "restructuring",  # change of an existing relationship's terms or of a company's structure
+    "revision_report",  # report that a deal was delayed, scaled back, stalled or withdrawn
+    "filing_disclosure",  # a regulatory filing or results release that disclosed a deal's terms
+]
+
+#: How the headline value was stated.
+ValueQualifier = Literal["exact", "about", "up_to", "at_least", "estimate"]
+
+Confidence = Literal["high", "medium", "low"]
+
+TIMINGS: tuple[str, ...] = get_args(Timing)
+BINDING_STATUSES: tuple[str, ...] = get_args(BindingStatus)
+DEAL_KINDS: tuple[str, ...] = get_args(DealKind)
+VALUE_QUALIFIERS: tuple[str, ...] = get_args(ValueQualifier)
+CONFIDENCES: tuple[str, ...] = get_args(Confidence)
+
+
+@dataclass(frozen=True)
+class Security:
+    """A listed security affected by a deal.
+
+    ``timing`` overrides the deal's timing for this listing (for example a Seoul listing that heard the news
+    after its own close but before New York opened); ``None`` means "derive it from the deal".
+    """
+
+    ticker: str  # Yahoo symbol: AMZN, 9984.T, 000660.KS
+    role: str  # provider, buyer, investor, investee, partner, read-across ...
+    exchange: str  # ISO 10383 MIC of the listing: XNAS, XNYS, XTKS, XKRX
+    name: str | None = None
+    timing: Timing | None = None
+
+
+@dataclass(frozen=True)
+class Deal:
+    """One announcement: what was said, when, by whom, what it is worth and how binding it is."""
+
+    id: str
+    title: str
+    announced: dt.date
+    timing: Timing
+    counterparty: str
+    kind: DealKind
+    binding_status: BindingStatus
+    securities: tuple[Security, ...]
+    sources: tuple[str, ...]
+    announced_at: dt.datetime | None = None  # timezone-aware instant, where known
+    timing_note: str | None = None
+    headline_value_usd: float | None = None  # as announced; None if undisclosed
+    value_qualifier: ValueQualifier | None = None
+    value_text: str | None = None  # the headline's value in words, e.g. "$38B over seven years"
+    duration_years: float | None = None
+    estimated_value_usd: float | None = None  # analysts' estimate where no value was disclosed
+    estimated_value_source: str | None = None
+    binding_value_usd: float | None = None  # firm, committed part; 0 for a non-binding LOI
+    binding_basis: str | None = None
+    confounders: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    notes: str | None = None
+    confidence: Confidence | None = None
+
+    @property
+    def non_binding_value_usd(self) -> float | None:
+        """Headline minus binding value, where both are known."""
+        if self.headline_value_usd is None or self.binding_value_usd is None:
+            return None
+        return self.headline_value_usd - self.binding_value_usd
+
+    @property
+    def confounded(self) -> bool:
+        """True when the catalog lists at least one confounding event on the announcement day."""
+        return bool(self.confounders)
+
+    @property
+    def tickers(self) -> tuple[str, ...]:
+        return tuple(s.ticker for s in self.securities)
+
+
+@dataclass(frozen=True)
+class CounterpartyFigure:
+    """A figure a (usually private) counterparty stated about itself, with its date and source."""
+
+    metric: Literal["revenue_run_rate_usd", "revenue_usd", "compute_commitments_usd", "valuation_usd"]
+    value_usd: float
+    stated: dt.date  # when it was said
+    source: str  # https URL
+    qualifier: ValueQualifier | None = None
+    as_of: dt.date | None = None  # the date the figure refers to, if different from ``stated``
+    horizon_years: float | None = None  # for commitments: over how many years
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Counterparty:
+    """A counterparty of catalogued deals (OpenAI, Anthropic ...) and the figures it has stated."""
+
+    name: str
+    listed: bool = False
+    ticker: str | None = None
+    figures: tuple[CounterpartyFigure, ...] = field(default_factory=tuple)
+    notes: str | None = None

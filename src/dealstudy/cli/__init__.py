@@ -1,0 +1,81 @@
+"""The ``dealstudy`` command line: a thin typer app.
+
+Each command group lives in its own module and only parses options, calls the library and prints. Package
+errors become a message on stderr and an exit code (see :func:`main`); they never surface as tracebacks.
+
+Exit codes: 0 success, 1 unexpected dealstudy error, 2 invalid input (catalog, options, study
+specification), 3 data unavailable (download failed, missing offline data).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from dealstudy import __version__
+from dealstudy.errors import DealstudyError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="dealstudy",
+    help=(
+        "Event studies of AI compute-deal announcements.\n\n"
+        "Example: dealstudy report --prices DIR --out reports/latest"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dealstudy {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Event studies of AI compute-deal announcements."""
+
+
+def _register() -> None:
+    """Attach the command groups. Each module adds its commands to ``app``."""
+    import importlib
+
+    for name in ("events", "prices", "study", "analyze", "report"):
+        try:
+            importlib.import_module(f"dealstudy.cli.{name}")
+        except ModuleNotFoundError as exc:  # a command module not written yet
+            if exc.name != f"dealstudy.cli.{name}":
+                raise
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point: run the app, turning package errors into clean exits."""
+    try:
+        app(standalone_mode=False)
+    except DealstudyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,65 @@
+"""Foundation: version, shared-folder discovery, atomic writes, the CLI entry point."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import dealstudy
+from dealstudy._atomic import atomic_open, atomic_write_csv, atomic_write_text
+from dealstudy.config import SHARED_ENV, find_shared_dir
+
+
+def test_find_shared_dir_prefers_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "data" / "prices").mkdir(parents=True)
+    monkeypatch.setenv(SHARED_ENV, str(tmp_path))
+    assert find_shared_dir() == tmp_path.resolve()
+
+
+def test_find_shared_dir_walks_up_to_a_sibling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(SHARED_ENV, raising=False)
+    (tmp_path / "shared" / "data" / "prices").mkdir(parents=True)
+    start = tmp_path / "repo" / "src" / "pkg" / "file.py"
+    start.parent.mkdir(parents=True)
+    assert find_shared_dir(start) == tmp_path / "shared"
+
+
+def test_find_shared_dir_missing_env_folder_is_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SHARED_ENV, str(tmp_path / "nope"))
+    assert find_shared_dir() is None
+
+
+def test_atomic_write_replaces_and_keeps_old_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    atomic_write_text(target, "first")
+
+    def crash_mid_write() -> None:
+        with atomic_open(target) as handle:
+            handle.write("half-written")
+            raise RuntimeError("crash mid-write")
+
+    with pytest.raises(RuntimeError, match="crash mid-write"):
+        crash_mid_write()
+    assert target.read_text() == "first"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temp file left behind
+
+
+def test_atomic_write_csv_full_precision(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"date": pd.to_datetime(["2025-11-03"]), "x": [0.1234567890123456789]})
+    atomic_write_csv(tmp_path / "f.csv", frame)
+    back = pd.read_csv(tmp_path / "f.csv")
+    assert back.loc[0, "date"] == "2025-11-03"
+    assert back.loc[0, "x"] == 0.1234567890123456789
+
+
+def test_cli_version_through_entry_point() -> None:
+    exe = Path(sys.executable).with_name("dealstudy")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-c", "from dealstudy.cli import main; main()"]
+    out = subprocess.run([*cmd, "--version"], capture_output=True, text=True, env=os.environ, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"dealstudy {dealstudy.__version__}"
