@@ -15,6 +15,7 @@ __all__ = [
     "BINDING_STATUSES",
     "CONFIDENCES",
     "DEAL_KINDS",
+    "FIGURE_METRICS",
     "TIMINGS",
     "VALUE_QUALIFIERS",
     "BindingStatus",
@@ -23,6 +24,7 @@ __all__ = [
     "CounterpartyFigure",
     "Deal",
     "DealKind",
+    "FigureMetric",
     "Security",
     "Timing",
     "ValueQualifier",
@@ -64,13 +66,18 @@ DealKind = Literal[
 #: How the headline value was stated.
 ValueQualifier = Literal["exact", "about", "up_to", "at_least", "estimate"]
 
+#: How sure the catalog is of a record (high: several consistent sources incl. a primary or wire source).
 Confidence = Literal["high", "medium", "low"]
+
+#: What a counterparty's stated figure measures.
+FigureMetric = Literal["revenue_run_rate_usd", "revenue_usd", "compute_commitments_usd", "valuation_usd"]
 
 TIMINGS: tuple[str, ...] = get_args(Timing)
 BINDING_STATUSES: tuple[str, ...] = get_args(BindingStatus)
 DEAL_KINDS: tuple[str, ...] = get_args(DealKind)
 VALUE_QUALIFIERS: tuple[str, ...] = get_args(ValueQualifier)
 CONFIDENCES: tuple[str, ...] = get_args(Confidence)
+FIGURE_METRICS: tuple[str, ...] = get_args(FigureMetric)
 
 
 @dataclass(frozen=True)
@@ -137,7 +144,7 @@ class Deal:
 class CounterpartyFigure:
     """A figure a (usually private) counterparty stated about itself, with its date and source."""
 
-    metric: Literal["revenue_run_rate_usd", "revenue_usd", "compute_commitments_usd", "valuation_usd"]
+    metric: FigureMetric
     value_usd: float
     stated: dt.date  # when it was said
     source: str  # https URL

@@ -1,0 +1,128 @@
+"""YAML reading and writing for the catalog.
+
+Reading uses a subclass of PyYAML's *safe* loader that (a) rejects a key repeated in one mapping (PyYAML
+would silently keep the last value) and (b) leaves an impossible date such as ``2025-13-45`` as text, so the
+validator can report it against its field instead of the loader crashing. Writing uses the safe dumper with
+readable numbers (``38_000_000_000``) and no aliases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Hashable
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+
+from dealstudy.errors import CatalogProblem
+
+__all__ = ["dump_yaml", "load_yaml_text"]
+
+
+class _CatalogLoader(yaml.SafeLoader):
+    """Safe loader that refuses duplicate keys and keeps invalid timestamps as text."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, Hashable) and key in seen:
+                raise ConstructorError(
+                    None, None, f"duplicate key '{key}' (a key may appear only once)", key_node.start_mark
+                )
+            if isinstance(key, Hashable):
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_lenient_timestamp(self, node: yaml.ScalarNode) -> object:
+        try:
+            return self.construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return str(node.value)
+
+
+_CatalogLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    _CatalogLoader.construct_lenient_timestamp,
+)
+
+
+def load_yaml_text(text: str, file: str) -> tuple[object, list[CatalogProblem]]:
+    """Parse YAML text safely; a syntax error becomes one problem naming the file, line and column."""
+    try:
+        return yaml.load(text, Loader=_CatalogLoader), []  # a SafeLoader subclass: safe
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        what = exc.problem or exc.context or "invalid YAML"
+        return None, [CatalogProblem(file, "", "", f"YAML syntax error{where}: {what}")]
+    except yaml.YAMLError as exc:
+        return None, [CatalogProblem(file, "", "", f"YAML error: {' '.join(str(exc).split())}")]
+    except RecursionError:
+        return None, [CatalogProblem(file, "", "", "YAML error: nesting too deep")]
+
+
+class _CatalogDumper(yaml.SafeDumper):
+    """Safe dumper: no aliases, readable integers, ISO instants as quoted text."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)  # indent list items under their key, as people write them
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    if (
+        len(value) > 100 and " " in value
+    ):  # long prose reads best as a folded block; the emitter falls back to quotes if needed
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=">")
+    return dumper.represent_str(value)
+
+
+def _represent_int(dumper: yaml.SafeDumper, value: int) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:int", f"{value:_}")
+
+
+def _represent_float(dumper: yaml.SafeDumper, value: float) -> yaml.ScalarNode:
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e21:
+        return _represent_int(dumper, int(value))
+    text = repr(value)
+    if math.isfinite(value):
+        mantissa, _, exponent = text.partition("e")
+        if "." not in mantissa:
+            mantissa += ".0"
+        if exponent and exponent[0] not in "+-":
+            exponent = "+" + exponent
+        text = mantissa + ("e" + exponent if exponent else "")
+    else:  # not written by the catalog (validation rejects it), kept for completeness
+        text = ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    return dumper.represent_scalar("tag:yaml.org,2002:float", text)
+
+
+def _represent_datetime(dumper: yaml.SafeDumper, value: dt.datetime) -> yaml.ScalarNode:
+    return dumper.represent_str(value.isoformat())
+
+
+_CatalogDumper.add_representer(str, _represent_str)
+_CatalogDumper.add_representer(int, _represent_int)
+_CatalogDumper.add_representer(float, _represent_float)
+_CatalogDumper.add_representer(dt.datetime, _represent_datetime)
+
+
+def dump_yaml(data: object) -> str:
+    """Dump plain data (dicts, lists, text, numbers, dates) as block-style YAML in insertion order."""
+    return yaml.dump(
+        data,
+        Dumper=_CatalogDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=110,
+    )

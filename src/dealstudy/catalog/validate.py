@@ -1,0 +1,500 @@
+"""Validation: turn parsed YAML into :mod:`~dealstudy.catalog.schema` objects, reporting every problem.
+
+Three levels, each adding :class:`~dealstudy.errors.CatalogProblem` records rather than raising:
+
+* :func:`parse_deal` and :func:`parse_counterparties` check one file's content (keys, types, closed sets,
+  URLs, values and the rules that tie fields together);
+* :func:`check_deals` checks rules across files (duplicate ids, file names, related ids);
+* :func:`validate_catalog` reads a catalog folder and runs both.
+
+The rules and their messages are listed in ``events/README.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, cast
+from zoneinfo import ZoneInfo
+
+from dealstudy.catalog._yaml import load_yaml_text
+from dealstudy.catalog.fields import ID_PATTERN, MIC_PATTERN, MISSING, Problems, describe, format_usd, quote
+from dealstudy.catalog.schema import (
+    BINDING_STATUSES,
+    CONFIDENCES,
+    DEAL_KINDS,
+    FIGURE_METRICS,
+    TIMINGS,
+    VALUE_QUALIFIERS,
+    BindingStatus,
+    Confidence,
+    Counterparty,
+    CounterpartyFigure,
+    Deal,
+    DealKind,
+    FigureMetric,
+    Security,
+    Timing,
+    ValueQualifier,
+)
+from dealstudy.errors import CatalogProblem
+
+__all__ = [
+    "COUNTERPARTIES_FILE",
+    "DEAL_KEYS",
+    "REQUIRED_DEAL_KEYS",
+    "SECURITY_KEYS",
+    "CatalogFiles",
+    "check_deals",
+    "parse_counterparties",
+    "parse_deal",
+    "read_catalog_files",
+    "validate_catalog",
+]
+
+#: The counterparties file inside a catalog folder; every other ``*.yaml`` file is one deal.
+COUNTERPARTIES_FILE: Final = "counterparties.yaml"
+
+#: Deal keys in the order they are written.
+DEAL_KEYS: Final = (
+    "id",
+    "title",
+    "announced",
+    "timing",
+    "announced_at",
+    "timing_note",
+    "counterparty",
+    "kind",
+    "securities",
+    "headline_value_usd",
+    "value_qualifier",
+    "value_text",
+    "duration_years",
+    "estimated_value_usd",
+    "estimated_value_source",
+    "binding_status",
+    "binding_value_usd",
+    "binding_basis",
+    "confounders",
+    "related",
+    "sources",
+    "notes",
+    "confidence",
+)
+REQUIRED_DEAL_KEYS: Final = (
+    "id",
+    "title",
+    "announced",
+    "timing",
+    "counterparty",
+    "kind",
+    "securities",
+    "binding_status",
+    "sources",
+)
+SECURITY_KEYS: Final = ("ticker", "exchange", "role", "name", "timing")
+REQUIRED_SECURITY_KEYS: Final = ("ticker", "exchange", "role")
+COUNTERPARTY_KEYS: Final = ("name", "listed", "ticker", "notes", "figures")
+FIGURE_KEYS: Final = (
+    "metric",
+    "value_usd",
+    "qualifier",
+    "stated",
+    "as_of",
+    "horizon_years",
+    "source",
+    "note",
+)
+REQUIRED_FIGURE_KEYS: Final = ("metric", "value_usd", "stated", "source")
+
+_EASTERN: Final = ZoneInfo("America/New_York")
+
+
+# ------------------------------------------------------------------------------------- deals
+def parse_deal(data: object, file: str) -> tuple[Deal | None, list[CatalogProblem]]:
+    """Check one deal's parsed YAML and build the :class:`Deal`.
+
+    Parameters
+    ----------
+    data
+        The value ``yaml.safe_load`` returned for the file (or a mapping built from a CSV row or options).
+    file
+        The name problems are reported against (``amazon-openai-38b.yaml``, ``deals.csv``).
+
+    Returns
+    -------
+    deal, problems
+        The deal (``None`` when there is any problem) and every problem found in this entry.
+    """
+    stem = file.rsplit("/", 1)[-1].removesuffix(".yaml")
+    if not isinstance(data, Mapping):
+        message = "file is empty" if data is None else f"expected a mapping of keys, got {describe(data)}"
+        return None, [CatalogProblem(file, "", "", message)]
+    raw_id = data.get("id")
+    entry = raw_id.strip() if isinstance(raw_id, str) and raw_id.strip() else stem
+    p = Problems(file, entry)
+    p.keys(data, DEAL_KEYS, REQUIRED_DEAL_KEYS)
+
+    def get(key: str) -> object:
+        return data.get(key, MISSING)
+
+    deal_id = p.text("id", get("id"), required=True)
+    if deal_id is not None and not ID_PATTERN.match(deal_id):
+        p.add(
+            "id",
+            f"{quote(deal_id)} is not a valid id (lowercase letters, digits and hyphens; "
+            "dots allowed inside, e.g. cipher-aws-5.5b)",
+        )
+    title = p.text("title", get("title"), required=True)
+    announced = p.date("announced", get("announced"), required=True)
+    timing = p.choice("timing", get("timing"), TIMINGS, required=True)
+    announced_at = p.instant("announced_at", get("announced_at"))
+    if announced is not None and announced_at is not None:
+        eastern = announced_at.astimezone(_EASTERN).date()
+        if abs((eastern - announced).days) > 1:
+            p.add(
+                "announced_at",
+                f"is {eastern.isoformat()} in US Eastern time, more than one day from announced "
+                f"({announced.isoformat()})",
+            )
+    timing_note = p.text("timing_note", get("timing_note"))
+    counterparty = p.text("counterparty", get("counterparty"), required=True)
+    kind = p.choice("kind", get("kind"), DEAL_KINDS, required=True)
+    securities = _parse_securities(p, get("securities"))
+    headline = p.number("headline_value_usd", get("headline_value_usd"))
+    qualifier = p.choice("value_qualifier", get("value_qualifier"), VALUE_QUALIFIERS)
+    value_text = p.text("value_text", get("value_text"))
+    duration = p.number("duration_years", get("duration_years"))
+    estimated = p.number("estimated_value_usd", get("estimated_value_usd"))
+    estimated_source = p.url("estimated_value_source", get("estimated_value_source"))
+    if estimated is not None and get("estimated_value_source") in (MISSING, None):
+        p.add("estimated_value_source", "required when estimated_value_usd is set")
+    binding_status = p.choice("binding_status", get("binding_status"), BINDING_STATUSES, required=True)
+    binding = p.number("binding_value_usd", get("binding_value_usd"))
+    binding_basis = p.text("binding_basis", get("binding_basis"))
+    if binding is not None and get("binding_basis") in (MISSING, None):
+        p.add("binding_basis", "required when binding_value_usd is set")
+    if binding is not None and headline is not None and binding > headline:
+        p.add(
+            "binding_value_usd",
+            f"binding value ({format_usd(binding)}) exceeds the headline value ({format_usd(headline)})",
+        )
+    confounders = p.text_list("confounders", get("confounders"))
+    related = p.text_list("related", get("related"))
+    if related is not None and deal_id is not None:
+        for i, other in enumerate(related):
+            if other == deal_id:
+                p.add(f"related[{i}]", "a deal cannot be related to itself")
+    sources = _parse_sources(p, get("sources"))
+    notes = p.text("notes", get("notes"))
+    confidence = p.choice("confidence", get("confidence"), CONFIDENCES)
+
+    if p.items:
+        return None, p.items
+    # Every required field parsed (otherwise a problem was recorded above).
+    assert deal_id is not None and title is not None and announced is not None and timing is not None  # noqa: PT018
+    assert counterparty is not None and kind is not None and binding_status is not None  # noqa: PT018
+    assert securities is not None and sources is not None  # noqa: PT018
+    assert confounders is not None and related is not None  # noqa: PT018
+    deal = Deal(
+        id=deal_id,
+        title=title,
+        announced=announced,
+        timing=cast(Timing, timing),
+        counterparty=counterparty,
+        kind=cast(DealKind, kind),
+        binding_status=cast(BindingStatus, binding_status),
+        securities=securities,
+        sources=sources,
+        announced_at=announced_at,
+        timing_note=timing_note,
+        headline_value_usd=headline,
+        value_qualifier=cast(ValueQualifier | None, qualifier),
+        value_text=value_text,
+        duration_years=duration,
+        estimated_value_usd=estimated,
+        estimated_value_source=estimated_source,
+        binding_value_usd=binding,
+        binding_basis=binding_basis,
+        confounders=confounders,
+        related=related,
+        notes=notes,
+        confidence=cast(Confidence | None, confidence),
+    )
+    return deal, []
+
+
+def _parse_securities(p: Problems, value: object) -> tuple[Security, ...] | None:
+    if value is MISSING:
+        return None
+    if value is None:
+        p.add("securities", "must be a list (write [] when no listed company is affected)")
+        return None
+    items = p.items_of("securities", value)
+    if items is None:
+        return None
+    before = len(p.items)
+    result: list[Security] = []
+    first_index: dict[str, int] = {}
+    for i, item in enumerate(items):
+        prefix = f"securities[{i}]"
+        if not isinstance(item, Mapping):
+            p.add(prefix, f"expected a mapping with ticker, exchange and role, got {describe(item)}")
+            continue
+        p.keys(item, SECURITY_KEYS, REQUIRED_SECURITY_KEYS, prefix=prefix + ".")
+        ticker = p.text(f"{prefix}.ticker", item.get("ticker", MISSING), required=True)
+        if ticker is not None:
+            if ticker in first_index:
+                p.add(
+                    f"{prefix}.ticker",
+                    f"ticker {quote(ticker)} is listed more than once "
+                    f"(also securities[{first_index[ticker]}])",
+                )
+            else:
+                first_index[ticker] = i
+        exchange = p.text(f"{prefix}.exchange", item.get("exchange", MISSING), required=True)
+        if exchange is not None and not MIC_PATTERN.match(exchange):
+            p.add(
+                f"{prefix}.exchange",
+                f"{quote(exchange)} is not an ISO 10383 MIC "
+                "(four uppercase letters, e.g. XNYS, XNAS, XTKS, XKRX)",
+            )
+        role = p.text(f"{prefix}.role", item.get("role", MISSING), required=True)
+        name = p.text(f"{prefix}.name", item.get("name", MISSING))
+        timing = p.choice(f"{prefix}.timing", item.get("timing", MISSING), TIMINGS)
+        if ticker is not None and exchange is not None and role is not None:
+            result.append(Security(ticker, role, exchange, name, cast(Timing | None, timing)))
+    if len(p.items) != before:
+        return None
+    return tuple(result)
+
+
+def _parse_sources(p: Problems, value: object) -> tuple[str, ...] | None:
+    if value is MISSING:
+        return None
+    items = p.items_of("sources", value)
+    if items is None:
+        if value is None:
+            p.add("sources", "at least one https source is required")
+        return None
+    if not items:
+        p.add("sources", "at least one https source is required")
+        return None
+    before = len(p.items)
+    urls = [p.url(f"sources[{i}]", item, required=True) for i, item in enumerate(items)]
+    if len(p.items) != before:
+        return None
+    return tuple(u for u in urls if u is not None)
+
+
+# -------------------------------------------------------------------------------- cross-file
+def check_deals(deals: Sequence[tuple[str, Deal]], other_ids: Iterable[str] = ()) -> list[CatalogProblem]:
+    """Rules across deal files: file name equals id, ids unique, related ids exist.
+
+    ``deals`` pairs each deal with the file it came from. A file whose name does not end in ``.yaml`` (a
+    CSV row, command-line options) is not checked against its id. ``other_ids`` are ids of deal files that
+    failed to parse: a reference to them is not reported as unknown (their own problems are).
+    """
+    problems: list[CatalogProblem] = []
+    files_by_id: dict[str, list[str]] = {}
+    for file, deal in deals:
+        files_by_id.setdefault(deal.id, []).append(file)
+    known = set(files_by_id) | set(other_ids)
+    for file, deal in deals:
+        if file.endswith(".yaml") and file.rsplit("/", 1)[-1] != f"{deal.id}.yaml":
+            problems.append(
+                CatalogProblem(
+                    file,
+                    deal.id,
+                    "id",
+                    f"id '{deal.id}' does not match the file name '{file}' "
+                    f"(the file must be named {deal.id}.yaml)",
+                )
+            )
+        others = [f for f in files_by_id[deal.id] if f != file]
+        if len(files_by_id[deal.id]) > 1:
+            where = ", ".join(others) if others else "the same file"
+            problems.append(
+                CatalogProblem(file, deal.id, "id", f"duplicate id '{deal.id}' (also in {where})")
+            )
+        for i, other in enumerate(deal.related):
+            if other not in known:
+                close = difflib.get_close_matches(other, sorted(known), n=1, cutoff=0.8)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(
+                    CatalogProblem(file, deal.id, f"related[{i}]", f"unknown deal id '{other}'{hint}")
+                )
+    return problems
+
+
+# ---------------------------------------------------------------------------- counterparties
+def parse_counterparties(
+    data: object, file: str = COUNTERPARTIES_FILE
+) -> tuple[tuple[Counterparty, ...], list[CatalogProblem]]:
+    """Check ``counterparties.yaml`` and build its :class:`Counterparty` records (empty on any problem)."""
+    top = Problems(file, "")
+    if data is None:
+        return (), [CatalogProblem(file, "", "", "file is empty (write 'counterparties: []')")]
+    if not isinstance(data, Mapping):
+        return (), [
+            CatalogProblem(
+                file, "", "", f"expected a mapping with key 'counterparties', got {describe(data)}"
+            )
+        ]
+    top.keys(data, ("counterparties",), ("counterparties",))
+    entries = top.items_of("counterparties", data.get("counterparties", MISSING))
+    problems = list(top.items)
+    result: list[Counterparty] = []
+    first_index: dict[str, int] = {}
+    for i, item in enumerate(entries or []):
+        fallback = f"counterparties[{i}]"
+        if not isinstance(item, Mapping):
+            problems.append(CatalogProblem(file, fallback, "", f"expected a mapping, got {describe(item)}"))
+            continue
+        raw_name = item.get("name")
+        p = Problems(file, raw_name.strip() if isinstance(raw_name, str) and raw_name.strip() else fallback)
+        p.keys(item, COUNTERPARTY_KEYS, ("name",))
+        name = p.text("name", item.get("name", MISSING), required=True)
+        if name is not None:
+            if name in first_index:
+                p.add("name", f"duplicate counterparty name (also counterparties[{first_index[name]}])")
+            else:
+                first_index[name] = i
+        listed = p.boolean("listed", item.get("listed", MISSING))
+        ticker = p.text("ticker", item.get("ticker", MISSING))
+        notes = p.text("notes", item.get("notes", MISSING))
+        figures = _parse_figures(p, item.get("figures", MISSING))
+        problems.extend(p.items)
+        if not p.items and name is not None and figures is not None:
+            result.append(Counterparty(name, bool(listed), ticker, figures, notes))
+    if problems:
+        return (), problems
+    return tuple(result), []
+
+
+def _parse_figures(p: Problems, value: object) -> tuple[CounterpartyFigure, ...] | None:
+    items = p.items_of("figures", value)
+    if items is None:
+        return None if value not in (MISSING, None) else ()
+    before = len(p.items)
+    result: list[CounterpartyFigure] = []
+    for i, item in enumerate(items):
+        prefix = f"figures[{i}]"
+        if not isinstance(item, Mapping):
+            p.add(prefix, f"expected a mapping, got {describe(item)}")
+            continue
+        p.keys(item, FIGURE_KEYS, REQUIRED_FIGURE_KEYS, prefix=prefix + ".")
+        metric = p.choice(f"{prefix}.metric", item.get("metric", MISSING), FIGURE_METRICS, required=True)
+        value_usd = p.number(f"{prefix}.value_usd", item.get("value_usd", MISSING))
+        if "value_usd" in item and item["value_usd"] is None:
+            p.add(f"{prefix}.value_usd", "must not be null")
+        qualifier = p.choice(f"{prefix}.qualifier", item.get("qualifier", MISSING), VALUE_QUALIFIERS)
+        stated = p.date(f"{prefix}.stated", item.get("stated", MISSING), required=True)
+        as_of = p.date(f"{prefix}.as_of", item.get("as_of", MISSING))
+        horizon = p.number(f"{prefix}.horizon_years", item.get("horizon_years", MISSING))
+        source = p.url(f"{prefix}.source", item.get("source", MISSING), required=True)
+        note = p.text(f"{prefix}.note", item.get("note", MISSING))
+        if metric is not None and value_usd is not None and stated is not None and source is not None:
+            result.append(
+                CounterpartyFigure(
+                    metric=cast(FigureMetric, metric),
+                    value_usd=value_usd,
+                    stated=stated,
+                    source=source,
+                    qualifier=cast(ValueQualifier | None, qualifier),
+                    as_of=as_of,
+                    horizon_years=horizon,
+                    note=note,
+                )
+            )
+    if len(p.items) != before:
+        return None
+    return tuple(result)
+
+
+# ----------------------------------------------------------------------------------- folders
+@dataclass(frozen=True)
+class CatalogFiles:
+    """What a catalog folder holds, parsed: deals with their file names, counterparties, problems."""
+
+    deals: tuple[tuple[str, Deal], ...]
+    counterparties: tuple[Counterparty, ...]
+    problems: tuple[CatalogProblem, ...]
+    raw: tuple[tuple[str, bytes], ...]  # every catalog file's name and bytes, sorted by name
+
+
+def _read_text(path: Path, name: str) -> tuple[bytes, str | None, list[CatalogProblem]]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return b"", None, [CatalogProblem(name, "", "", f"cannot read the file: {exc.strerror or exc}")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (
+            data,
+            None,
+            [CatalogProblem(name, "", "", f"not UTF-8 text (invalid byte at offset {exc.start})")],
+        )
+    return data, text.removeprefix("\ufeff"), []
+
+
+def read_catalog_files(directory: Path | str) -> CatalogFiles:
+    """Read and check every file of a catalog folder; never raises for bad content."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        problem = CatalogProblem(str(folder), "", "", "catalog folder does not exist or is not a folder")
+        return CatalogFiles((), (), (problem,), ())
+    problems: list[CatalogProblem] = []
+    deals: list[tuple[str, Deal]] = []
+    counterparties: tuple[Counterparty, ...] = ()
+    raw: list[tuple[str, bytes]] = []
+    broken_ids: list[str] = []
+    for path in sorted(folder.iterdir(), key=lambda q: q.name):
+        name = path.name
+        if name.startswith(".") or not path.is_file():
+            continue
+        if name.endswith(".yml"):
+            problems.append(CatalogProblem(name, "", "", "catalog files must end in .yaml, not .yml"))
+            continue
+        if not name.endswith(".yaml"):
+            continue
+        data, text, read_problems = _read_text(path, name)
+        raw.append((name, data))
+        if text is None:
+            problems.extend(read_problems)
+            continue
+        parsed, yaml_problems = load_yaml_text(text, name)
+        if yaml_problems:
+            problems.extend(yaml_problems)
+            broken_ids.append(name.removesuffix(".yaml"))
+            continue
+        if name == COUNTERPARTIES_FILE:
+            counterparties, cp_problems = parse_counterparties(parsed, name)
+            problems.extend(cp_problems)
+            continue
+        deal, deal_problems = parse_deal(parsed, name)
+        problems.extend(deal_problems)
+        if deal is not None:
+            deals.append((name, deal))
+        else:
+            broken_ids.append(name.removesuffix(".yaml"))
+            if isinstance(parsed, Mapping) and isinstance(parsed.get("id"), str):
+                broken_ids.append(parsed["id"].strip())
+    problems.extend(check_deals(deals, broken_ids))
+    order = {name: i for i, (name, _) in enumerate(raw)}
+    problems.sort(key=lambda q: order.get(q.file, -1))  # stable: keeps in-file order
+    return CatalogFiles(tuple(deals), counterparties, tuple(problems), tuple(raw))
+
+
+def validate_catalog(directory: Path | str = "events") -> list[CatalogProblem]:
+    """Every problem in a catalog folder (empty when it is valid), in file order.
+
+    Examples
+    --------
+    >>> validate_catalog("events")  # doctest: +SKIP
+    []
+    """
+    return list(read_catalog_files(directory).problems)
