@@ -63,7 +63,7 @@ _register()
 def main() -> None:
     """Console-script entry point: run the app, turning package errors into clean exits."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except DealstudyError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
@@ -72,10 +72,13 @@ def main() -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except typer.TyperException as exc:  # usage errors (typer vendors click; there is no `click` module)
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"Error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    # In non-standalone mode a `typer.Exit(n)` raised by a command comes back as the return value.
+    if isinstance(code, int) and not isinstance(code, bool) and code != 0:
+        sys.exit(code)
