@@ -1,0 +1,39 @@
+"""Test statistics for event studies, each named after its paper.
+
+Aggregate tests take an :class:`EventPanel` and a window and return a :class:`TestResult`;
+:func:`aggregate_table` runs them all. Single-event tests: :func:`single_event_t`, :func:`sq_test`.
+"""
+
+from dealstudy.stats.aggregate import AGGREGATE_TESTS, aggregate_table
+from dealstudy.stats.nonparametric import corrado_rank, corrado_sign, generalized_sign, grank, sign, wilcoxon
+from dealstudy.stats.panel import EventPanel, TestResult
+from dealstudy.stats.parametric import (
+    boehmer,
+    brown_warner_1980,
+    brown_warner_1985,
+    kolari_pynnonen,
+    patell,
+    t_test,
+)
+from dealstudy.stats.single import single_event_t, sq_test
+
+__all__ = [
+    "AGGREGATE_TESTS",
+    "EventPanel",
+    "TestResult",
+    "aggregate_table",
+    "boehmer",
+    "brown_warner_1980",
+    "brown_warner_1985",
+    "corrado_rank",
+    "corrado_sign",
+    "generalized_sign",
+    "grank",
+    "kolari_pynnonen",
+    "patell",
+    "sign",
+    "single_event_t",
+    "sq_test",
+    "t_test",
+    "wilcoxon",
+]

@@ -1,0 +1,222 @@
+"""Quantities shared by several aggregate tests, computed once per panel (and reused across windows).
+
+:class:`PreparedPanel` caches per-event arrays (ranks, signs, standardized residuals) so that
+:func:`dealstudy.stats.aggregate.aggregate_table` ranks a 100,000-event panel once, not once per window and
+test. Everything here is vectorised over events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from scipy import stats
+
+from dealstudy.stats.panel import BoolArray, EventPanel, FloatArray
+
+__all__ = ["PreparedPanel", "WindowSample", "masked_mean", "rank_rows"]
+
+RBAR_MAX_EVENTS = 2000
+"""Above this many events the mean pairwise correlation uses an evenly spaced subsample of events."""
+
+
+def masked_mean(x: FloatArray, mask: BoolArray, axis: int) -> tuple[FloatArray, FloatArray]:
+    """Mean of ``x`` where ``mask`` along ``axis`` and the count; NaN (no warning) where the count is 0."""
+    count = mask.sum(axis=axis).astype(float)
+    total = np.where(mask, x, 0.0).sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / count, np.nan)
+    return mean, count
+
+
+def rank_rows(x: FloatArray) -> FloatArray:
+    """Average ranks (1 = smallest) within each row; NaN stays NaN and is not counted."""
+    if x.size == 0:
+        return np.full(x.shape, np.nan)
+    return np.asarray(stats.rankdata(x, method="average", axis=1, nan_policy="omit"), dtype=float)
+
+
+@dataclass(frozen=True)
+class WindowSample:
+    """The events that have a complete CAR over one window, and their CARs and CAR variances."""
+
+    window: tuple[int, int]
+    columns: slice
+    length: int
+    used: BoolArray  # (N,) every AR of the window is finite
+    car: FloatArray  # (N,) NaN where not used
+    car_var: FloatArray  # (N,) NaN where unknown
+
+    @property
+    def n(self) -> int:
+        return int(self.used.sum())
+
+    @property
+    def mean(self) -> float:
+        return float(self.car[self.used].mean()) if self.n else float("nan")
+
+
+class PreparedPanel:
+    """A panel plus lazily computed, cached per-event quantities for the aggregate tests."""
+
+    def __init__(self, panel: EventPanel) -> None:
+        self.panel = panel
+        self._windows: dict[tuple[int, int], WindowSample] = {}
+
+    # -- per-window sample -------------------------------------------------------------------------
+    def sample(self, window: tuple[int, int]) -> WindowSample:
+        """Events with a complete CAR over ``window`` (cached)."""
+        if window not in self._windows:
+            self._windows[window] = self._make_sample(window)
+        return self._windows[window]
+
+    def _make_sample(self, window: tuple[int, int]) -> WindowSample:
+        p = self.panel
+        a, b = int(window[0]), int(window[1])
+        if b < a:
+            raise ValueError(f"window {a}:{b} ends before it starts")
+        cols = p.window_columns((a, b))
+        block = p.ar[:, cols]
+        used: BoolArray = np.asarray(np.isfinite(block).all(axis=1), dtype=bool)
+        car = np.where(used, np.where(used[:, None], block, 0.0).sum(axis=1), np.nan)
+        if (a, b) in p.windows:
+            var = np.asarray(p.car_var[:, p.window_position((a, b))], dtype=float)
+        elif a == b:
+            var = np.asarray(p.var_ar[:, cols.start], dtype=float)
+        else:
+            var = np.full(p.n_events, np.nan)
+        return WindowSample((a, b), cols, b - a + 1, used, car, var)
+
+    # -- estimation period -------------------------------------------------------------------------
+    @cached_property
+    def est_ar(self) -> FloatArray:
+        """(N, T1) estimation residuals."""
+        return np.asarray(self.panel.ar[:, self.panel.is_estimation], dtype=float)
+
+    @cached_property
+    def est_finite(self) -> BoolArray:
+        return np.isfinite(self.est_ar)
+
+    @cached_property
+    def est_count(self) -> FloatArray:
+        """(N,) number of non-missing estimation residuals."""
+        return np.asarray(self.est_finite.sum(axis=1), dtype=float)
+
+    @cached_property
+    def portfolio_est(self) -> FloatArray:
+        """(T1,) equally weighted mean residual per estimation day (NaN on days with no event)."""
+        mean, _ = masked_mean(self.est_ar, self.est_finite, axis=0)
+        return mean
+
+    @cached_property
+    def positive_share(self) -> FloatArray:
+        """(N,) share of positive estimation residuals per event (Cowan 1992), NaN without data."""
+        positive = (self.est_ar > 0) & self.est_finite
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.est_count > 0, positive.sum(axis=1) / self.est_count, np.nan)
+
+    # -- combined estimation + event sample (Corrado 1989; Corrado and Zivney 1992) ----------------
+    @cached_property
+    def combined_mask(self) -> BoolArray:
+        """(K,) axis days in the ranking sample: estimation days and event days."""
+        return np.asarray(self.panel.is_estimation | self.panel.is_event, dtype=bool)
+
+    @cached_property
+    def combined_ar(self) -> FloatArray:
+        return np.asarray(self.panel.ar[:, self.combined_mask], dtype=float)
+
+    @cached_property
+    def combined_finite(self) -> BoolArray:
+        return np.isfinite(self.combined_ar)
+
+    @cached_property
+    def corrado_u(self) -> FloatArray:
+        """(N, K_c) ``U_it = rank_it / (1 + M_i) - 1/2`` over the combined sample (NaN where missing)."""
+        m = self.combined_finite.sum(axis=1).astype(float)
+        return np.asarray(rank_rows(self.combined_ar) / (1.0 + m[:, None]) - 0.5, dtype=float)
+
+    @cached_property
+    def corrado_g(self) -> FloatArray:
+        """(N, K_c) ``G_it = sign(AR_it - median_i)``, median over the combined sample (NaN where missing)."""
+        x = self.combined_ar
+        fin = self.combined_finite
+        if x.size == 0:
+            return np.full(x.shape, np.nan)
+        # median without nanmedian's all-NaN warning: sort (NaN last) and pick the middle of the finite part
+        srt = np.sort(x, axis=1)
+        m = fin.sum(axis=1)
+        lo = np.clip((m - 1) // 2, 0, max(x.shape[1] - 1, 0))
+        hi = np.clip(m // 2, 0, max(x.shape[1] - 1, 0))
+        rows = np.arange(x.shape[0])
+        med = np.where(m > 0, 0.5 * (srt[rows, lo] + srt[rows, hi]), np.nan)
+        with np.errstate(invalid="ignore"):
+            return np.where(fin, np.sign(x - med[:, None]), np.nan)
+
+    # -- standardized estimation residuals (Kolari and Pynnonen 2011) ------------------------------
+    @cached_property
+    def est_sar(self) -> FloatArray:
+        """(N, T1) estimation residuals divided by the event's residual sd."""
+        sigma = np.asarray(self.panel.sigma, dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sar = self.est_ar / sigma[:, None]
+        return np.where(np.isfinite(sar), sar, np.nan)
+
+    @cached_property
+    def est_sar_rank(self) -> FloatArray:
+        """(N, T1) average ranks of the estimation SARs within each event."""
+        return rank_rows(self.est_sar)
+
+    # -- cross-correlation (Kolari and Pynnonen 2010) ----------------------------------------------
+    @cached_property
+    def rbar(self) -> tuple[float, int]:
+        """Mean pairwise correlation of estimation residuals and the number of events it is based on."""
+        return mean_pairwise_correlation(self.est_ar)
+
+
+def mean_pairwise_correlation(x: FloatArray, max_events: int = RBAR_MAX_EVENTS) -> tuple[float, int]:
+    """Mean of the pairwise Pearson correlations between the rows of ``x`` (pairwise-complete).
+
+    Each pair's correlation uses only the days both rows observe (at least 3, with non-zero variance on
+    those days in both rows); pairs without a defined correlation are left out of the mean. With more than
+    ``max_events`` usable rows, an evenly spaced subsample of ``max_events`` rows is used (deterministic).
+
+    Returns
+    -------
+    (rbar, n_rows)
+        NaN when no pair has a defined correlation.
+    """
+    fin = np.isfinite(x)
+    keep = fin.sum(axis=1) >= 3
+    x, fin = x[keep], fin[keep]
+    n = x.shape[0]
+    if n > max_events:
+        idx = np.unique(np.linspace(0, n - 1, max_events).round().astype(int))
+        x, fin = x[idx], fin[idx]
+        n = x.shape[0]
+    if n < 2:
+        return float("nan"), n
+    m = fin.astype(float)
+    v = np.where(fin, x, 0.0)
+    # Centre each row on its own mean for numerical stability (correlations are shift invariant).
+    mu, _ = masked_mean(x, fin, axis=1)
+    v = np.where(fin, v - mu[:, None], 0.0)
+    v2 = v * v
+    n_ij = m @ m.T
+    sx = v @ m.T  # sum of x_i over days both observe
+    sy = sx.T
+    sxx = v2 @ m.T
+    syy = sxx.T
+    sxy = v @ v.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = sxy - sx * sy / n_ij
+        vx = sxx - sx * sx / n_ij
+        vy = syy - sy * sy / n_ij
+        r = cov / np.sqrt(vx * vy)
+    raw2 = np.where(fin, x * x, 0.0) @ m.T  # scale of x_i on the common days, for a relative tolerance
+    ok = (n_ij >= 3) & (vx > 1e-12 * raw2) & (vy > 1e-12 * raw2.T) & np.isfinite(r)
+    np.fill_diagonal(ok, False)
+    upper = np.triu(ok, 1)
+    if not upper.any():
+        return float("nan"), n
+    return float(np.clip(r[upper], -1.0, 1.0).mean()), n

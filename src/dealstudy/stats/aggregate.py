@@ -1,0 +1,86 @@
+"""All aggregate tests in one table: per group and overall, for every window of the panel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from dealstudy.stats import nonparametric as npt
+from dealstudy.stats import parametric as pt
+from dealstudy.stats._prepared import PreparedPanel
+from dealstudy.stats.panel import EventPanel, TestResult
+
+__all__ = ["AGGREGATE_COLUMNS", "AGGREGATE_TESTS", "aggregate_table", "format_window"]
+
+Window = tuple[int, int]
+AggregateTest = Callable[[EventPanel, Window], TestResult]
+
+AGGREGATE_TESTS: dict[str, AggregateTest] = {
+    "t_test": pt.t_test,
+    "brown_warner_1980": pt.brown_warner_1980,
+    "brown_warner_1985": pt.brown_warner_1985,
+    "patell": pt.patell,
+    "boehmer": pt.boehmer,
+    "kolari_pynnonen": pt.kolari_pynnonen,
+    "sign": npt.sign,
+    "generalized_sign": npt.generalized_sign,
+    "corrado_rank": npt.corrado_rank,
+    "corrado_sign": npt.corrado_sign,
+    "wilcoxon": npt.wilcoxon,
+    "grank": npt.grank,
+}
+"""The aggregate tests by name, in report order; each is ``test(panel, window) -> TestResult``."""
+
+_PREPARED: dict[str, Callable[[PreparedPanel, Window], TestResult]] = {
+    "t_test": pt.t_test_prepared,
+    "brown_warner_1980": pt.brown_warner_1980_prepared,
+    "brown_warner_1985": pt.brown_warner_1985_prepared,
+    "patell": pt.patell_prepared,
+    "boehmer": pt.boehmer_prepared,
+    "kolari_pynnonen": pt.kolari_pynnonen_prepared,
+    "sign": npt.sign_prepared,
+    "generalized_sign": npt.generalized_sign_prepared,
+    "corrado_rank": npt.corrado_rank_prepared,
+    "corrado_sign": npt.corrado_sign_prepared,
+    "wilcoxon": npt.wilcoxon_prepared,
+    "grank": npt.grank_prepared,
+}
+
+AGGREGATE_COLUMNS = ("group", "window", "n", "mean", "test", "stat", "p_value", "reason")
+
+
+def format_window(window: Window) -> str:
+    """``(a, b)`` -> ``"a:b"``."""
+    return f"{window[0]}:{window[1]}"
+
+
+def aggregate_table(panel: EventPanel) -> pd.DataFrame:
+    """Every aggregate test for every window of the panel, overall and per group.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``group, window, n, mean, test, stat, p_value, reason``: group ``"all"`` first, then each
+        distinct label of ``panel.groups`` in sorted order (left out when the only label is ``"all"``);
+        within a group, the windows in ``panel.windows`` order (formatted ``"a:b"``), and within a window
+        the tests in :data:`AGGREGATE_TESTS` order. ``mean`` is the AAR (one day) or CAAR over the
+        window of the test's events; ``stat``/``p_value`` are NaN where the test cannot be computed,
+        with ``reason`` saying why (empty otherwise). p-values are two-sided.
+    """
+    groups = [str(g) for g in panel.groups]
+    labels = sorted(set(groups))
+    sets: list[tuple[str, PreparedPanel]] = [("all", PreparedPanel(panel))]
+    if labels and labels != ["all"]:
+        codes = np.asarray(groups, dtype=object)
+        sets.extend((label, PreparedPanel(panel.subset(codes == label))) for label in labels)
+    rows: list[tuple[str, str, int, float, str, float, float, str]] = []
+    for label, prep in sets:
+        for window in panel.windows:
+            wname = format_window(window)
+            for name, test in _PREPARED.items():
+                r = test(prep, window)
+                rows.append((label, wname, r.n, r.mean, name, r.stat, r.pvalue, r.reason))
+    frame = pd.DataFrame(rows, columns=list(AGGREGATE_COLUMNS))
+    return frame.astype({"n": "int64", "mean": "float64", "stat": "float64", "p_value": "float64"})

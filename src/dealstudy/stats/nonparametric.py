@@ -1,0 +1,285 @@
+"""Nonparametric aggregate tests: sign, generalized sign, Corrado rank and sign, Wilcoxon, GRANK.
+
+Every public test is ``test(panel, window) -> TestResult`` with the same event sample as the parametric
+tests: the events whose abnormal returns are non-missing on every day of the window.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from dealstudy.stats._prepared import PreparedPanel
+from dealstudy.stats._result import invalid, normal_result, t_result
+from dealstudy.stats.panel import EventPanel, FloatArray, TestResult
+
+__all__ = ["corrado_rank", "corrado_sign", "generalized_sign", "grank", "sign", "wilcoxon"]
+
+Window = tuple[int, int]
+
+
+def sign_prepared(prep: PreparedPanel, window: Window) -> TestResult:
+    name = "sign"
+    s = prep.sample(window)
+    x = s.car[s.used]
+    nonzero = x[x != 0.0]
+    n = int(nonzero.size)
+    if n == 0:
+        reason = "no event with a complete window" if x.size == 0 else "all CARs are exactly zero"
+        return invalid(name, n, s.mean, reason)
+    w = int((nonzero > 0).sum())
+    z = (2.0 * w - n) / math.sqrt(n)
+    p = float(stats.binomtest(w, n, 0.5).pvalue)
+    return TestResult(name, z, p, n, s.mean, distribution="binomial(n, 1/2), exact")
+
+
+def sign(panel: EventPanel, window: Window) -> TestResult:
+    """Sign test: is the share of positive CARs one half?
+
+    Notes
+    -----
+    With :math:`w` positive CARs among the :math:`n` non-zero ones (zeros are dropped), the p-value is
+    the exact two-sided binomial one, ``scipy.stats.binomtest(w, n, 0.5).pvalue``. The reported
+    statistic is the normal score :math:`z = (w - n/2)/\\sqrt{n/4}`, for display and sign.
+
+    References
+    ----------
+    Cowan, A. R. (1992). Nonparametric event study tests. *Review of Quantitative Finance and
+    Accounting* 2, 343-358.
+    """
+    return sign_prepared(PreparedPanel(panel), window)
+
+
+def generalized_sign_prepared(prep: PreparedPanel, window: Window) -> TestResult:
+    name = "generalized_sign"
+    s = prep.sample(window)
+    share = prep.positive_share
+    ok = s.used & np.isfinite(share)
+    n = int(ok.sum())
+    if n == 0:
+        return invalid(name, 0, s.mean, "no event with a complete window and estimation data")
+    p_hat = float(share[ok].mean())
+    if p_hat <= 0.0 or p_hat >= 1.0:
+        return invalid(name, n, s.mean, f"share of positive estimation residuals is {p_hat:g}")
+    w = float((s.car[ok] > 0).sum())
+    z = (w - n * p_hat) / math.sqrt(n * p_hat * (1.0 - p_hat))
+    return normal_result(name, z, n, s.mean)
+
+
+def generalized_sign(panel: EventPanel, window: Window) -> TestResult:
+    """Cowan's (1992) generalized sign test.
+
+    Notes
+    -----
+    .. math:: \\hat p = \\frac{1}{N}\\sum_i \\frac{1}{T_i}\\sum_{t\\in\\mathrm{est}} 1[\\mathrm{AR}_{it}>0],
+              \\qquad Z = \\frac{w - N\\hat p}{\\sqrt{N\\hat p(1-\\hat p)}} \\sim N(0,1)
+
+    with :math:`w` the number of positive CARs and :math:`T_i` the event's non-missing estimation
+    residuals. No continuity correction.
+
+    References
+    ----------
+    Cowan, A. R. (1992). Nonparametric event study tests. *Review of Quantitative Finance and
+    Accounting* 2, 343-358.
+    """
+    return generalized_sign_prepared(PreparedPanel(panel), window)
+
+
+def _daily_score_test(name: str, prep: PreparedPanel, window: Window, scores: FloatArray) -> TestResult:
+    """Corrado-type test on per-event, per-day scores over the combined estimation + event sample."""
+    s = prep.sample(window)
+    if s.n == 0:
+        return invalid(name, 0, s.mean, "no event with a complete window")
+    x = scores[s.used]
+    fin = np.isfinite(x)
+    n_t = fin.sum(axis=0).astype(float)
+    total = np.where(fin, x, 0.0).sum(axis=0)
+    days = n_t > 0
+    d = np.zeros_like(total)
+    d[days] = total[days] / np.sqrt(n_t[days])
+    t_days = int(days.sum())
+    s2 = float((d[days] ** 2).sum()) / t_days
+    if not s2 > 0.0:
+        return invalid(name, s.n, s.mean, "zero variance of the scores over the ranking sample")
+    # columns of the window inside the combined sample
+    combined_index = np.cumsum(prep.combined_mask) - 1
+    cols = combined_index[s.columns]
+    if not prep.combined_mask[s.columns].all():
+        return invalid(name, s.n, s.mean, "window is not inside the event days")
+    stat = float(d[cols].sum()) / (math.sqrt(s.length) * math.sqrt(s2))
+    return normal_result(name, stat, s.n, s.mean)
+
+
+def corrado_rank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
+    return _daily_score_test("corrado_rank", prep, window, prep.corrado_u)
+
+
+def corrado_rank(panel: EventPanel, window: Window) -> TestResult:
+    """Corrado (1989) rank test, with Corrado-Zivney (1992) standardized ranks for missing data.
+
+    Notes
+    -----
+    Each event's abnormal returns over the ranking sample (all estimation days and all event days of
+    the panel) are ranked (average ranks for ties); with :math:`M_i` the event's non-missing days,
+    :math:`U_{it} = \\mathrm{rank}_{it}/(M_i+1) - 1/2`. With :math:`N_t` events observed on day
+    :math:`t` and :math:`T` the days of the ranking sample with any observation,
+
+    .. math:: D_t = \\frac{1}{\\sqrt{N_t}}\\sum_i U_{it},\\qquad S_U^2 = \\frac{1}{T}\\sum_t D_t^2,
+              \\qquad Z = \\frac{\\sum_{t=\\tau_1}^{\\tau_2} D_t}{\\sqrt{L}\\,S_U} \\sim N(0,1).
+
+    For one day this is the Corrado-Zivney form of Corrado's statistic (as estudy2's
+    ``modified_rank_test``, which divides by the mean number of non-missing days per event where this
+    uses :math:`T`); the multi-day sum over the window divided by :math:`\\sqrt{L}` is Cowan's (1992)
+    cumulative rank statistic. The sample is the events with a complete window.
+
+    References
+    ----------
+    Corrado, C. J. (1989). A nonparametric test for abnormal security-price performance in event
+    studies. *Journal of Financial Economics* 23(2), 385-395.
+    Corrado, C. J. and Zivney, T. L. (1992). The specification and power of the sign test in event study
+    hypothesis tests using daily stock returns. *Journal of Financial and Quantitative Analysis* 27(3),
+    465-478.
+    Cowan, A. R. (1992). Nonparametric event study tests. *Review of Quantitative Finance and
+    Accounting* 2, 343-358.
+    """
+    return corrado_rank_prepared(PreparedPanel(panel), window)
+
+
+def corrado_sign_prepared(prep: PreparedPanel, window: Window) -> TestResult:
+    return _daily_score_test("corrado_sign", prep, window, prep.corrado_g)
+
+
+def corrado_sign(panel: EventPanel, window: Window) -> TestResult:
+    """Corrado and Zivney (1992) sign test against each event's median abnormal return.
+
+    Notes
+    -----
+    :math:`G_{it} = \\mathrm{sign}(\\mathrm{AR}_{it} - \\mathrm{median}_i)`, the median taken over the
+    event's ranking sample (estimation and event days, as Corrado and Zivney and estudy2's
+    ``corrado_sign_test``). With :math:`N_t` events observed on day :math:`t` and :math:`T` days,
+
+    .. math:: D_t = \\frac{1}{\\sqrt{N_t}}\\sum_i G_{it},\\qquad S_G^2 = \\frac{1}{T}\\sum_t D_t^2,
+              \\qquad Z = \\frac{\\sum_{t=\\tau_1}^{\\tau_2} D_t}{\\sqrt{L}\\,S_G} \\sim N(0,1).
+
+    References
+    ----------
+    Corrado, C. J. and Zivney, T. L. (1992). The specification and power of the sign test in event study
+    hypothesis tests using daily stock returns. *Journal of Financial and Quantitative Analysis* 27(3),
+    465-478.
+    """
+    return corrado_sign_prepared(PreparedPanel(panel), window)
+
+
+def wilcoxon_prepared(prep: PreparedPanel, window: Window) -> TestResult:
+    name = "wilcoxon"
+    s = prep.sample(window)
+    x = s.car[s.used]
+    nonzero = x[x != 0.0]
+    n = int(nonzero.size)
+    dist = "Wilcoxon signed rank (exact for n <= 50, else normal)"
+    if n == 0:
+        reason = "no event with a complete window" if x.size == 0 else "all CARs are exactly zero"
+        return invalid(name, n, s.mean, reason, dist)
+    absx = np.abs(nonzero)
+    ranks = stats.rankdata(absx)
+    w_plus = float(ranks[nonzero > 0].sum())
+    _, counts = np.unique(absx, return_counts=True)
+    var = n * (n + 1) * (2 * n + 1) / 24.0 - float((counts**3 - counts).sum()) / 48.0
+    z = (w_plus - n * (n + 1) / 4.0) / math.sqrt(var) if var > 0 else math.nan
+    p = float(stats.wilcoxon(nonzero, zero_method="wilcox", correction=False, method="auto").pvalue)
+    return TestResult(name, z, p, n, s.mean, distribution=dist)
+
+
+def wilcoxon(panel: EventPanel, window: Window) -> TestResult:
+    """Wilcoxon (1945) signed-rank test on the CARs.
+
+    Notes
+    -----
+    Zero CARs are dropped (Wilcoxon's convention, scipy's ``zero_method="wilcox"``). With :math:`n`
+    non-zero CARs, :math:`W^+` the sum of the ranks of :math:`|\\mathrm{CAR}_i|` (average ranks for ties)
+    over the positive ones and :math:`t_j` the sizes of tied groups, the reported statistic is
+
+    .. math:: z = \\frac{W^+ - n(n+1)/4}{\\sqrt{n(n+1)(2n+1)/24 - \\sum_j (t_j^3-t_j)/48}}
+
+    and the p-value is ``scipy.stats.wilcoxon(car, zero_method="wilcox", correction=False,
+    method="auto").pvalue``: the exact null distribution for :math:`n \\le 50`, otherwise
+    :math:`2[1-\\Phi(|z|)]`.
+
+    References
+    ----------
+    Wilcoxon, F. (1945). Individual comparisons by ranking methods. *Biometrics Bulletin* 1(6), 80-83.
+    """
+    return wilcoxon_prepared(PreparedPanel(panel), window)
+
+
+def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
+    name = "grank"
+    s = prep.sample(window)
+    sigma = np.asarray(prep.panel.sigma, dtype=float)
+    var = s.car_var
+    with np.errstate(invalid="ignore"):
+        ok = s.used & np.isfinite(var) & (var > 0) & np.isfinite(sigma) & (sigma > 0)
+    n = int(ok.sum())
+    if n == 0:
+        return invalid(name, 0, s.mean, "no event with a complete window and a CAR variance")
+    if n == 1:
+        return invalid(name, 1, s.mean, "N = 1: cross-sectional sd of standardized CARs undefined")
+    scar = s.car[ok] / np.sqrt(var[ok])
+    if np.ptp(scar) == 0.0:
+        return invalid(name, n, s.mean, "zero variance: all standardized CARs are equal")
+    g = scar / scar.std(ddof=1)  # re-standardized for event-induced variance
+    est = prep.est_sar[ok]
+    rank_est = prep.est_sar_rank[ok]
+    fin = np.isfinite(est)
+    less = g[:, None] < est  # event value below an estimation value lifts that value's rank by one
+    equal = g[:, None] == est
+    t_i = fin.sum(axis=1) + 1.0  # non-missing GSARs of the event: estimation days plus the event
+    u_est = np.where(fin, (rank_est + less + 0.5 * equal) / (t_i[:, None] + 1.0) - 0.5, np.nan)
+    rank_event = 1.0 + (est < g[:, None]).sum(axis=1) + 0.5 * equal.sum(axis=1)
+    u_event = rank_event / (t_i + 1.0) - 0.5
+    n_t = fin.sum(axis=0).astype(float)
+    days = n_t > 0
+    ubar_t = np.where(fin, u_est, 0.0).sum(axis=0)[days] / n_t[days]
+    ubar_0 = float(u_event.mean())
+    big_t = int(days.sum()) + 1
+    if big_t < 3:
+        return invalid(name, n, s.mean, "no estimation data: fewer than 2 estimation days")
+    s2 = (float((n_t[days] / n * ubar_t**2).sum()) + ubar_0**2) / big_t
+    if not s2 > 0.0:
+        return invalid(name, n, s.mean, "zero variance of the mean ranks")
+    z = ubar_0 / math.sqrt(s2)
+    if big_t - 1 - z * z <= 0.0:
+        return invalid(name, n, s.mean, "Z^2 >= T - 1: t transform undefined")
+    stat = z * math.sqrt((big_t - 2) / (big_t - 1 - z * z))
+    return t_result(name, stat, big_t - 2, n, s.mean)
+
+
+def grank(panel: EventPanel, window: Window) -> TestResult:
+    """Kolari and Pynnonen (2011) generalized rank test (GRANK-T).
+
+    Notes
+    -----
+    Standardized estimation residuals :math:`\\mathrm{SAR}_{it} = \\mathrm{AR}_{it}/\\hat\\sigma_i`;
+    the window enters as a single "event day" through the standardized CAR
+    :math:`\\mathrm{SCAR}_i = \\mathrm{CAR}_i/\\hat\\sigma_{\\mathrm{CAR}_i}`, re-standardized by its
+    cross-sectional sd, :math:`\\mathrm{SCAR}^*_i = \\mathrm{SCAR}_i / s_{\\mathrm{SCAR}}` (for
+    event-induced variance). The generalized SARs are the estimation SARs plus :math:`\\mathrm{SCAR}^*_i`
+    (:math:`T_i` non-missing values), ranked within each event:
+    :math:`U_{it} = \\mathrm{rank}(\\mathrm{GSAR}_{it})/(T_i+1) - 1/2`. With :math:`N_t` events observed on
+    day :math:`t`, :math:`\\bar U_t = N_t^{-1}\\sum_i U_{it}`, and :math:`T` = estimation days with data
+    plus one (the event day 0),
+
+    .. math:: S_{\\bar U}^2 = \\frac{1}{T}\\sum_{t} \\frac{N_t}{N}\\bar U_t^2,\\qquad
+              Z = \\frac{\\bar U_0}{S_{\\bar U}},\\qquad
+              t_{grank} = Z\\sqrt{\\frac{T-2}{T-1-Z^2}} \\sim t(T-2).
+
+    A one-day window uses that day's SAR (prediction-error variance) as :math:`\\mathrm{SCAR}_i`.
+
+    References
+    ----------
+    Kolari, J. W. and Pynnonen, S. (2011). Nonparametric rank tests for event studies. *Journal of
+    Empirical Finance* 18(5), 953-971.
+    """
+    return grank_prepared(PreparedPanel(panel), window)
