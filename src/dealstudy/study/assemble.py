@@ -1,0 +1,163 @@
+"""Turn the engine's arrays into the result tables (outcomes, abnormal returns, CARs) and the panel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy import stats
+
+from dealstudy.study.core import Aligned, Fitted, make_panel
+from dealstudy.study.results import AR_COLUMNS, CAR_COLUMNS, OUTCOME_COLUMNS, StudyResults
+from dealstudy.study.spec import FACTOR_COLUMNS, StudySpec, format_window
+
+__all__ = ["build_results", "param_names", "sq_pvalues"]
+
+FloatArray = NDArray[np.float64]
+
+
+def param_names(spec: StudySpec) -> tuple[str, ...]:
+    """Names of the estimated parameters, in the order of the design matrix."""
+    if spec.model == "market_adjusted":
+        return ()
+    if spec.model == "constant_mean":
+        return ("alpha",)
+    if spec.model == "market":
+        return ("alpha", "beta")
+    if spec.model == "custom":
+        return ("alpha", *(f"beta_{b}" for b in spec.benchmarks))
+    return ("alpha", *(f"beta_{f}" for f in FACTOR_COLUMNS[spec.model]))
+
+
+def sq_pvalues(car: FloatArray, residuals: list[FloatArray], length: int) -> FloatArray:
+    """Sample-quantile (Gelbach, Helland and Klick 2013) p-values of each event's CAR over ``length`` days.
+
+    ``residuals[i]`` are event ``i``'s estimation residuals (missing and excluded days dropped); the test
+    itself is :func:`dealstudy.stats.single.sq_test`.
+    """
+    from dealstudy.stats.single import sq_test
+
+    out = np.full(car.size, np.nan)
+    for i, (value, resid) in enumerate(zip(car, residuals, strict=True)):
+        out[i] = sq_test(float(value), resid, length).pvalue
+    return out
+
+
+def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -> StudyResults:
+    """Assemble :class:`StudyResults` from the aligned events and the fitted models."""
+    n = len(ev)
+    rows = fit.rows
+    names = param_names(spec)
+    groups = ev["group"].to_numpy(dtype=object)[rows]
+    panel, var_ar, car_var = make_panel(al, fit, spec, np.asarray(groups, dtype=object))
+
+    # --- outcomes (every event) ---
+    out = pd.DataFrame(
+        {
+            "event_id": ev["event_id"].to_numpy(dtype=object),
+            "ticker": ev["ticker"].to_numpy(dtype=object),
+            "day0": pd.DatetimeIndex(al.day0),
+            "outcome": al.outcome.astype(object),
+            "reason": al.reason.astype(object),
+            "estimation_obs": fit.nobs_all,
+            "alpha": np.nan,
+            "beta": np.nan,
+            "sigma": np.nan,
+            "r_squared": np.nan,
+        }
+    )
+    params = np.full((n, len(names)), np.nan)
+    params[rows] = fit.params
+    if spec.model == "market_adjusted":
+        out.loc[rows, "alpha"] = 0.0
+        out.loc[rows, "beta"] = 1.0
+    else:
+        out["alpha"] = params[:, 0]
+        if len(names) > 1:
+            out["beta"] = params[:, 1]
+    out.loc[rows, "sigma"] = fit.sigma
+    out.loc[rows, "r_squared"] = fit.r_squared
+    out["group"] = ev["group"].to_numpy(dtype=object)
+    out["market"] = np.asarray(al.markets, dtype=object)
+    dof = np.full(n, np.nan)
+    dof[rows] = fit.dof
+    out["dof"] = dof
+    out["estimation_excluded"] = fit.excluded_all
+    out["overlaps"] = np.asarray(al.overlaps, dtype=object)
+    out["day0_rule"] = np.asarray(al.day0_rule, dtype=object)
+    if len(names) > 2:
+        for c, name in enumerate(names[1:], start=1):
+            out[name] = params[:, c]
+    if spec.scholes_williams:
+        out["beta_method"] = np.where(out["outcome"] == "ok", "scholes_williams", "")
+
+    # --- abnormal returns (ok events, every day of the widest window) ---
+    ev_cols = np.flatnonzero(al.is_event)
+    n_ok, n_days = rows.size, ev_cols.size
+    ids = ev["event_id"].to_numpy(dtype=object)[rows]
+    tickers = ev["ticker"].to_numpy(dtype=object)[rows]
+    ret = al.R[rows][:, ev_cols]
+    ar = fit.ar[:, ev_cols]
+    ars = pd.DataFrame(
+        {
+            "event_id": np.repeat(ids, n_days),
+            "ticker": np.repeat(tickers, n_days),
+            "event_time": np.tile(al.rel[ev_cols], n_ok),
+            "date": pd.DatetimeIndex(al.dates[rows][:, ev_cols].reshape(-1)),
+            "return": ret.reshape(-1),
+            "expected_return": (ret - ar).reshape(-1),
+            "ar": ar.reshape(-1),
+            "var_ar": var_ar[:, ev_cols].reshape(-1),
+        }
+    )
+
+    # --- CARs (ok events, every requested window) ---
+    residuals = [fit.ar[q][fit.est_mask[q]] for q in range(n_ok)]
+    frames = []
+    for w in spec.windows:
+        a, b = w
+        cols = (al.rel >= a) & (al.rel <= b)
+        car = fit.ar[:, cols].sum(axis=1)
+        r = al.R[rows][:, cols]
+        e = r - fit.ar[:, cols]
+        if spec.returns == "log":
+            bhar = np.exp(r.sum(axis=1)) - np.exp(e.sum(axis=1))
+        else:
+            bhar = np.prod(1.0 + r, axis=1) - np.prod(1.0 + e, axis=1)
+        se = np.sqrt(car_var[:, panel.window_position(w)])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = car / se
+        p = 2.0 * stats.t.sf(np.abs(t), fit.dof)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "event_id": ids,
+                    "ticker": tickers,
+                    "window": format_window(w),
+                    "car": car,
+                    "bhar": bhar,
+                    "se": se,
+                    "t_stat": t,
+                    "p_value": p,
+                    "sq_p_value": sq_pvalues(car, residuals, b - a + 1) if n_ok else np.empty(0),
+                    "days": b - a + 1,
+                    "dof": fit.dof,
+                }
+            )
+        )
+    cars = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(CAR_COLUMNS))
+    if n_ok:  # event-major order: all windows of an event together, events in input order
+        order = np.lexsort(
+            (np.arange(len(spec.windows)).repeat(n_ok), np.tile(np.arange(n_ok), len(spec.windows)))
+        )
+        cars = cars.iloc[order].reset_index(drop=True)
+    assert tuple(out.columns[: len(OUTCOME_COLUMNS)]) == OUTCOME_COLUMNS
+    assert tuple(ars.columns[: len(AR_COLUMNS)]) == AR_COLUMNS
+    return StudyResults(
+        spec=spec,
+        outcomes=out,
+        abnormal_returns=ars,
+        cars=cars,
+        panel=panel,
+        panel_event_ids=tuple(str(i) for i in ids),
+    )

@@ -1,0 +1,482 @@
+"""The engine's core: align events on trading-day time, estimate every event's model at once, give every
+event an outcome, and build the panel of abnormal returns with their variances."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from dealstudy.stats.panel import EventPanel
+from dealstudy.study.inputs import PriceInputs, ReturnInputs, align_factors
+from dealstudy.study.ols import batch_ols, scholes_williams_beta
+from dealstudy.study.spec import StudySpec, format_window
+
+__all__ = ["Aligned", "Fitted", "align_events", "estimate", "make_panel", "panel_windows"]
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
+
+#: Residual standard deviations below this are treated as zero (``zero_variance``).
+ZERO_SIGMA = 1e-12
+
+
+@dataclass
+class Aligned:
+    """Events on the common relative-day axis (internal; filled by :func:`align_events`)."""
+
+    rel: IntArray  # (K,)
+    is_est: BoolArray  # (K,)
+    is_event: BoolArray  # (K,)
+    R: FloatArray  # (N, K) ticker returns
+    B: FloatArray  # (N, K, m) benchmark returns
+    B_lag: FloatArray  # (N, K) market return of the previous ticker session (Scholes-Williams)
+    B_lead: FloatArray  # (N, K) market return of the next ticker session
+    F: FloatArray  # (N, K, f + 1) factors then rf
+    dates: NDArray[np.datetime64]  # (N, K)
+    inb: BoolArray  # (N, K) inside the ticker's data
+    excluded: BoolArray  # (N, K) estimation day inside another event window of the same ticker
+    day0: NDArray[np.datetime64]  # (N,)
+    day0_rule: list[str]
+    overlaps: list[str]
+    markets: list[str]
+    outcome: NDArray[np.object_]
+    reason: NDArray[np.object_]
+    last_date: NDArray[np.datetime64]  # (N,) last date of the ticker's data
+
+    def set(self, i: int, code: str, text: str) -> None:
+        """Give event ``i`` an outcome unless it already has one."""
+        if not self.outcome[i]:
+            self.outcome[i] = code
+            self.reason[i] = text
+
+
+def _regressors(spec: StudySpec, market: str) -> tuple[str, ...]:
+    if spec.uses_market:
+        return (market,)
+    if spec.model == "custom":
+        return spec.benchmarks
+    return ()
+
+
+def align_events(
+    ev: pd.DataFrame,
+    inputs: PriceInputs | ReturnInputs,
+    spec: StudySpec,
+    factor_frame: pd.DataFrame | None,
+    factor_cols: tuple[str, ...],
+    unavailable: dict[str, str],
+) -> Aligned:
+    n = len(ev)
+    est_lo, est_hi = spec.estimation
+    wlo, whi = spec.widest_window
+    rel = np.arange(est_lo, whi + 1, dtype=np.int64)
+    k_axis = rel.size
+    m = 1 if spec.uses_market else len(spec.benchmarks)
+    f = len(factor_cols) + 1 if factor_frame is not None else 0
+    nat = np.datetime64("NaT", "ns")
+    markets = ["+".join(_regressors(spec, mk)) for mk in ev["market"].tolist()]
+    al = Aligned(
+        rel=rel,
+        is_est=rel <= est_hi,
+        is_event=rel >= wlo,
+        R=np.full((n, k_axis), np.nan),
+        B=np.full((n, k_axis, m), np.nan),
+        B_lag=np.full((n, k_axis), np.nan),
+        B_lead=np.full((n, k_axis), np.nan),
+        F=np.full((n, k_axis, f), np.nan),
+        dates=np.full((n, k_axis), nat, dtype="datetime64[ns]"),
+        inb=np.zeros((n, k_axis), dtype=bool),
+        excluded=np.zeros((n, k_axis), dtype=bool),
+        day0=np.full(n, nat, dtype="datetime64[ns]"),
+        day0_rule=[""] * n,
+        overlaps=[""] * n,
+        markets=markets,
+        outcome=np.array([""] * n, dtype=object),
+        reason=np.array([""] * n, dtype=object),
+        last_date=np.full(n, nat, dtype="datetime64[ns]"),
+    )
+    ids = ev["event_id"].to_numpy()
+    day0_in = ev["day0"].to_numpy(dtype="datetime64[ns]")
+    date_in = ev["date"].to_numpy(dtype="datetime64[ns]")
+    timing = ev["timing"].to_numpy()
+    width = whi - wlo
+
+    for ticker, rows in ev.groupby("ticker", sort=False).indices.items():
+        rows = np.asarray(rows, dtype=np.int64)
+        data = inputs.ticker(str(ticker))
+        if data is None:
+            cause = unavailable.get(str(ticker), "the price source has no data for it")
+            for i in rows:
+                al.day0[i] = day0_in[i] if not np.isnat(day0_in[i]) else date_in[i]
+                al.set(i, "no_prices", f"no prices for {ticker}: {cause}")
+            continue
+        dates = data.dates
+        n_t = len(dates)
+        dvals = dates.to_numpy(dtype="datetime64[ns]")
+        al.last_date[rows] = dvals[-1]
+        p0 = np.full(rows.size, -1, dtype=np.int64)
+        for j, i in enumerate(rows):
+            p0[j] = _locate_day0(al, int(i), str(ticker), dvals, day0_in[i], date_in[i], str(timing[i]))
+        located = p0 >= 0
+        # Same ticker, same day 0 as an earlier event: excluded, with a pointer to the first one.
+        first_at: dict[int, str] = {}
+        for j, i in enumerate(rows):
+            if not located[j]:
+                continue
+            if int(p0[j]) in first_at:
+                al.set(
+                    int(i),
+                    "overlapping_event",
+                    f"same ticker {ticker} and day 0 {str(dvals[p0[j]])[:10]} "
+                    f"as event {first_at[int(p0[j])]}",
+                )
+            else:
+                first_at[int(p0[j])] = str(ids[i])
+        lrows, lp0 = rows[located], p0[located]
+        if lrows.size == 0:
+            continue
+        # Coverage of every located event's widest window, for the estimation exclusion.
+        diff = np.zeros(n_t + 1, dtype=np.int64)
+        np.add.at(diff, np.clip(lp0 + wlo, 0, n_t), 1)
+        np.add.at(diff, np.clip(lp0 + whi + 1, 0, n_t), -1)
+        cover = np.cumsum(diff)[:n_t]
+        order = np.argsort(lp0, kind="stable")
+        sp0 = lp0[order]
+        lo = np.searchsorted(sp0, lp0 - width, side="left")
+        hi = np.searchsorted(sp0, lp0 + width, side="right")
+        for jj in np.flatnonzero(hi - lo > 1):
+            others = [str(ids[lrows[order[q]]]) for q in range(lo[jj], hi[jj]) if order[q] != jj]
+            al.overlaps[lrows[jj]] = ";".join(others)
+        P = lp0[:, None] + rel[None, :]
+        inb = (P >= 0) & (n_t > P)
+        Pc = np.clip(P, 0, n_t - 1)
+        al.inb[lrows] = inb
+        al.R[lrows] = np.where(inb, data.returns[Pc], np.nan)
+        al.dates[lrows] = np.where(inb, dvals[Pc], nat)
+        al.excluded[lrows] = inb & al.is_est[None, :] & (cover[Pc] > 0)
+        # Benchmarks, per set of regressor symbols.
+        market_col = ev["market"].to_numpy(dtype=object)
+        regs = [_regressors(spec, str(market_col[i])) for i in lrows]
+        for symbols in sorted(set(regs)):
+            sub = np.array([q for q, r in enumerate(regs) if r == symbols], dtype=np.int64)
+            series = [inputs.regressor(s, dates) for s in symbols]
+            missing = [s for s, v in zip(symbols, series, strict=True) if v is None]
+            if missing:
+                cause = "; ".join(
+                    f"{s}: {unavailable.get(s, 'the price source has no data for it')}" for s in missing
+                )
+                for q in sub:
+                    al.set(int(lrows[q]), "no_benchmark", f"no prices for benchmark {cause}")
+                continue
+            for c, values in enumerate(series):
+                assert values is not None
+                al.B[lrows[sub], :, c] = np.where(inb[sub], values[Pc[sub]], np.nan)
+            if spec.scholes_williams:
+                values = series[0]
+                assert values is not None
+                padded = np.concatenate([[np.nan], values, [np.nan]])
+                al.B_lag[lrows[sub]] = np.where(inb[sub], padded[Pc[sub]], np.nan)
+                al.B_lead[lrows[sub]] = np.where(inb[sub], padded[Pc[sub] + 2], np.nan)
+        if factor_frame is not None:
+            fa = align_factors(factor_frame, (*factor_cols, "rf"), dates)
+            al.F[lrows] = np.where(inb[:, :, None], fa[Pc], np.nan)
+    return al
+
+
+def _locate_day0(
+    al: Aligned,
+    i: int,
+    ticker: str,
+    dvals: NDArray[np.datetime64],
+    day0: np.datetime64,
+    date: np.datetime64,
+    timing: str,
+) -> int:
+    """Position of day 0 in the ticker's dates (``-1`` with an outcome set when there is none)."""
+    n_t = dvals.size
+    first, last = str(dvals[0])[:10], str(dvals[-1])[:10]
+    given = not np.isnat(day0)
+    anchor = day0 if given else date
+    al.day0[i] = anchor
+    pos = int(np.searchsorted(dvals, anchor, side="left"))
+    exact = pos < n_t and dvals[pos] == anchor
+    text = str(anchor)[:10]
+    if anchor < dvals[0] or anchor > dvals[-1]:
+        al.day0_rule[i] = "day 0 given" if given else "announcement date"
+        al.set(
+            i, "day0_outside_data", f"day 0 {text} is outside the price data of {ticker} ({first}..{last})"
+        )
+        return -1
+    if given:
+        al.day0_rule[i] = "day 0 given"
+        if not exact:
+            al.set(
+                i,
+                "gap_in_event_window",
+                f"day 0 {text} is not a session in the price data of {ticker} (a missing day)",
+            )
+            return -1
+        return pos
+    if exact and timing == "after_close":
+        pos += 1
+        al.day0_rule[i] = "after_close: next session"
+    elif exact:
+        al.day0_rule[i] = "announcement date is a session"
+    else:
+        al.day0_rule[i] = "not a session: next session"
+    if pos >= n_t:
+        al.set(i, "day0_outside_data", f"day 0 after {text} is after the last price of {ticker} ({last})")
+        return -1
+    al.day0[i] = dvals[pos]
+    return pos
+
+
+@dataclass
+class Fitted:
+    """Model estimates of the events that reached estimation (internal)."""
+
+    rows: IntArray  # event rows that are ok
+    X: FloatArray  # (n_ok, K, k)
+    y: FloatArray  # (n_ok, K) dependent variable (R minus offset)
+    offset: FloatArray  # (n_ok, K)
+    ar: FloatArray  # (n_ok, K) abnormal returns / residuals (NaN where inputs missing)
+    est_mask: BoolArray  # (n_ok, K)
+    params: FloatArray  # (n_ok, k)
+    xtx_inv: FloatArray  # (n_ok, k, k)
+    sigma: FloatArray  # (n_ok,)
+    nobs: IntArray  # (n_ok,)
+    dof: IntArray  # (n_ok,)
+    r_squared: FloatArray  # (n_ok,)
+    nobs_all: IntArray  # (N,) estimation observations of every event (0 where never aligned)
+    excluded_all: IntArray  # (N,) estimation days excluded as inside other events' windows
+
+
+def _design(al: Aligned, spec: StudySpec) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Regressors ``X`` (N, K, k), offset (N, K) and availability (N, K) of every day."""
+    n, k_axis = al.R.shape
+    ones = np.ones((n, k_axis, 1))
+    offset = np.zeros((n, k_axis))
+    avail = np.isfinite(al.R)
+    if spec.model == "market_adjusted":
+        X = np.empty((n, k_axis, 0))
+        offset = al.B[:, :, 0]
+    elif spec.model == "constant_mean":
+        X = ones
+    elif spec.uses_factors:
+        X = np.concatenate([ones, al.F[:, :, :-1]], axis=2)
+        offset = al.F[:, :, -1]
+    else:
+        X = np.concatenate([ones, al.B], axis=2)
+    if al.B.shape[2]:
+        avail &= np.isfinite(al.B).all(axis=2)
+    if al.F.shape[2]:
+        avail &= np.isfinite(al.F).all(axis=2)
+    return X, offset, avail
+
+
+def _describe_days(al: Aligned, i: int, bad: BoolArray) -> str:
+    """``+3 (2025-09-19), +4 (2025-09-22)`` for the event days where ``bad`` holds (at most five)."""
+    parts = []
+    for c in np.flatnonzero(bad)[:5]:
+        day = int(al.rel[c])
+        when = (
+            str(al.dates[i, c])[:10] if al.inb[i, c] else f"after the last price {str(al.last_date[i])[:10]}"
+        )
+        if not al.inb[i, c] and day < 0:
+            when = "before the first price"
+        parts.append(f"{day:+d} ({when})")
+    more = int(bad.sum()) - len(parts)
+    return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
+
+
+def estimate(al: Aligned, spec: StudySpec) -> Fitted:
+    X, offset, avail = _design(al, spec)
+    y = al.R - offset
+    ev_cols = al.is_event
+    est_mask = al.is_est[None, :] & avail & ~al.excluded
+    if spec.scholes_williams:
+        est_mask &= np.isfinite(al.B_lag) & np.isfinite(al.B_lead)
+    nobs_all = est_mask.sum(axis=1).astype(np.int64)
+    excluded_all = (al.excluded & al.is_est[None, :]).sum(axis=1).astype(np.int64)
+    wtxt = format_window(spec.widest_window)
+    for i in np.flatnonzero(al.outcome == ""):
+        bad_r = ~np.isfinite(al.R[i, ev_cols])
+        if bad_r.any():
+            al.set(
+                int(i),
+                "gap_in_event_window",
+                f"no return of the ticker for day(s) {_describe_days(al, int(i), _full(ev_cols, bad_r))} "
+                f"of the widest window {wtxt}",
+            )
+            continue
+        if al.B.shape[2]:
+            bad_b = ~np.isfinite(al.B[i][ev_cols]).all(axis=1)
+            if bad_b.any():
+                al.set(
+                    int(i),
+                    "no_benchmark",
+                    f"benchmark {al.markets[i]} has no price for day(s) "
+                    f"{_describe_days(al, int(i), _full(ev_cols, bad_b))} of the widest window {wtxt}",
+                )
+                continue
+        if al.F.shape[2]:
+            bad_f = ~np.isfinite(al.F[i][ev_cols]).all(axis=1)
+            if bad_f.any():
+                al.set(
+                    int(i),
+                    "no_factors",
+                    f"no factor returns for day(s) {_describe_days(al, int(i), _full(ev_cols, bad_f))} "
+                    f"of the widest window {wtxt}",
+                )
+                continue
+        k = spec.n_params
+        need = max(spec.min_obs, k + 1)
+        if nobs_all[i] < need:
+            est = al.is_est
+            al.set(int(i), "thin_estimation", _thin_reason(al, int(i), spec, need, int(nobs_all[i])))
+    cand = np.flatnonzero(al.outcome == "")
+    Xc, yc, mc = X[cand], y[cand], est_mask[cand]
+    k = spec.n_params
+    est = al.is_est
+    ols = batch_ols(Xc[:, est], yc[:, est], mc[:, est])
+    params, inv = ols.params, ols.xtx_inv
+    if spec.scholes_williams:
+        alpha, beta, _ = scholes_williams_beta(
+            al.R[cand][:, est],
+            al.B[cand][:, est, 0],
+            al.B_lag[cand][:, est],
+            al.B_lead[cand][:, est],
+            mc[:, est],
+        )
+        params = np.where(ols.singular[:, None], np.nan, np.stack([alpha, beta], axis=1))
+    fitted = np.einsum("ntk,nk->nt", np.nan_to_num(Xc), np.nan_to_num(params)) if k else np.zeros_like(yc)
+    ar = yc - fitted  # NaN wherever R or a regressor is missing
+    resid = np.where(mc, ar, 0.0)
+    ssr = np.einsum("nt,nt->n", resid, resid)
+    nobs = mc.sum(axis=1).astype(np.int64)
+    dof = nobs - k
+    denom = dof if spec.sigma_ddof == "model" else nobs
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigma = np.sqrt(ssr / denom)
+        ybar = np.where(mc, yc, 0.0).sum(axis=1) / nobs
+        sst = np.where(mc, (yc - ybar[:, None]) ** 2, 0.0).sum(axis=1)
+        r2 = np.where((sst > 0) & (k > 0), 1.0 - ssr / sst, np.nan) if k else np.full(cand.size, np.nan)
+    keep = np.ones(cand.size, dtype=bool)
+    for q, i in enumerate(cand):
+        if ols.singular[q] or not np.isfinite(params[q]).all():
+            al.set(
+                int(i),
+                "zero_variance",
+                "a regressor has no variation in the estimation window (X'X is singular)",
+            )
+            keep[q] = False
+        elif not np.isfinite(sigma[q]) or sigma[q] < ZERO_SIGMA:
+            al.set(
+                int(i), "zero_variance", f"residual variance is zero over the {nobs[q]} estimation returns"
+            )
+            keep[q] = False
+    for i in cand[keep]:
+        al.outcome[i] = "ok"
+    return Fitted(
+        rows=cand[keep],
+        X=Xc[keep],
+        y=yc[keep],
+        offset=offset[cand][keep],
+        ar=ar[keep],
+        est_mask=mc[keep],
+        params=params[keep],
+        xtx_inv=inv[keep],
+        sigma=sigma[keep],
+        nobs=nobs[keep],
+        dof=dof[keep],
+        r_squared=r2[keep],
+        nobs_all=nobs_all,
+        excluded_all=excluded_all,
+    )
+
+
+def _thin_reason(al: Aligned, i: int, spec: StudySpec, need: int, nobs: int) -> str:
+    """Why event ``i`` has fewer estimation returns than needed, day counts by cause."""
+    est = al.is_est & ~al.excluded[i]
+    parts = []
+    before = int((est & ~al.inb[i]).sum())
+    if before:
+        parts.append(f"{before} days before the first price of the ticker")
+    if int(al.excluded[i].sum()):
+        parts.append(f"{int(al.excluded[i].sum())} inside other event windows of the same ticker")
+    inside = est & al.inb[i]
+    no_r = int((inside & ~np.isfinite(al.R[i])).sum())
+    if no_r:
+        parts.append(f"{no_r} without a ticker return")
+    if al.B.shape[2]:
+        no_b = int((inside & np.isfinite(al.R[i]) & ~np.isfinite(al.B[i]).all(axis=1)).sum())
+        if no_b:
+            parts.append(f"{no_b} without a return of benchmark {al.markets[i]}")
+    if al.F.shape[2]:
+        no_f = int((inside & np.isfinite(al.R[i]) & ~np.isfinite(al.F[i]).all(axis=1)).sum())
+        if no_f:
+            parts.append(f"{no_f} without factor data")
+    if spec.scholes_williams:
+        parts.append("Scholes-Williams also needs the market return of the adjacent days")
+    detail = f" ({'; '.join(parts)})" if parts else ""
+    window = format_window(spec.estimation)
+    return f"{nobs} estimation returns in {window}, fewer than the minimum {need}{detail}"
+
+
+def _full(cols: BoolArray, sub: BoolArray) -> BoolArray:
+    """Expand a mask over the columns where ``cols`` holds to a mask over the whole axis."""
+    out = np.zeros(cols.size, dtype=bool)
+    out[np.flatnonzero(cols)] = sub
+    return out
+
+
+def panel_windows(spec: StudySpec) -> tuple[tuple[int, int], ...]:
+    """Every single day of the widest window, then the requested windows not already listed."""
+    wlo, whi = spec.widest_window
+    out = [(d, d) for d in range(wlo, whi + 1)]
+    out += [w for w in spec.windows if w not in out]
+    return tuple(out)
+
+
+def make_panel(
+    al: Aligned, fit: Fitted, spec: StudySpec, groups: NDArray[np.object_]
+) -> tuple[EventPanel, FloatArray, FloatArray]:
+    """The :class:`EventPanel` of the ok events, plus ``var_ar`` on the event days and the CAR variances."""
+    windows = panel_windows(spec)
+    n_ok = fit.rows.size
+    k = fit.X.shape[2]
+    sig2 = fit.sigma**2
+    pe = spec.variance == "prediction_error" and k > 0
+    X0 = np.nan_to_num(fit.X)
+    c = 1.0 + np.einsum("ntk,nkl,ntl->nt", X0, fit.xtx_inv, X0) if pe else np.ones(fit.ar.shape)
+    ev = al.is_event[None, :]
+    est = al.is_est[None, :] & fit.est_mask
+    ar = np.where(ev | est, fit.ar, np.nan)
+    var_ar = np.where(ev, sig2[:, None] * c, np.where(est, sig2[:, None], np.nan))
+    car_var = np.empty((n_ok, len(windows)))
+    for w, (a, b) in enumerate(windows):
+        cols = (al.rel >= a) & (al.rel <= b)
+        length = b - a + 1
+        q = np.zeros(n_ok)
+        if pe:
+            s = X0[:, cols].sum(axis=1)
+            q = np.einsum("nk,nkl,nl->n", s, fit.xtx_inv, s)
+        car_var[:, w] = sig2 * (length + q)
+    panel = EventPanel(
+        rel_days=al.rel.copy(),
+        ar=ar,
+        var_ar=var_ar,
+        sigma=fit.sigma.copy(),
+        nobs=fit.nobs.copy(),
+        dof=fit.dof.copy(),
+        is_estimation=al.is_est.copy(),
+        is_event=al.is_event.copy(),
+        windows=windows,
+        car_var=car_var,
+        groups=groups,
+    )
+    return panel, var_ar, car_var

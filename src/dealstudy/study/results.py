@@ -1,0 +1,159 @@
+"""The immutable result of an event study: outcomes, abnormal returns, CARs, aggregate tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from dealstudy.stats.panel import EventPanel
+from dealstudy.study.spec import StudySpec, format_window
+
+__all__ = [
+    "AGGREGATE_COLUMNS",
+    "AR_COLUMNS",
+    "CAR_COLUMNS",
+    "OUTCOME_COLUMNS",
+    "StudyResults",
+]
+
+OUTCOME_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "ticker",
+    "day0",
+    "outcome",
+    "reason",
+    "estimation_obs",
+    "alpha",
+    "beta",
+    "sigma",
+    "r_squared",
+)
+AR_COLUMNS: tuple[str, ...] = ("event_id", "ticker", "event_time", "date", "return", "expected_return", "ar")
+CAR_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "ticker",
+    "window",
+    "car",
+    "bhar",
+    "se",
+    "t_stat",
+    "p_value",
+    "sq_p_value",
+)
+AGGREGATE_COLUMNS: tuple[str, ...] = ("group", "window", "n", "mean", "test", "stat", "p_value")
+
+
+@dataclass(frozen=True, eq=False)
+class StudyResults:
+    """Everything an event study produced; frozen.
+
+    Attributes
+    ----------
+    spec : StudySpec
+        The specification that produced it.
+    outcomes : DataFrame
+        One row per input event, in input order: ``event_id, ticker, day0, outcome, reason, estimation_obs,
+        alpha, beta, sigma, r_squared``, then ``group, market, dof, estimation_excluded, overlaps, day0_rule``
+        and, for multi-regressor models, ``beta_<regressor>`` columns. ``beta`` is the market beta (the
+        ``mkt_rf`` loading for factor models, the first benchmark's for ``custom``; 1 for market-adjusted).
+    abnormal_returns : DataFrame
+        Ok events only, every day of the widest window: ``event_id, ticker, event_time, date, return,
+        expected_return, ar, var_ar``.
+    cars : DataFrame
+        Ok events only, every requested window: ``event_id, ticker, window, car, bhar, se, t_stat, p_value,
+        sq_p_value, days, dof`` (window as ``"a:b"``; ``p_value`` two-sided from t with ``dof`` degrees of
+        freedom; ``sq_p_value`` the Gelbach-Helland-Klick sample-quantile test).
+    panel : EventPanel
+        The ok events' abnormal returns on the relative-day axis, for the aggregate tests.
+    panel_event_ids : tuple of str
+        The event id of each panel row.
+    """
+
+    spec: StudySpec
+    outcomes: pd.DataFrame
+    abnormal_returns: pd.DataFrame
+    cars: pd.DataFrame
+    panel: EventPanel
+    panel_event_ids: tuple[str, ...]
+
+    @cached_property
+    def aggregate(self) -> pd.DataFrame:
+        """Aggregate tests per group (and ``all``) for every single day of the widest window, then every
+        requested window: ``group, window, n, mean, test, stat, p_value, reason``
+        (:func:`dealstudy.stats.aggregate.aggregate_table`)."""
+        from dealstudy.stats.aggregate import aggregate_table
+
+        table = aggregate_table(self.panel)
+        first = [c for c in (*AGGREGATE_COLUMNS, "reason") if c in table.columns]
+        return table[first + [c for c in table.columns if c not in first]].reset_index(drop=True)
+
+    @cached_property
+    def n_ok(self) -> int:
+        """Number of events with outcome ``ok``."""
+        return int((self.outcomes["outcome"] == "ok").sum())
+
+    @cached_property
+    def excluded(self) -> pd.DataFrame:
+        """The events that are not ``ok``, with their outcome and reason."""
+        out = self.outcomes.loc[
+            self.outcomes["outcome"] != "ok", ["event_id", "ticker", "day0", "outcome", "reason"]
+        ]
+        return out.reset_index(drop=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """CARs joined with their events' outcomes and model fit (one row per ok event and window)."""
+        extra = [c for c in self.outcomes.columns if c not in ("ticker",)]
+        return self.cars.merge(self.outcomes[extra], on="event_id", how="left")
+
+    def summary(self) -> str:
+        """A plain-text summary: specification, outcomes, mean CAR per window and the main tests."""
+        spec = self.spec
+        lines = [
+            "Event study",
+            "===========",
+            f"model: {spec.model}{' (Scholes-Williams beta)' if spec.scholes_williams else ''}   "
+            f"returns: {spec.returns}   "
+            f"estimation: {format_window(spec.estimation)} (min {spec.min_obs} obs)",
+            f"variance: {spec.variance}   "
+            f"sigma: {'SSR/(nobs-k)' if spec.sigma_ddof == 'model' else 'SSR/nobs'}",
+            f"events: {len(self.outcomes)}   ok: {self.n_ok}",
+        ]
+        counts = self.outcomes["outcome"].value_counts()
+        for code, count in counts.items():
+            if code != "ok":
+                lines.append(f"  excluded {code}: {count}")
+        if self.n_ok:
+            lines.append("")
+            lines.append(f"{'window':>8} {'n':>5} {'mean CAR':>10} {'mean BHAR':>10} {'median CAR':>11}")
+            for w in spec.windows:
+                sub = self.cars[self.cars["window"] == format_window(w)]
+                lines.append(
+                    f"{format_window(w):>8} {len(sub):>5} {sub['car'].mean():>10.4f} "
+                    f"{sub['bhar'].mean():>10.4f} {sub['car'].median():>11.4f}"
+                )
+            main = format_window(spec.windows[0])
+            try:
+                agg = self.aggregate
+            except ImportError:  # the stats layer is incomplete
+                agg = None
+            if agg is not None and len(agg):
+                sel = agg[(agg["group"] == "all") & (agg["window"].astype(str) == main)]
+                if len(sel):
+                    lines.append("")
+                    lines.append(f"aggregate tests, window {main} (all events)")
+                    for row in sel.itertuples(index=False):
+                        stat = getattr(row, "stat")  # noqa: B009
+                        p = getattr(row, "p_value")  # noqa: B009
+                        lines.append(f"  {row.test:<18} stat {_fmt(stat):>9}  p {_fmt(p):>7}")
+        return "\n".join(lines)
+
+
+def _fmt(value: object) -> str:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    return "nan" if not np.isfinite(number) else f"{number:.3f}"
