@@ -1,0 +1,1 @@
+"""Benchmarks of the engine and the report build: run ``python -m benchmarks.run`` from the repo root."""
