@@ -1,0 +1,134 @@
+"""The data layer: the only part of dealstudy that reads data files or touches the network.
+
+:func:`open_sources` is the single entry point every command uses. It returns a :class:`DataSources`
+bundle: a price source, a shares-outstanding source and the folder holding factor files.
+
+* ``prices=DIR`` (or ``$DEALSTUDY_PRICES_DIR``): CSV snapshots in ``DIR`` (:class:`CsvDirSource`), shares from
+  ``DIR/shares_outstanding.csv``, factor files from ``DIR`` or its parent. No network.
+* otherwise: Yahoo Finance behind the on-disk cache (:class:`CachedSource` around :class:`YahooSource`);
+  with ``offline=True`` the cache only (plus snapshots imported with ``dealstudy prices import``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dealstudy.data.cache import CachedSource, default_cache_dir
+from dealstudy.data.csv_dir import SHARES_FILE, CsvDirSource, CsvSharesSource
+from dealstudy.data.factors import find_factor_files
+from dealstudy.data.source import (
+    PRICE_COLUMNS,
+    PriceHistory,
+    PriceSource,
+    Provenance,
+    SharesCount,
+    SharesSource,
+)
+from dealstudy.data.yahoo import YahooSharesSource, YahooSource
+
+__all__ = [
+    "FACTORS_SUBDIR",
+    "PRICES_ENV",
+    "PRICE_COLUMNS",
+    "DataSources",
+    "PriceHistory",
+    "PriceSource",
+    "Provenance",
+    "SharesCount",
+    "SharesSource",
+    "find_factors_dir",
+    "open_sources",
+]
+
+#: Environment variable naming a snapshot directory (same as ``--prices``).
+PRICES_ENV = "DEALSTUDY_PRICES_DIR"
+#: Folder inside the cache where ``prices import`` puts factor files.
+FACTORS_SUBDIR = "factors"
+
+
+@dataclass(frozen=True)
+class DataSources:
+    """What a command needs from the outside world.
+
+    Attributes
+    ----------
+    prices : PriceSource
+        Daily prices per symbol.
+    shares : SharesSource
+        Shares outstanding per symbol and date.
+    factors_dir : Path or None
+        Folder with Fama-French factor files (see :func:`dealstudy.data.factors.load_factors`); ``None``
+        when none was found.
+    description : str
+        One line for logs and the report: where the data come from.
+    """
+
+    prices: PriceSource
+    shares: SharesSource
+    factors_dir: Path | None
+    description: str
+
+
+def find_factors_dir(prices_dir: Path) -> Path | None:
+    """The folder holding factor files: ``prices_dir`` itself or its parent (the shared layout)."""
+    for folder in (prices_dir, prices_dir.parent):
+        if find_factor_files(folder):
+            return folder
+    return None
+
+
+def open_sources(
+    *,
+    prices: Path | None = None,
+    offline: bool = False,
+    cache: Path | None = None,
+    refresh: bool = False,
+) -> DataSources:
+    """Open the data sources for a run (the single entry point for every CLI command).
+
+    Parameters
+    ----------
+    prices : Path, optional
+        A snapshot directory of ``SYMBOL.csv`` files. Defaults to ``$DEALSTUDY_PRICES_DIR`` when set.
+    offline : bool
+        Without ``prices``: serve from the cache only, never the network.
+    cache : Path, optional
+        Cache folder (default ``platformdirs.user_cache_dir("dealstudy")``).
+    refresh : bool
+        Without ``prices``: refetch requested ranges even when cached.
+
+    Returns
+    -------
+    DataSources
+    """
+    if prices is None and os.environ.get(PRICES_ENV):
+        prices = Path(os.environ[PRICES_ENV])
+    if prices is not None:
+        directory = Path(prices).expanduser().resolve()
+        price_source = CsvDirSource(directory)
+        shares_path = directory / SHARES_FILE
+        factors_dir = find_factors_dir(directory)
+        description = (
+            f"CSV snapshots in {directory} (no network); shares: "
+            + (str(shares_path) if shares_path.is_file() else "none")
+            + f"; factors: {factors_dir or 'none found'}"
+        )
+        return DataSources(price_source, CsvSharesSource(shares_path), factors_dir, description)
+    cache_dir = Path(cache).expanduser() if cache is not None else default_cache_dir()
+    cached = CachedSource(YahooSource(), cache_dir, offline=offline, refresh=refresh)
+    imported_shares = cache_dir / SHARES_FILE
+    use_imported = offline or imported_shares.is_file()
+    shares: SharesSource = CsvSharesSource(imported_shares) if use_imported else YahooSharesSource()
+    factors = cache_dir / FACTORS_SUBDIR
+    factors_dir = factors if find_factor_files(factors) else None
+    mode = (
+        "cache only (offline)" if offline else ("Yahoo Finance, refreshing" if refresh else "Yahoo Finance")
+    )
+    description = (
+        f"{mode} via cache {cache_dir}; shares: "
+        + ("imported snapshot" if isinstance(shares, CsvSharesSource) else "Yahoo")
+        + f"; factors: {factors_dir or 'none (import a snapshot directory with factor files)'}"
+    )
+    return DataSources(cached, shares, factors_dir, description)

@@ -1,0 +1,350 @@
+"""Yahoo Finance through yfinance: the only module of dealstudy that imports yfinance.
+
+Every yfinance option that changes the data is passed explicitly (yfinance's defaults have changed between
+versions, notably ``auto_adjust``). yfinance logs errors and returns empty frames by default; here every
+failure surfaces as a :class:`~dealstudy.errors.DownloadError` naming the symbol and the range, after
+bounded exponential-backoff retries for transient failures (rate limits, connection problems).
+
+Notes
+-----
+yfinance 1.x: ``yf.download`` catches every per-ticker exception and only logs it (its errors dict is
+private), so a rate limit and an unknown symbol both come back as an empty frame. This module therefore
+downloads one symbol at a time with ``Ticker.history`` under ``yf.config.debug.hide_exceptions = False``
+(set for the duration of the call only), which raises ``YFRateLimitError``, ``YFPricesMissingError``,
+``YFTzMissingError`` and connection errors. Frames shaped like ``yf.download``'s (``Price``/``Ticker``
+MultiIndex columns) are normalised too, so a download function returning either shape can be injected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, Provenance, SharesCount
+from dealstudy.errors import DownloadError
+
+__all__ = [
+    "DownloadFn",
+    "SharesFn",
+    "YahooSharesSource",
+    "YahooSource",
+    "is_transient",
+    "normalise_yahoo_frame",
+    "yfinance_version",
+]
+
+log = logging.getLogger(__name__)
+
+#: ``download(symbol, start, end_exclusive, session) -> yfinance-shaped DataFrame``.
+DownloadFn = Callable[[str, dt.date, dt.date, Any], pd.DataFrame]
+#: ``shares(symbol, start, end, session) -> Series of share counts indexed by (tz-aware) timestamps``.
+SharesFn = Callable[[str, dt.date, dt.date, Any], "pd.Series | None"]
+
+_YAHOO_NAMES = {
+    "open": "open",
+    "high": "high",
+    "low": "low",
+    "close": "close",
+    "adj close": "adj_close",
+    "adj_close": "adj_close",
+    "adjclose": "adj_close",
+    "volume": "volume",
+}
+
+
+def yfinance_version() -> str:
+    """``"yfinance X.Y.Z"`` for provenance records."""
+    import yfinance
+
+    return f"yfinance {getattr(yfinance, '__version__', 'unknown')}"
+
+
+@contextlib.contextmanager
+def _exceptions_visible() -> Iterator[None]:
+    """Make yfinance raise instead of logging, for the duration of one call."""
+    import yfinance as yf
+
+    previous = yf.config.debug.hide_exceptions
+    yf.config.debug.hide_exceptions = False
+    try:
+        yield
+    finally:
+        yf.config.debug.hide_exceptions = previous
+
+
+def _yfinance_download(symbol: str, start: dt.date, end_exclusive: dt.date, session: Any) -> pd.DataFrame:
+    """One symbol's daily bars from ``Ticker.history`` with every data-shaping option explicit."""
+    import yfinance as yf
+
+    with _exceptions_visible():
+        ticker = yf.Ticker(symbol, session=session)
+        frame: pd.DataFrame = ticker.history(
+            start=start.isoformat(),
+            end=end_exclusive.isoformat(),  # exclusive in yfinance
+            interval="1d",
+            auto_adjust=False,  # keep both Close and Adj Close
+            back_adjust=False,
+            actions=True,
+            prepost=False,
+            repair=False,
+            keepna=False,
+            rounding=False,
+            timeout=30,
+        )
+    return frame
+
+
+def _yfinance_shares(symbol: str, start: dt.date, end: dt.date, session: Any) -> pd.Series | None:
+    import yfinance as yf
+
+    with _exceptions_visible():
+        ticker = yf.Ticker(symbol, session=session)
+        series: pd.Series | None = ticker.get_shares_full(start=start.isoformat(), end=end.isoformat())
+    return series
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for failures worth retrying: rate limits, timeouts, connection errors, HTTP 5xx/429."""
+    name = type(exc).__name__
+    if name in {"YFRateLimitError", "Timeout", "ReadTimeout", "ConnectTimeout", "ConnectionError"}:
+        return True
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    try:  # curl_cffi / requests errors
+        import requests
+
+        if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
+            return True
+    except ImportError:  # pragma: no cover - requests ships with yfinance
+        pass
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    return isinstance(status, int) and (status == 429 or status >= 500)
+
+
+def normalise_yahoo_frame(raw: pd.DataFrame, symbol: str) -> pd.DataFrame:
+    """Turn a yfinance frame into the package's price frame.
+
+    Handles ``yf.download``'s MultiIndex columns (``('Close', 'AMZN')`` with levels ``Price``/``Ticker``, in
+    either order), ``Ticker.history``'s flat columns (``Open ... Adj Close, Volume, Dividends, Stock
+    Splits``) and a tz-aware index: each timestamp is read in its own (exchange) time zone and its local
+    date kept, so a Tokyo session stays on its Tokyo date. Columns become :data:`PRICE_COLUMNS`;
+    ``adj_close`` falls back to ``close`` only when Yahoo sends no Adj Close at all (indices, FX), and rows
+    without a close are dropped.
+    """
+    frame = raw.copy()
+    if isinstance(frame.columns, pd.MultiIndex):
+        levels = [frame.columns.get_level_values(i) for i in range(frame.columns.nlevels)]
+        ticker_level = None
+        for i, values in enumerate(levels):
+            if symbol.upper() in {str(v).upper() for v in values}:
+                ticker_level = i
+                break
+        if ticker_level is not None:
+            keep = [str(v).upper() == symbol.upper() for v in levels[ticker_level]]
+            frame = frame.loc[:, keep]
+            columns: Any = frame.columns
+            frame.columns = columns.droplevel(ticker_level)
+        if isinstance(frame.columns, pd.MultiIndex):
+            frame.columns = frame.columns.get_level_values(0)
+    frame.columns = [str(c) for c in frame.columns]
+    rename = {c: _YAHOO_NAMES[c.strip().lower()] for c in frame.columns if c.strip().lower() in _YAHOO_NAMES}
+    frame = frame.rename(columns=rename)
+    if "close" not in frame.columns:
+        raise DownloadError(f"{symbol}: Yahoo frame has no Close column (columns: {list(raw.columns)})")
+    if "adj_close" not in frame.columns:
+        frame["adj_close"] = frame["close"]
+    for column in PRICE_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = np.nan
+    frame = pd.DataFrame(
+        {c: pd.to_numeric(frame[c].to_numpy(), errors="coerce") for c in PRICE_COLUMNS}, index=frame.index
+    ).astype("float64")
+    index = pd.DatetimeIndex(frame.index)
+    if index.tz is not None:
+        index = index.tz_localize(None)  # wall-clock local time in the exchange's zone
+    frame.index = pd.DatetimeIndex(index.normalize(), name="date")
+    frame = frame.loc[frame["close"].notna()]
+    frame = frame.loc[~frame.index.duplicated(keep="last")].sort_index()
+    return frame
+
+
+class YahooSource:
+    """Daily prices from Yahoo Finance via yfinance, with retries and loud failures.
+
+    Parameters
+    ----------
+    session : optional
+        An HTTP session handed to ``yfinance.Ticker`` (yfinance 1.x wants a ``curl_cffi`` session).
+    max_retries : int, default 4
+        Retries after the first attempt for transient failures (rate limit, connection, timeout, 5xx).
+    backoff : float, default 1.0
+        Base delay in seconds; attempt ``k`` (0-based) waits ``backoff * 2**k`` seconds before retrying.
+    sleep : callable, default time.sleep
+        Injected so tests do not sleep.
+    download : callable, optional
+        ``download(symbol, start, end_exclusive, session) -> DataFrame`` returning a yfinance-shaped frame.
+        Defaults to ``yfinance.Ticker(symbol).history(...)`` with every option explicit.
+    max_edge_gap_days : int, default 10
+        A download whose last row is more than this many calendar days before the requested end (when that
+        end is not in the last few days) is "short" and raises :class:`DownloadError`. A late *first* row is
+        accepted (an IPO or listing inside the range) and recorded in the provenance detail.
+    """
+
+    name = "yahoo"
+
+    def __init__(
+        self,
+        session: Any = None,
+        max_retries: int = 4,
+        backoff: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+        *,
+        download: DownloadFn | None = None,
+        max_edge_gap_days: int = 10,
+        today: Callable[[], dt.date] | None = None,
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        self.session = session
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.sleep = sleep
+        self._download = download or _yfinance_download
+        self.max_edge_gap_days = max_edge_gap_days
+        self._today = today or (lambda: dt.datetime.now(dt.UTC).date())
+
+    def _fetch(self, symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        end_exclusive = end + dt.timedelta(days=1)
+        attempt = 0
+        while True:
+            try:
+                return self._download(symbol, start, end_exclusive, self.session)
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise DownloadError(
+                        f"{symbol}: Yahoo download {start}..{end} failed: {type(exc).__name__}: {exc}"
+                    ) from exc
+                if attempt >= self.max_retries:
+                    raise DownloadError(
+                        f"{symbol}: Yahoo download {start}..{end} failed after {attempt + 1} attempts "
+                        f"({type(exc).__name__}: {exc})"
+                    ) from exc
+                delay = self.backoff * (2**attempt)
+                log.warning("%s: %s, retrying in %.1f s", symbol, type(exc).__name__, delay)
+                self.sleep(delay)
+                attempt += 1
+
+    def history(self, symbol: str, start: dt.date, end: dt.date) -> PriceHistory:
+        """Daily prices for sessions ``start <= date <= end`` (both inclusive).
+
+        Raises
+        ------
+        DownloadError
+            The download failed (after retries for transient errors), came back empty or with no valid
+            close, or ends well before ``end``; the message names the symbol and range.
+        """
+        if end < start:
+            raise DownloadError(f"{symbol}: empty range {start}..{end}")
+        fetched_at = dt.datetime.now(dt.UTC)
+        raw = self._fetch(symbol, start, end)
+        if raw is None or raw.empty:
+            raise DownloadError(f"{symbol}: Yahoo returned no rows for {start}..{end}")
+        frame = normalise_yahoo_frame(raw, symbol)
+        frame = frame.loc[pd.Timestamp(start) : pd.Timestamp(end)]
+        if frame.empty:
+            raise DownloadError(
+                f"{symbol}: Yahoo returned no valid close for {start}..{end} (all NaN or out of range)"
+            )
+        last = frame.index[-1].date()
+        recent = (self._today() - end).days <= self.max_edge_gap_days
+        if (end - last).days > self.max_edge_gap_days and not recent:
+            raise DownloadError(
+                f"{symbol}: short Yahoo download for {start}..{end}: last row {last} "
+                f"({(end - last).days} days before the end)"
+            )
+        first = frame.index[0].date()
+        detail = f"rows {first}..{last}"
+        if (first - start).days > self.max_edge_gap_days:
+            detail += f"; first row {(first - start).days} days after the requested start (listing date?)"
+        provenance = Provenance(
+            source="yahoo", fetched_at=fetched_at, library_version=yfinance_version(), detail=detail
+        )
+        return PriceHistory(symbol=symbol, frame=frame, provenance=provenance)
+
+
+class YahooSharesSource:
+    """Shares outstanding from Yahoo (``Ticker.get_shares_full``), the latest count on or before a date.
+
+    Parameters
+    ----------
+    session, max_retries, backoff, sleep
+        As for :class:`YahooSource`.
+    shares : callable, optional
+        ``shares(symbol, start, end, session) -> Series`` (tz-aware timestamps -> counts); injected in tests.
+    lookback_days : int, default 550
+        How far before the requested date to ask for counts.
+    """
+
+    name = "yahoo"
+
+    def __init__(
+        self,
+        session: Any = None,
+        max_retries: int = 4,
+        backoff: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+        *,
+        shares: SharesFn | None = None,
+        lookback_days: int = 550,
+    ) -> None:
+        self.session = session
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.sleep = sleep
+        self._shares = shares or _yfinance_shares
+        self.lookback_days = lookback_days
+        self._memo: dict[tuple[str, dt.date], SharesCount | None] = {}
+
+    def shares_on(self, symbol: str, on: dt.date) -> SharesCount | None:
+        """The latest Yahoo count dated on or before ``on``; ``None`` when Yahoo has none."""
+        key = (symbol, on)
+        if key in self._memo:
+            return self._memo[key]
+        start = on - dt.timedelta(days=self.lookback_days)
+        attempt = 0
+        while True:
+            try:
+                series = self._shares(symbol, start, on + dt.timedelta(days=1), self.session)
+                break
+            except Exception as exc:
+                if not is_transient(exc) or attempt >= self.max_retries:
+                    raise DownloadError(
+                        f"{symbol}: Yahoo shares outstanding {start}..{on} failed: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
+                self.sleep(self.backoff * (2**attempt))
+                attempt += 1
+        result: SharesCount | None = None
+        if series is not None and len(series):
+            values = pd.Series(series).dropna()
+            index = pd.DatetimeIndex(values.index)
+            if index.tz is not None:
+                index = index.tz_localize(None)
+            values.index = index.normalize()
+            values = values.loc[values > 0].sort_index().loc[: pd.Timestamp(on)]
+            if len(values):
+                result = SharesCount(
+                    symbol=symbol,
+                    as_of=values.index[-1].date(),
+                    shares=float(values.iloc[-1]),
+                    source=f"Yahoo shares outstanding (get_shares_full, {yfinance_version()})",
+                )
+        self._memo[key] = result
+        return result
