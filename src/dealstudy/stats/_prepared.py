@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from scipy import stats
 
 from dealstudy.stats.panel import BoolArray, EventPanel, FloatArray
 
@@ -31,10 +30,48 @@ def masked_mean(x: FloatArray, mask: BoolArray, axis: int) -> tuple[FloatArray, 
 
 
 def rank_rows(x: FloatArray) -> FloatArray:
-    """Average ranks (1 = smallest) within each row; NaN stays NaN and is not counted."""
+    """Average ranks (1 = smallest) within each row; non-finite values get NaN and are not counted."""
+    return rank_rows_two(x, np.ones(x.shape[1], dtype=bool))[0]
+
+
+def rank_rows_two(x: FloatArray, part: BoolArray) -> tuple[FloatArray, FloatArray]:
+    """Average ranks within each row over all columns and over the columns in ``part`` only.
+
+    One sort serves both rankings: in each sorted row, the rank of a value among the ``part`` columns is
+    the running count of ``part`` values. Ties get the average rank of their run (as
+    ``scipy.stats.rankdata(..., method="average", nan_policy="omit")``); non-finite values get NaN.
+
+    Returns
+    -------
+    (ranks over all columns (N, K), ranks over the ``part`` columns (N, part.sum()))
+    """
+    n, k = x.shape
     if x.size == 0:
-        return np.full(x.shape, np.nan)
-    return np.asarray(stats.rankdata(x, method="average", axis=1, nan_policy="omit"), dtype=float)
+        return np.full(x.shape, np.nan), np.full((n, int(part.sum())), np.nan)
+    x = np.where(np.isfinite(x), x, np.nan)
+    order = np.argsort(x, axis=1)  # NaN sorts last
+    xs = np.take_along_axis(x, order, axis=1)
+    fin = np.isfinite(xs)
+    in_part = part[order] & fin
+    pos_all = np.cumsum(fin, axis=1, dtype=float)
+    pos_part = np.cumsum(in_part, axis=1, dtype=float)
+    new = np.ones(xs.shape, dtype=bool)
+    new[:, 1:] = xs[:, 1:] != xs[:, :-1]  # start of a run of equal values (NaN != NaN)
+    if not new[fin].all():  # ties: average each ranking's positions over its members of the run
+        gid = np.cumsum(new.ravel()) - 1
+        for pos, member in ((pos_all, fin), (pos_part, in_part)):
+            weight = member.ravel().astype(float)
+            total = np.bincount(gid, weights=pos.ravel() * weight)
+            count = np.bincount(gid, weights=weight)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                pos[...] = (total / count)[gid].reshape(n, k)
+    pos_all[~fin] = np.nan
+    pos_part[~in_part] = np.nan
+    rank_all = np.empty((n, k))
+    np.put_along_axis(rank_all, order, pos_all, axis=1)
+    rank_part = np.empty((n, k))
+    np.put_along_axis(rank_part, order, pos_part, axis=1)
+    return rank_all, rank_part[:, part]
 
 
 @dataclass(frozen=True)
@@ -60,9 +97,34 @@ class WindowSample:
 class PreparedPanel:
     """A panel plus lazily computed, cached per-event quantities for the aggregate tests."""
 
+    _PER_EVENT = (
+        "est_ar",
+        "est_finite",
+        "est_count",
+        "positive_share",
+        "combined_ar",
+        "combined_finite",
+        "corrado_u",
+        "corrado_g",
+        "combined_rank",
+        "est_sar",
+        "est_sar_rank",
+        "est_sar_rank_filled",
+        "est_sar_finite",
+    )
+    """Cached arrays with one row per event, which :meth:`subset` slices instead of recomputing."""
+
     def __init__(self, panel: EventPanel) -> None:
         self.panel = panel
         self._windows: dict[tuple[int, int], WindowSample] = {}
+
+    def subset(self, mask: BoolArray) -> PreparedPanel:
+        """The prepared panel of the events where ``mask`` is true, reusing per-event caches."""
+        sub = PreparedPanel(self.panel.subset(mask))
+        for name in self._PER_EVENT:
+            if name in self.__dict__:
+                sub.__dict__[name] = self.__dict__[name][mask]
+        return sub
 
     # -- per-window sample -------------------------------------------------------------------------
     def sample(self, window: tuple[int, int]) -> WindowSample:
@@ -134,7 +196,7 @@ class PreparedPanel:
     def corrado_u(self) -> FloatArray:
         """(N, K_c) ``U_it = rank_it / (1 + M_i) - 1/2`` over the combined sample (NaN where missing)."""
         m = self.combined_finite.sum(axis=1).astype(float)
-        return np.asarray(rank_rows(self.combined_ar) / (1.0 + m[:, None]) - 0.5, dtype=float)
+        return np.asarray(self.combined_rank / (1.0 + m[:, None]) - 0.5, dtype=float)
 
     @cached_property
     def corrado_g(self) -> FloatArray:
@@ -163,9 +225,43 @@ class PreparedPanel:
         return np.where(np.isfinite(sar), sar, np.nan)
 
     @cached_property
+    def _ranks(self) -> tuple[FloatArray, FloatArray]:
+        in_est = np.asarray(self.panel.is_estimation[self.combined_mask], dtype=bool)
+        return rank_rows_two(self.combined_ar, in_est)
+
+    @cached_property
+    def combined_rank(self) -> FloatArray:
+        """(N, K_c) average ranks of each event's ARs over the combined sample (NaN where missing)."""
+        return self._ranks[0]
+
+    @cached_property
     def est_sar_rank(self) -> FloatArray:
-        """(N, T1) average ranks of the estimation SARs within each event."""
-        return rank_rows(self.est_sar)
+        """(N, T1) average ranks of the estimation residuals (equivalently SARs) within each event."""
+        sigma = np.asarray(self.panel.sigma, dtype=float)
+        with np.errstate(invalid="ignore"):
+            usable = np.isfinite(sigma) & (sigma > 0)
+        return np.where(usable[:, None], self._ranks[1], np.nan)
+
+    @cached_property
+    def est_sar_rank_filled(self) -> FloatArray:
+        """:attr:`est_sar_rank` with NaN replaced by 0 (for masked column sums)."""
+        r = self.est_sar_rank
+        return np.where(np.isfinite(r), r, 0.0)
+
+    @cached_property
+    def est_sar_finite(self) -> FloatArray:
+        """(N, T1) 1.0 where the estimation SAR is observed, else 0.0."""
+        return np.isfinite(self.est_sar).astype(float)
+
+    def filled(self, name: str) -> tuple[FloatArray, FloatArray]:
+        """Cached (scores with NaN as 0, observed as 1.0/0.0) for ``corrado_u`` or ``corrado_g``."""
+        key = f"_filled_{name}"
+        if key not in self.__dict__:
+            x = np.asarray(getattr(self, name), dtype=float)
+            fin = np.isfinite(x)
+            self.__dict__[key] = (np.where(fin, x, 0.0), fin.astype(float))
+        value: tuple[FloatArray, FloatArray] = self.__dict__[key]
+        return value
 
     # -- cross-correlation (Kolari and Pynnonen 2010) ----------------------------------------------
     @cached_property

@@ -71,10 +71,12 @@ def aggregate_table(panel: EventPanel) -> pd.DataFrame:
     """
     groups = [str(g) for g in panel.groups]
     labels = sorted(set(groups))
-    sets: list[tuple[str, PreparedPanel]] = [("all", PreparedPanel(panel))]
+    whole = PreparedPanel(panel)
+    sets: list[tuple[str, PreparedPanel]] = [("all", whole)]
     if labels and labels != ["all"]:
         codes = np.asarray(groups, dtype=object)
-        sets.extend((label, PreparedPanel(panel.subset(codes == label))) for label in labels)
+        for label in labels:
+            sets.append((label, whole.subset(np.asarray(codes == label, dtype=bool))))
     rows: list[tuple[str, str, int, float, str, float, float, str]] = []
     for label, prep in sets:
         for window in panel.windows:

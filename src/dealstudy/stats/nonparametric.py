@@ -13,7 +13,7 @@ from scipy import stats
 
 from dealstudy.stats._prepared import PreparedPanel
 from dealstudy.stats._result import invalid, normal_result, t_result
-from dealstudy.stats.panel import EventPanel, FloatArray, TestResult
+from dealstudy.stats.panel import EventPanel, TestResult
 
 __all__ = ["corrado_rank", "corrado_sign", "generalized_sign", "grank", "sign", "wilcoxon"]
 
@@ -87,33 +87,30 @@ def generalized_sign(panel: EventPanel, window: Window) -> TestResult:
     return generalized_sign_prepared(PreparedPanel(panel), window)
 
 
-def _daily_score_test(name: str, prep: PreparedPanel, window: Window, scores: FloatArray) -> TestResult:
+def _daily_score_test(name: str, prep: PreparedPanel, window: Window, scores: str) -> TestResult:
     """Corrado-type test on per-event, per-day scores over the combined estimation + event sample."""
     s = prep.sample(window)
     if s.n == 0:
         return invalid(name, 0, s.mean, "no event with a complete window")
-    x = scores[s.used]
-    fin = np.isfinite(x)
-    n_t = fin.sum(axis=0).astype(float)
-    total = np.where(fin, x, 0.0).sum(axis=0)
+    if not prep.combined_mask[s.columns].all():
+        return invalid(name, s.n, s.mean, "window is not inside the event days")
+    filled, observed = prep.filled(scores)
+    weight = s.used.astype(float)
+    n_t = weight @ observed  # events observed on each day of the ranking sample
+    total = weight @ filled
     days = n_t > 0
     d = np.zeros_like(total)
     d[days] = total[days] / np.sqrt(n_t[days])
-    t_days = int(days.sum())
-    s2 = float((d[days] ** 2).sum()) / t_days
+    s2 = float((d[days] ** 2).sum()) / int(days.sum())
     if not s2 > 0.0:
         return invalid(name, s.n, s.mean, "zero variance of the scores over the ranking sample")
-    # columns of the window inside the combined sample
-    combined_index = np.cumsum(prep.combined_mask) - 1
-    cols = combined_index[s.columns]
-    if not prep.combined_mask[s.columns].all():
-        return invalid(name, s.n, s.mean, "window is not inside the event days")
+    cols = (np.cumsum(prep.combined_mask) - 1)[s.columns]  # the window inside the combined sample
     stat = float(d[cols].sum()) / (math.sqrt(s.length) * math.sqrt(s2))
     return normal_result(name, stat, s.n, s.mean)
 
 
 def corrado_rank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
-    return _daily_score_test("corrado_rank", prep, window, prep.corrado_u)
+    return _daily_score_test("corrado_rank", prep, window, "corrado_u")
 
 
 def corrado_rank(panel: EventPanel, window: Window) -> TestResult:
@@ -148,7 +145,7 @@ def corrado_rank(panel: EventPanel, window: Window) -> TestResult:
 
 
 def corrado_sign_prepared(prep: PreparedPanel, window: Window) -> TestResult:
-    return _daily_score_test("corrado_sign", prep, window, prep.corrado_g)
+    return _daily_score_test("corrado_sign", prep, window, "corrado_g")
 
 
 def corrado_sign(panel: EventPanel, window: Window) -> TestResult:
@@ -229,19 +226,26 @@ def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
     scar = s.car[ok] / np.sqrt(var[ok])
     if np.ptp(scar) == 0.0:
         return invalid(name, n, s.mean, "zero variance: all standardized CARs are equal")
-    g = scar / scar.std(ddof=1)  # re-standardized for event-induced variance
-    est = prep.est_sar[ok]
-    rank_est = prep.est_sar_rank[ok]
-    fin = np.isfinite(est)
-    less = g[:, None] < est  # event value below an estimation value lifts that value's rank by one
-    equal = g[:, None] == est
-    t_i = fin.sum(axis=1) + 1.0  # non-missing GSARs of the event: estimation days plus the event
-    u_est = np.where(fin, (rank_est + less + 0.5 * equal) / (t_i[:, None] + 1.0) - 0.5, np.nan)
-    rank_event = 1.0 + (est < g[:, None]).sum(axis=1) + 0.5 * equal.sum(axis=1)
-    u_event = rank_event / (t_i + 1.0) - 0.5
-    n_t = fin.sum(axis=0).astype(float)
+    g_ok = scar / scar.std(ddof=1)  # re-standardized for event-induced variance
+    g = np.full(prep.panel.n_events, np.nan)
+    g[ok] = g_ok
+    # Estimation SARs of all events; rows outside the sample get weight 0 (and g = NaN compares False).
+    est = prep.est_sar
+    observed = prep.est_sar_finite
+    # sign(SAR_it - g_i): +1 where the event value lies below an estimation value (lifting that value's
+    # rank by one), 0 for a tie (by one half), -1 above; 0 where missing or outside the sample (g NaN).
+    with np.errstate(invalid="ignore"):
+        sgn = np.sign(est - g[:, None])
+    sgn[np.isnan(sgn)] = 0.0
+    t_fin = observed.sum(axis=1)
+    t_i = t_fin + 1.0  # non-missing GSARs of the event: estimation days plus the event
+    w = np.where(ok, 1.0 / (t_i + 1.0), 0.0)
+    n_t = ok.astype(float) @ observed
+    u_sum = w @ prep.est_sar_rank_filled + 0.5 * (w @ observed + w @ sgn) - 0.5 * n_t
+    rank_event = 1.0 + 0.5 * (t_fin - sgn.sum(axis=1))  # 1 + #(SAR < g) + #(SAR == g) / 2
+    u_event = (rank_event / (t_i + 1.0) - 0.5)[ok]
     days = n_t > 0
-    ubar_t = np.where(fin, u_est, 0.0).sum(axis=0)[days] / n_t[days]
+    ubar_t = u_sum[days] / n_t[days]
     ubar_0 = float(u_event.mean())
     big_t = int(days.sum()) + 1
     if big_t < 3:
