@@ -1,0 +1,115 @@
+"""Totals of abnormal, headline and binding value by company, counterparty and binding status, and the
+cumulative series of value created by announcements.
+
+Counting rules: abnormal (and raw) dollar values are summed over the direct parties' legs with a USD value
+in the chosen window; headline and binding values are summed once per deal (a deal with three listed parties
+adds its headline once to its counterparty's and status's totals, and once to each of its companies' totals,
+so company totals do not add up to the grand total). ``total`` and the cumulative series cover
+announcements of new deals only; revision reports and filing disclosures have their own rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["AGGREGATE_COLUMNS", "aggregates", "cumulative_value"]
+
+AGGREGATE_COLUMNS: tuple[str, ...] = (
+    "dimension",
+    "key",
+    "deals",
+    "legs",
+    "valued",
+    "abnormal_value_usd",
+    "car_value_usd",
+    "raw_value_usd",
+    "headline_value_usd",
+    "binding_value_usd",
+    "abnormal_to_headline",
+)
+
+
+def _block(dimension: str, key: str, deals: pd.DataFrame, legs: pd.DataFrame) -> dict[str, object]:
+    valued = legs[np.isfinite(legs["abnormal_value_usd"].to_numpy(dtype=float))]
+    headline = float(deals["headline_value_usd"].sum(min_count=1)) if len(deals) else np.nan
+    abnormal = float(valued["abnormal_value_usd"].sum()) if len(valued) else np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = abnormal / headline if np.isfinite(headline) and headline > 0 else np.nan
+    return {
+        "dimension": dimension,
+        "key": key,
+        "deals": len(deals),
+        "legs": len(legs),
+        "valued": len(valued),
+        "abnormal_value_usd": abnormal,
+        "car_value_usd": float(valued["car_value_usd"].sum(min_count=1)) if len(valued) else np.nan,
+        "raw_value_usd": float(valued["raw_value_usd"].sum(min_count=1)) if len(valued) else np.nan,
+        "headline_value_usd": headline,
+        "binding_value_usd": float(deals["binding_value_usd"].sum(min_count=1)) if len(deals) else np.nan,
+        "abnormal_to_headline": ratio,
+    }
+
+
+def aggregates(deals: pd.DataFrame, values: pd.DataFrame, window: str) -> pd.DataFrame:
+    """Totals by ``total``, ``deal_type``, ``company``, ``counterparty``, ``binding_status``, ``role_type``.
+
+    ``deals`` is :func:`dealstudy.economy.legs.deals_frame`; ``values`` the dollar values (any windows).
+    """
+    legs = values[values["window"] == window]
+    direct = legs[legs["direct"]]
+    new = deals[deals["is_deal"]]
+    new_ids = set(new["deal_id"])
+    rows = [_block("total", "announcements", new, direct[direct["deal_id"].isin(new_ids)])]
+    for is_deal, label in ((True, "announcement"), (False, "revision_or_disclosure")):
+        subset = deals[deals["is_deal"] == is_deal]
+        rows.append(
+            _block("deal_type", label, subset, direct[direct["deal_id"].isin(set(subset["deal_id"]))])
+        )
+    for ticker in sorted(direct["ticker"].unique()):
+        mine = direct[(direct["ticker"] == ticker) & direct["deal_id"].isin(new_ids)]
+        rows.append(_block("company", ticker, new[new["deal_id"].isin(set(mine["deal_id"]))], mine))
+    for column in ("counterparty", "binding_status"):
+        for key in sorted(new[column].unique()):
+            subset = new[new[column] == key]
+            rows.append(
+                _block(column, str(key), subset, direct[direct["deal_id"].isin(set(subset["deal_id"]))])
+            )
+    spill = legs[~legs["direct"]]
+    rows.append(
+        _block("role_type", "read_across", deals[deals["deal_id"].isin(set(spill["deal_id"]))], spill)
+    )
+    return pd.DataFrame(rows, columns=list(AGGREGATE_COLUMNS))
+
+
+def cumulative_value(deals: pd.DataFrame, values: pd.DataFrame, window: str) -> pd.DataFrame:
+    """Abnormal value created by announcements over time: ``date, deals, abnormal_value_usd, cumulative_usd``.
+
+    Direct parties of new-deal announcements, by day 0 (the first session that could price the news), with a
+    USD value in ``window``; headline values are accumulated alongside (``cumulative_headline_usd``).
+    """
+    new_ids = set(deals.loc[deals["is_deal"], "deal_id"])
+    legs = values[(values["window"] == window) & values["direct"] & values["deal_id"].isin(new_ids)]
+    legs = legs[np.isfinite(legs["abnormal_value_usd"].to_numpy(dtype=float))]
+    columns = [
+        "date",
+        "deals",
+        "abnormal_value_usd",
+        "cumulative_usd",
+        "headline_value_usd",
+        "cumulative_headline_usd",
+    ]
+    if legs.empty:
+        return pd.DataFrame(columns=columns)
+    heads = deals.set_index("deal_id")["headline_value_usd"]
+    per_day = legs.groupby("day0").agg(
+        deals=("deal_id", "nunique"), abnormal_value_usd=("abnormal_value_usd", "sum")
+    )
+    first_day = legs.groupby("deal_id")["day0"].min()
+    headline_by_day = heads.reindex(first_day.index).groupby(first_day.to_numpy()).sum(min_count=1)
+    per_day["headline_value_usd"] = headline_by_day.reindex(per_day.index).to_numpy()
+    per_day = per_day.sort_index()
+    per_day["cumulative_usd"] = per_day["abnormal_value_usd"].cumsum()
+    per_day["cumulative_headline_usd"] = per_day["headline_value_usd"].fillna(0.0).cumsum()
+    out = per_day.reset_index().rename(columns={"day0": "date"})
+    return pd.DataFrame(out[columns])

@@ -1,0 +1,118 @@
+"""Deal x security "legs": the unit of the dollar-value layer, built from catalog deals.
+
+One row per listed security of every deal, with the deal's attributes repeated. ``direct`` separates the
+parties to the deal from securities listed only as a read-across or as the subject of a report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from dealstudy.catalog.schema import Deal
+from dealstudy.economy.currency import currency_for_mic
+
+__all__ = ["INDIRECT_ROLES", "LEG_COLUMNS", "NON_DEAL_KINDS", "deals_frame", "event_id_for", "legs_frame"]
+
+#: Roles that are not a party to the deal: their reaction is a spill-over, not the deal's value.
+INDIRECT_ROLES: frozenset[str] = frozenset({"read-across", "subject"})
+
+#: Kinds that are not announcements of a new deal (a walk-back report, a filing revealing terms).
+NON_DEAL_KINDS: frozenset[str] = frozenset({"revision_report", "filing_disclosure"})
+
+LEG_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "deal_id",
+    "ticker",
+    "position",
+    "role",
+    "direct",
+    "exchange",
+    "currency",
+    "announced",
+    "counterparty",
+    "kind",
+    "binding_status",
+    "headline_value_usd",
+    "binding_value_usd",
+    "non_binding_value_usd",
+    "duration_years",
+    "confounded",
+)
+
+
+def event_id_for(deal_id: str, ticker: str) -> str:
+    """The study's event id of one leg: ``<deal_id>:<ticker>``."""
+    return f"{deal_id}:{ticker}"
+
+
+def _num(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def legs_frame(deals: Iterable[Deal]) -> pd.DataFrame:
+    """One row per (deal, listed security), in catalog order, with the columns :data:`LEG_COLUMNS`.
+
+    Values are in USD (NaN where the catalog has ``null``). ``currency`` is the listing currency derived
+    from the exchange MIC (``None`` when the MIC is unknown).
+    """
+    rows = []
+    for deal in deals:
+        for position, security in enumerate(deal.securities):
+            rows.append(
+                {
+                    "event_id": event_id_for(deal.id, security.ticker),
+                    "deal_id": deal.id,
+                    "ticker": security.ticker,
+                    "position": position,
+                    "role": security.role,
+                    "direct": security.role not in INDIRECT_ROLES,
+                    "exchange": security.exchange,
+                    "currency": currency_for_mic(security.exchange),
+                    "announced": pd.Timestamp(deal.announced),
+                    "counterparty": deal.counterparty,
+                    "kind": deal.kind,
+                    "binding_status": deal.binding_status,
+                    "headline_value_usd": _num(deal.headline_value_usd),
+                    "binding_value_usd": _num(deal.binding_value_usd),
+                    "non_binding_value_usd": _num(deal.non_binding_value_usd),
+                    "duration_years": _num(deal.duration_years),
+                    "confounded": deal.confounded,
+                }
+            )
+    frame = pd.DataFrame(rows, columns=list(LEG_COLUMNS))
+    return frame.astype({"position": "int64", "direct": "bool", "confounded": "bool"})
+
+
+def deals_frame(deals: Iterable[Deal]) -> pd.DataFrame:
+    """One row per deal with its values and its ``partner``: the first listed direct party.
+
+    ``partner`` is the ticker of the deal's first security whose role is not a read-across or subject
+    (``"(unlisted)"`` when there is none); commitments are attributed to it once per deal, so a deal with
+    several listed parties (Stargate) is counted once, not once per party.
+    """
+    rows = []
+    for deal in deals:
+        direct = [s for s in deal.securities if s.role not in INDIRECT_ROLES]
+        rows.append(
+            {
+                "deal_id": deal.id,
+                "announced": pd.Timestamp(deal.announced),
+                "counterparty": deal.counterparty,
+                "kind": deal.kind,
+                "binding_status": deal.binding_status,
+                "headline_value_usd": _num(deal.headline_value_usd),
+                "binding_value_usd": _num(deal.binding_value_usd),
+                "non_binding_value_usd": _num(deal.non_binding_value_usd),
+                "duration_years": _num(deal.duration_years),
+                "confounded": deal.confounded,
+                "related": tuple(deal.related),
+                "tickers": deal.tickers,
+                "direct_tickers": tuple(s.ticker for s in direct),
+                "partner": direct[0].ticker if direct else "(unlisted)",
+                "partner_name": (direct[0].name or direct[0].ticker) if direct else "(no listed party)",
+                "is_deal": deal.kind not in NON_DEAL_KINDS and deal.binding_status != "disclosure_or_report",
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,212 @@
+"""The three cross-sectional regressions of the press-release economy and their robustness table.
+
+1. ``headline``: abnormal value ($bn) on headline value ($bn).
+2. ``binding_split``: abnormal value on binding value and non-binding value (headline minus binding); the
+   Wald test of equal slopes is the press-release-economy hypothesis (the market does not discount the
+   non-binding part) against a discount.
+3. ``car_size``: CAR (%) on log(deal size / market cap), binding-class indicators (baseline: firm
+   contracts), a counterparty indicator, deal-kind indicators and a confounded-day indicator. Levels of a
+   categorical with fewer than ``min_level_obs`` observations are pooled into ``other`` (the baseline is
+   the most frequent level); constant or collinear indicators are dropped and reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dealstudy.economy.regressions import CovType, RegressionResult, WaldTest, fit_ols, wald_equal
+from dealstudy.economy.sample import regression_sample
+
+__all__ = [
+    "KEY_TERMS",
+    "ModelSet",
+    "deal_level",
+    "fit_models",
+    "robustness_table",
+]
+
+#: The slopes every table reports, per model.
+KEY_TERMS: dict[str, tuple[str, ...]] = {
+    "headline": ("headline_bn",),
+    "binding_split": ("binding_bn", "non_binding_bn"),
+    "car_size": ("log_size",),
+}
+
+
+@dataclass(frozen=True)
+class ModelSet:
+    """The three fitted models and the Wald test on one sample."""
+
+    headline: RegressionResult
+    binding_split: RegressionResult
+    car_size: RegressionResult
+    wald: WaldTest
+
+    @property
+    def results(self) -> tuple[RegressionResult, RegressionResult, RegressionResult]:
+        return (self.headline, self.binding_split, self.car_size)
+
+
+def _dummies(series: pd.Series, prefix: str, min_obs: int) -> pd.DataFrame:
+    counts = series.value_counts()
+    pooled = series.where(series.map(counts) >= min_obs, "other")
+    order = pooled.value_counts()
+    baseline = str(order.index[0]) if len(order) else ""
+    levels = sorted(str(level) for level in order.index if str(level) != baseline)
+    return pd.DataFrame(
+        {f"{prefix}[{level}]": (pooled == level).astype(float) for level in levels}, index=series.index
+    )
+
+
+def _clusters(sample: pd.DataFrame, cov_type: CovType) -> pd.Series | None:
+    return sample["announced"].astype(str) if cov_type == "cluster" else None
+
+
+def fit_models(sample: pd.DataFrame, *, cov_type: CovType = "HC3", min_level_obs: int = 3) -> ModelSet:
+    """Fit the three regressions on a sample from :func:`dealstudy.economy.sample.regression_sample`.
+
+    ``binding_split`` uses the rows with a known binding value; ``car_size`` those with a finite size.
+    Clustering (``cov_type="cluster"``) is by announcement date.
+    """
+    labels = tuple(sample["label"])
+    const = pd.Series(1.0, index=sample.index, name="const")
+    y1 = sample["abnormal_value_bn"].rename("abnormal_value_bn")
+    X1 = pd.concat([const, sample["headline_bn"]], axis=1)
+    headline = fit_ols(
+        y1,
+        X1,
+        name="headline",
+        cov_type=cov_type,
+        clusters=_clusters(sample, cov_type),
+        keep=["headline_bn"],
+        labels=labels,
+    )
+    split = sample[np.isfinite(sample["binding_bn"].to_numpy(dtype=float))]
+    X2 = pd.concat([const.loc[split.index], split[["binding_bn", "non_binding_bn"]]], axis=1)
+    binding_split = fit_ols(
+        split["abnormal_value_bn"].rename("abnormal_value_bn"),
+        X2,
+        name="binding_split",
+        cov_type=cov_type,
+        clusters=_clusters(split, cov_type),
+        keep=["binding_bn", "non_binding_bn"],
+        labels=tuple(split["label"]),
+    )
+    wald = wald_equal(binding_split, "binding_bn", "non_binding_bn")
+    sized = sample[np.isfinite(sample["log_size"].to_numpy(dtype=float))]
+    top = sized["counterparty"].value_counts()
+    main_party = str(top.index[0]) if len(top) else ""
+    X3 = pd.concat(
+        [
+            const.loc[sized.index],
+            sized["log_size"],
+            _dummies(sized["binding_class"], "binding", min_level_obs),
+            (sized["counterparty"] == main_party).astype(float).rename(f"counterparty[{main_party}]"),
+            _dummies(sized["kind"], "kind", min_level_obs),
+            sized["confounded"].astype(float).rename("confounded"),
+        ],
+        axis=1,
+    )
+    car_size = fit_ols(
+        sized["car_pct"].rename("car_pct"),
+        X3,
+        name="car_size",
+        cov_type=cov_type,
+        clusters=_clusters(sized, cov_type),
+        keep=["log_size"],
+        labels=tuple(sized["label"]),
+    )
+    return ModelSet(headline, binding_split, car_size, wald)
+
+
+def deal_level(sample: pd.DataFrame) -> pd.DataFrame:
+    """Collapse a deal x security sample to one row per deal: abnormal values summed over its parties.
+
+    ``log_size`` is set to NaN, so ``car_size`` is not fitted on this sample (a CAR belongs to one firm).
+    """
+    if sample.empty:
+        return sample.copy()
+    first = sample.groupby("deal_id", sort=False).first()
+    summed = sample.groupby("deal_id", sort=False)["abnormal_value_bn"].sum()
+    out = first.assign(abnormal_value_bn=summed).reset_index()
+    out["label"] = out["deal_id"]
+    out["log_size"] = np.nan  # a CAR belongs to one firm: the CAR regression stays at deal x security level
+    return out[list(sample.columns)]
+
+
+def _row(
+    variant: str, model: str, window: str, sample: pd.DataFrame, excluded: int, fits: ModelSet
+) -> dict[str, object]:
+    out: dict[str, object] = {
+        "variant": variant,
+        "model": model,
+        "window": window,
+        "n": len(sample),
+        "excluded": excluded,
+    }
+    for result in fits.results:
+        for term in KEY_TERMS[result.name]:
+            fitted = result.fitted and term in result.params.index
+            out[f"{term}"] = float(result.params[term]) if fitted else np.nan
+            out[f"{term}_se"] = float(result.bse[term]) if fitted else np.nan
+            out[f"{term}_p"] = float(result.pvalues[term]) if fitted else np.nan
+        out[f"{result.name}_n"] = result.nobs
+    out["wald_stat"] = fits.wald.stat
+    out["wald_p"] = fits.wald.pvalue
+    return out
+
+
+def robustness_table(
+    values_by_model: Mapping[str, pd.DataFrame],
+    *,
+    model: str,
+    window: str,
+    cov_type: CovType = "HC3",
+    min_level_obs: int = 3,
+) -> pd.DataFrame:
+    """Key slopes under alternative samples, windows and expected-return models.
+
+    Rows: ``baseline``; ``no_confounded`` (events with a confounder on the day dropped); ``deal_level`` (one
+    observation per deal, abnormal values summed over its direct parties); ``window`` for every other
+    window in the values; ``model`` for every other study model (at the baseline window); ``cluster_date``
+    (clustered by announcement date) when the baseline is not clustered. Each row has N, the number of
+    exclusions, the key slopes with standard errors and p-values, and the Wald test.
+    """
+    rows: list[dict[str, object]] = []
+    values = values_by_model[model]
+
+    def add(variant: str, name: str, win: str, frame: pd.DataFrame, sample_filter: str = "") -> None:
+        sample, excluded = regression_sample(frame, win)
+        n_excluded = len(excluded)
+        if sample_filter == "no_confounded":
+            n_excluded += int(sample["confounded"].sum())
+            sample = sample[~sample["confounded"]]
+        elif sample_filter == "deal_level":
+            sample = deal_level(sample)
+        cov: CovType = "cluster" if sample_filter == "cluster" else cov_type
+        rows.append(
+            _row(
+                variant,
+                name,
+                win,
+                sample,
+                n_excluded,
+                fit_models(sample, cov_type=cov, min_level_obs=min_level_obs),
+            )
+        )
+
+    add("baseline", model, window, values)
+    add("no_confounded", model, window, values, "no_confounded")
+    add("deal_level", model, window, values, "deal_level")
+    if cov_type != "cluster":
+        add("cluster_date", model, window, values, "cluster")
+    for other in sorted(set(values["window"]) - {window}, key=lambda w: tuple(int(p) for p in w.split(":"))):
+        add("window", model, other, values)
+    for other_model, other_values in values_by_model.items():
+        if other_model != model:
+            add("model", other_model, window, other_values)
+    return pd.DataFrame(rows)

@@ -1,0 +1,403 @@
+"""OLS with robust covariance, the Wald test of equal slopes, pairs bootstrap and leave-one-out influence.
+
+The cross-sectional layer fits a handful of regressions on a few dozen deals, so statsmodels is used for the
+fits and their summaries; the bootstrap and leave-one-out refits use closed-form least squares.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from numpy.typing import NDArray
+
+__all__ = [
+    "CovType",
+    "RegressionResult",
+    "WaldTest",
+    "bootstrap_ci",
+    "fit_ols",
+    "leave_one_out",
+    "wald_equal",
+]
+
+#: Covariance estimator of the coefficient standard errors.
+CovType = Literal["HC3", "HC1", "cluster", "nonrobust"]
+
+NAN = float("nan")
+
+
+@dataclass(frozen=True)
+class RegressionResult:
+    """One fitted cross-sectional regression (statsmodels vocabulary).
+
+    ``params``, ``bse``, ``tvalues`` and ``pvalues`` are Series indexed by term (``const`` first). When the
+    model could not be fitted (too few observations) they are empty and ``reason`` says why.
+    """
+
+    name: str
+    dependent: str
+    params: pd.Series
+    bse: pd.Series
+    tvalues: pd.Series
+    pvalues: pd.Series
+    nobs: int
+    rsquared: float
+    cov_type: str
+    labels: tuple[str, ...] = ()
+    dropped_terms: tuple[str, ...] = ()
+    reason: str = ""
+    y: pd.Series = field(default_factory=lambda: pd.Series(dtype=float), repr=False)
+    X: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    clusters: pd.Series | None = field(default=None, repr=False)
+    fit: object | None = field(default=None, repr=False, compare=False)  # the statsmodels results
+
+    @property
+    def fitted(self) -> bool:
+        return not self.reason
+
+    @cached_property
+    def summary_text(self) -> str:
+        """statsmodels' summary table (empty when not fitted)."""
+        if self.fit is None:
+            return ""
+        title = f"{self.name}: {self.dependent} (cov: {self.cov_type}, N={self.nobs})"
+        return _summary_text(self.fit, title)
+
+    def to_frame(self) -> pd.DataFrame:
+        """``model, term, coef, se, t, p, n, r2`` (one row per term; one row of NaN when not fitted)."""
+        if not self.fitted:
+            return pd.DataFrame(
+                [
+                    {
+                        "model": self.name,
+                        "term": "",
+                        "coef": NAN,
+                        "se": NAN,
+                        "t": NAN,
+                        "p": NAN,
+                        "n": self.nobs,
+                        "r2": NAN,
+                    }
+                ]
+            )
+        return pd.DataFrame(
+            {
+                "model": self.name,
+                "term": list(self.params.index),
+                "coef": self.params.to_numpy(),
+                "se": self.bse.to_numpy(),
+                "t": self.tvalues.to_numpy(),
+                "p": self.pvalues.to_numpy(),
+                "n": self.nobs,
+                "r2": self.rsquared,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class WaldTest:
+    """A Wald test of linear restrictions on one regression's coefficients."""
+
+    name: str
+    stat: float
+    pvalue: float
+    df_num: int
+    df_denom: float
+    distribution: str
+    null: str
+    reason: str = ""
+
+    @property
+    def valid(self) -> bool:
+        return math.isfinite(self.stat) and math.isfinite(self.pvalue)
+
+
+def _full_rank_columns(X: pd.DataFrame, keep: Sequence[str]) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Drop constant dummies and then, from the right, columns that make the design rank deficient."""
+    dropped: list[str] = []
+    columns = list(X.columns)
+    for name in list(columns):
+        if name == "const" or name in keep:
+            continue
+        values = X[name].to_numpy(dtype=float)
+        if np.ptp(values) == 0:
+            columns.remove(name)
+            dropped.append(name)
+    while columns:
+        matrix = X[columns].to_numpy(dtype=float)
+        if np.linalg.matrix_rank(matrix) == len(columns):
+            break
+        removable = [c for c in columns if c != "const" and c not in keep]
+        if not removable:
+            break
+        columns.remove(removable[-1])
+        dropped.append(removable[-1])
+    return X[columns], tuple(dropped)
+
+
+def _summary_text(result: object, title: str) -> str:
+    # statsmodels' summary runs normality tests that warn for small samples (scipy's kurtosistest wants
+    # n >= 20); those diagnostics are informative text only, so their warnings are silenced here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return str(result.summary(title=title).as_text())  # type: ignore[attr-defined]
+
+
+def fit_ols(
+    y: pd.Series,
+    X: pd.DataFrame,
+    *,
+    name: str,
+    cov_type: CovType = "HC3",
+    clusters: pd.Series | None = None,
+    keep: Sequence[str] = (),
+    labels: Sequence[str] = (),
+) -> RegressionResult:
+    """Least squares of ``y`` on ``X`` (which holds a ``const`` column) with robust standard errors.
+
+    Parameters
+    ----------
+    y, X : Series, DataFrame
+        Dependent variable and regressors, aligned by row.
+    cov_type : {"HC3", "HC1", "cluster", "nonrobust"}
+        HC3 (default), HC1, one-way clustering on ``clusters`` (e.g. the announcement date), or the classical
+        homoskedastic estimator.
+    keep : sequence of str
+        Regressors never dropped; other constant or collinear dummies are dropped and listed in
+        ``dropped_terms``.
+
+    Notes
+    -----
+    :math:`\\hat\\beta = (X'X)^{-1}X'y`; HC3 uses
+    :math:`(X'X)^{-1} X' \\operatorname{diag}(e_i^2/(1-h_{ii})^2) X (X'X)^{-1}` (MacKinnon and White 1985),
+    the recommended small-sample choice (Long and Ervin 2000). Clustered errors use statsmodels'
+    small-sample correction :math:`G/(G-1)\\,(N-1)/(N-K)` and t(G-1) inference.
+
+    References
+    ----------
+    MacKinnon, J. G. and H. White (1985). Some heteroskedasticity-consistent covariance matrix estimators
+    with improved finite sample properties. *Journal of Econometrics* 29, 305-325.
+    Long, J. S. and L. H. Ervin (2000). Using heteroscedasticity consistent standard errors in the linear
+    regression model. *The American Statistician* 54, 217-224.
+    """
+    dependent = str(y.name or "y")
+    design, dropped = _full_rank_columns(X, keep)
+    n, k = design.shape
+    label_tuple = tuple(labels) if labels else tuple(str(i) for i in design.index)
+    empty = pd.Series(dtype=float)
+    if n <= k:
+        return RegressionResult(
+            name,
+            dependent,
+            empty,
+            empty,
+            empty,
+            empty,
+            n,
+            NAN,
+            cov_type,
+            label_tuple,
+            dropped,
+            reason=f"{n} observation(s) for {k} coefficient(s)",
+            y=y,
+            X=design,
+            clusters=clusters,
+        )
+    endog = pd.Series(y.to_numpy(dtype=float), index=design.index, name=dependent)
+    model = sm.OLS(endog, design.astype(float))
+    if cov_type == "cluster":
+        if clusters is None:
+            raise ValueError("cov_type='cluster' needs clusters")
+        groups = pd.factorize(clusters)[0]
+        fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    else:
+        fit = model.fit(cov_type=cov_type, use_t=True)
+    terms = list(design.columns)
+    return RegressionResult(
+        name=name,
+        dependent=dependent,
+        params=pd.Series(np.asarray(fit.params), index=terms),
+        bse=pd.Series(np.asarray(fit.bse), index=terms),
+        tvalues=pd.Series(np.asarray(fit.tvalues), index=terms),
+        pvalues=pd.Series(np.asarray(fit.pvalues), index=terms),
+        nobs=int(fit.nobs),
+        rsquared=float(fit.rsquared),
+        cov_type=cov_type,
+        labels=label_tuple,
+        dropped_terms=dropped,
+        y=y,
+        X=design,
+        clusters=clusters,
+        fit=fit,
+    )
+
+
+def _refit(result: RegressionResult) -> object:
+    model = sm.OLS(result.y.to_numpy(dtype=float), result.X.to_numpy(dtype=float))
+    if result.cov_type == "cluster":
+        assert result.clusters is not None
+        return model.fit(
+            cov_type="cluster", cov_kwds={"groups": pd.factorize(result.clusters)[0]}, use_t=True
+        )
+    return model.fit(cov_type=result.cov_type, use_t=True)
+
+
+def wald_equal(result: RegressionResult, first: str, second: str) -> WaldTest:
+    """Wald test that two slopes are equal, with the regression's own covariance (F form).
+
+    Notes
+    -----
+    With :math:`R = e_1' - e_2'` and :math:`\\hat V` the coefficient covariance,
+    :math:`W = (R\\hat\\beta)^2 / (R \\hat V R')` is referred to F(1, N-K) (F(1, G-1) with clustering).
+    With the classical covariance it equals :math:`[(SSR_r - SSR_u)/1]/[SSR_u/(N-K)]`, the restricted
+    fit using the sum of the two regressors.
+    """
+    null = f"{first} = {second}"
+    if not result.fitted or first not in result.params.index or second not in result.params.index:
+        why = result.reason or f"{first} or {second} not in the fitted model"
+        return WaldTest("wald_equal_slopes", NAN, NAN, 1, NAN, "F", null, reason=why)
+    fit = result.fit if result.fit is not None else _refit(result)
+    restriction = np.zeros((1, len(result.params)))
+    restriction[0, list(result.params.index).index(first)] = 1.0
+    restriction[0, list(result.params.index).index(second)] = -1.0
+    test = fit.wald_test(restriction, use_f=True, scalar=True)  # type: ignore[attr-defined]
+    stat = float(np.squeeze(test.statistic))
+    return WaldTest(
+        "wald_equal_slopes",
+        stat,
+        float(test.pvalue),
+        1,
+        float(test.df_denom),
+        "F",
+        null,
+        reason="" if math.isfinite(stat) else "covariance of the restriction is not positive",
+    )
+
+
+def _lstsq(X: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64] | None:
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        return None
+    return np.asarray(np.linalg.lstsq(X, y, rcond=None)[0], dtype=float)
+
+
+def bootstrap_ci(
+    result: RegressionResult,
+    terms: Sequence[str],
+    *,
+    reps: int = 1999,
+    seed: int = 20251103,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Percentile confidence intervals of ``terms`` from a pairs (case) bootstrap.
+
+    Rows ``(y_i, x_i)`` are resampled with replacement -- whole clusters when the regression was clustered
+    -- and the model is refitted by least squares. Resamples whose design is rank deficient (a dummy that
+    vanished) are skipped and counted. The generator is ``numpy.random.default_rng(seed)``.
+
+    Returns ``model, term, coef, ci_low, ci_high, confidence, reps, skipped, seed`` (one row per term).
+
+    References
+    ----------
+    Freedman, D. A. (1981). Bootstrapping regression models. *Annals of Statistics* 9, 1218-1228.
+    """
+    columns = ["model", "term", "coef", "ci_low", "ci_high", "confidence", "reps", "skipped", "seed"]
+    present = [t for t in terms if result.fitted and t in result.params.index]
+    if not present:
+        return pd.DataFrame(columns=columns)
+    X = result.X.to_numpy(dtype=float)
+    y = result.y.to_numpy(dtype=float)
+    positions = [list(result.params.index).index(t) for t in present]
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    if result.cov_type == "cluster" and result.clusters is not None:
+        codes = pd.factorize(result.clusters)[0]
+        members = [np.flatnonzero(codes == g) for g in range(codes.max() + 1)]
+    else:
+        members = [np.array([i]) for i in range(n)]
+    if len(members) == n:  # case resampling, all resamples at once
+        picks = rng.integers(0, n, size=(reps, n))
+        Xb, yb = X[picks], y[picks]
+        full = np.linalg.matrix_rank(Xb) == X.shape[1] if reps else np.zeros(0, dtype=bool)
+        XtX = np.einsum("bij,bik->bjk", Xb[full], Xb[full])
+        Xty = np.einsum("bij,bi->bj", Xb[full], yb[full])
+        betas = np.linalg.solve(XtX, Xty[..., None])[..., 0] if full.any() else np.zeros((0, X.shape[1]))
+        draws = list(betas[:, positions])
+        skipped = int(reps - full.sum())
+    else:
+        draws = []
+        skipped = 0
+        for _ in range(reps):
+            chosen = rng.integers(0, len(members), size=len(members))
+            rows = np.concatenate([members[p] for p in chosen])
+            beta = _lstsq(X[rows], y[rows])
+            if beta is None:
+                skipped += 1
+                continue
+            draws.append(beta[positions])
+    alpha = 1.0 - confidence
+    out = []
+    stack = np.vstack(draws) if draws else np.full((0, len(present)), NAN)
+    for j, term in enumerate(present):
+        low, high = np.quantile(stack[:, j], [alpha / 2, 1 - alpha / 2]) if len(stack) else (NAN, NAN)
+        out.append(
+            {
+                "model": result.name,
+                "term": term,
+                "coef": float(result.params[term]),
+                "ci_low": float(low),
+                "ci_high": float(high),
+                "confidence": confidence,
+                "reps": reps,
+                "skipped": skipped,
+                "seed": seed,
+            }
+        )
+    return pd.DataFrame(out, columns=columns)
+
+
+def leave_one_out(result: RegressionResult, terms: Sequence[str]) -> pd.DataFrame:
+    """Each coefficient in ``terms`` re-estimated with each observation left out.
+
+    Returns ``model, term, left_out, coef_full, coef_without, change, most_influential``; ``change`` is
+    ``coef_without - coef_full`` (NaN when dropping the row makes the design singular) and
+    ``most_influential`` flags, per term, the observation with the largest absolute change.
+    """
+    columns = ["model", "term", "left_out", "coef_full", "coef_without", "change", "most_influential"]
+    present = [t for t in terms if result.fitted and t in result.params.index]
+    if not present:
+        return pd.DataFrame(columns=columns)
+    X = result.X.to_numpy(dtype=float)
+    y = result.y.to_numpy(dtype=float)
+    positions = [list(result.params.index).index(t) for t in present]
+    rows = []
+    for i in range(len(y)):
+        keep = np.arange(len(y)) != i
+        beta = _lstsq(X[keep], y[keep]) if keep.sum() > X.shape[1] else None
+        for term, pos in zip(present, positions, strict=True):
+            full = float(result.params[term])
+            without = float(beta[pos]) if beta is not None else NAN
+            rows.append(
+                {
+                    "model": result.name,
+                    "term": term,
+                    "left_out": result.labels[i],
+                    "coef_full": full,
+                    "coef_without": without,
+                    "change": without - full,
+                    "most_influential": False,
+                }
+            )
+    frame = pd.DataFrame(rows, columns=columns)
+    for term in present:
+        mask = (frame["term"] == term) & frame["change"].notna()
+        if mask.any():
+            frame.loc[frame.loc[mask, "change"].abs().idxmax(), "most_influential"] = True
+    return frame

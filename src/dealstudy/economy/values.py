@@ -1,0 +1,377 @@
+"""Dollar value of each market reaction: market capitalisation, abnormal and raw dollar value, multiples.
+
+Pure computation on frames handed over by the pipeline: the study's outcomes, abnormal returns and CARs, the
+as-traded closes of each security, a table of share counts and FX closes. Nothing here reads files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dealstudy.economy.currency import FxRate, fx_symbol, rate_on
+
+__all__ = [
+    "VALUE_COLUMNS",
+    "dollar_values",
+    "format_window",
+    "multiple",
+    "parse_window",
+    "shares_as_of",
+]
+
+VALUE_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "deal_id",
+    "ticker",
+    "role",
+    "direct",
+    "window",
+    "day0",
+    "outcome",
+    "reason",
+    "car",
+    "t_stat",
+    "p_value",
+    "currency",
+    "close_m1",
+    "date_m1",
+    "shares",
+    "shares_as_of",
+    "shares_source",
+    "fx_rate_m1",
+    "fx_rate_date",
+    "market_cap_local",
+    "market_cap_usd",
+    "abnormal_value_local",
+    "abnormal_value_usd",
+    "car_value_usd",
+    "raw_value_local",
+    "raw_value_usd",
+    "headline_value_usd",
+    "binding_value_usd",
+    "non_binding_value_usd",
+    "press_release_multiple",
+    "press_release_multiple_reason",
+    "binding_multiple",
+    "binding_multiple_reason",
+)
+
+NAN = float("nan")
+
+
+def format_window(window: tuple[int, int]) -> str:
+    """``(-1, 1)`` -> ``"-1:1"`` (the study's window label)."""
+    return f"{window[0]}:{window[1]}"
+
+
+def parse_window(text: str) -> tuple[int, int]:
+    """``"-1:1"`` -> ``(-1, 1)``; raises ``ValueError`` on anything else."""
+    start, sep, end = text.partition(":")
+    if not sep:
+        raise ValueError(f"window {text!r} is not of the form a:b")
+    first, last = int(start), int(end)
+    if first > last:
+        raise ValueError(f"window {text!r} ends before it starts")
+    return first, last
+
+
+@dataclass(frozen=True)
+class _Shares:
+    shares: float
+    as_of: dt.date
+    source: str
+
+
+def shares_as_of(table: pd.DataFrame, symbol: str, on: dt.date | pd.Timestamp) -> _Shares | None:
+    """The latest count of ``symbol`` with ``as_of <= on`` from a ``symbol,as_of,shares,source`` table."""
+    if table.empty:
+        return None
+    rows = table[(table["symbol"] == symbol) & (pd.to_datetime(table["as_of"]) <= pd.Timestamp(on))]
+    counts = rows["shares"].to_numpy(dtype=float)
+    rows = rows[np.isfinite(counts) & (counts > 0)]
+    if rows.empty:
+        return None
+    last = rows.assign(_d=pd.to_datetime(rows["as_of"])).sort_values("_d").iloc[-1]
+    return _Shares(float(last["shares"]), pd.Timestamp(last["as_of"]).date(), str(last["source"]))
+
+
+def multiple(value: float, denominator: float, what: str) -> tuple[float, str]:
+    """``value / denominator`` with the reason it is n/a (empty when defined).
+
+    ``what`` names the denominator ("headline value", "binding value") in the reason.
+    """
+    if not math.isfinite(denominator):
+        return NAN, f"{what} undisclosed"
+    if denominator == 0:
+        return NAN, f"{what} is zero"
+    if not math.isfinite(value):
+        return NAN, "no dollar value"
+    return value / denominator, ""
+
+
+def _previous_row(closes: pd.Series, day: pd.Timestamp) -> tuple[pd.Timestamp, float] | None:
+    position = int(closes.index.searchsorted(day, side="left")) - 1
+    if position < 0:
+        return None
+    return pd.Timestamp(closes.index[position]), float(closes.iloc[position])
+
+
+def _clean_closes(series: pd.Series | None) -> pd.Series | None:
+    if series is None:
+        return None
+    values = series.astype(float)
+    values.index = pd.DatetimeIndex(pd.to_datetime(values.index)).normalize()
+    values = values[np.isfinite(values.to_numpy()) & (values.to_numpy() > 0)].sort_index()
+    return values if not values.empty else None
+
+
+@dataclass
+class _Valuation:
+    """Working numbers for one event and window (mutable scratch, never returned)."""
+
+    market_cap_local: float = NAN
+    market_cap_usd: float = NAN
+    abnormal_value_local: float = NAN
+    abnormal_value_usd: float = NAN
+    car_value_usd: float = NAN
+    raw_value_local: float = NAN
+    raw_value_usd: float = NAN
+    problem: str = ""
+    problem_code: str = ""
+
+
+def _window_value(
+    ar_rows: pd.DataFrame,
+    window: tuple[int, int],
+    closes: pd.Series,
+    shares: float,
+    currency: str,
+    fx: pd.Series | None,
+) -> tuple[float, float, float, float, str]:
+    """Sum over t in the window of AR_t x cap(t-1) and of the raw change, local and USD.
+
+    Returns ``(abnormal_local, abnormal_usd, raw_local, raw_usd, problem)``; USD figures are NaN (with
+    ``problem`` naming the missing rate) when a rate is missing; local figures are NaN when an AR is missing.
+    """
+    first, last = window
+    ars = dict(zip(ar_rows["event_time"].astype(int), ar_rows["ar"].astype(float), strict=True))
+    dates = dict(zip(ar_rows["event_time"].astype(int), pd.to_datetime(ar_rows["date"]), strict=True))
+    ab_local = ab_usd = raw_local = raw_usd = 0.0
+    fx_problem = ""
+    for t in range(first, last + 1):
+        if t not in ars or not math.isfinite(ars[t]):
+            return NAN, NAN, NAN, NAN, f"abnormal return missing on event day {t}"
+        day = pd.Timestamp(dates[t]).normalize()
+        previous = _previous_row(closes, day)
+        if previous is None:
+            return NAN, NAN, NAN, NAN, f"no close before {day.date()} (event day {t - 1})"
+        prev_day, prev_close = previous
+        close_t = closes.get(day)
+        if close_t is None or not math.isfinite(float(close_t)):
+            return NAN, NAN, NAN, NAN, f"no close on {day.date()} (event day {t})"
+        cap_prev = prev_close * shares
+        ar = ars[t]
+        ab_local += ar * cap_prev
+        raw_local += (float(close_t) - prev_close) * shares
+        rate = rate_on(fx, currency, prev_day)
+        if rate is None:
+            fx_problem = f"no {fx_symbol(currency)} rate on or before {prev_day.date()}"
+            ab_usd = raw_usd = NAN
+        elif not fx_problem:
+            ab_usd += ar * cap_prev / rate.rate
+            raw_usd += (float(close_t) - prev_close) * shares / rate.rate
+    return ab_local, ab_usd, raw_local, raw_usd, fx_problem
+
+
+def dollar_values(
+    legs: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    abnormal_returns: pd.DataFrame,
+    cars: pd.DataFrame,
+    closes: Mapping[str, pd.Series],
+    shares: pd.DataFrame,
+    fx: Mapping[str, pd.Series],
+    windows: Sequence[tuple[int, int]],
+) -> pd.DataFrame:
+    """Market capitalisation and dollar value of every leg (deal x security) over every window.
+
+    Parameters
+    ----------
+    legs : DataFrame
+        :func:`dealstudy.economy.legs.legs_frame` output (one row per deal x security).
+    outcomes, abnormal_returns, cars : DataFrame
+        The study's frames (``event_id`` = ``<deal_id>:<ticker>``). A leg without an outcome row is reported
+        as ``not_studied``.
+    closes : mapping of ticker to Series
+        As-traded (split-adjusted, not dividend-adjusted) closes indexed by session date, listing currency.
+    shares : DataFrame
+        ``symbol, as_of, shares, source``; the latest row on or before day -1 is used.
+    fx : mapping of currency to Series
+        Local currency per USD by date (Yahoo ``JPY=X`` closes ...).
+    windows : sequence of (int, int)
+        Event windows in trading days (inclusive), each inside the study's widest window.
+
+    Returns
+    -------
+    DataFrame
+        One row per leg and window with the columns :data:`VALUE_COLUMNS` (plus the leg's deal attributes).
+
+    Notes
+    -----
+    With ``S`` the share count of day -1 held fixed over the window, ``P_t`` the as-traded close and
+    ``x_t`` the rate (local currency per USD) of the session date, the market capitalisation in USD is
+    ``MC_t = P_t S / x_t``. For a window ``[a, b]``:
+
+    * abnormal value (compounded): :math:`\\sum_{t=a}^{b} AR_t \\, MC_{t-1}` -- each day's abnormal return
+      applied to the value at the previous close, so the dollars compound with the price path;
+    * CAR value: :math:`CAR_{a,b} \\, MC_{-1}` (the simpler measure, for comparison);
+    * raw value: :math:`\\sum_t (P_t - P_{t-1}) S / x_{t-1}`, the change in market capitalisation in local
+      currency converted day by day at the previous day's rate, so currency translation is not counted as
+      value. For a USD listing it telescopes to :math:`(P_b - P_{a-1}) S`.
+
+    Each day's dollars are converted at the rate of day ``t-1`` (the capitalisation they apply to). When no
+    rate is available on or before that date, the local-currency figures are kept, USD figures are NaN and
+    the outcome is ``no_fx_rate`` with the reason. Multi-class companies use the total share count of all
+    classes times the listed class's close (GOOGL = A + B + C, META = A + B), as the share table records it.
+    The share count is the latest on or before day -1 and held fixed (a count changing mid-window would add
+    spurious value). Closes are not dividend-adjusted: a cash dividend going ex inside the window lowers the
+    raw value by about the dividend, the abnormal value uses the adjusted-close returns of the study.
+    """
+    study: dict[str, dict[str, Any]] = {}
+    for record in outcomes.to_dict("records"):
+        study.setdefault(str(record["event_id"]), {str(k): v for k, v in record.items()})
+    car_rows: dict[tuple[str, str], dict[str, Any]] = {
+        (str(r["event_id"]), str(r["window"])): {str(k): v for k, v in r.items()}
+        for r in cars.to_dict("records")
+    }
+    ar_groups = {str(key): frame for key, frame in abnormal_returns.groupby("event_id", sort=False)}
+    clean_closes = {ticker: _clean_closes(closes.get(ticker)) for ticker in legs["ticker"].unique()}
+    rows: list[dict[str, object]] = []
+    for leg in legs.to_dict("records"):
+        event_id = str(leg["event_id"])
+        ticker = str(leg["ticker"])
+        currency = leg["currency"] if isinstance(leg["currency"], str) else None
+        outcome, reason = "not_studied", "no outcome from the study"
+        day0: pd.Timestamp | None = None
+        if event_id in study:
+            study_row = study[event_id]
+            outcome = str(study_row["outcome"])
+            reason = "" if pd.isna(study_row["reason"]) else str(study_row["reason"])
+            day0 = pd.Timestamp(study_row["day0"]) if pd.notna(study_row["day0"]) else None
+        series = clean_closes.get(ticker)
+        ar_rows = ar_groups.get(event_id)
+        # Day -1 and the market capitalisation there (reported even when the study failed).
+        date_m1: pd.Timestamp | None = None
+        close_m1 = NAN
+        if ar_rows is not None and (ar_rows["event_time"] == -1).any():
+            date_m1 = pd.Timestamp(ar_rows.loc[ar_rows["event_time"] == -1, "date"].iloc[0]).normalize()
+        elif series is not None and day0 is not None:
+            previous = _previous_row(series, pd.Timestamp(day0).normalize())
+            date_m1 = previous[0] if previous else None
+        if series is not None and date_m1 is not None and date_m1 in series.index:
+            close_m1 = float(series.loc[date_m1])
+        count = shares_as_of(shares, ticker, date_m1) if date_m1 is not None else None
+        rate_m1: FxRate | None = None
+        if currency is not None and date_m1 is not None:
+            rate_m1 = rate_on(fx.get(currency), currency, date_m1)
+        cap_local = close_m1 * count.shares if count is not None else NAN
+        cap_usd = cap_local / rate_m1.rate if rate_m1 is not None else NAN
+        value_problem, value_code = "", ""
+        if currency is None:
+            value_problem = f"unknown listing currency for exchange {leg['exchange']}"
+            value_code = "no_fx_rate"
+        elif series is None:
+            value_problem, value_code = f"no closes for {ticker}", "no_close"
+        elif date_m1 is None or not math.isfinite(close_m1):
+            value_problem, value_code = "no close on day -1", "no_close"
+        elif count is None:
+            when = date_m1.date()
+            value_problem, value_code = f"no shares outstanding for {ticker} on or before {when}", "no_shares"
+        elif rate_m1 is None:
+            value_problem = f"no {fx_symbol(currency)} rate on or before {date_m1.date()}"
+            value_code = "no_fx_rate"
+        for window in windows:
+            label = format_window(window)
+            car = t_stat = p_value = NAN
+            if (event_id, label) in car_rows:
+                car_row = car_rows[(event_id, label)]
+                car, t_stat, p_value = (float(car_row[c]) for c in ("car", "t_stat", "p_value"))
+            work = _Valuation(market_cap_local=cap_local, market_cap_usd=cap_usd)
+            row_outcome, row_reason = outcome, reason
+            if outcome == "ok":
+                if value_code and value_code != "no_fx_rate":
+                    row_outcome, row_reason = value_code, value_problem
+                elif ar_rows is None or series is None or count is None or currency is None:
+                    row_outcome, row_reason = "no_abnormal_returns", "no abnormal returns from the study"
+                else:
+                    ab_l, ab_u, raw_l, raw_u, problem = _window_value(
+                        ar_rows, window, series, count.shares, currency, fx.get(currency)
+                    )
+                    work.abnormal_value_local, work.abnormal_value_usd = ab_l, ab_u
+                    work.raw_value_local, work.raw_value_usd = raw_l, raw_u
+                    work.car_value_usd = car * cap_usd
+                    if not math.isfinite(ab_l):
+                        row_outcome, row_reason = "gap_in_event_window", problem
+                    elif problem or value_code == "no_fx_rate":
+                        row_outcome = "no_fx_rate"
+                        row_reason = f"{problem or value_problem}: values kept in {currency}"
+                        work.car_value_usd = NAN
+            headline = float(leg["headline_value_usd"])
+            binding = float(leg["binding_value_usd"])
+            pr_multiple, pr_reason = multiple(work.abnormal_value_usd, headline, "headline value")
+            b_multiple, b_reason = multiple(work.abnormal_value_usd, binding, "binding value")
+            rows.append(
+                {
+                    "event_id": event_id,
+                    "deal_id": leg["deal_id"],
+                    "ticker": ticker,
+                    "role": leg["role"],
+                    "direct": bool(leg["direct"]),
+                    "window": label,
+                    "day0": day0 if day0 is not None else pd.NaT,
+                    "outcome": row_outcome,
+                    "reason": row_reason,
+                    "car": car,
+                    "t_stat": t_stat,
+                    "p_value": p_value,
+                    "currency": currency,
+                    "close_m1": close_m1,
+                    "date_m1": date_m1 if date_m1 is not None else pd.NaT,
+                    "shares": count.shares if count else NAN,
+                    "shares_as_of": pd.Timestamp(count.as_of) if count else pd.NaT,
+                    "shares_source": count.source if count else None,
+                    "fx_rate_m1": rate_m1.rate if rate_m1 else NAN,
+                    "fx_rate_date": pd.Timestamp(rate_m1.rate_date) if rate_m1 else pd.NaT,
+                    "market_cap_local": work.market_cap_local,
+                    "market_cap_usd": work.market_cap_usd,
+                    "abnormal_value_local": work.abnormal_value_local,
+                    "abnormal_value_usd": work.abnormal_value_usd,
+                    "car_value_usd": work.car_value_usd,
+                    "raw_value_local": work.raw_value_local,
+                    "raw_value_usd": work.raw_value_usd,
+                    "headline_value_usd": headline,
+                    "binding_value_usd": binding,
+                    "non_binding_value_usd": float(leg["non_binding_value_usd"]),
+                    "press_release_multiple": pr_multiple,
+                    "press_release_multiple_reason": pr_reason,
+                    "binding_multiple": b_multiple,
+                    "binding_multiple_reason": b_reason,
+                    "announced": leg["announced"],
+                    "counterparty": leg["counterparty"],
+                    "kind": leg["kind"],
+                    "binding_status": leg["binding_status"],
+                    "duration_years": float(leg["duration_years"]),
+                    "confounded": bool(leg["confounded"]),
+                    "position": int(leg["position"]),
+                }
+            )
+    extra = ["announced", "counterparty", "kind", "binding_status", "duration_years", "confounded"]
+    extra.append("position")
+    return pd.DataFrame(rows, columns=[*VALUE_COLUMNS, *extra])
