@@ -514,3 +514,14 @@ def test_counterparties_top_level(tmp_path: Path) -> None:
 def test_counterparty_without_entry_is_not_an_error(tmp_path: Path) -> None:
     write(tmp_path, {"counterparties": [{"name": "Anthropic"}]}, "counterparties.yaml")
     assert problems(tmp_path, counterparty="Some Private Lab") == []
+
+
+def test_yaml_timestamp_the_constructor_cannot_build_is_reported_as_text(tmp_path: Path) -> None:
+    # Found by hypothesis: PyYAML's resolver accepts an offset with seconds, its constructor crashes on it.
+    text = yaml.safe_dump(base(), sort_keys=False).replace(
+        "announced: 2025-11-03", "announced: 1912-01-01 00:00:00-00:16:08"
+    )
+    (tmp_path / F).write_text(text)
+    assert validate_catalog(tmp_path) == one(
+        "announced", "not a valid date: '1912-01-01 00:00:00-00:16:08' (use YYYY-MM-DD)"
+    )

@@ -41,7 +41,8 @@ class _CatalogLoader(yaml.SafeLoader):
     def construct_lenient_timestamp(self, node: yaml.ScalarNode) -> object:
         try:
             return self.construct_yaml_timestamp(node)
-        except (ValueError, OverflowError):
+        except (ValueError, OverflowError, AttributeError, TypeError):
+            # e.g. 2025-13-45, or an offset with seconds that the resolver accepts but the constructor not
             return str(node.value)
 
 
