@@ -276,12 +276,15 @@ class CachedSource:
             return self._missing(manifest, symbol, *self._cap(start, end))
 
     def _missing(
-        self, manifest: dict[str, Any], symbol: str, start: dt.date, end: dt.date
+        self, manifest: dict[str, Any], symbol: str, start: dt.date, end: dt.date, also: str | None = None
     ) -> list[DateRange]:
         if end < start:
             return []
-        entry = manifest["entries"].get(self._key(self.source_key, symbol))
-        have = [] if entry is None else list(_entry_from_json(self.cache_dir, entry).ranges)
+        have: list[DateRange] = []
+        for source in (self.source_key, also):
+            entry = manifest["entries"].get(self._key(source, symbol)) if source else None
+            if entry is not None:
+                have.extend(_entry_from_json(self.cache_dir, entry).ranges)
         gaps = _subtract((start, end), have)
         trimmed = [_trim_to_sessions(symbol, g) for g in gaps]
         return [g for g in trimmed if g is not None]
@@ -432,8 +435,15 @@ class CachedSource:
                 if imported is not None:
                     return imported
             if gaps and self.offline:
+                union = self._missing(manifest, symbol, req_start, req_end, also=IMPORT_SOURCE)
+                if not union:
+                    raise MissingDataError(
+                        f"offline: the cache {self.cache_dir} holds {symbol} for {start}..{end} only split "
+                        f"between sources {self.source_key!r} and {IMPORT_SOURCE!r}; run without --offline "
+                        "or import a snapshot directory that covers the whole range"
+                    )
                 raise MissingDataError(
-                    f"offline: the cache {self.cache_dir} lacks {symbol} for {_fmt(gaps)} "
+                    f"offline: the cache {self.cache_dir} lacks {symbol} for {_fmt(union)} "
                     f"(requested {start}..{end}); run without --offline, or import a snapshot directory"
                 )
             if gaps:
