@@ -73,9 +73,9 @@ def fit_models(sample: pd.DataFrame, *, cov_type: CovType = "HC3", min_level_obs
     Clustering (``cov_type="cluster"``) is by announcement date.
     """
     labels = tuple(sample["label"])
-    const = pd.Series(1.0, index=sample.index, name="const")
+    const = pd.DataFrame({"const": 1.0}, index=sample.index)
     y1 = sample["abnormal_value_bn"].rename("abnormal_value_bn")
-    X1 = pd.concat([const, sample["headline_bn"]], axis=1)
+    X1 = const.assign(headline_bn=sample["headline_bn"])
     headline = fit_ols(
         y1,
         X1,
@@ -86,7 +86,7 @@ def fit_models(sample: pd.DataFrame, *, cov_type: CovType = "HC3", min_level_obs
         labels=labels,
     )
     split = sample[np.isfinite(sample["binding_bn"].to_numpy(dtype=float))]
-    X2 = pd.concat([const.loc[split.index], split[["binding_bn", "non_binding_bn"]]], axis=1)
+    X2 = const.loc[split.index].join(split[["binding_bn", "non_binding_bn"]])
     binding_split = fit_ols(
         split["abnormal_value_bn"].rename("abnormal_value_bn"),
         X2,
@@ -103,11 +103,11 @@ def fit_models(sample: pd.DataFrame, *, cov_type: CovType = "HC3", min_level_obs
     X3 = pd.concat(
         [
             const.loc[sized.index],
-            sized["log_size"],
+            sized[["log_size"]],
             _dummies(sized["binding_class"], "binding", min_level_obs),
-            (sized["counterparty"] == main_party).astype(float).rename(f"counterparty[{main_party}]"),
+            (sized["counterparty"] == main_party).astype(float).to_frame(f"counterparty[{main_party}]"),
             _dummies(sized["kind"], "kind", min_level_obs),
-            sized["confounded"].astype(float).rename("confounded"),
+            sized["confounded"].astype(float).to_frame("confounded"),
         ],
         axis=1,
     )

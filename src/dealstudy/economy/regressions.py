@@ -128,10 +128,10 @@ def _full_rank_columns(X: pd.DataFrame, keep: Sequence[str]) -> tuple[pd.DataFra
         if name == "const" or name in keep:
             continue
         values = X[name].to_numpy(dtype=float)
-        if np.ptp(values) == 0:
+        if values.size == 0 or np.ptp(values) == 0:
             columns.remove(name)
             dropped.append(name)
-    while columns:
+    while columns and len(X):
         matrix = X[columns].to_numpy(dtype=float)
         if np.linalg.matrix_rank(matrix) == len(columns):
             break
