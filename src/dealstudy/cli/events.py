@@ -78,18 +78,18 @@ def list_deals(
         typer.echo(json.dumps([deal_to_json_dict(d) for d in loaded.deals], indent=2, ensure_ascii=False))
         return
     table = Table(title=f"{len(loaded.deals)} deals in {catalog}", show_lines=False)
-    for column, justify in (
-        ("id", "left"),
-        ("announced", "left"),
-        ("timing", "left"),
-        ("counterparty", "left"),
-        ("kind", "left"),
-        ("tickers", "left"),
-        ("headline $bn", "right"),
-        ("binding $bn", "right"),
-        ("binding status", "left"),
+    for column, justify, wrap in (
+        ("id", "left", False),
+        ("announced", "left", False),
+        ("timing", "left", False),
+        ("counterparty", "left", True),
+        ("kind", "left", False),
+        ("tickers", "left", True),
+        ("headline $bn", "right", False),
+        ("binding $bn", "right", False),
+        ("binding status", "left", False),
     ):
-        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(column, justify=justify, no_wrap=not wrap)  # type: ignore[arg-type]
     for deal in loaded.deals:
         table.add_row(
             deal.id,
