@@ -103,6 +103,7 @@ def align_events(
     day0_in = ev["day0"].to_numpy(dtype="datetime64[ns]")
     date_in = ev["date"].to_numpy(dtype="datetime64[ns]")
     timing = ev["timing"].to_numpy()
+    given_rules = ev["day0_rule"].to_numpy()
     width = whi - wlo
 
     for ticker, rows in ev.groupby("ticker", sort=False).indices.items():
@@ -112,6 +113,7 @@ def align_events(
             cause = unavailable.get(str(ticker), "the price source has no data for it")
             for i in rows:
                 al.day0[i] = day0_in[i] if not np.isnat(day0_in[i]) else date_in[i]
+                al.day0_rule[i] = str(given_rules[i])
                 al.set(i, "no_prices", f"no prices for {ticker}: {cause}")
             continue
         dates = data.dates
@@ -121,6 +123,8 @@ def align_events(
         p0 = np.full(rows.size, -1, dtype=np.int64)
         for j, i in enumerate(rows):
             p0[j] = _locate_day0(al, int(i), str(ticker), dvals, day0_in[i], date_in[i], str(timing[i]))
+            if given_rules[i] and not np.isnat(day0_in[i]):
+                al.day0_rule[i] = str(given_rules[i])
         located = p0 >= 0
         # Same ticker, same day 0 as an earlier event: excluded, with a pointer to the first one.
         first_at: dict[int, str] = {}

@@ -13,15 +13,16 @@ def normalise_events(events: pd.DataFrame, default_market: str) -> pd.DataFrame:
     """Check an events frame and return it with the columns the engine uses.
 
     Required: ``event_id``, ``ticker`` and either ``day0`` (session date of day 0) or ``date`` (announcement
-    date; optional ``timing``). Optional: ``market`` (benchmark symbol, default ``default_market``), ``group``
-    (default ``"all"``). Where both ``day0`` and ``date`` are present, a missing ``day0`` falls back to
-    ``date``.
+    date; optional ``timing``). Optional: ``market`` (benchmark symbol, default ``default_market``),
+    ``group`` (default ``"all"``), ``day0_rule`` (how ``day0`` was mapped, e.g. by
+    :func:`dealstudy.data.calendars.map_day0`; reported as is). Where both ``day0`` and ``date`` are
+    present, a missing ``day0`` falls back to ``date``.
 
     Returns
     -------
     DataFrame
-        Columns ``event_id, ticker, day0, date, timing, market, group`` (``day0``/``date`` as Timestamps or
-        NaT; ``timing`` ``""`` when absent), on a fresh RangeIndex.
+        Columns ``event_id, ticker, day0, date, timing, market, group, day0_rule`` (``day0``/``date`` as
+        Timestamps or NaT; ``timing`` ``""`` when absent), on a fresh RangeIndex.
     """
     if not isinstance(events, pd.DataFrame):
         raise SpecificationError(f"events must be a DataFrame, got {type(events).__name__}")
@@ -53,6 +54,7 @@ def normalise_events(events: pd.DataFrame, default_market: str) -> pd.DataFrame:
     out["timing"] = _text(events, "timing", "")
     out["market"] = _text(events, "market", default_market)
     out["group"] = _text(events, "group", "all")
+    out["day0_rule"] = _text(events, "day0_rule", "")
     return out
 
 

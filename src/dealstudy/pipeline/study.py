@@ -1,0 +1,318 @@
+"""The ``study`` pipeline: an events CSV and the data sources in, an event study and its files out.
+
+This is the only part of the study that touches I/O: it reads the events file, fetches adjusted closes through
+the data layer, maps day 0 with the calendar layer, runs :class:`dealstudy.study.EventStudy` and writes the
+result tables.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dealstudy._atomic import atomic_write_csv
+from dealstudy.catalog.schema import TIMINGS
+from dealstudy.data import DataSources
+from dealstudy.data.calendars import exchange_for_symbol, map_day0, sessions
+from dealstudy.data.factors import load_factors
+from dealstudy.errors import DataError, DownloadError, MissingDataError, SpecificationError
+from dealstudy.study import EventStudy, StudyResults, StudySpec
+from dealstudy.study.spec import format_window
+
+__all__ = [
+    "EVENT_COLUMNS",
+    "STUDY_FILES",
+    "fetch_prices",
+    "map_event_day0",
+    "read_events_csv",
+    "run_study",
+    "study_to_json",
+    "write_study",
+]
+
+#: Columns of an events file: the first three are required.
+EVENT_COLUMNS: tuple[str, ...] = ("event_id", "ticker", "date", "timing", "market", "group")
+#: The files :func:`write_study` writes, in this order.
+STUDY_FILES: tuple[str, ...] = ("outcomes.csv", "abnormal_returns.csv", "cars.csv", "aggregate.csv")
+
+#: Calendar days fetched per trading day of the windows, plus a margin (holidays, data gaps).
+_CALENDAR_PER_TRADING_DAY = 1.5
+_MARGIN_DAYS = 20
+
+
+def read_events_csv(path: Path | str) -> pd.DataFrame:
+    """Read an events file.
+
+    Parameters
+    ----------
+    path : Path or str
+        CSV with header ``event_id,ticker,date`` and optional ``timing`` (one of
+        :data:`dealstudy.catalog.schema.TIMINGS`, empty for "day 0 is ``date`` if it is a session of the
+        ticker, else the next session"), ``market`` (benchmark symbol) and ``group``. Dates are ISO
+        ``YYYY-MM-DD``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``event_id, ticker, date`` (Timestamp) and whichever optional columns the file has.
+
+    Raises
+    ------
+    SpecificationError
+        Listing every problem found, each with file, line and column.
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise SpecificationError(f"{file}: cannot read the events file ({exc.strerror or exc})") from None
+    reader = csv.reader(text.splitlines())
+    rows = list(reader)
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise SpecificationError(f"{file}: empty file; expected the header event_id,ticker,date")
+    header = [h.strip() for h in rows[0]]
+    problems: list[str] = []
+    for col in ("event_id", "ticker", "date"):
+        if col not in header:
+            problems.append(f"{file}: line 1: missing required column {col!r}")
+    for col in header:
+        if col not in EVENT_COLUMNS:
+            problems.append(f"{file}: line 1: unknown column {col!r} (allowed: {', '.join(EVENT_COLUMNS)})")
+    if len(set(header)) != len(header):
+        problems.append(f"{file}: line 1: duplicate column names")
+    if problems:
+        raise SpecificationError("\n".join(problems))
+    records: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(f"{file}: line {number}: {len(row)} fields, the header has {len(header)}")
+            continue
+        rec: dict[str, Any] = {h: cell.strip() for h, cell in zip(header, row, strict=True)}
+        where = f"{file}: line {number}"
+        if not rec["event_id"]:
+            problems.append(f"{where}, column event_id: empty")
+        elif rec["event_id"] in seen:
+            first = seen[rec["event_id"]]
+            problems.append(
+                f"{where}, column event_id: duplicate {rec['event_id']!r} (first on line {first})"
+            )
+        else:
+            seen[rec["event_id"]] = number
+        if not rec["ticker"]:
+            problems.append(f"{where}, column ticker: empty")
+        try:
+            rec["date"] = pd.Timestamp(dt.date.fromisoformat(rec["date"]))
+        except ValueError:
+            problems.append(f"{where}, column date: {rec['date']!r} is not a date YYYY-MM-DD")
+        if rec.get("timing") and rec["timing"] not in TIMINGS:
+            problems.append(f"{where}, column timing: {rec['timing']!r} is not one of {', '.join(TIMINGS)}")
+        records.append(rec)
+    if problems:
+        raise SpecificationError(f"{len(problems)} problem(s) in the events file:\n" + "\n".join(problems))
+    if not records:
+        raise SpecificationError(f"{file}: no events (only a header)")
+    frame = pd.DataFrame.from_records(records, columns=header)
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame
+
+
+def _fetch_range(dates: pd.Series, spec: StudySpec) -> tuple[dt.date, dt.date]:
+    lo, hi = spec.estimation[0], spec.widest_window[1]
+    back = math.ceil(abs(min(lo, 0)) * _CALENDAR_PER_TRADING_DAY) + _MARGIN_DAYS
+    ahead = math.ceil(max(hi, 0) * _CALENDAR_PER_TRADING_DAY) + _MARGIN_DAYS
+    start = pd.Timestamp(dates.min()) - pd.Timedelta(days=back)
+    end = pd.Timestamp(dates.max()) + pd.Timedelta(days=ahead)
+    return start.date(), end.date()
+
+
+def fetch_prices(
+    sources: DataSources, symbols: Iterable[str], start: dt.date, end: dt.date
+) -> tuple[dict[str, pd.Series], dict[str, str]]:
+    """Adjusted closes of ``symbols`` over ``start..end``; per-symbol data errors become reasons.
+
+    Returns
+    -------
+    prices : dict of symbol to Series
+        ``adj_close`` on the symbol's session dates.
+    unavailable : dict of symbol to reason
+        Symbols the source could not supply (:class:`MissingDataError` / :class:`DownloadError` message).
+    """
+    prices: dict[str, pd.Series] = {}
+    unavailable: dict[str, str] = {}
+    for symbol in dict.fromkeys(symbols):
+        try:
+            history = sources.prices.history(symbol, start, end)
+        except (MissingDataError, DownloadError) as exc:
+            unavailable[symbol] = str(exc)
+            continue
+        series = history.frame["adj_close"].astype(float)
+        if series.dropna().empty:
+            unavailable[symbol] = f"no adjusted close for {symbol} in {start}..{end}"
+            continue
+        prices[symbol] = series
+    return prices, unavailable
+
+
+def _on_exchange_sessions(symbol: str, series: pd.Series) -> pd.Series:
+    """``series`` on the union of its dates and its exchange's sessions over its range (missing -> NaN).
+
+    A session the exchange held but the data lack (e.g. 005930.KS on 2025-09-19) thus shows as a missing
+    price, so the engine reports a gap instead of silently counting one trading day too few.
+    """
+    try:
+        mic = exchange_for_symbol(symbol)
+        if mic is None:
+            return series
+        cal = sessions(mic, series.index[0].date(), series.index[-1].date())
+    except (SpecificationError, DataError):
+        return series
+    index = pd.DatetimeIndex(series.index).union(cal)
+    return series.reindex(index)
+
+
+def map_event_day0(events: pd.DataFrame, prices: dict[str, pd.Series]) -> pd.DataFrame:
+    """Add ``day0``/``day0_rule`` for events with a ``timing`` (via :func:`map_day0` on the ticker's data
+    sessions); events without timing keep ``date`` for the engine's rule (that date if it is a session of
+    the ticker, else the next session)."""
+    out = events.copy()
+    day0: list[pd.Timestamp | None] = []
+    rules: list[str] = []
+    timings = out["timing"].tolist() if "timing" in out.columns else [""] * len(out)
+    for ticker, date, timing in zip(out["ticker"], out["date"], timings, strict=True):
+        series = prices.get(str(ticker))
+        if not timing or series is None:
+            day0.append(None)
+            rules.append("")
+            continue
+        try:
+            mic = exchange_for_symbol(str(ticker)) or "XNYS"
+            present = series.dropna().index
+            mapped = map_day0(pd.Timestamp(date).date(), timing, mic, sessions=present)
+        except (SpecificationError, DataError):
+            day0.append(None)  # the engine's own rule (and outcome) applies
+            rules.append("")
+            continue
+        day0.append(pd.Timestamp(mapped.session))
+        rules.append(mapped.rule + (f" ({mapped.note})" if mapped.note else ""))
+    out["day0"] = pd.to_datetime(pd.Series(day0, index=out.index, dtype="datetime64[ns]"))
+    out["day0_rule"] = rules
+    return out
+
+
+def run_study(events: pd.DataFrame, sources: DataSources, spec: StudySpec | None = None) -> StudyResults:
+    """Fetch what the events need, map day 0 and run the study.
+
+    Parameters
+    ----------
+    events : DataFrame
+        As returned by :func:`read_events_csv` (``event_id, ticker, date`` [, ``timing, market, group``]),
+        or with ``day0`` already mapped.
+    sources : DataSources
+        From :func:`dealstudy.data.open_sources`.
+    spec : StudySpec, optional
+
+    Returns
+    -------
+    StudyResults
+    """
+    spec = spec or StudySpec()
+    if "date" not in events.columns and "day0" not in events.columns:
+        raise SpecificationError("events need a 'date' (or 'day0') column")
+    anchor = events["day0"] if "day0" in events.columns else events["date"]
+    start, end = _fetch_range(pd.to_datetime(anchor), spec)
+    markets = events["market"].replace("", np.nan).fillna(spec.market) if "market" in events.columns else None
+    benchmarks: list[str] = []
+    if spec.uses_market:
+        benchmarks = list(dict.fromkeys(markets.tolist() if markets is not None else [spec.market]))
+    elif spec.model == "custom":
+        benchmarks = list(spec.benchmarks)
+    tickers = list(dict.fromkeys(str(t) for t in events["ticker"]))
+    prices, unavailable = fetch_prices(sources, [*tickers, *benchmarks], start, end)
+    for ticker in tickers:
+        if ticker in prices and ticker not in benchmarks:
+            prices[ticker] = _on_exchange_sessions(ticker, prices[ticker])
+    frame = events if "day0" in events.columns else map_event_day0(events, prices)
+    factors = None
+    if spec.uses_factors:
+        if sources.factors_dir is None:
+            raise MissingDataError(
+                f"model {spec.model!r} needs factor files; none found ({sources.description})"
+            )
+        factors = load_factors(sources.factors_dir, spec.model)  # type: ignore[arg-type]
+    return EventStudy(spec).fit(frame, prices, factors=factors, unavailable=unavailable)
+
+
+def _dates_to_text(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    return out
+
+
+def write_study(results: StudyResults, out_dir: Path | str) -> list[Path]:
+    """Write exactly ``outcomes.csv``, ``abnormal_returns.csv``, ``cars.csv`` and ``aggregate.csv`` (atomic
+    writes, ISO dates, full float precision) into ``out_dir``; returns the paths."""
+    folder = Path(out_dir)
+    tables = (results.outcomes, results.abnormal_returns, results.cars, results.aggregate)
+    paths = []
+    for name, table in zip(STUDY_FILES, tables, strict=True):
+        path = folder / name
+        atomic_write_csv(path, _dates_to_text(table))
+        paths.append(path)
+    return paths
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = _dates_to_text(frame)
+    records: list[dict[str, Any]] = []
+    for row in out.to_dict(orient="records"):
+        clean: dict[str, Any] = {}
+        for key, value in row.items():
+            if isinstance(value, np.generic):
+                value = value.item()
+            missing = isinstance(value, float) and not math.isfinite(value)
+            if (
+                missing
+                or value is pd.NaT
+                or (not isinstance(value, str | int | float | bool) and pd.isna(value))
+            ):
+                value = None
+            clean[str(key)] = value
+        records.append(clean)
+    return records
+
+
+def study_to_json(results: StudyResults) -> str:
+    """The four result tables (and the specification) as one JSON document; NaN becomes ``null``."""
+    spec = results.spec
+    document = {
+        "spec": {
+            "model": spec.model,
+            "returns": spec.returns,
+            "estimation": format_window(spec.estimation),
+            "min_obs": spec.min_obs,
+            "windows": [format_window(w) for w in spec.windows],
+            "variance": spec.variance,
+            "sigma_ddof": spec.sigma_ddof,
+            "market": spec.market,
+            "benchmarks": list(spec.benchmarks),
+            "scholes_williams": spec.scholes_williams,
+        },
+        "outcomes": _records(results.outcomes),
+        "abnormal_returns": _records(results.abnormal_returns),
+        "cars": _records(results.cars),
+        "aggregate": _records(results.aggregate),
+    }
+    return json.dumps(document, indent=1, allow_nan=False)
