@@ -525,3 +525,27 @@ def test_yaml_timestamp_the_constructor_cannot_build_is_reported_as_text(tmp_pat
     assert validate_catalog(tmp_path) == one(
         "announced", "not a valid date: '1912-01-01 00:00:00-00:16:08' (use YYYY-MM-DD)"
     )
+
+
+def test_exchange_contradicts_ticker_suffix(tmp_path: Path) -> None:
+    securities = [{"ticker": "9984.T", "exchange": "XNAS", "role": "investor"}]
+    assert problems(tmp_path, securities=securities) == one(
+        "securities[0].exchange", "ticker '9984.T' has Yahoo suffix .T, which trades on XTKS, not XNAS"
+    )
+
+
+def test_us_ticker_on_a_foreign_exchange(tmp_path: Path) -> None:
+    securities = [{"ticker": "AMZN", "exchange": "XTKS", "role": "provider"}]
+    assert problems(tmp_path, securities=securities) == one(
+        "securities[0].exchange",
+        "ticker 'AMZN' has no Yahoo exchange suffix (a US listing) but exchange is XTKS",
+    )
+
+
+@pytest.mark.parametrize(
+    ("ticker", "exchange"),
+    [("000660.KS", "XKRX"), ("9984.T", "XTKS"), ("BRK.B", "XNYS"), ("AMZN", "XNYS"), ("SAP.XX", "XETR")],
+)
+def test_consistent_listings_pass(tmp_path: Path, ticker: str, exchange: str) -> None:
+    securities = [{"ticker": ticker, "exchange": exchange, "role": "provider"}]
+    assert problems(tmp_path, securities=securities) == []

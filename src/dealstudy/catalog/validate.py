@@ -111,6 +111,44 @@ REQUIRED_FIGURE_KEYS: Final = ("metric", "value_usd", "stated", "source")
 
 _EASTERN: Final = ZoneInfo("America/New_York")
 
+#: Yahoo symbol suffixes and the MICs their listings trade on (only suffixes the catalog is likely to meet;
+#: an unlisted suffix is not checked).
+SUFFIX_MICS: Final[dict[str, tuple[str, ...]]] = {
+    "T": ("XTKS",),
+    "KS": ("XKRX",),
+    "KQ": ("XKRX", "XKOS"),
+    "HK": ("XHKG",),
+    "L": ("XLON",),
+    "DE": ("XETR", "XFRA"),
+    "PA": ("XPAR",),
+    "AS": ("XAMS",),
+    "SW": ("XSWX",),
+    "TW": ("XTAI",),
+    "SS": ("XSHG",),
+    "SZ": ("XSHE",),
+    "TO": ("XTSE",),
+    "AX": ("XASX",),
+}
+#: MICs whose listings Yahoo writes without a suffix (US venues).
+US_MICS: Final = ("XNAS", "XNGS", "XNMS", "XNCM", "XNYS", "ARCX", "XASE", "BATS", "IEXG")
+
+
+def _listing_mismatch(ticker: str, exchange: str) -> str | None:
+    """A message when a Yahoo symbol's suffix contradicts the listing's MIC, else ``None``."""
+    base, dot, suffix = ticker.rpartition(".")
+    if dot and suffix in SUFFIX_MICS:
+        expected = SUFFIX_MICS[suffix]
+        if exchange not in expected:
+            return (
+                f"ticker '{ticker}' has Yahoo suffix .{suffix}, which trades on {' or '.join(expected)}, "
+                f"not {exchange}"
+            )
+        return None
+    known_foreign = {mic for mics in SUFFIX_MICS.values() for mic in mics}
+    if not (dot and base) and exchange in known_foreign:
+        return f"ticker '{ticker}' has no Yahoo exchange suffix (a US listing) but exchange is {exchange}"
+    return None
+
 
 # ------------------------------------------------------------------------------------- deals
 def parse_deal(data: object, file: str) -> tuple[Deal | None, list[CatalogProblem]]:
@@ -261,6 +299,10 @@ def _parse_securities(p: Problems, value: object) -> tuple[Security, ...] | None
                 f"{quote(exchange)} is not an ISO 10383 MIC "
                 "(four uppercase letters, e.g. XNYS, XNAS, XTKS, XKRX)",
             )
+        if ticker is not None and exchange is not None and MIC_PATTERN.match(exchange):
+            mismatch = _listing_mismatch(ticker, exchange)
+            if mismatch:
+                p.add(f"{prefix}.exchange", mismatch)
         role = p.text(f"{prefix}.role", item.get("role", MISSING), required=True)
         name = p.text(f"{prefix}.name", item.get("name", MISSING))
         timing = p.choice(f"{prefix}.timing", item.get("timing", MISSING), TIMINGS)
