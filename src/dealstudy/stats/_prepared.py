@@ -84,14 +84,8 @@ class WindowSample:
     used: BoolArray  # (N,) every AR of the window is finite
     car: FloatArray  # (N,) NaN where not used
     car_var: FloatArray  # (N,) NaN where unknown
-
-    @property
-    def n(self) -> int:
-        return int(self.used.sum())
-
-    @property
-    def mean(self) -> float:
-        return float(self.car[self.used].mean()) if self.n else float("nan")
+    n: int  # events used
+    mean: float  # CAAR of the used events (AAR for one day); NaN when none
 
 
 class PreparedPanel:
@@ -148,7 +142,9 @@ class PreparedPanel:
             var = np.asarray(p.var_ar[:, cols.start], dtype=float)
         else:
             var = np.full(p.n_events, np.nan)
-        return WindowSample((a, b), cols, b - a + 1, used, car, var)
+        n = int(used.sum())
+        mean = float(car[used].mean()) if n else float("nan")
+        return WindowSample((a, b), cols, b - a + 1, used, car, var, n, mean)
 
     # -- estimation period -------------------------------------------------------------------------
     @cached_property

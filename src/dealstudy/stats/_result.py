@@ -1,10 +1,14 @@
-"""Building :class:`TestResult` values: p-values from a reference distribution, NaN with a reason."""
+"""Building :class:`TestResult` values: p-values from a reference distribution, NaN with a reason.
+
+Tail areas use the scipy.special ufuncs behind ``scipy.stats.norm.sf`` and ``scipy.stats.t.sf``
+(``ndtr``, ``stdtr``): the same numbers without the distribution objects' per-call overhead.
+"""
 
 from __future__ import annotations
 
 import math
 
-from scipy import stats
+from scipy import special
 
 from dealstudy.stats.panel import TestResult
 
@@ -20,7 +24,7 @@ def normal_result(name: str, stat: float, n: int, mean: float) -> TestResult:
     """Two-sided p-value from the standard normal distribution."""
     if not math.isfinite(stat):
         return invalid(name, n, mean, "statistic is not finite", NORMAL)
-    return TestResult(name, stat, float(2.0 * stats.norm.sf(abs(stat))), n, mean, distribution=NORMAL)
+    return TestResult(name, stat, float(2.0 * special.ndtr(-abs(stat))), n, mean, distribution=NORMAL)
 
 
 def t_result(name: str, stat: float, df: float, n: int, mean: float) -> TestResult:
@@ -30,4 +34,4 @@ def t_result(name: str, stat: float, df: float, n: int, mean: float) -> TestResu
         return invalid(name, n, mean, f"{df:g} degrees of freedom", dist)
     if not math.isfinite(stat):
         return invalid(name, n, mean, "statistic is not finite", dist)
-    return TestResult(name, stat, float(2.0 * stats.t.sf(abs(stat), df)), n, mean, distribution=dist)
+    return TestResult(name, stat, float(2.0 * special.stdtr(df, -abs(stat))), n, mean, distribution=dist)

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
+from scipy import special
 
 from dealstudy.stats.panel import FloatArray, TestResult
 
@@ -63,7 +63,7 @@ def single_event_t(car: float, car_var: float, dof: int) -> TestResult:
     if dof < 1:
         return TestResult(name, math.nan, math.nan, 1, car, f"dof = {dof}: no residual degrees of freedom")
     t = car / math.sqrt(car_var)
-    p = float(2.0 * stats.t.sf(abs(t), dof))
+    p = float(2.0 * special.stdtr(dof, -abs(t)))
     return TestResult(name, t, p, 1, car, distribution=dist)
 
 
