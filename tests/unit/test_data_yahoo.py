@@ -153,6 +153,19 @@ def test_connection_error_is_transient_but_missing_prices_is_not() -> None:
     assert sleeps == []
 
 
+def test_dns_failure_is_not_retried_but_curl_timeout_is() -> None:
+    from curl_cffi.requests.exceptions import DNSError, Timeout
+
+    sleeps: list[float] = []
+    fake = FakeDownload(download_shaped("AMD"), [DNSError("Could not resolve host")])
+    with pytest.raises(DownloadError, match="DNSError"):
+        _source(fake, sleeps).history("AMD", D(2025, 10, 1), D(2025, 10, 6))
+    assert sleeps == []
+    fake = FakeDownload(download_shaped("AMD"), [Timeout("slow")])
+    assert len(_source(fake, sleeps).history("AMD", D(2025, 10, 1), D(2025, 10, 6)).frame) == 4
+    assert sleeps == [1.0]
+
+
 def test_short_download_is_an_error_but_a_late_listing_is_recorded() -> None:
     fake = FakeDownload(download_shaped("AMD"))
     with pytest.raises(

@@ -266,6 +266,20 @@ class CachedSource:
             raw = self._read_manifest()["entries"].get(self._key(source or self.source_key, symbol))
         return _entry_from_json(self.cache_dir, raw) if raw else None
 
+    def cached_frame(self, symbol: str) -> tuple[pd.DataFrame, str] | None:
+        """Everything cached for ``symbol`` (this source's entry, else an imported one), never fetching.
+
+        Returns the frame and the source key it came from, or ``None`` (a corrupt file counts as absent and
+        is reported in :attr:`problems`).
+        """
+        with self._locked():
+            manifest = self._read_manifest()
+            for source in (self.source_key, IMPORT_SOURCE):
+                frame = self._load(manifest, source, symbol)
+                if frame is not None:
+                    return frame, source
+        return None
+
     def _cap(self, start: dt.date, end: dt.date) -> DateRange:
         return start, min(end, self._today() - dt.timedelta(days=1))
 

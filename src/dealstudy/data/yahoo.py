@@ -111,18 +111,24 @@ def _yfinance_shares(symbol: str, start: dt.date, end: dt.date, session: Any) ->
 
 
 def is_transient(exc: BaseException) -> bool:
-    """True for failures worth retrying: rate limits, timeouts, connection errors, HTTP 5xx/429."""
+    """True for failures worth retrying: rate limits, timeouts, connection errors, HTTP 5xx/429.
+
+    A DNS failure is *not* retried: it almost always means no network (or a proxy problem), and retrying
+    every symbol with backoff would only delay the error.
+    """
     name = type(exc).__name__
+    if name == "DNSError":
+        return False
     if name in {"YFRateLimitError", "Timeout", "ReadTimeout", "ConnectTimeout", "ConnectionError"}:
         return True
     if isinstance(exc, (ConnectionError, TimeoutError)):
         return True
-    try:  # curl_cffi / requests errors
-        import requests
+    try:  # yfinance 1.x talks through curl_cffi
+        from curl_cffi.requests import exceptions as curl_errors
 
-        if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
+        if isinstance(exc, (curl_errors.ConnectionError, curl_errors.Timeout)):
             return True
-    except ImportError:  # pragma: no cover - requests ships with yfinance
+    except ImportError:  # pragma: no cover - curl_cffi ships with yfinance 1.x
         pass
     status = getattr(getattr(exc, "response", None), "status_code", None)
     return isinstance(status, int) and (status == 429 or status >= 500)
