@@ -175,3 +175,57 @@ def test_revisions_round_trip() -> None:
     ]
     lonely = revisions_round_trip(deals_frame(flipped), values, "-1:1")
     assert list(lonely["reason"]) == ["no ticker listed by both deals"]
+
+
+def test_later_filing_disclosure_supersedes_the_deal_it_restates() -> None:
+    deals = [
+        _deal(
+            "orcl-8k",
+            "2025-06-30",
+            "OpenAI",
+            [("ORCL", "provider")],
+            30e9,
+            30e9,
+            None,
+            kind="filing_disclosure",
+            related=("orcl-rpo",),
+        ),
+        _deal(
+            "orcl-rpo",
+            "2025-09-09",
+            "OpenAI",
+            [("ORCL", "provider"), ("NVDA", "read-across")],
+            300e9,
+            300e9,
+            5,
+            kind="filing_disclosure",
+        ),
+        _deal("other", "2025-10-01", "OpenAI", [("AMD", "supplier")], 10e9, 10e9, 1, related=("orcl-rpo",)),
+    ]
+    table = deals_frame(deals).set_index("deal_id")
+    assert table.loc["orcl-8k", "superseded_by"] == "orcl-rpo"
+    assert not table.loc["orcl-8k", "counted"]
+    assert table.loc["orcl-rpo", "counted"]
+    assert table.loc["other", "superseded_by"] == ""  # another partner: not a restatement
+    ledger = commitments_ledger(deals_frame(deals))
+    orcl = ledger[ledger["partner"] == "ORCL"]
+    assert orcl["headline_usd"].sum() == pytest.approx(300e9)  # not 330bn
+    assert set(orcl["deals"]) == {"orcl-rpo"}
+
+
+def test_revision_must_not_precede_the_original() -> None:
+    deals = [
+        _deal(
+            "report",
+            "2026-02-02",
+            "OpenAI",
+            [("NVDA", "subject")],
+            None,
+            None,
+            None,
+            kind="revision_report",
+            related=("later",),
+        ),
+        _deal("later", "2026-02-27", "OpenAI", [("NVDA", "investor")], 30e9, 30e9, None),
+    ]
+    assert revision_pairs(deals_frame(deals)) == []

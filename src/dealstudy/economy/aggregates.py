@@ -4,8 +4,9 @@ cumulative series of value created by announcements.
 Counting rules: abnormal (and raw) dollar values are summed over the direct parties' legs with a USD value
 in the chosen window; headline and binding values are summed once per deal (a deal with three listed parties
 adds its headline once to its counterparty's and status's totals, and once to each of its companies' totals,
-so company totals do not add up to the grand total). ``total`` and the cumulative series cover
-announcements of new deals only; revision reports and filing disclosures have their own rows.
+so company totals do not add up to the grand total). A deal restated by a later filing disclosure
+(``superseded_by``) adds its market reaction but not its headline again. ``total`` and the cumulative series
+cover announcements only; revision reports and disclosures without a deal have their own rows.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ AGGREGATE_COLUMNS: tuple[str, ...] = (
 
 def _block(dimension: str, key: str, deals: pd.DataFrame, legs: pd.DataFrame) -> dict[str, object]:
     valued = legs[np.isfinite(legs["abnormal_value_usd"].to_numpy(dtype=float))]
+    n_deals = len(deals)
+    if "counted" in deals.columns:
+        deals = deals[deals["counted"] | ~deals["is_deal"]]
     headline = float(deals["headline_value_usd"].sum(min_count=1)) if len(deals) else np.nan
     abnormal = float(valued["abnormal_value_usd"].sum()) if len(valued) else np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -39,7 +43,7 @@ def _block(dimension: str, key: str, deals: pd.DataFrame, legs: pd.DataFrame) ->
     return {
         "dimension": dimension,
         "key": key,
-        "deals": len(deals),
+        "deals": n_deals,
         "legs": len(legs),
         "valued": len(valued),
         "abnormal_value_usd": abnormal,
@@ -68,6 +72,8 @@ def aggregates(deals: pd.DataFrame, values: pd.DataFrame, window: str) -> pd.Dat
         )
     for ticker in sorted(direct["ticker"].unique()):
         mine = direct[(direct["ticker"] == ticker) & direct["deal_id"].isin(new_ids)]
+        if mine.empty:
+            continue
         rows.append(_block("company", ticker, new[new["deal_id"].isin(set(mine["deal_id"]))], mine))
     for column in ("counterparty", "binding_status"):
         for key in sorted(new[column].unique()):
@@ -101,7 +107,8 @@ def cumulative_value(deals: pd.DataFrame, values: pd.DataFrame, window: str) -> 
     ]
     if legs.empty:
         return pd.DataFrame(columns=columns)
-    heads = deals.set_index("deal_id")["headline_value_usd"]
+    counted = deals["counted"] if "counted" in deals.columns else deals["is_deal"]
+    heads = deals["headline_value_usd"].where(counted, 0.0).set_axis(deals["deal_id"])
     per_day = legs.groupby("day0").agg(
         deals=("deal_id", "nunique"), abnormal_value_usd=("abnormal_value_usd", "sum")
     )

@@ -2,7 +2,9 @@
 
 Rules (documented, tested):
 
-* new-deal announcements only (no revision reports or filing disclosures, which restate existing deals);
+* announcements only (no revision reports), and a deal restated by a later filing disclosure of the same
+  counterparty and partner is replaced by it (``counted`` in :func:`dealstudy.economy.legs.deals_frame`),
+  so a contract is not counted twice;
 * each deal is attributed once, to its counterparty (OpenAI, Anthropic ...) and its partner -- the first
   listed direct party (see :func:`dealstudy.economy.legs.deals_frame`);
 * a deal's headline and binding values are spread evenly over its ``duration_years`` starting in the
@@ -48,7 +50,7 @@ def spread_by_year(value: float, start_year: int, duration: float) -> list[tuple
 def commitments_ledger(deals: pd.DataFrame) -> pd.DataFrame:
     """Headline and binding commitments per counterparty, partner and year (:data:`LEDGER_COLUMNS`)."""
     pieces: list[dict[str, object]] = []
-    for deal in deals[deals["is_deal"]].to_dict("records"):
+    for deal in deals[deals["counted"]].to_dict("records"):
         duration = float(deal["duration_years"])
         start = pd.Timestamp(deal["announced"]).year
         spread = "even" if math.isfinite(duration) and duration > 0 else "duration_unknown"
@@ -103,7 +105,7 @@ def ledger_totals(deals: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     ]
     if ledger.empty:
         return pd.DataFrame(columns=columns)
-    new = deals[deals["is_deal"]]
+    new = deals[deals["counted"]]
     caps = values.drop_duplicates(["deal_id", "ticker"])[["deal_id", "ticker", "market_cap_usd"]]
     rows = []
     for (party, partner), group in ledger.groupby(["counterparty", "partner"], sort=True):
@@ -153,7 +155,7 @@ def stated_figures(counterparties: Iterable[Counterparty], deals: pd.DataFrame) 
     stated revenue (run rate): how many years of revenue one year of promises represents.
     """
     ledger = commitments_ledger(deals)
-    new = deals[deals["is_deal"]]
+    new = deals[deals["counted"]]
     rows = []
     for party in counterparties:
         mine = new[new["counterparty"] == party.name]

@@ -18,8 +18,11 @@ __all__ = ["INDIRECT_ROLES", "LEG_COLUMNS", "NON_DEAL_KINDS", "deals_frame", "ev
 #: Roles that are not a party to the deal: their reaction is a spill-over, not the deal's value.
 INDIRECT_ROLES: frozenset[str] = frozenset({"read-across", "subject"})
 
-#: Kinds that are not announcements of a new deal (a walk-back report, a filing revealing terms).
-NON_DEAL_KINDS: frozenset[str] = frozenset({"revision_report", "filing_disclosure"})
+#: Kinds that are not announcements of a deal's terms (a walk-back or delay report). Filing disclosures that
+#: reveal a deal's value (Oracle's RPO in September 2025, Broadcom's $10B order) are the first public news of
+#: those deals and count as announcements; a disclosure without a deal (status ``disclosure_or_report``) does
+#: not.
+NON_DEAL_KINDS: frozenset[str] = frozenset({"revision_report"})
 
 LEG_COLUMNS: tuple[str, ...] = (
     "event_id",
@@ -85,13 +88,45 @@ def legs_frame(deals: Iterable[Deal]) -> pd.DataFrame:
     return frame.astype({"position": "int64", "direct": "bool", "confounded": "bool"})
 
 
+def _superseded(deals: list[Deal]) -> dict[str, str]:
+    """Deals whose value a later filing disclosure of the same counterparty and partner restates."""
+    partner = {
+        d.id: next((s.ticker for s in d.securities if s.role not in INDIRECT_ROLES), "") for d in deals
+    }
+    by_id = {d.id: d for d in deals}
+    out: dict[str, str] = {}
+    for later in deals:
+        if later.kind != "filing_disclosure" or later.headline_value_usd is None:
+            continue
+        linked = set(later.related) | {d.id for d in deals if later.id in d.related}
+        for other_id in sorted(linked):
+            earlier = by_id.get(other_id)
+            if (
+                earlier is not None
+                and earlier.announced < later.announced
+                and earlier.counterparty == later.counterparty
+                and partner[earlier.id] == partner[later.id] != ""
+                and earlier.kind not in NON_DEAL_KINDS
+            ):
+                out.setdefault(earlier.id, later.id)
+    return out
+
+
 def deals_frame(deals: Iterable[Deal]) -> pd.DataFrame:
     """One row per deal with its values and its ``partner``: the first listed direct party.
 
     ``partner`` is the ticker of the deal's first security whose role is not a read-across or subject
     (``"(unlisted)"`` when there is none); commitments are attributed to it once per deal, so a deal with
     several listed parties (Stargate) is counted once, not once per party.
+
+    ``superseded_by`` names a later filing disclosure of the same counterparty and partner, linked through
+    ``related``, that restates this deal's value (Oracle's $300B RPO disclosure restates the $30B-a-year
+    contract of its June 8-K; Broadcom's $21B Anthropic figure includes the $10B order of September).
+    ``counted`` is true for announcements that are not superseded: only they add to headline and binding
+    totals and to the commitments ledger, so a contract is not counted twice.
     """
+    deals = list(deals)
+    superseded = _superseded(deals)
     rows = []
     for deal in deals:
         direct = [s for s in deal.securities if s.role not in INDIRECT_ROLES]
@@ -113,6 +148,11 @@ def deals_frame(deals: Iterable[Deal]) -> pd.DataFrame:
                 "partner": direct[0].ticker if direct else "(unlisted)",
                 "partner_name": (direct[0].name or direct[0].ticker) if direct else "(no listed party)",
                 "is_deal": deal.kind not in NON_DEAL_KINDS and deal.binding_status != "disclosure_or_report",
+                "superseded_by": superseded.get(deal.id, ""),
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    frame["counted"] = frame["is_deal"] & (frame["superseded_by"] == "")
+    return frame

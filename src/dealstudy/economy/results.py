@@ -164,6 +164,10 @@ class EconomyResults:
             head += f": N = {result.nobs}"
             if result.dropped_terms:
                 head += f"; dropped (constant or collinear): {', '.join(result.dropped_terms)}"
+            extra = sorted(set(self.sample["label"]) - set(result.labels))
+            if extra:
+                why = "no binding value" if result.name == "binding_split" else "no size (market cap)"
+                head += f"\nAlso left out of this model ({why}): {', '.join(extra)}"
             body = result.summary_text if result.fitted else f"not fitted: {result.reason}"
             blocks.append(f"{head}\nExclusions from the sample ({len(self.exclusions)}):\n{excluded}\n{body}")
         w = self.wald

@@ -30,8 +30,13 @@ REVISION_COLUMNS: tuple[str, ...] = (
 
 
 def revision_pairs(deals: pd.DataFrame) -> list[tuple[str, str]]:
-    """``(original_id, revision_id)`` pairs linked by ``related`` in either direction, in catalog order."""
+    """``(original_id, revision_id)`` pairs linked by ``related`` in either direction, in catalog order.
+
+    The original must not be announced after the revision (a later deal that a report mentions is not
+    the deal it revises).
+    """
     kinds = deals.set_index("deal_id")["kind"].to_dict()
+    when = deals.set_index("deal_id")["announced"].to_dict()
     pairs: list[tuple[str, str]] = []
     for deal in deals.to_dict("records"):
         deal_id = str(deal["deal_id"])
@@ -44,7 +49,7 @@ def revision_pairs(deals: pd.DataFrame) -> list[tuple[str, str]]:
                 pair = (deal_id, str(other))
             else:
                 continue
-            if pair not in pairs:
+            if when[pair[0]] <= when[pair[1]] and pair not in pairs:
                 pairs.append(pair)
     return pairs
 

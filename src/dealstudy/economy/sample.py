@@ -4,8 +4,10 @@ Sample (documented, one rule per exclusion, checked in this order):
 
 1. one observation per deal x security in the chosen event window, direct parties only (roles other than
    ``read-across`` and ``subject``: their move is a spill-over, not the deal's own value);
-2. announcements of a new deal only: ``revision_report`` and ``filing_disclosure`` kinds and the
-   ``disclosure_or_report`` status are out (their "value" is not a new commitment);
+2. announcements only: ``revision_report`` deals and the ``disclosure_or_report`` status are out (their
+   "value" is not a commitment). Filing disclosures that reveal a deal's value (Oracle's RPO on 9 September
+   2025, Broadcom's $10B order) stay in: they were the first public news of those deals. They fall on
+   earnings days, which the ``confounded`` indicator and the ``no_confounded`` robustness row address;
 3. a disclosed, positive headline value (estimates by analysts are not used);
 4. a study outcome of ``ok`` and a dollar value in USD (market cap known, rate available).
 
