@@ -376,3 +376,23 @@ def test_results_tables_and_summary(rng: np.random.Generator) -> None:
     from scipy import stats
 
     assert c["p_value"] == pytest.approx(2 * stats.t.sf(abs(c["t_stat"]), 238), rel=1e-12)
+
+
+def test_vectorised_sq_equals_stats_sq_test(rng: np.random.Generator) -> None:
+    """The engine's batched SQ p-values equal :func:`dealstudy.stats.single.sq_test` event by event
+    (estimation residuals in time order with missing days; windows of 1, 3 and 11 days), exactly."""
+    from dealstudy.stats.single import sq_test
+    from dealstudy.study.assemble import sq_pvalues
+
+    resid = rng.standard_t(3, (40, 240)) * 0.02
+    resid[rng.random((40, 240)) < 0.05] = np.nan
+    resid[0, 15:] = np.nan  # too few windows: NaN
+    for length in (1, 3, 11):
+        car = rng.normal(0, 0.05, 40)
+        car[1] = np.nan
+        got = sq_pvalues(car, resid, length)
+        want = np.array([sq_test(float(c), r, length).pvalue for c, r in zip(car, resid, strict=True)])
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_allclose(got[~np.isnan(got)], want[~np.isnan(want)], rtol=0, atol=0)
+    assert np.isnan(got[0])
+    assert np.isnan(got[1])

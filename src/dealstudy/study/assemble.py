@@ -29,17 +29,50 @@ def param_names(spec: StudySpec) -> tuple[str, ...]:
     return ("alpha", *(f"beta_{f}" for f in FACTOR_COLUMNS[spec.model]))
 
 
-def sq_pvalues(car: FloatArray, residuals: list[FloatArray], length: int) -> FloatArray:
-    """Sample-quantile (Gelbach, Helland and Klick 2013) p-values of each event's CAR over ``length`` days.
+def sq_pvalues(car: FloatArray, residuals: FloatArray, length: int) -> FloatArray:
+    """Sample-quantile (SQ) p-values of many events at once: :func:`dealstudy.stats.single.sq_test`,
+    vectorised.
 
-    ``residuals[i]`` are event ``i``'s estimation residuals (missing and excluded days dropped); the test
-    itself is :func:`dealstudy.stats.single.sq_test`.
+    Parameters
+    ----------
+    car : (N,)
+        Event CARs over ``length`` days.
+    residuals : (N, T)
+        Estimation residuals in time order, NaN where missing or excluded.
+    length : int
+
+    Notes
+    -----
+    As in ``sq_test``: the null distribution of event ``i`` is the ``M_i`` sums ``S_j`` of ``length``
+    consecutive residuals (windows touching a NaN dropped); ``p = min(1, 2 min(#{S_j <= CAR},
+    #{S_j >= CAR}) / M_i)``; NaN when ``M_i`` is below ``SQ_MIN_ESTIMATION_CARS`` or the CAR is missing.
+
+    References
+    ----------
+    Gelbach, J. B., Helland, E. and Klick, J. (2013). Valid inference in single-firm, single-event
+    studies. *American Law and Economics Review* 15(2), 495-541.
     """
-    from dealstudy.stats.single import sq_test
+    from dealstudy.stats.single import SQ_MIN_ESTIMATION_CARS
 
-    out = np.full(car.size, np.nan)
-    for i, (value, resid) in enumerate(zip(car, residuals, strict=True)):
-        out[i] = sq_test(float(value), resid, length).pvalue
+    n, t = residuals.shape
+    out = np.full(n, np.nan)
+    m_windows = t - length + 1
+    if length < 1 or m_windows < 1 or n == 0:
+        return out
+    valid = np.isfinite(residuals)
+    filled = np.where(valid, residuals, 0.0)
+    sums = np.zeros((n, m_windows))
+    complete = np.ones((n, m_windows), dtype=bool)
+    for j in range(length):  # sequential sums, as a sliding window would add them
+        sums += filled[:, j : j + m_windows]
+        complete &= valid[:, j : j + m_windows]
+    m = complete.sum(axis=1)
+    lower = (complete & (sums <= car[:, None])).sum(axis=1)
+    upper = (complete & (sums >= car[:, None])).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.minimum(1.0, 2.0 * np.minimum(lower, upper) / m)
+    ok = (m >= SQ_MIN_ESTIMATION_CARS) & np.isfinite(car)
+    out[ok] = p[ok]
     return out
 
 
@@ -112,7 +145,8 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
     )
 
     # --- CARs (ok events, every requested window) ---
-    residuals = [fit.ar[q][fit.est_mask[q]] for q in range(n_ok)]
+    est_cols = np.flatnonzero(al.is_est)
+    residuals = np.where(fit.est_mask, fit.ar, np.nan)[:, est_cols]
     frames = []
     for w in spec.windows:
         a, b = w

@@ -99,11 +99,12 @@ def align_events(
         reason=np.array([""] * n, dtype=object),
         last_date=np.full(n, nat, dtype="datetime64[ns]"),
     )
-    ids = ev["event_id"].to_numpy()
+    ids = ev["event_id"].to_numpy(dtype=object)
     day0_in = ev["day0"].to_numpy(dtype="datetime64[ns]")
     date_in = ev["date"].to_numpy(dtype="datetime64[ns]")
-    timing = ev["timing"].to_numpy()
-    given_rules = ev["day0_rule"].to_numpy()
+    timing = ev["timing"].to_numpy(dtype=object)
+    given_rules = ev["day0_rule"].to_numpy(dtype=object)
+    market_col = ev["market"].to_numpy(dtype=object)
     width = whi - wlo
 
     for ticker, rows in ev.groupby("ticker", sort=False).indices.items():
@@ -163,7 +164,6 @@ def align_events(
         al.dates[lrows] = np.where(inb, dvals[Pc], nat)
         al.excluded[lrows] = inb & al.is_est[None, :] & (cover[Pc] > 0)
         # Benchmarks, per set of regressor symbols.
-        market_col = ev["market"].to_numpy(dtype=object)
         regs = [_regressors(spec, str(market_col[i])) for i in lrows]
         for symbols in sorted(set(regs)):
             sub = np.array([q for q, r in enumerate(regs) if r == symbols], dtype=np.int64)

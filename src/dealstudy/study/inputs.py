@@ -37,26 +37,28 @@ class PriceInputs:
             )
         self._prices = prices
         self._kind = kind
-        self._cache: dict[str, pd.Series] = {}
+        self._cache: dict[int, pd.Series | None] = {}  # by id of the caller's Series (alive during the fit)
 
     def _series(self, symbol: str) -> pd.Series | None:
-        if symbol not in self._cache:
-            raw = self._prices.get(symbol)
-            if raw is None:
-                return None
-            self._cache[symbol] = clean_series(raw)
-        series = self._cache[symbol]
-        return None if series.dropna().empty else series
+        raw = self._prices.get(symbol)
+        if raw is None:
+            return None
+        key = id(raw)
+        if key not in self._cache:
+            series = clean_series(raw)
+            self._cache[key] = None if not np.isfinite(series.to_numpy()).any() else series
+        return self._cache[key]
 
     def ticker(self, symbol: str) -> TickerData | None:
         series = self._series(symbol)
         if series is None:
             return None
         # Leading/trailing sessions without prices are outside the data, not gaps.
-        valid = series.dropna()
-        series = series.loc[valid.index[0] : valid.index[-1]]
-        index = pd.DatetimeIndex(series.index)
-        return TickerData(index, interval_returns(series.to_numpy(dtype=np.float64), self._kind))
+        values = series.to_numpy(dtype=np.float64)
+        finite = np.flatnonzero(np.isfinite(values))
+        lo, hi = int(finite[0]), int(finite[-1]) + 1
+        index = pd.DatetimeIndex(series.index[lo:hi])
+        return TickerData(index, interval_returns(values[lo:hi], self._kind))
 
     def regressor(self, symbol: str, dates: pd.DatetimeIndex) -> FloatArray | None:
         series = self._series(symbol)
@@ -78,13 +80,17 @@ class ReturnInputs:
                 f"returns must be a mapping symbol -> Series, got {type(returns).__name__}"
             )
         self._returns = returns
+        self._cache: dict[int, pd.Series | None] = {}  # by id of the caller's Series (alive during the fit)
 
     def _series(self, symbol: str) -> pd.Series | None:
         raw = self._returns.get(symbol)
         if raw is None:
             return None
-        series = clean_series(raw)
-        return None if series.dropna().empty else series
+        key = id(raw)
+        if key not in self._cache:
+            series = clean_series(raw)
+            self._cache[key] = None if not np.isfinite(series.to_numpy()).any() else series
+        return self._cache[key]
 
     def ticker(self, symbol: str) -> TickerData | None:
         series = self._series(symbol)
@@ -96,7 +102,11 @@ class ReturnInputs:
         series = self._series(symbol)
         if series is None:
             return None
-        return series.reindex(dates).to_numpy(dtype=np.float64)
+        have = pd.DatetimeIndex(series.index).asi8
+        want = dates.asi8
+        pos = np.clip(np.searchsorted(have, want), 0, max(have.size - 1, 0))
+        values = series.to_numpy(dtype=np.float64)
+        return np.where(have[pos] == want, values[pos], np.nan)
 
 
 def align_factors(factors: pd.DataFrame, columns: tuple[str, ...], dates: pd.DatetimeIndex) -> FloatArray:

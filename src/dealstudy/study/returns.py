@@ -68,9 +68,22 @@ def align_prices(benchmark: pd.Series, dates: pd.DatetimeIndex) -> FloatArray:
     return out
 
 
+_DAY_NS = 86_400_000_000_000
+
+
 def clean_series(prices: pd.Series) -> pd.Series:
-    """A float series on a sorted, unique, normalised DatetimeIndex."""
+    """A float series on a sorted, unique, normalised DatetimeIndex (as is when it already is one)."""
     series = pd.Series(prices, copy=False)
+    index = series.index
+    if (
+        isinstance(index, pd.DatetimeIndex)
+        and index.tz is None
+        and series.dtype == np.float64
+        and index.is_monotonic_increasing
+        and index.is_unique
+        and not (index.asi8 % _DAY_NS).any()
+    ):
+        return series
     index = pd.DatetimeIndex(pd.to_datetime(series.index))
     if index.tz is not None:
         index = index.tz_localize(None)
