@@ -127,7 +127,7 @@ amounts = (
     st.none() | st.floats(min_value=0, max_value=1e13, allow_nan=False) | st.integers(0, 10**13).map(float)
 )
 slugs = st.from_regex(r"[a-z0-9]{1,6}(-[a-z0-9]{1,5}(\.[a-z0-9]{1,3})?){0,3}", fullmatch=True)
-tickers = st.from_regex(r"[A-Z0-9]{1,5}(\.[A-Z]{1,2})?", fullmatch=True)
+tickers = st.from_regex(r"[A-Z0-9]{1,5}", fullmatch=True) | st.from_regex(r"[0-9]{4}\.T", fullmatch=True)
 
 
 @st.composite
@@ -155,7 +155,7 @@ def deals(draw: st.DrawFn) -> Deal:
             Security(
                 t,
                 draw(plain_text),
-                "XNAS",
+                "XTKS" if t.endswith(".T") else "XNAS",
                 draw(st.none() | plain_text),
                 draw(st.none() | st.sampled_from(TIMINGS)),
             )  # type: ignore[arg-type]

@@ -234,3 +234,12 @@ def test_add_deals_is_all_or_nothing(tmp_path: Path) -> None:
     assert not tmp_path.exists() or list(tmp_path.iterdir()) == []
     written = add_deals(tmp_path, [good, twin])
     assert [p.name for p in written] == ["good-deal.yaml", "twin.yaml"]
+
+
+@pytest.mark.parametrize(
+    "text", ["0\x850", "a\u2028b", "line\r\nbreak", "null", "2025-01-01", "yes", "- item", "#x"]
+)
+def test_round_trip_awkward_text(text: str) -> None:
+    # Found by hypothesis: U+0085 (NEL) is a YAML line break and was lost in plain style.
+    deal = make_deal(notes=text, title=text)
+    assert reparse(deal) == deal

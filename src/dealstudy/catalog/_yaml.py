@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, Final
 
 import yaml
 from yaml.constructor import ConstructorError
@@ -77,7 +77,12 @@ class _CatalogDumper(yaml.SafeDumper):
         super().increase_indent(flow, False)  # indent list items under their key, as people write them
 
 
+_UNUSUAL_BREAKS: Final = ("\r", "\x85", "\u2028", "\u2029")
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if any(ch in value for ch in _UNUSUAL_BREAKS):  # only double quotes keep these characters intact
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     if (
