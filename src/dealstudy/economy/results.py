@@ -78,8 +78,8 @@ class EconomyResults:
     ----------
     spec : EconomySpec
     model : str
-        The study's expected-return model behind ``values``.
-    values : DataFrame
+        The study's expected-return model behind ``valuations``.
+    valuations : DataFrame
         One row per deal x security x window (:data:`dealstudy.economy.values.VALUE_COLUMNS` plus deal
         attributes): market cap at day -1, abnormal value (compounded), CAR value, raw value, multiples.
     sample, exclusions : DataFrame
@@ -104,7 +104,7 @@ class EconomyResults:
 
     spec: EconomySpec
     model: str
-    values: pd.DataFrame
+    valuations: pd.DataFrame
     sample: pd.DataFrame
     exclusions: pd.DataFrame
     regressions: tuple[RegressionResult, ...]
@@ -129,11 +129,11 @@ class EconomyResults:
 
     def to_frame(self) -> pd.DataFrame:
         """The dollar values, one row per deal x security x window (a copy)."""
-        return self.values.copy()
+        return self.valuations.copy()
 
     def deal_values(self) -> pd.DataFrame:
         """The ``deal_values.csv`` table: :data:`DEAL_VALUE_COLUMNS`, reasons for n/a multiples appended."""
-        frame = self.values.copy()
+        frame = self.valuations.copy()
         reasons = []
         for record in frame.to_dict("records"):
             parts = [str(record["reason"])] if record["reason"] else []
@@ -304,7 +304,7 @@ def fit_economy(
     return EconomyResults(
         spec=spec,
         model=model,
-        values=values,
+        valuations=values,
         sample=sample,
         exclusions=exclusions,
         regressions=fits.results,

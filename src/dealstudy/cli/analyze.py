@@ -1,0 +1,165 @@
+"""``dealstudy analyze``: catalog -> prices -> event study -> dollar value, multiples and regressions.
+
+Thin command: parses options, calls :func:`dealstudy.pipeline.analyze.analyze`, prints the headline table
+(total abnormal, headline and binding value; key slopes with bootstrap CIs; the Wald test; N and the
+exclusions) and writes the files with ``--out``. Invalid options or catalog: exit 2; data unavailable: exit 3.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, get_args
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dealstudy.cli import app
+from dealstudy.economy.regressions import CovType
+from dealstudy.errors import SpecificationError
+from dealstudy.study import MODELS
+
+__all__ = ["analyze_command"]
+
+BN = 1e9
+
+
+def _bn(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"${value / BN:,.1f}bn"
+
+
+def _num(value: float, digits: int = 3) -> str:
+    return "" if not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _print_headline(results: object, console: Console) -> None:
+    from dealstudy.pipeline.analyze import AnalysisResults
+
+    assert isinstance(results, AnalysisResults)
+    economy = results.economy
+    totals = economy.totals
+    head = Table(title=f"Press-release economy, window {economy.spec.window}, {economy.model} model")
+    head.add_column("announcements")
+    head.add_column("value", justify="right")
+    head.add_row("deals", f"{int(totals['deals'])}")
+    head.add_row("direct-party securities valued", f"{int(totals['valued_legs'])}")
+    head.add_row("abnormal value (sum of AR x cap(t-1))", _bn(totals["abnormal_value_usd"]))
+    head.add_row("abnormal value (CAR x cap(-1))", _bn(totals["car_value_usd"]))
+    head.add_row("raw market-cap change", _bn(totals["raw_value_usd"]))
+    head.add_row("headline value", _bn(totals["headline_value_usd"]))
+    head.add_row("binding value", _bn(totals["binding_value_usd"]))
+    console.print(head)
+    slopes = Table(
+        title=f"Key slopes ({economy.spec.cov_type} SE; {economy.spec.bootstrap_reps} pairs-bootstrap CI)"
+    )
+    for name, just in (
+        ("model", "left"),
+        ("term", "left"),
+        ("coef", "right"),
+        ("se", "right"),
+        ("p", "right"),
+        ("95% CI", "right"),
+        ("N", "right"),
+        ("most influential (coef without it)", "left"),
+    ):
+        slopes.add_column(name, justify=just)  # type: ignore[arg-type]
+    for row in economy.key_slopes().to_dict("records"):
+        slopes.add_row(
+            str(row["model"]),
+            str(row["term"]),
+            _num(row["coef"]),
+            _num(row["se"]),
+            _num(row["p"]),
+            f"[{_num(row['ci_low'])}, {_num(row['ci_high'])}]",
+            str(row["n"]),
+            f"{row['most_influential']} ({_num(row['coef_without_it'])})" if row["most_influential"] else "",
+        )
+    console.print(slopes)
+    wald = economy.wald
+    console.print(
+        f"Wald test {wald.null}: F({wald.df_num}, {wald.df_denom:g}) = {_num(wald.stat)}, "
+        f"p = {_num(wald.pvalue)}" + ("" if wald.valid else f" ({wald.reason})"),
+        markup=False,
+    )
+    counts = economy.exclusions["reason"].str.replace(r":.*", "", regex=True).value_counts()
+    console.print(
+        f"Sample: N = {len(economy.sample)} deal x security observations; "
+        f"{len(economy.exclusions)} excluded:",
+        markup=False,
+    )
+    for why, n in counts.items():
+        console.print(f"  {n:3d}  {why}", markup=False)
+    for model, why in results.skipped_models.items():
+        console.print(f"robustness model {model} skipped: {why}", markup=False)
+
+
+@app.command("analyze")
+def analyze_command(
+    catalog: Annotated[Path, typer.Option("--catalog", help="The deals catalog folder.")] = Path("events"),
+    prices: Annotated[
+        Path | None,
+        typer.Option(
+            "--prices", help="Directory of SYMBOL.csv snapshots (no network); default: Yahoo via the cache."
+        ),
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Never use the network (cache or --prices).")
+    ] = False,
+    cache: Annotated[Path | None, typer.Option("--cache", help="Cache directory.")] = None,
+    window: Annotated[
+        str, typer.Option("--window", help="Event window of the dollar values, START:END.")
+    ] = "-1:1",
+    model: Annotated[
+        str, typer.Option("--model", help=f"Expected-return model: {', '.join(MODELS)}.")
+    ] = "market",
+    robustness: Annotated[
+        str,
+        typer.Option("--robustness-models", help="Comma-separated models rerun for the robustness table."),
+    ] = "market_adjusted,ff3",
+    cov: Annotated[
+        str, typer.Option("--cov", help="Regression covariance: HC3, HC1, cluster (by date), nonrobust.")
+    ] = "HC3",
+    reps: Annotated[int, typer.Option("--bootstrap-reps", help="Pairs-bootstrap resamples.")] = 1999,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap generator.")] = 20251103,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the study files and the economy tables here.")
+    ] = None,
+) -> None:
+    """Run the whole analysis on the deals catalog and print the headline table.
+
+    Example: dealstudy analyze --prices ../shared/data/prices --out reports/analysis
+    """
+    from dealstudy.data import open_sources
+    from dealstudy.pipeline.analyze import analyze, write_analysis
+    from dealstudy.study import StudySpec, parse_window
+
+    if cov not in get_args(CovType):
+        raise SpecificationError(f"--cov {cov!r}: choose one of {', '.join(get_args(CovType))}")
+    if model == "custom":
+        raise SpecificationError("--model custom needs benchmarks; use `dealstudy study` for custom models")
+    if reps < 0:
+        raise SpecificationError("--bootstrap-reps must be >= 0")
+    parse_window(window)
+    models = tuple(m.strip() for m in robustness.split(",") if m.strip())
+    for name in models:
+        if name not in MODELS or name == "custom":
+            raise SpecificationError(f"--robustness-models: {name!r} is not one of {', '.join(MODELS[:-1])}")
+    spec = StudySpec(model=model)  # type: ignore[arg-type]  # validated by StudySpec
+    sources = open_sources(prices=prices, offline=offline, cache=cache)
+    results = analyze(
+        catalog,
+        sources,
+        spec,
+        window=window,
+        models=models,
+        cov_type=cov,  # type: ignore[arg-type]
+        bootstrap_reps=reps,
+        seed=seed,
+    )
+    console = Console(highlight=False, width=160)
+    _print_headline(results, console)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if out is not None:
+        paths = write_analysis(results, out)
+        err.print(f"wrote {len(paths)} files to {out}", markup=False)

@@ -1,0 +1,368 @@
+"""The ``analyze`` pipeline: catalog -> prices -> event study -> press-release economy -> files.
+
+Events: one per deal x listed security, ``event_id = <deal_id>:<ticker>``. Day 0 comes from
+:func:`dealstudy.data.calendars.map_day0`: the deal's timing is stated relative to its *first* security's
+exchange (the reference), a security's own ``timing`` overrides it (relative to its own exchange), and
+``announced_at`` wins when known. Direct parties are listed before read-across and subject securities, so
+when two deals hit the same ticker on the same day the engine keeps the direct party's event and marks the
+other ``overlapping_event``.
+
+Market benchmark per listing exchange (market and market-adjusted models): US venues -> ``SPY``, Tokyo ->
+``^N225``, Seoul -> ``^KS11``. The Japanese and Korean index files of the shared snapshot cover only
+2025-09-08..2026-03-06, so many foreign events end as ``thin_estimation`` or ``no_benchmark``: honest, not a
+bug. Group = the deal's binding status.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from dealstudy._atomic import atomic_write_csv, atomic_write_text
+from dealstudy.catalog import Catalog, load_catalog
+from dealstudy.data import DataSources
+from dealstudy.data.calendars import map_day0
+from dealstudy.economy import (
+    EconomyResults,
+    EconomySpec,
+    dollar_values,
+    event_id_for,
+    fit_economy,
+    legs_frame,
+)
+from dealstudy.economy.currency import FX_SYMBOL, currency_for_mic
+from dealstudy.economy.legs import INDIRECT_ROLES
+from dealstudy.economy.regressions import CovType
+from dealstudy.errors import DataError, DownloadError, MissingDataError, SpecificationError
+from dealstudy.pipeline.study import run_study, write_study
+from dealstudy.study import StudyResults, StudySpec, format_window, parse_window
+
+__all__ = [
+    "ANALYSIS_FILES",
+    "BENCHMARK_BY_MIC",
+    "AnalysisResults",
+    "analyze",
+    "catalog_events",
+    "write_analysis",
+]
+
+#: Market benchmark by listing exchange; anything else falls back to the study's default market.
+BENCHMARK_BY_MIC: dict[str, str] = {"XTKS": "^N225", "XJPX": "^N225", "XKRX": "^KS11", "XKOS": "^KS11"}
+
+#: Files written by :func:`write_analysis` besides the study's four.
+ANALYSIS_FILES: tuple[str, ...] = (
+    "events.csv",
+    "deal_values.csv",
+    "deal_values_detail.csv",
+    "regressions.csv",
+    "regression_summaries.txt",
+    "bootstrap.csv",
+    "influence.csv",
+    "robustness.csv",
+    "ledger.csv",
+    "ledger_totals.csv",
+    "ledger_stated.csv",
+    "revisions.csv",
+    "aggregates.csv",
+    "cumulative.csv",
+    "exclusions.csv",
+    "summary.txt",
+)
+
+#: Calendar-day margin fetched around the event dates for closes and FX.
+_MARGIN_DAYS = 40
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisResults:
+    """Everything ``dealstudy analyze`` computed.
+
+    Attributes
+    ----------
+    catalog : Catalog
+    events : DataFrame
+        The study's input events (``event_id, ticker, deal_id, role, direct, date, timing, day0, day0_rule,
+        day0_flagged, market, group``).
+    study : StudyResults
+        The main study (``spec.model``), written exactly as ``dealstudy study`` writes it.
+    economy : EconomyResults
+        Dollar values, regressions, robustness, aggregates, ledger, revisions.
+    alternatives : dict of model name to StudyResults
+        Studies rerun with the robustness models.
+    skipped_models : dict of model name to reason
+        Robustness models that could not be run.
+    sources : str
+        Where the data came from.
+    """
+
+    catalog: Catalog
+    events: pd.DataFrame
+    study: StudyResults
+    economy: EconomyResults
+    alternatives: dict[str, StudyResults]
+    skipped_models: dict[str, str]
+    sources: str
+
+    @property
+    def window(self) -> str:
+        return self.economy.spec.window
+
+    def summary(self) -> str:
+        """The economy's headline table plus the study's counts."""
+        ok = int((self.study.outcomes["outcome"] == "ok").sum())
+        head = (
+            f"catalog: {len(self.catalog.deals)} deals, {len(self.events)} deal x security events; "
+            f"study ({self.study.spec.model}): {ok} ok, {len(self.events) - ok} with another outcome\n"
+            f"data: {self.sources}\n"
+        )
+        skipped = "".join(f"robustness model {m} skipped: {why}\n" for m, why in self.skipped_models.items())
+        return head + skipped + self.economy.summary()
+
+
+def _day0(
+    deal_timing: str,
+    announced: dt.date,
+    announced_at: dt.datetime | None,
+    mic: str,
+    reference: str,
+    override: str | None,
+) -> tuple[pd.Timestamp | None, str, bool]:
+    timing = override or deal_timing
+    ref = mic if override else reference
+    try:
+        mapped = map_day0(announced, timing, mic, announced_at=announced_at, reference_mic=ref)  # type: ignore[arg-type]
+    except (SpecificationError, DataError) as exc:
+        return None, f"day 0 not mapped ({exc}); the engine's date rule applies", True
+    rule = mapped.rule + (f" ({mapped.note})" if mapped.note else "")
+    return pd.Timestamp(mapped.session), rule, bool(mapped.flagged)
+
+
+def catalog_events(
+    catalog: Catalog, sources: DataSources | None = None, *, market: str = "SPY"
+) -> pd.DataFrame:
+    """The study's events: one per deal x listed security, direct parties first.
+
+    Columns ``event_id, ticker, deal_id, role, direct, exchange, date, timing, day0, day0_rule,
+    day0_flagged, market, group``. ``sources`` is accepted for symmetry with the other pipelines and not
+    used: day 0 comes from the exchange calendars, and a session missing from the data is left for the
+    engine to report (``gap_in_event_window``) instead of silently moving day 0.
+    """
+    del sources
+    rows = []
+    for order, deal in enumerate(catalog.deals):
+        if not deal.securities:
+            continue
+        reference = deal.securities[0].exchange
+        for security in deal.securities:
+            day0, rule, flagged = _day0(
+                deal.timing, deal.announced, deal.announced_at, security.exchange, reference, security.timing
+            )
+            rows.append(
+                {
+                    "event_id": event_id_for(deal.id, security.ticker),
+                    "ticker": security.ticker,
+                    "deal_id": deal.id,
+                    "role": security.role,
+                    "direct": security.role not in INDIRECT_ROLES,
+                    "exchange": security.exchange,
+                    "date": pd.Timestamp(deal.announced),
+                    "timing": security.timing or deal.timing,
+                    "day0": day0 if day0 is not None else pd.NaT,
+                    "day0_rule": rule,
+                    "day0_flagged": flagged,
+                    "market": BENCHMARK_BY_MIC.get(security.exchange.upper(), market),
+                    "group": deal.binding_status,
+                    "_order": order,
+                }
+            )
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        raise SpecificationError(f"catalog {catalog.directory}: no deal lists a security; nothing to study")
+    frame = frame.sort_values(["direct", "_order"], ascending=[False, True], kind="stable")
+    frame["day0"] = pd.to_datetime(frame["day0"])
+    return frame.drop(columns="_order").reset_index(drop=True)
+
+
+def _history(
+    sources: DataSources, symbol: str, start: dt.date, end: dt.date, column: str
+) -> pd.Series | None:
+    try:
+        frame = sources.prices.history(symbol, start, end).frame
+    except (MissingDataError, DownloadError):
+        return None
+    series = frame[column].astype(float).dropna()
+    return series if not series.empty else None
+
+
+def _market_inputs(
+    sources: DataSources, events: pd.DataFrame, study: StudyResults
+) -> tuple[dict[str, pd.Series], pd.DataFrame, dict[str, pd.Series]]:
+    """As-traded closes, the share counts in force at each event's day -1, and FX closes."""
+    start = (events["date"].min() - pd.Timedelta(days=_MARGIN_DAYS)).date()
+    end = (events["date"].max() + pd.Timedelta(days=_MARGIN_DAYS)).date()
+    closes: dict[str, pd.Series] = {}
+    for ticker in dict.fromkeys(events["ticker"].astype(str)):
+        series = _history(sources, ticker, start, end, "close")
+        if series is not None:
+            closes[ticker] = series
+    day0 = study.outcomes.set_index("event_id")["day0"]
+    shares_rows: dict[tuple[str, dt.date], dict[str, object]] = {}
+    for event_id, ticker in zip(events["event_id"], events["ticker"], strict=True):
+        series = closes.get(str(ticker))
+        when = day0.get(event_id)
+        if series is None or when is None or pd.isna(when):
+            continue
+        before = series.index[series.index < pd.Timestamp(when)]
+        if len(before) == 0:
+            continue
+        count = sources.shares.shares_on(str(ticker), pd.Timestamp(before[-1]).date())
+        if count is not None:
+            shares_rows[(count.symbol, count.as_of)] = {
+                "symbol": count.symbol,
+                "as_of": count.as_of,
+                "shares": count.shares,
+                "source": count.source,
+            }
+    shares = pd.DataFrame(list(shares_rows.values()), columns=["symbol", "as_of", "shares", "source"])
+    fx: dict[str, pd.Series] = {}
+    currencies = {currency_for_mic(str(m)) for m in events["exchange"]} - {None, "USD"}
+    for currency in sorted(c for c in currencies if c is not None):
+        symbol = FX_SYMBOL.get(currency, f"{currency}=X")
+        series = _history(sources, symbol, start - dt.timedelta(days=_MARGIN_DAYS), end, "close")
+        if series is not None:
+            fx[currency] = series
+    return closes, shares, fx
+
+
+def analyze(
+    catalog_dir: Path | str,
+    sources: DataSources,
+    spec: StudySpec | None = None,
+    *,
+    window: str = "-1:1",
+    models: Sequence[str] = ("market_adjusted", "ff3"),
+    cov_type: CovType = "HC3",
+    bootstrap_reps: int = 1999,
+    seed: int = 20251103,
+) -> AnalysisResults:
+    """Run the whole analysis on a catalog folder.
+
+    Parameters
+    ----------
+    catalog_dir : Path or str
+        The ``events/`` folder.
+    sources : DataSources
+        From :func:`dealstudy.data.open_sources`.
+    spec : StudySpec, optional
+        The main study (default: market model on SPY / the local index). ``window`` is added to its windows
+        when absent.
+    window : str
+        Event window of the dollar values, regressions and headline figures.
+    models : sequence of str
+        Expected-return models rerun for the robustness table (the main model is skipped; a model whose data
+        are missing is reported in ``skipped_models``).
+    cov_type : {"HC3", "HC1", "cluster", "nonrobust"}
+        Regression covariance (``cluster`` = by announcement date).
+    """
+    spec = spec or StudySpec()
+    main_window = parse_window(window)
+    if main_window not in spec.windows:
+        spec = dataclasses.replace(spec, windows=(*spec.windows, main_window))
+    economy_spec = EconomySpec(
+        window=format_window(main_window), cov_type=cov_type, bootstrap_reps=bootstrap_reps, seed=seed
+    )
+    catalog = load_catalog(catalog_dir)
+    events = catalog_events(catalog, sources, market=spec.market)
+    study = run_study(events, sources, spec)
+    closes, shares, fx = _market_inputs(sources, events, study)
+    legs = legs_frame(catalog.deals)
+
+    def values_of(result: StudyResults) -> pd.DataFrame:
+        return dollar_values(
+            legs,
+            result.outcomes,
+            result.abnormal_returns,
+            result.cars,
+            closes,
+            shares,
+            fx,
+            result.spec.windows,
+        )
+
+    alternatives: dict[str, StudyResults] = {}
+    skipped: dict[str, str] = {}
+    for model in dict.fromkeys(models):
+        if model == spec.model:
+            continue
+        try:
+            other = dataclasses.replace(spec, model=model, benchmarks=(), scholes_williams=False)  # type: ignore[arg-type]
+            alternatives[model] = run_study(events, sources, other)
+        except (SpecificationError, DataError) as exc:
+            skipped[model] = str(exc)
+    economy = fit_economy(
+        catalog.deals,
+        catalog.counterparties,
+        values_of(study),
+        economy_spec,
+        model=spec.model,
+        alternatives={m: values_of(r) for m, r in alternatives.items()},
+    )
+    return AnalysisResults(catalog, events, study, economy, alternatives, skipped, sources.description)
+
+
+def _text_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+        elif out[column].dtype == object:
+            out[column] = [
+                v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp | dt.date) and not pd.isna(v) else v
+                for v in out[column]
+            ]
+    return out
+
+
+def write_analysis(results: AnalysisResults, out_dir: Path | str) -> list[Path]:
+    """Write the study's four files (as ``dealstudy study`` does) and the economy's tables; returns paths.
+
+    Files: ``outcomes.csv``, ``abnormal_returns.csv``, ``cars.csv``, ``aggregate.csv`` (the study), then
+    :data:`ANALYSIS_FILES`. ``deal_values.csv`` has exactly the columns
+    :data:`dealstudy.economy.DEAL_VALUE_COLUMNS`; every write is atomic.
+    """
+    folder = Path(out_dir)
+    paths = write_study(results.study, folder)
+    economy = results.economy
+    tables: dict[str, pd.DataFrame] = {
+        "events.csv": results.events,
+        "deal_values.csv": economy.deal_values(),
+        "deal_values_detail.csv": economy.to_frame(),
+        "regressions.csv": economy.regressions_frame(),
+        "bootstrap.csv": economy.bootstrap,
+        "influence.csv": economy.influence,
+        "robustness.csv": economy.robustness,
+        "ledger.csv": economy.ledger,
+        "ledger_totals.csv": economy.ledger_totals,
+        "ledger_stated.csv": economy.stated,
+        "revisions.csv": economy.revisions,
+        "aggregates.csv": economy.aggregates,
+        "cumulative.csv": economy.cumulative,
+        "exclusions.csv": economy.exclusions,
+    }
+    for name, table in tables.items():
+        path = folder / name
+        atomic_write_csv(path, _text_dates(table))
+        paths.append(path)
+    for name, text in (
+        ("regression_summaries.txt", economy.summary_text()),
+        ("summary.txt", results.summary()),
+    ):
+        path = folder / name
+        atomic_write_text(path, text)
+        paths.append(path)
+    return paths
