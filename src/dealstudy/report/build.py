@@ -1,0 +1,114 @@
+"""Render a :class:`~dealstudy.report.context.SiteContext` to a static site folder."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
+
+from dealstudy._atomic import atomic_write_csv, atomic_write_text
+from dealstudy.report.context import SiteContext
+from dealstudy.report.environment import environment, static_text
+
+__all__ = ["publish", "render_site", "table_json"]
+
+
+def _jsonable(value: object) -> object:
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        stamp = pd.Timestamp(value)
+        return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else stamp.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def table_json(frame: pd.DataFrame) -> str:
+    """A frame as a JSON array of records: full float precision (repr), NaN as ``null``, ISO dates."""
+    records = [{str(k): _jsonable(v) for k, v in record.items()} for record in frame.to_dict("records")]
+    return json.dumps(records, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def render_site(context: SiteContext, out_dir: Path | str) -> list[Path]:
+    """Write ``index.html``, ``regressions.html``, ``methods.html``, ``deals/<id>.html`` and ``data/``.
+
+    CSS and JavaScript are inlined into every page; pages reference nothing outside the folder. Returns the
+    files written.
+    """
+    out = Path(out_dir)
+    env = environment()
+    css = Markup(static_text("site.css"))  # our own static files, not user input
+    js = Markup(static_text("site.js"))
+    written: list[Path] = []
+
+    def page(template: str, target: Path, root: str, name: str, **values: object) -> None:
+        html = env.get_template(template).render(
+            site=context.site, css=css, js=js, root=root, page=name, **values
+        )
+        atomic_write_text(target, html)
+        written.append(target)
+
+    page("index.html.j2", out / "index.html", "", "index", index=context.index)
+    page("regressions.html.j2", out / "regressions.html", "", "regressions", regressions=context.regressions)
+    page("methods.html.j2", out / "methods.html", "", "methods", methods=context.methods)
+    for deal in context.deals:
+        page("deal.html.j2", out / "deals" / str(deal["file"]), "../", "deal", deal=deal)
+    for table in context.data_tables:
+        csv_path = out / "data" / f"{table.name}.csv"
+        atomic_write_csv(csv_path, table.frame)
+        json_path = out / "data" / f"{table.name}.json"
+        atomic_write_text(json_path, table_json(table.frame))
+        written += [csv_path, json_path]
+    return written
+
+
+def publish(out_dir: Path | str, build: Callable[[Path], object]) -> Path:
+    """Run ``build(tmp)`` into a fresh folder beside ``out_dir``, then swap it in; on failure change nothing.
+
+    The previous report is renamed aside, the new folder renamed into place and the old one deleted; if the
+    second rename fails the old folder is put back. A reader therefore sees either the old or the new
+    report, never a half-written one.
+    """
+    target = Path(out_dir).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    try:
+        build(tmp)
+        os.chmod(tmp, 0o755)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old: Path | None = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        os.rmdir(old)
+        os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old, target)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if old is not None:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(old)
+    return target

@@ -1,0 +1,236 @@
+"""Draw every figure of the site and serialise it to inline SVG (the "figures" stage of the pipeline)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from dealstudy.errors import SpecificationError
+from dealstudy.plots import (
+    binding_class,
+    fig_caar_paths,
+    fig_cumulative_value,
+    fig_deal_web,
+    fig_multiples,
+    fig_security_event,
+    fig_value_vs_headline,
+    figure_to_svg,
+)
+from dealstudy.report.format import as_float, fmt_date
+from dealstudy.report.inputs import ReportData
+from dealstudy.report.series import PATH_DAYS, caar_paths, event_path, price_window
+from dealstudy.study.spec import parse_window
+
+__all__ = ["FigureSet", "SiteFigure", "direct_values", "event_id", "render_figures", "web_edges"]
+
+
+@dataclass(frozen=True)
+class SiteFigure:
+    """One rendered figure: an id, the SVG markup, a caption explaining it (units, window, model)."""
+
+    id: str
+    title: str
+    svg: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class FigureSet:
+    """The headline figures of the index page and the per-event figures of the deal pages."""
+
+    index: tuple[SiteFigure, ...]
+    events: dict[str, tuple[SiteFigure, ...]]
+
+
+def event_id(deal_id: str, ticker: str) -> str:
+    """The study's event id of a deal x security."""
+    return f"{deal_id}:{ticker}"
+
+
+def direct_values(data: ReportData) -> pd.DataFrame:
+    """Headline-window value rows of the parties to each deal (read-across securities left out).
+
+    Adds ``label`` (``deal · ticker``), ``binding_status`` and ``date`` (day 0).
+    """
+    values = data.dollar_values
+    if "direct" in values.columns:
+        values = values[values["direct"].fillna(False).astype(bool)]
+    status = {d.id: d.binding_status for d in data.deals}
+    return values.assign(
+        label=values["deal_id"].astype(str) + " · " + values["ticker"].astype(str),
+        binding_status=values["deal_id"].map(status),
+        date=pd.to_datetime(values["day0"], errors="coerce"),
+    )
+
+
+def web_edges(data: ReportData) -> pd.DataFrame:
+    """Edges of the deal web: counterparty -> each direct party's company, with value and status.
+
+    Securities of the counterparty itself (a listed counterparty such as Nvidia) are not drawn as a
+    self-loop; read-across and report subjects are left out.
+    """
+    tickers = {c.name: c.ticker for c in data.counterparties if c.ticker}
+    rows = []
+    for deal in data.deals:
+        if deal.kind in ("revision_report", "filing_disclosure"):
+            continue
+        for security in deal.securities:
+            if security.role in ("read-across", "subject"):
+                continue
+            if tickers.get(deal.counterparty) == security.ticker:
+                continue
+            target = security.name or security.ticker
+            if target == deal.counterparty:
+                continue
+            rows.append(
+                {
+                    "deal_id": deal.id,
+                    "source": deal.counterparty,
+                    "target": target,
+                    "headline_value_usd": math.nan
+                    if deal.headline_value_usd is None
+                    else deal.headline_value_usd,
+                    "binding_status": deal.binding_status,
+                }
+            )
+    return pd.DataFrame(rows, columns=["deal_id", "source", "target", "headline_value_usd", "binding_status"])
+
+
+def _figure(fig: Figure, fig_id: str, title: str, description: str, caption: str) -> SiteFigure:
+    svg = figure_to_svg(fig, title=title, description=description, id_prefix=fig_id)
+    return SiteFigure(fig_id, title, svg, caption)
+
+
+def _index_figures(data: ReportData) -> tuple[SiteFigure, ...]:
+    window, model = data.window, data.model
+    direct = direct_values(data)
+    head = data.headline
+    fit = None
+    if math.isfinite(head.slope) and math.isfinite(head.fit_intercept_usd):
+        fit = (head.fit_intercept_usd, head.slope)
+    groups = {
+        event_id(str(r.deal_id), str(r.ticker)): binding_class(str(r.binding_status))
+        for r in direct.itertuples()
+    }
+    ar = data.abnormal_returns
+    if ar.empty:
+        ar = pd.DataFrame(columns=["event_id", "event_time", "ar"])
+    edges = web_edges(data)
+    companies = len(set(edges["source"]) | set(edges["target"]))
+    first, last = PATH_DAYS
+    return (
+        _figure(
+            fig_value_vs_headline(direct, fit=fit, fit_label=f"OLS fit ({head.slope_model or 'headline'})"),
+            "fig-value-headline",
+            "Abnormal market value against headline deal value",
+            f"Scatter of {len(direct)} deal-party reactions, coloured by binding status.",
+            "Each point is one party to a deal: the abnormal change in its market value (US$) over "
+            f"the {window} window ({model} model), against the deal's headline value (US$, log scale). "
+            "Colour and marker show how binding the deal is. The line is the OLS fit of abnormal value on "
+            "headline value (regression 1 on the regressions page).",
+        ),
+        _figure(
+            fig_caar_paths(caar_paths(ar, groups)),
+            "fig-caar",
+            "CAAR by binding status",
+            f"Cumulative average abnormal returns by binding class from day {first} to day +{last}.",
+            f"Cumulative average abnormal return of the deal parties from day {first} to +{last} ({model} "
+            "model), by binding class; n counts events with an abnormal return on every day. Bands: 95% "
+            "cross-sectional t intervals, which ignore that several events share a day 0 (too narrow then).",
+        ),
+        _figure(
+            fig_multiples(direct),
+            "fig-multiples",
+            "Press-release multiple per deal and security",
+            "Horizontal bars of the press-release multiple, sorted.",
+            f"Abnormal market value over the {window} window divided by the headline deal value: 1.0× means "
+            "the party's market value rose by the full announced value. Deals without a disclosed value have "
+            "no multiple.",
+        ),
+        _figure(
+            fig_cumulative_value(direct.dropna(subset=["date"])),
+            "fig-cumulative",
+            "Cumulative abnormal value over time",
+            "Step chart of abnormal value cumulated by announcement day.",
+            f"Running total of abnormal market value (US$, {window} window, {model} model) of the deal "
+            "parties, by announcement day 0; the largest reactions are labelled.",
+        ),
+        _figure(
+            fig_deal_web(edges),
+            "fig-web",
+            "The deal web",
+            f"{len(edges)} deal links between {companies} companies.",
+            "Companies as nodes, deals as lines between the counterparty and each party. Line width grows "
+            "with the square root of the headline value; solid lines are binding contracts, dashed and "
+            "dotted lines conditional or non-binding announcements. Revision reports and filings are "
+            "left out.",
+        ),
+    )
+
+
+def _security_figures(
+    data: ReportData, eid: str, ticker: str, day0: pd.Timestamp | None, sigma: float, ar: pd.DataFrame | None
+) -> tuple[SiteFigure, ...]:
+    slug = "".join(ch if ch.isalnum() else "-" for ch in eid)
+    try:
+        window: tuple[int, int] | None = parse_window(data.window)
+    except SpecificationError:  # a malformed window only loses the shading
+        window = None
+    closes = data.closes.get(ticker)
+    prices = price_window(closes, day0) if closes is not None and day0 is not None else None
+    path = event_path(ar, sigma) if ar is not None else None
+    if path is not None and not path["ar"].notna().any():
+        path = None
+    if (prices is None or prices.empty) and path is None:
+        return ()
+    currency = data.currencies.get(ticker, "USD")
+    parts = []
+    if prices is not None and not prices.empty:
+        lo, hi = int(prices["event_time"].min()), int(prices["event_time"].max())
+        parts.append(
+            f"Top: as-traded closing price ({currency}) from day {lo} to +{hi} (trading days) around day 0 "
+            f"({fmt_date(day0)}); the shaded band is the {data.window} event window."
+        )
+    if path is not None:
+        parts.append(
+            f"{'Bottom' if parts else 'Chart'}: daily abnormal returns ({data.model} model; bars) and their "
+            f"running sum from day {PATH_DAYS[0]} (line). Grey band: ±1.96·σ·√L, the 95% range of that sum "
+            "if "
+            "there were no abnormal return (σ: residual s.d. in the estimation window; L: days summed)."
+        )
+    return (
+        _figure(
+            fig_security_event(prices, path, ticker=ticker, currency=currency, window=window),
+            f"{slug}-event",
+            f"{ticker} around day 0 ({fmt_date(day0)})",
+            "Closing price around the announcement, and daily abnormal returns with the cumulative "
+            "abnormal return and its 95% band.",
+            " ".join(parts),
+        ),
+    )
+
+
+def _event_figures(data: ReportData) -> dict[str, tuple[SiteFigure, ...]]:
+    outcomes = {str(r["event_id"]): r for r in data.outcomes.to_dict("records")}
+    ar_groups = {str(k): g for k, g in data.abnormal_returns.groupby("event_id")}
+    out: dict[str, tuple[SiteFigure, ...]] = {}
+    for deal in data.deals:
+        for security in deal.securities:
+            eid = event_id(deal.id, security.ticker)
+            day0: pd.Timestamp | None = None
+            sigma = math.nan
+            if eid in outcomes:
+                record = outcomes[eid]
+                stamp = pd.to_datetime(str(record["day0"]), errors="coerce")
+                day0 = None if pd.isna(stamp) else pd.Timestamp(stamp)
+                sigma = as_float(record["sigma"])
+            out[eid] = _security_figures(data, eid, security.ticker, day0, sigma, ar_groups.get(eid))
+    return out
+
+
+def render_figures(data: ReportData) -> FigureSet:
+    """Draw the index figures and the per-security figures of every deal page."""
+    return FigureSet(index=_index_figures(data), events=_event_figures(data))
