@@ -105,6 +105,12 @@ class PreparedPanel:
         "est_sar_rank",
         "est_sar_rank_filled",
         "est_sar_finite",
+        "sigma_usable",
+        "grank_weight",
+        "est_sar_count",
+        "combined_observed",
+        "corrado_u_filled",
+        "corrado_g_filled",
     )
     """Cached arrays with one row per event, which :meth:`subset` slices instead of recomputing."""
 
@@ -249,15 +255,57 @@ class PreparedPanel:
         """(N, T1) 1.0 where the estimation SAR is observed, else 0.0."""
         return np.isfinite(self.est_sar).astype(float)
 
-    def filled(self, name: str) -> tuple[FloatArray, FloatArray]:
-        """Cached (scores with NaN as 0, observed as 1.0/0.0) for ``corrado_u`` or ``corrado_g``."""
-        key = f"_filled_{name}"
+    @cached_property
+    def sigma_usable(self) -> FloatArray:
+        """(N,) 1.0 where the residual sd is finite and positive, else 0.0."""
+        sigma = np.asarray(self.panel.sigma, dtype=float)
+        with np.errstate(invalid="ignore"):
+            usable = np.isfinite(sigma) & (sigma > 0)
+        return np.asarray(usable, dtype=float)
+
+    @cached_property
+    def est_sar_count(self) -> FloatArray:
+        """(N,) number of non-missing estimation SARs."""
+        return np.asarray(self.est_sar_finite.sum(axis=1), dtype=float)
+
+    @cached_property
+    def grank_weight(self) -> FloatArray:
+        """(N,) ``1 / (T_i + 1)`` with ``T_i`` = non-missing estimation SARs + 1 (0 where sigma unusable)."""
+        return self.sigma_usable / (self.est_sar_count + 2.0)
+
+    @cached_property
+    def ones(self) -> FloatArray:
+        return np.ones(self.panel.n_events, dtype=float)
+
+    @cached_property
+    def combined_observed(self) -> FloatArray:
+        """(N, K_c) 1.0 where the AR is observed in the ranking sample, else 0.0."""
+        return self.combined_finite.astype(float)
+
+    @cached_property
+    def corrado_u_filled(self) -> FloatArray:
+        return np.asarray(np.where(self.combined_finite, self.corrado_u, 0.0), dtype=float)
+
+    @cached_property
+    def corrado_g_filled(self) -> FloatArray:
+        return np.asarray(np.where(self.combined_finite, self.corrado_g, 0.0), dtype=float)
+
+    def colsum(self, matrix: str, weight: str, mask: BoolArray) -> FloatArray:
+        """``sum_i mask_i * weight_i * matrix[i, :]`` for cached per-event ``matrix`` and ``weight``.
+
+        The full weighted sum over all events is computed once; each call subtracts the few events outside
+        ``mask`` (events a window drops for a missing day), so per-window cost is small.
+        """
+        key = f"_colsum_{matrix}_{weight}"
+        m: FloatArray = getattr(self, matrix)
+        w: FloatArray = getattr(self, weight)
         if key not in self.__dict__:
-            x = np.asarray(getattr(self, name), dtype=float)
-            fin = np.isfinite(x)
-            self.__dict__[key] = (np.where(fin, x, 0.0), fin.astype(float))
-        value: tuple[FloatArray, FloatArray] = self.__dict__[key]
-        return value
+            self.__dict__[key] = w @ m
+        full: FloatArray = self.__dict__[key]
+        drop = ~mask & (w != 0)
+        if drop.any():
+            return np.asarray(full - w[drop] @ m[drop], dtype=float)
+        return full.copy()
 
     # -- cross-correlation (Kolari and Pynnonen 2010) ----------------------------------------------
     @cached_property

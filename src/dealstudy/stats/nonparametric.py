@@ -97,10 +97,8 @@ def _daily_score_test(name: str, prep: PreparedPanel, window: Window, scores: st
         return invalid(name, 0, s.mean, "no event with a complete window")
     if not prep.combined_mask[s.columns].all():
         return invalid(name, s.n, s.mean, "window is not inside the event days")
-    filled, observed = prep.filled(scores)
-    weight = s.used.astype(float)
-    n_t = weight @ observed  # events observed on each day of the ranking sample
-    total = weight @ filled
+    n_t = prep.colsum("combined_observed", "ones", s.used)  # events observed on each day
+    total = prep.colsum(f"{scores}_filled", "ones", s.used)
     days = n_t > 0
     d = np.zeros_like(total)
     d[days] = total[days] / np.sqrt(n_t[days])
@@ -256,21 +254,23 @@ def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
     g_ok = scar / scar.std(ddof=1)  # re-standardized for event-induced variance
     g = np.full(prep.panel.n_events, np.nan)
     g[ok] = g_ok
-    # Estimation SARs of all events; rows outside the sample get weight 0 (and g = NaN compares False).
-    est = prep.est_sar
-    observed = prep.est_sar_finite
+    # Estimation SARs of all events; rows outside the sample get weight 0 (and g = NaN).
     # sign(SAR_it - g_i): +1 where the event value lies below an estimation value (lifting that value's
     # rank by one), 0 for a tie (by one half), -1 above; 0 where missing or outside the sample (g NaN).
-    with np.errstate(invalid="ignore"):
-        sgn = np.sign(est - g[:, None])
+    sgn = np.subtract(prep.est_sar, g[:, None])
+    np.sign(sgn, out=sgn)
     sgn[np.isnan(sgn)] = 0.0
-    t_fin = observed.sum(axis=1)
-    t_i = t_fin + 1.0  # non-missing GSARs of the event: estimation days plus the event
-    w = np.where(ok, 1.0 / (t_i + 1.0), 0.0)
-    n_t = ok.astype(float) @ observed
-    u_sum = w @ prep.est_sar_rank_filled + 0.5 * (w @ observed + w @ sgn) - 0.5 * n_t
-    rank_event = 1.0 + 0.5 * (t_fin - sgn.sum(axis=1))  # 1 + #(SAR < g) + #(SAR == g) / 2
-    u_event = (rank_event / (t_i + 1.0) - 0.5)[ok]
+    w = np.where(ok, prep.grank_weight, 0.0)  # 1 / (T_i + 1)
+    t_fin = prep.est_sar_count[ok]  # non-missing estimation SARs
+    n_t = prep.colsum("est_sar_finite", "sigma_usable", ok)
+    u_sum = (
+        prep.colsum("est_sar_rank_filled", "grank_weight", ok)
+        + 0.5 * (prep.colsum("est_sar_finite", "grank_weight", ok) + w @ sgn)
+        - 0.5 * n_t
+    )
+    below = (sgn @ np.ones(sgn.shape[1]))[ok]  # #(SAR > g) - #(SAR < g)
+    rank_event = 1.0 + 0.5 * (t_fin - below)  # 1 + #(SAR < g) + #(SAR == g) / 2
+    u_event = rank_event / (t_fin + 2.0) - 0.5
     days = n_t > 0
     ubar_t = u_sum[days] / n_t[days]
     ubar_0 = float(u_event.mean())
