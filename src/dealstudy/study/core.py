@@ -107,6 +107,17 @@ def align_events(
     market_col = ev["market"].to_numpy(dtype=object)
     width = whi - wlo
 
+    # Segments: one per (ticker, regressor set), concatenated so that all events are gathered at once.
+    seg_r: list[FloatArray] = []
+    seg_dates: list[NDArray[np.datetime64]] = []
+    seg_cover: list[IntArray] = []
+    seg_b: list[FloatArray] = []
+    seg_lag: list[FloatArray] = []
+    seg_lead: list[FloatArray] = []
+    seg_f: list[FloatArray] = []
+    seg_of = np.full(n, -1, dtype=np.int64)  # segment of each event
+    p0_of = np.full(n, -1, dtype=np.int64)  # position of day 0 within its ticker's data
+
     for ticker, rows in ev.groupby("ticker", sort=False).indices.items():
         rows = np.asarray(rows, dtype=np.int64)
         data = inputs.ticker(str(ticker))
@@ -115,11 +126,11 @@ def align_events(
             for i in rows:
                 al.day0[i] = day0_in[i] if not np.isnat(day0_in[i]) else date_in[i]
                 al.day0_rule[i] = str(given_rules[i])
-                al.set(i, "no_prices", f"no prices for {ticker}: {cause}")
+                al.set(int(i), "no_prices", f"no prices for {ticker}: {cause}")
             continue
         dates = data.dates
-        n_t = len(dates)
-        dvals = dates.to_numpy(dtype="datetime64[ns]")
+        n_t = dates.size
+        dvals = dates
         al.last_date[rows] = dvals[-1]
         p0 = np.full(rows.size, -1, dtype=np.int64)
         for j, i in enumerate(rows):
@@ -144,50 +155,69 @@ def align_events(
         lrows, lp0 = rows[located], p0[located]
         if lrows.size == 0:
             continue
+        p0_of[lrows] = lp0
         # Coverage of every located event's widest window, for the estimation exclusion.
         diff = np.zeros(n_t + 1, dtype=np.int64)
-        np.add.at(diff, np.clip(lp0 + wlo, 0, n_t), 1)
-        np.add.at(diff, np.clip(lp0 + whi + 1, 0, n_t), -1)
+        np.add.at(diff, np.minimum(np.maximum(lp0 + wlo, 0), n_t), 1)
+        np.add.at(diff, np.minimum(np.maximum(lp0 + whi + 1, 0), n_t), -1)
         cover = np.cumsum(diff)[:n_t]
-        order = np.argsort(lp0, kind="stable")
-        sp0 = lp0[order]
-        lo = np.searchsorted(sp0, lp0 - width, side="left")
-        hi = np.searchsorted(sp0, lp0 + width, side="right")
-        for jj in np.flatnonzero(hi - lo > 1):
-            others = [str(ids[lrows[order[q]]]) for q in range(lo[jj], hi[jj]) if order[q] != jj]
-            al.overlaps[lrows[jj]] = ";".join(others)
-        P = lp0[:, None] + rel[None, :]
-        inb = (P >= 0) & (n_t > P)
-        Pc = np.clip(P, 0, n_t - 1)
-        al.inb[lrows] = inb
-        al.R[lrows] = np.where(inb, data.returns[Pc], np.nan)
-        al.dates[lrows] = np.where(inb, dvals[Pc], nat)
-        al.excluded[lrows] = inb & al.is_est[None, :] & (cover[Pc] > 0)
-        # Benchmarks, per set of regressor symbols.
+        if lrows.size > 1:
+            order = np.argsort(lp0, kind="stable")
+            sp0 = lp0[order]
+            lo = np.searchsorted(sp0, lp0 - width, side="left")
+            hi = np.searchsorted(sp0, lp0 + width, side="right")
+            for jj in np.flatnonzero(hi - lo > 1):
+                others = [str(ids[lrows[order[q]]]) for q in range(lo[jj], hi[jj]) if order[q] != jj]
+                al.overlaps[lrows[jj]] = ";".join(others)
+        fa = align_factors(factor_frame, (*factor_cols, "rf"), dates) if factor_frame is not None else None
         regs = [_regressors(spec, str(market_col[i])) for i in lrows]
         for symbols in sorted(set(regs)):
-            sub = np.array([q for q, r in enumerate(regs) if r == symbols], dtype=np.int64)
+            sub = lrows[np.array([r == symbols for r in regs], dtype=bool)]
             series = [inputs.regressor(s, dates) for s in symbols]
             missing = [s for s, v in zip(symbols, series, strict=True) if v is None]
             if missing:
                 cause = "; ".join(
                     f"{s}: {unavailable.get(s, 'the price source has no data for it')}" for s in missing
                 )
-                for q in sub:
-                    al.set(int(lrows[q]), "no_benchmark", f"no prices for benchmark {cause}")
+                for i in sub:
+                    al.set(int(i), "no_benchmark", f"no prices for benchmark {cause}")
                 continue
+            seg_of[sub] = len(seg_r)
+            seg_r.append(data.returns)
+            seg_dates.append(dvals)
+            seg_cover.append(cover)
+            b = np.empty((n_t, m))
             for c, values in enumerate(series):
                 assert values is not None
-                al.B[lrows[sub], :, c] = np.where(inb[sub], values[Pc[sub]], np.nan)
+                b[:, c] = values
+            seg_b.append(b)
             if spec.scholes_williams:
-                values = series[0]
-                assert values is not None
-                padded = np.concatenate([[np.nan], values, [np.nan]])
-                al.B_lag[lrows[sub]] = np.where(inb[sub], padded[Pc[sub]], np.nan)
-                al.B_lead[lrows[sub]] = np.where(inb[sub], padded[Pc[sub] + 2], np.nan)
-        if factor_frame is not None:
-            fa = align_factors(factor_frame, (*factor_cols, "rf"), dates)
-            al.F[lrows] = np.where(inb[:, :, None], fa[Pc], np.nan)
+                first = b[:, 0]
+                seg_lag.append(np.concatenate([[np.nan], first[:-1]]))
+                seg_lead.append(np.concatenate([first[1:], [np.nan]]))
+            if fa is not None:
+                seg_f.append(fa)
+
+    rows_all = np.flatnonzero(seg_of >= 0)
+    if rows_all.size == 0:
+        return al
+    lengths = np.array([r.size for r in seg_r], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    seg = seg_of[rows_all]
+    local = p0_of[rows_all][:, None] + rel[None, :]
+    inb = (local >= 0) & (local < lengths[seg][:, None])
+    flat = starts[seg][:, None] + np.where(inb, local, 0)
+    al.inb[rows_all] = inb
+    al.R[rows_all] = np.where(inb, np.concatenate(seg_r)[flat], np.nan)
+    al.dates[rows_all] = np.where(inb, np.concatenate(seg_dates)[flat], nat)
+    al.excluded[rows_all] = inb & al.is_est[None, :] & (np.concatenate(seg_cover)[flat] > 0)
+    if m:
+        al.B[rows_all] = np.where(inb[:, :, None], np.concatenate(seg_b)[flat], np.nan)
+    if spec.scholes_williams:
+        al.B_lag[rows_all] = np.where(inb, np.concatenate(seg_lag)[flat], np.nan)
+        al.B_lead[rows_all] = np.where(inb, np.concatenate(seg_lead)[flat], np.nan)
+    if seg_f:
+        al.F[rows_all] = np.where(inb[:, :, None], np.concatenate(seg_f)[flat], np.nan)
     return al
 
 

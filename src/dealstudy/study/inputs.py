@@ -9,7 +9,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from dealstudy.errors import SpecificationError
-from dealstudy.study.returns import align_prices, clean_series, interval_returns
+from dealstudy.study.returns import clean_series, interval_returns
 from dealstudy.study.spec import ReturnKind
 
 __all__ = ["PriceInputs", "ReturnInputs", "TickerData", "align_factors"]
@@ -18,56 +18,76 @@ FloatArray = NDArray[np.float64]
 
 
 class TickerData:
-    """A ticker's session dates and returns on them (``returns[0]`` may be NaN)."""
+    """A ticker's session dates (``datetime64[ns]``) and returns on them (``returns[0]`` may be NaN)."""
 
     __slots__ = ("dates", "returns")
 
-    def __init__(self, dates: pd.DatetimeIndex, returns: FloatArray) -> None:
+    def __init__(self, dates: NDArray[np.datetime64], returns: FloatArray) -> None:
         self.dates = dates
         self.returns = returns
 
 
-class PriceInputs:
-    """Returns computed from adjusted closes (see :mod:`dealstudy.study.returns`)."""
+class _Series:
+    """A cleaned series as arrays: dates in ns since the epoch, values."""
 
-    def __init__(self, prices: Mapping[str, pd.Series], kind: ReturnKind) -> None:
-        if not isinstance(prices, Mapping):
-            raise SpecificationError(
-                f"prices must be a mapping symbol -> Series, got {type(prices).__name__}"
-            )
-        self._prices = prices
-        self._kind = kind
-        self._cache: dict[int, pd.Series | None] = {}  # by id of the caller's Series (alive during the fit)
+    __slots__ = ("ns", "vals")
 
-    def _series(self, symbol: str) -> pd.Series | None:
-        raw = self._prices.get(symbol)
+    def __init__(self, series: pd.Series) -> None:
+        self.ns = pd.DatetimeIndex(series.index).as_unit("ns").asi8
+        self.vals = series.to_numpy(dtype=np.float64)
+
+
+class _Inputs:
+    """Each caller Series is cleaned once per fit (keyed by its id; the mapping keeps it alive)."""
+
+    def __init__(self, data: Mapping[str, pd.Series], what: str) -> None:
+        if not isinstance(data, Mapping):
+            raise SpecificationError(f"{what} must be a mapping symbol -> Series, got {type(data).__name__}")
+        self._data = data
+        self._cache: dict[int, _Series | None] = {}
+
+    def _series(self, symbol: str) -> _Series | None:
+        raw = self._data.get(symbol)
         if raw is None:
             return None
         key = id(raw)
         if key not in self._cache:
-            series = clean_series(raw)
-            self._cache[key] = None if not np.isfinite(series.to_numpy()).any() else series
+            arrays = _Series(clean_series(raw))
+            self._cache[key] = arrays if np.isfinite(arrays.vals).any() else None
         return self._cache[key]
 
+
+class PriceInputs(_Inputs):
+    """Returns computed from adjusted closes (see :mod:`dealstudy.study.returns`)."""
+
+    def __init__(self, prices: Mapping[str, pd.Series], kind: ReturnKind) -> None:
+        super().__init__(prices, "prices")
+        self._kind = kind
+
     def ticker(self, symbol: str) -> TickerData | None:
-        series = self._series(symbol)
-        if series is None:
+        data = self._series(symbol)
+        if data is None:
             return None
         # Leading/trailing sessions without prices are outside the data, not gaps.
-        values = series.to_numpy(dtype=np.float64)
-        finite = np.flatnonzero(np.isfinite(values))
+        finite = np.flatnonzero(np.isfinite(data.vals))
         lo, hi = int(finite[0]), int(finite[-1]) + 1
-        index = pd.DatetimeIndex(series.index[lo:hi])
-        return TickerData(index, interval_returns(values[lo:hi], self._kind))
+        dates = data.ns[lo:hi].view("datetime64[ns]")
+        return TickerData(dates, interval_returns(data.vals[lo:hi], self._kind))
 
-    def regressor(self, symbol: str, dates: pd.DatetimeIndex) -> FloatArray | None:
-        series = self._series(symbol)
-        if series is None:
+    def regressor(self, symbol: str, dates: NDArray[np.datetime64]) -> FloatArray | None:
+        data = self._series(symbol)
+        if data is None:
             return None
-        return interval_returns(align_prices(series, dates), self._kind)
+        good = np.isfinite(data.vals) & (data.vals > 0)
+        ns, values = data.ns[good], data.vals[good]
+        want = dates.astype("datetime64[ns]").view(np.int64)
+        pos = np.searchsorted(ns, want, side="right") - 1
+        inside = (pos >= 0) & (want <= ns[-1])
+        aligned = np.where(inside, values[np.maximum(pos, 0)], np.nan)
+        return interval_returns(aligned, self._kind)
 
 
-class ReturnInputs:
+class ReturnInputs(_Inputs):
     """Returns given directly (e.g. a published data set of returns).
 
     Each series is indexed by its symbol's session dates. Regressors are matched to the ticker's dates
@@ -75,43 +95,28 @@ class ReturnInputs:
     """
 
     def __init__(self, returns: Mapping[str, pd.Series]) -> None:
-        if not isinstance(returns, Mapping):
-            raise SpecificationError(
-                f"returns must be a mapping symbol -> Series, got {type(returns).__name__}"
-            )
-        self._returns = returns
-        self._cache: dict[int, pd.Series | None] = {}  # by id of the caller's Series (alive during the fit)
-
-    def _series(self, symbol: str) -> pd.Series | None:
-        raw = self._returns.get(symbol)
-        if raw is None:
-            return None
-        key = id(raw)
-        if key not in self._cache:
-            series = clean_series(raw)
-            self._cache[key] = None if not np.isfinite(series.to_numpy()).any() else series
-        return self._cache[key]
+        super().__init__(returns, "returns")
 
     def ticker(self, symbol: str) -> TickerData | None:
-        series = self._series(symbol)
-        if series is None:
+        data = self._series(symbol)
+        if data is None:
             return None
-        return TickerData(pd.DatetimeIndex(series.index), series.to_numpy(dtype=np.float64))
+        return TickerData(data.ns.view("datetime64[ns]"), data.vals)
 
-    def regressor(self, symbol: str, dates: pd.DatetimeIndex) -> FloatArray | None:
-        series = self._series(symbol)
-        if series is None:
+    def regressor(self, symbol: str, dates: NDArray[np.datetime64]) -> FloatArray | None:
+        data = self._series(symbol)
+        if data is None:
             return None
-        have = pd.DatetimeIndex(series.index).asi8
-        want = dates.asi8
-        pos = np.clip(np.searchsorted(have, want), 0, max(have.size - 1, 0))
-        values = series.to_numpy(dtype=np.float64)
-        return np.where(have[pos] == want, values[pos], np.nan)
+        want = dates.astype("datetime64[ns]").view(np.int64)
+        pos = np.minimum(np.searchsorted(data.ns, want), data.ns.size - 1)
+        return np.where(data.ns[pos] == want, data.vals[pos], np.nan)
 
 
-def align_factors(factors: pd.DataFrame, columns: tuple[str, ...], dates: pd.DatetimeIndex) -> FloatArray:
+def align_factors(
+    factors: pd.DataFrame, columns: tuple[str, ...], dates: NDArray[np.datetime64]
+) -> FloatArray:
     """Factor returns (and ``rf``) on the ticker's dates, exact date match; ``(T, len(columns))``."""
-    return factors.reindex(dates)[list(columns)].to_numpy(dtype=np.float64)
+    return factors.reindex(pd.DatetimeIndex(dates))[list(columns)].to_numpy(dtype=np.float64)
 
 
 def prepare_factors(factors: pd.DataFrame | None, columns: tuple[str, ...], model: str) -> pd.DataFrame:

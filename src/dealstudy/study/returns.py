@@ -81,7 +81,7 @@ def clean_series(prices: pd.Series) -> pd.Series:
         and series.dtype == np.float64
         and index.is_monotonic_increasing
         and index.is_unique
-        and not (index.asi8 % _DAY_NS).any()
+        and not (index.as_unit("ns").asi8 % _DAY_NS).any()
     ):
         return series
     index = pd.DatetimeIndex(pd.to_datetime(series.index))
