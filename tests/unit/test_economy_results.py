@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -147,6 +148,7 @@ def test_models_match_numpy_and_pool_small_levels(rng: np.random.Generator) -> N
 
 def test_fit_economy_tables(rng: np.random.Generator) -> None:
     deals, values, _ = _universe(rng)
+    values.loc[values["event_id"] == "d03:T3", "binding_value_usd"] = np.nan  # binding part unknown
     alt = values.assign(abnormal_value_usd=values["abnormal_value_usd"] * 0.9)
     spec = EconomySpec(bootstrap_reps=199)
     results = fit_economy(deals, [], values, spec, model="market", alternatives={"market_adjusted": alt})
@@ -191,9 +193,19 @@ def test_fit_economy_tables(rng: np.random.Generator) -> None:
     }
     assert totals["headline_value_usd"] == pytest.approx(sum(heads.values()))
     assert results.cumulative["cumulative_usd"].iloc[-1] == pytest.approx(totals["abnormal_value_usd"])
+    split = results.exclusions[results.exclusions["sample"] == "binding_split"]
+    assert list(split["deal_id"] + ":" + split["ticker"]) == ["d03:T3"]
+    assert list(split["reason"]) == ["binding value unknown"]
+    assert len(results.excluded("binding_split")) == len(results.excluded()) + 1
+    assert results.regression("binding_split").nobs == results.regression("headline").nobs - 1
+    summaries = results.summary_text()
+    assert "Date:" in summaries
+    assert not re.search(r"Date:\s+\w{3}, \d", summaries)  # no run date: identical runs, identical files
+    assert not re.search(r"Time:\s+\d\d:\d\d", summaries)
+    n_split = results.regression("binding_split").nobs
+    assert f"N = {n_split}; {len(results.excluded('binding_split'))} excluded" in summaries
     text = results.summary()
     assert f"N = {len(results.sample)}" in text
     assert "headline value undisclosed" in text
     assert "Wald" in text
-    assert "Exclusions from the sample" in results.summary_text()
     assert results.to_frame().shape[0] == len(values)

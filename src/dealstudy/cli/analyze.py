@@ -82,14 +82,21 @@ def _print_headline(results: object, console: Console) -> None:
         f"p = {_num(wald.pvalue)}" + ("" if wald.valid else f" ({wald.reason})"),
         markup=False,
     )
-    counts = economy.exclusions["reason"].str.replace(r":.*", "", regex=True).value_counts()
+    main = economy.excluded()
+    counts = main["reason"].str.replace(r":.*", "", regex=True).value_counts()
     console.print(
-        f"Sample: N = {len(economy.sample)} deal x security observations; "
-        f"{len(economy.exclusions)} excluded:",
+        f"Sample: N = {len(economy.sample)} deal x security observations; {len(main)} excluded:",
         markup=False,
     )
     for why, n in counts.items():
         console.print(f"  {n:3d}  {why}", markup=False)
+    for name in ("binding_split", "car_size"):
+        extra = economy.exclusions[economy.exclusions["sample"] == name]
+        if len(extra):
+            labels = ", ".join(extra["deal_id"] + ":" + extra["ticker"])
+            console.print(
+                f"  {name} also leaves out {len(extra)}: {labels} ({extra['reason'].iloc[0]})", markup=False
+            )
     for model, why in results.skipped_models.items():
         console.print(f"robustness model {model} skipped: {why}", markup=False)
 

@@ -148,7 +148,12 @@ def _summary_text(result: object, title: str) -> str:
     # n >= 20); those diagnostics are informative text only, so their warnings are silenced here.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return str(result.summary(title=title).as_text())  # type: ignore[attr-defined]
+        summary = result.summary(title=title)  # type: ignore[attr-defined]
+    # The run's date and time would make the written summaries differ between identical runs: blank them.
+    for row in summary.tables[0]:
+        if row[0].data.strip() in ("Date:", "Time:"):
+            row[1].data = ""
+    return str(summary.as_text())
 
 
 def fit_ols(

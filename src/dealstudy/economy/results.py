@@ -127,6 +127,13 @@ class EconomyResults:
                 return result
         raise KeyError(name)
 
+    def excluded(self, model: str | None = None) -> pd.DataFrame:
+        """Legs left out of the regression sample (``sample == "main"``), plus those ``model`` also drops."""
+        keep = self.exclusions["sample"] == "main"
+        if model is not None:
+            keep |= self.exclusions["sample"] == model
+        return pd.DataFrame(self.exclusions[keep])
+
     def to_frame(self) -> pd.DataFrame:
         """The dollar values, one row per deal x security x window (a copy)."""
         return self.valuations.copy()
@@ -157,19 +164,16 @@ class EconomyResults:
     def summary_text(self) -> str:
         """The statsmodels summaries, each with its N and exclusions, and the Wald test."""
         blocks = []
-        counts = self.exclusions["reason"].value_counts()
-        excluded = "\n".join(f"    {n:3d}  {why}" for why, n in counts.items()) or "    none"
         for result in self.regressions:
+            dropped = self.excluded(result.name)
+            counts = dropped["reason"].value_counts()
+            excluded = "\n".join(f"    {n:3d}  {why}" for why, n in counts.items()) or "    none"
             head = f"Model {result.name} (window {self.spec.window}, study model {self.model})"
-            head += f": N = {result.nobs}"
+            head += f": N = {result.nobs}; {len(dropped)} excluded:\n{excluded}"
             if result.dropped_terms:
-                head += f"; dropped (constant or collinear): {', '.join(result.dropped_terms)}"
-            extra = sorted(set(self.sample["label"]) - set(result.labels))
-            if extra:
-                why = "no binding value" if result.name == "binding_split" else "no size (market cap)"
-                head += f"\nAlso left out of this model ({why}): {', '.join(extra)}"
+                head += f"\nDropped regressors (constant or collinear): {', '.join(result.dropped_terms)}"
             body = result.summary_text if result.fitted else f"not fitted: {result.reason}"
-            blocks.append(f"{head}\nExclusions from the sample ({len(self.exclusions)}):\n{excluded}\n{body}")
+            blocks.append(f"{head}\n{body}")
         w = self.wald
         blocks.append(
             f"Wald test {w.null} in binding_split ({self.spec.cov_type}): F({w.df_num}, {w.df_denom:g}) = "
@@ -251,9 +255,9 @@ class EconomyResults:
             "",
             f"  Wald {w.null}: F = {w.stat:.3f}, p = {w.pvalue:.3f}" + ("" if w.valid else f" ({w.reason})"),
             f"  sample: N = {len(self.sample)} deal x security observations; "
-            f"{len(self.exclusions)} excluded:",
+            f"{len(self.excluded())} excluded:",
         ]
-        for why, n in self.exclusions["reason"].str.replace(r":.*", "", regex=True).value_counts().items():
+        for why, n in self.excluded()["reason"].str.replace(r":.*", "", regex=True).value_counts().items():
             lines.append(f"    {n:3d}  {why}")
         return "\n".join(lines) + "\n"
 
@@ -296,6 +300,25 @@ def fit_economy(
             )
         )
         influence.append(leave_one_out(result, terms))
+    model_rows = []
+    for result in fits.results:
+        for label in sorted(set(sample["label"]) - set(result.labels)):
+            deal_id, _, ticker = label.partition(":")
+            why = "binding value unknown" if result.name == "binding_split" else "no finite log size"
+            model_rows.append(
+                {
+                    "sample": result.name,
+                    "window": window,
+                    "deal_id": deal_id,
+                    "ticker": ticker,
+                    "role": "",
+                    "reason": why,
+                }
+            )
+    if model_rows:
+        exclusions = pd.concat(
+            [exclusions, pd.DataFrame(model_rows, columns=exclusions.columns)], ignore_index=True
+        )
     by_model = {model: values, **dict(alternatives or {})}
     notes = (
         "abnormal value = sum over the window of AR_t x market cap(t-1), USD at the rate of t-1",
