@@ -243,3 +243,13 @@ def test_round_trip_awkward_text(text: str) -> None:
     # Found by hypothesis: U+0085 (NEL) is a YAML line break and was lost in plain style.
     deal = make_deal(notes=text, title=text)
     assert reparse(deal) == deal
+
+
+def test_write_deal_refuses_an_id_that_is_a_path(tmp_path: Path) -> None:
+    folder = tmp_path / "events"
+    folder.mkdir()
+    with pytest.raises(CatalogError) as info:
+        write_deal(folder, make_deal("../escape"))
+    assert [p.field for p in info.value.problems] == ["id"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events"]
+    assert list(folder.iterdir()) == []
