@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from dealstudy.catalog import Deal, Security, deal_to_yaml
@@ -284,3 +286,69 @@ def test_entry_point_runs_prices_help() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "Example: dealstudy prices status" in done.stdout
+
+
+class FakeYahoo:
+    """Stands in for yfinance: ``Ticker.history``-shaped frames for any weekday range."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dt.date, dt.date]] = []
+
+    def __call__(self, symbol: str, start: dt.date, end: dt.date, session: object) -> pd.DataFrame:
+        self.calls.append((symbol, start, end))
+        days = pd.bdate_range(start, end - dt.timedelta(days=1), name="Date").tz_localize("America/New_York")
+        close = np.linspace(100.0, 120.0, len(days))
+        return pd.DataFrame(
+            {
+                "Open": close,
+                "High": close + 1,
+                "Low": close - 1,
+                "Close": close,
+                "Adj Close": close,
+                "Volume": 1e6,
+                "Dividends": 0.0,
+                "Stock Splits": 0.0,
+            },
+            index=days,
+        )
+
+
+def test_fetch_default_symbols_from_catalog_into_cache(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, catalog: Path, tmp_path: Path
+) -> None:
+    import dealstudy.data.yahoo as yahoo
+
+    fake = FakeYahoo()
+    monkeypatch.setattr(yahoo, "_yfinance_download", fake)
+    cache = tmp_path / "cache"
+    code, out, err = run(
+        capsys, monkeypatch, "prices", "fetch", "--catalog", str(catalog), "--cache", str(cache)
+    )
+    assert code == 0, err
+    fetched = {call[0]: call for call in fake.calls}
+    assert set(fetched) == {
+        "AMD",
+        "ORCL",
+        "9984.T",
+        "OKLO",
+        "SPY",
+        "QQQ",
+        "SMH",
+        "XLK",
+        "^N225",
+        "^KS11",
+        "JPY=X",
+        "KRW=X",
+    }
+    # AMD: 2025-10-06 - 400 days = 2024-09-01 (a Sunday) .. + 30 days, end exclusive
+    assert fetched["AMD"][1:] == (dt.date(2024, 9, 2), dt.date(2025, 11, 6))
+    # benchmarks span the whole catalog: Stargate 2025-01-22 - 400 days = 2023-12-19
+    assert fetched["SPY"][1] == dt.date(2023, 12, 19)
+    assert "AMD" in out
+    assert err == ""  # no progress bar when stderr is not a terminal
+    fake.calls.clear()
+    code, _, err = run(
+        capsys, monkeypatch, "prices", "fetch", "AMD", "--catalog", str(catalog), "--cache", str(cache)
+    )
+    assert code == 0, err
+    assert fake.calls == []  # served from the cache

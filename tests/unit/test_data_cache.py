@@ -63,8 +63,8 @@ def test_read_through_fetches_only_missing_ranges(tmp_path: Path) -> None:
     cache = _cache(tmp_path, inner)
     first = cache.history("AMD", D(2025, 1, 1), D(2025, 3, 31))
     assert list(first.frame.columns) == list(PRICE_COLUMNS)
-    assert first.frame.index[0] == pd.Timestamp("2025-01-02")  # fetched from the first XNYS session
-    assert inner.calls == [("AMD", D(2025, 1, 2), D(2025, 3, 31))]  # trimmed to XNYS sessions
+    assert first.frame.index[0] == pd.Timestamp("2025-01-01")  # the fake trades on holidays
+    assert inner.calls == [("AMD", D(2025, 1, 1), D(2025, 3, 31))]
     again = cache.history("AMD", D(2025, 2, 1), D(2025, 3, 1))
     assert len(inner.calls) == 1
     assert again.provenance.source == "cache:fake"
@@ -74,7 +74,7 @@ def test_read_through_fetches_only_missing_ranges(tmp_path: Path) -> None:
     assert inner.calls[1] == ("AMD", D(2025, 3, 22), D(2025, 4, 30))
     entry = cache.entry("AMD")
     assert entry is not None
-    assert entry.ranges == ((D(2025, 1, 2), D(2025, 4, 30)),)
+    assert entry.ranges == ((D(2025, 1, 1), D(2025, 4, 30)),)
     manifest = json.loads((tmp_path / "cache" / "manifest.json").read_text())
     raw = manifest["entries"]["fake|AMD"]
     assert raw["sha256"] == hashlib.sha256(entry.file.read_bytes()).hexdigest()

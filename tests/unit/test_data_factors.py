@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from dealstudy.data.factors import load_factors
-from dealstudy.errors import MissingDataError, SnapshotError
+from dealstudy.data.factors import FRENCH_DATASETS, download_french_factors, load_factors
+from dealstudy.errors import DownloadError, MissingDataError, SnapshotError
 
 TIDY_PERCENT = (
     "date,mkt_rf,smb,hml,rf\n"
@@ -101,3 +102,51 @@ def test_malformed_factor_row_names_line(tmp_path: Path) -> None:
     path.write_text(TIDY_PERCENT.replace("-1.25", "x"))
     with pytest.raises(SnapshotError, match=r"line 3: missing or non-numeric factor value"):
         load_factors(path, "ff3")
+
+
+def _french_shaped(dataset: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """What pandas-datareader's famafrench reader returns as table 0: percent, DatetimeIndex 'Date'."""
+    index = pd.DatetimeIndex(pd.to_datetime(["2025-10-01", "2025-10-02", "2025-10-03"]), name="Date")
+    if dataset.startswith("F-F_Momentum"):
+        return pd.DataFrame({"Mom   ": [0.5, -0.7, 1.1]}, index=index)
+    columns = {"Mkt-RF": [0.41, -1.25, 0.6], "SMB": [-0.2, 0.35, 0.1], "HML": [0.1, -0.05, 0.22]}
+    if "5_Factors" in dataset:
+        columns |= {"RMW": [0.3, 0.1, -0.2], "CMA": [0.0, 0.2, 0.1]}
+    return pd.DataFrame(columns | {"RF": [0.016, 0.016, 0.016]}, index=index)
+
+
+def test_downloaded_french_factors_round_trip_to_decimals(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    def reader(dataset: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        calls.append(dataset)
+        return _french_shaped(dataset, start, end)
+
+    written = download_french_factors(tmp_path, dt.date(2025, 10, 1), dt.date(2025, 10, 3), reader=reader)
+    assert set(written) == {"ff3", "ff5", "mom"}
+    assert calls == [FRENCH_DATASETS[k][0] for k in ("ff3", "ff5", "mom")]
+    carhart = load_factors(tmp_path, "carhart")
+    assert carhart.loc["2025-10-02"].tolist() == pytest.approx([-0.0125, 0.0035, -0.0005, -0.007, 0.00016])
+    assert load_factors(tmp_path, "ff5")["rmw"].tolist() == pytest.approx([0.003, 0.001, -0.002])
+
+
+def test_download_without_pandas_datareader_says_how_to_get_it(tmp_path: Path) -> None:
+    try:
+        import pandas_datareader  # noqa: F401
+    except ImportError:
+        with pytest.raises(MissingDataError, match=r"pandas-datareader>=0\.11"):
+            download_french_factors(tmp_path, dt.date(2025, 10, 1), dt.date(2025, 10, 3))
+    else:  # pragma: no cover - only where the optional package is installed
+        pytest.skip("pandas-datareader is installed; the missing-package message cannot be exercised")
+
+
+def test_reader_failure_is_a_download_error(tmp_path: Path) -> None:
+    def broken(dataset: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        raise OSError("connection refused")
+
+    with pytest.raises(
+        DownloadError, match=r"Ken French F-F_Research_Data_Factors_daily .*connection refused"
+    ):
+        download_french_factors(
+            tmp_path, dt.date(2025, 10, 1), dt.date(2025, 10, 3), kinds=("ff3",), reader=broken
+        )

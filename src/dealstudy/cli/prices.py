@@ -26,7 +26,7 @@ from dealstudy.data import FACTORS_SUBDIR, DataSources, find_factors_dir, open_s
 from dealstudy.data.cache import IMPORT_SOURCE, CachedSource, default_cache_dir
 from dealstudy.data.coverage import Coverage, coverage_of
 from dealstudy.data.csv_dir import SHARES_FILE, CsvDirSource, read_price_csv, read_shares_csv
-from dealstudy.data.factors import find_factor_files, load_factors
+from dealstudy.data.factors import download_french_factors, find_factor_files, load_factors
 from dealstudy.data.source import Provenance
 from dealstudy.data.yahoo import YahooSource
 from dealstudy.errors import DataError, DealstudyError, SnapshotError
@@ -142,6 +142,9 @@ def fetch(
     offline: bool = OFFLINE_OPTION,
     cache: Path | None = CACHE_OPTION,
     refresh: bool = REFRESH_OPTION,
+    factors: bool = typer.Option(
+        False, "--factors", help="Also download Fama-French daily factors (needs pandas-datareader>=0.11)."
+    ),
 ) -> None:
     """Download daily prices into the cache (only missing ranges), and report what each symbol covers.
 
@@ -203,6 +206,19 @@ def fetch(
                 failures.append(message if message.startswith(symbol) else f"{symbol}: {message}")
                 rows.append((symbol, f"{lo}..{hi}", "-", "0", f"FAILED: {exc}"))
             progress.advance(task)
+    if factors:
+        if not isinstance(sources.prices, CachedSource) or sources.prices.offline:
+            failures.append("factors: --factors downloads into the cache; not with --prices or --offline")
+        else:
+            lo = min(r[0] for r in ranges.values())
+            hi = max(r[1] for r in ranges.values())
+            try:
+                written = download_french_factors(sources.prices.cache_dir / FACTORS_SUBDIR, lo, hi)
+                rows.append(
+                    ("factors", f"{lo}..{hi}", ", ".join(p.name for p in written.values()), "", "Ken French")
+                )
+            except DataError as exc:
+                failures.append(f"factors: {exc}")
     table = Table(title=f"prices fetch ({sources.description})")
     for column in ("symbol", "requested", "got", "rows", "source"):
         table.add_column(column)
@@ -211,7 +227,8 @@ def fetch(
     _stdout().print(table)
     if failures:
         raise DataError(
-            f"{len(failures)} of {len(ranges)} symbol(s) failed:\n" + "\n".join(f"  - {f}" for f in failures)
+            f"{len(failures)} problem(s) fetching {len(ranges)} symbol(s):\n"
+            + "\n".join(f"  - {f}" for f in failures)
         )
 
 

@@ -6,8 +6,8 @@ Layout of ``cache_dir`` (default ``platformdirs.user_cache_dir("dealstudy")``)::
     .lock                      # filelock.FileLock guarding manifest + files
     prices/<source>/<SYMBOL>.parquet
 
-Only the ranges not yet covered are fetched (trimmed to the listing's sessions, so a gap made of a weekend
-or a holiday is not "missing"). Files and manifest are written atomically (temp file + rename) under a
+Only the ranges not yet covered are fetched (trimmed to weekdays, so a weekend gap is not "missing").
+Files and manifest are written atomically (temp file + rename) under a
 file lock, so two processes sharing the cache are safe. Before use every file is checked against the
 manifest's sha256: a corrupt or truncated file is reported (:attr:`CachedSource.problems` and the
 ``dealstudy.data.cache`` logger) and refetched, or, offline, reported as unusable; it is never used.
@@ -150,20 +150,12 @@ def _frame_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def _trim_to_sessions(symbol: str, gap: DateRange) -> DateRange | None:
-    """Shrink a gap to the listing's sessions inside it; ``None`` when it holds none."""
-    from dealstudy.data.calendars import exchange_for_symbol, sessions
+    """Shrink a gap to the weekdays inside it; ``None`` when it holds none (a weekend).
 
-    try:
-        mic = exchange_for_symbol(symbol)
-    except Exception:  # unknown suffix: keep weekdays
-        mic = None
-    if mic is None:
-        days = pd.bdate_range(gap[0], gap[1])
-    else:
-        try:
-            days = sessions(mic, gap[0], gap[1])
-        except Exception:
-            days = pd.bdate_range(gap[0], gap[1])
+    Weekdays, not the exchange calendar: building some calendars (XKRX) takes seconds, and a gap made only
+    of holidays is harmless because every fetch next to cached rows overlaps them (so it returns rows).
+    """
+    days = pd.bdate_range(gap[0], gap[1])
     if len(days) == 0:
         return None
     return days[0].date(), days[-1].date()
@@ -284,7 +276,7 @@ class CachedSource:
         return start, min(end, self._today() - dt.timedelta(days=1))
 
     def missing(self, symbol: str, start: dt.date, end: dt.date) -> list[DateRange]:
-        """Ranges (trimmed to sessions) of ``start..end`` that the cache cannot serve for ``symbol``."""
+        """Ranges (trimmed to weekdays) of ``start..end`` that the cache cannot serve for ``symbol``."""
         with self._locked():
             manifest = self._read_manifest()
             return self._missing(manifest, symbol, *self._cap(start, end))

@@ -8,28 +8,35 @@ Two layouts are read:
 
 The library publishes percent per day; :func:`load_factors` detects the units and converts to decimals.
 
-Online download: the Ken French library is served by ``pandas-datareader`` (``famafrench`` reader) and
-``getfactormodels``; neither is a dependency of dealstudy, so factors are read only from files. Download the
-daily CSVs from the Ken French data library and point ``--prices``/``load_factors`` at their folder.
+Online download: :func:`download_french_factors` uses ``pandas-datareader`` (>= 0.11, the release that
+restored pandas 3 compatibility; its ``famafrench`` reader serves the Ken French library). It is an
+*optional* dependency (``pip install "pandas-datareader>=0.11"``); without it, download the daily CSVs from
+the Ken French data library yourself and point ``--prices``/``load_factors`` at their folder.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from dealstudy.errors import MissingDataError, SnapshotError
+from dealstudy._atomic import atomic_write_csv
+from dealstudy.errors import DownloadError, MissingDataError, SnapshotError
 
 __all__ = [
     "FACTOR_COLUMNS",
     "FACTOR_FILES",
+    "FRENCH_DATASETS",
     "FactorModel",
     "FactorUnits",
+    "download_french_factors",
     "find_factor_files",
     "load_factors",
 ]
@@ -224,3 +231,76 @@ def load_factors(
     out = frame.loc[:, list(wanted)].copy()
     out.attrs["source"] = ", ".join(map(str, sources))
     return out
+
+
+#: Ken French library dataset names (pandas-datareader ``famafrench`` reader) and the tidy file each becomes.
+FRENCH_DATASETS: dict[str, tuple[str, str]] = {
+    "ff3": ("F-F_Research_Data_Factors_daily", "ff_factors_daily.csv"),
+    "ff5": ("F-F_Research_Data_5_Factors_2x3_daily", "ff5_factors_daily.csv"),
+    "mom": ("F-F_Momentum_Factor_daily", "mom_factors_daily.csv"),
+}
+
+#: ``reader(dataset, start, end) -> DataFrame`` in the library's units (percent), indexed by date.
+FrenchReader = Callable[[str, dt.date, dt.date], pd.DataFrame]
+
+
+def _datareader(dataset: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    try:
+        pdr = importlib.import_module("pandas_datareader.data")  # optional dependency
+    except ImportError as exc:
+        raise MissingDataError(
+            "downloading Fama-French factors needs the optional package pandas-datareader>=0.11 "
+            '(pip install "pandas-datareader>=0.11"); or save the daily CSVs from the Ken French data '
+            "library in the snapshot folder"
+        ) from exc
+    tables = pdr.DataReader(dataset, "famafrench", start=start, end=end)
+    frame: pd.DataFrame = tables[0]
+    return frame
+
+
+def download_french_factors(
+    target_dir: Path | str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    kinds: tuple[str, ...] = ("ff3", "ff5", "mom"),
+    reader: FrenchReader | None = None,
+) -> dict[str, Path]:
+    """Download daily factors from the Ken French library and save them as tidy CSVs (percent, as published).
+
+    Parameters
+    ----------
+    target_dir : Path
+        Folder to write ``ff_factors_daily.csv``, ``ff5_factors_daily.csv`` and ``mom_factors_daily.csv``
+        (atomically); :func:`load_factors` reads them back in decimals.
+    start, end : datetime.date
+        Date range.
+    kinds : tuple of {"ff3", "ff5", "mom"}
+        Which datasets to fetch.
+    reader : callable, optional
+        ``reader(dataset, start, end)``; default pandas-datareader's ``famafrench`` reader (optional
+        dependency: a clear :class:`~dealstudy.errors.MissingDataError` when it is not installed).
+
+    Returns
+    -------
+    dict
+        Kind -> written path.
+    """
+    read = reader or _datareader
+    folder = Path(target_dir)
+    written: dict[str, Path] = {}
+    for kind in kinds:
+        dataset, filename = FRENCH_DATASETS[kind]
+        try:
+            raw = read(dataset, start, end)
+        except MissingDataError:
+            raise
+        except Exception as exc:
+            raise DownloadError(f"Ken French {dataset} {start}..{end}: {type(exc).__name__}: {exc}") from exc
+        if raw is None or raw.empty:
+            raise DownloadError(f"Ken French {dataset} {start}..{end}: no rows")
+        tidy = raw.rename(columns={c: _normalise(str(c)) for c in raw.columns})
+        tidy.index = pd.DatetimeIndex(pd.to_datetime(raw.index), name="date")
+        atomic_write_csv(folder / filename, tidy.reset_index())
+        written[kind] = folder / filename
+    return written
