@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from dealstudy.data.calendars import check_sessions, exchange_for_symbol, map_day0, sessions
+from dealstudy.catalog.schema import Deal, Security
+from dealstudy.data.calendars import (
+    check_sessions,
+    day0_for_security,
+    exchange_for_symbol,
+    map_day0,
+    sessions,
+)
 from dealstudy.errors import MissingDataError, SpecificationError
 
 D = dt.date
@@ -170,3 +177,37 @@ def test_sessions_from_data_move_day0_past_a_missing_row() -> None:
     assert "2025-09-19 is missing from the data" in day0.note
     with pytest.raises(MissingDataError, match="no date on or after"):
         map_day0(D(2025, 9, 23), "after_close", "XKRX", reference_mic="XKRX", sessions=data)
+
+
+def _deal(timing: str, *securities: Security, announced_at: dt.datetime | None = None) -> Deal:
+    return Deal(
+        id="x",
+        title="x",
+        announced=D(2025, 10, 1),
+        timing=timing,  # type: ignore[arg-type]
+        counterparty="OpenAI",
+        kind="cloud_contract",
+        binding_status="letter_of_intent",
+        securities=securities,
+        sources=("https://example.com",),
+        announced_at=announced_at,
+    )  # type: ignore[call-arg]
+
+
+def test_day0_for_security_uses_first_listing_as_reference_and_overrides() -> None:
+    nvda = Security("NVDA", "provider", "XNAS")
+    softbank = Security("9984.T", "investor", "XTKS")
+    samsung_own = Security("005930.KS", "provider", "XKRX", timing="after_close")
+    deal = _deal("pre_market", nvda, softbank, samsung_own)
+    assert day0_for_security(deal, nvda).session == D(2025, 10, 1)
+    # 09:29 New York on 10-01 is 22:29 Tokyo: after Tokyo's close -> next Tokyo session
+    assert day0_for_security(deal, softbank).session == D(2025, 10, 2)
+    # the Seoul listing's own timing, relative to KRX: after the 10-01 close -> 10-02
+    assert day0_for_security(deal, samsung_own).session == D(2025, 10, 2)
+    seoul_first = _deal("after_close", Security("000660.KS", "provider", "XKRX"), nvda)
+    # after the Seoul close (15:30 KST = 02:31 New York): before the New York open -> same day in New York
+    assert day0_for_security(seoul_first, nvda).session == D(2025, 10, 1)
+    timed = _deal(
+        "unknown", nvda, announced_at=dt.datetime(2025, 10, 1, 16, 5, tzinfo=ZoneInfo("America/New_York"))
+    )
+    assert day0_for_security(timed, nvda).session == D(2025, 10, 2)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from dealstudy.catalog.schema import Timing
+from dealstudy.catalog.schema import Deal, Security, Timing
 from dealstudy.errors import MissingDataError, SpecificationError
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "SessionCheck",
     "calendar_mic",
     "check_sessions",
+    "day0_for_security",
     "exchange_for_symbol",
     "exchange_timezone",
     "map_day0",
@@ -424,3 +425,33 @@ def map_day0(
             )
             session = moved
     return Day0(session=session.date(), rule=rule, flagged=flagged, note="; ".join(notes))
+
+
+def day0_for_security(
+    deal: Deal,
+    security: Security,
+    *,
+    sessions: pd.DatetimeIndex | Iterable[dt.date] | None = None,
+) -> Day0:
+    """Day 0 of ``deal`` on one of its listings, with the catalog's timing conventions.
+
+    The deal's ``timing`` is stated relative to the exchange of its *first* security; a security's own
+    ``timing`` overrides it and is relative to that security's exchange; ``announced_at`` wins over both
+    (see ``events/README.md``, *Timing and day 0*). The rule itself is :func:`map_day0`.
+
+    A New York pre-market release (first security on XNAS) reaches Tokyo after its close, so a Tokyo
+    listing's day 0 is the next Tokyo session; a Seoul listing marked ``after_close`` itself maps to the
+    next Seoul session.
+    """
+    if security.timing is not None:
+        timing, reference = security.timing, security.exchange
+    else:
+        timing, reference = deal.timing, deal.securities[0].exchange
+    return map_day0(
+        deal.announced,
+        timing,
+        security.exchange,
+        announced_at=deal.announced_at,
+        reference_mic=reference,
+        sessions=sessions,
+    )
