@@ -20,6 +20,7 @@ from dealstudy.stats import (
     t_test,
     wilcoxon,
 )
+from dealstudy.stats._prepared import mean_pairwise_correlation
 from dealstudy.stats.parametric import brown_warner_1985
 from dealstudy.stats.simulate import market_model_panel
 
@@ -216,3 +217,23 @@ def test_aggregate_table_skips_groups_when_ungrouped() -> None:
     assert set(table["group"]) == {"all"}
     single_label = aggregate_table(panel_of(5, groups=("deals",)))
     assert list(single_label["group"].unique()) == ["all", "deals"]
+
+
+def test_pooled_mean_correlation_equals_pairwise_mean_without_missing_days() -> None:
+    # Above 2,000 events Kolari-Pynnonen's rbar is the pooled estimator; on complete data it is exactly the
+    # mean of the N(N-1)/2 pairwise correlations (here checked against numpy's corrcoef).
+    rng = np.random.default_rng(11)
+    common = rng.standard_normal((1, 120))
+    x = 0.4 * common + rng.standard_normal((60, 120)) * np.linspace(0.5, 2.0, 60)[:, None]
+    corr = np.corrcoef(x)
+    expected = corr[np.triu_indices(60, 1)].mean()
+    exact, n = mean_pairwise_correlation(x)
+    pooled, _ = mean_pairwise_correlation(x, exact_max=10)
+    assert n == 60
+    assert exact == pytest.approx(expected, rel=1e-12)
+    assert pooled == pytest.approx(expected, rel=1e-12)
+    # with 5% missing days the two estimators differ only slightly
+    x[rng.random(x.shape) < 0.05] = np.nan
+    exact, _ = mean_pairwise_correlation(x)
+    pooled, _ = mean_pairwise_correlation(x, exact_max=10)
+    assert pooled == pytest.approx(exact, abs=0.01)

@@ -16,8 +16,9 @@ from dealstudy.stats.panel import BoolArray, EventPanel, FloatArray
 
 __all__ = ["PreparedPanel", "WindowSample", "masked_mean", "rank_rows"]
 
-RBAR_MAX_EVENTS = 2000
-"""Above this many events the mean pairwise correlation uses an evenly spaced subsample of events."""
+RBAR_EXACT_MAX_EVENTS = 2000
+"""Up to this many events the mean pairwise correlation is computed pair by pair (see
+:func:`mean_pairwise_correlation`); above it, by the pooled estimator in O(N T)."""
 
 
 def masked_mean(x: FloatArray, mask: BoolArray, axis: int) -> tuple[FloatArray, FloatArray]:
@@ -314,12 +315,26 @@ class PreparedPanel:
         return mean_pairwise_correlation(self.est_ar)
 
 
-def mean_pairwise_correlation(x: FloatArray, max_events: int = RBAR_MAX_EVENTS) -> tuple[float, int]:
-    """Mean of the pairwise Pearson correlations between the rows of ``x`` (pairwise-complete).
+def mean_pairwise_correlation(x: FloatArray, exact_max: int = RBAR_EXACT_MAX_EVENTS) -> tuple[float, int]:
+    """Mean of the pairwise Pearson correlations between the rows of ``x``.
 
-    Each pair's correlation uses only the days both rows observe (at least 3, with non-zero variance on
-    those days in both rows); pairs without a defined correlation are left out of the mean. With more than
-    ``max_events`` usable rows, an evenly spaced subsample of ``max_events`` rows is used (deterministic).
+    Rows with fewer than 3 observations are left out. Up to ``exact_max`` rows, each pair's correlation
+    uses only the days both rows observe (at least 3, with non-zero variance on those days in both rows;
+    pairs without a defined correlation are left out of the mean), computed for all pairs at once by
+    matrix products.
+
+    Above ``exact_max`` rows (the N^2 pairs would not fit in memory), the pooled estimator is used:
+    with each row standardized over its own observed days (:math:`z_{it}`, mean 0, sd 1 with ddof 1, 0
+    where missing) and :math:`N_t` rows observed on day :math:`t`,
+
+    .. math:: \\bar r = \\frac{\\sum_t \\bigl[(\\sum_i z_{it})^2 - \\sum_i z_{it}^2\\bigr]}
+              {\\sum_t (N_t^2 - N_t) - N(N-1)},
+
+    i.e. the sum over ordered pairs of :math:`\\sum_t z_{it} z_{jt}` divided by the sum of their
+    :math:`n_{ij} - 1`. Without missing days it equals the mean of the pairwise correlations exactly;
+    with missing days it is the pooled version of the same average. It uses every row, so unlike a
+    subsample it adds no sampling noise to :math:`\\bar r`, which matters because Kolari-Pynnonen's
+    factor :math:`1 + (N-1)\\bar r` multiplies any error by N.
 
     Returns
     -------
@@ -330,10 +345,8 @@ def mean_pairwise_correlation(x: FloatArray, max_events: int = RBAR_MAX_EVENTS) 
     keep = fin.sum(axis=1) >= 3
     x, fin = x[keep], fin[keep]
     n = x.shape[0]
-    if n > max_events:
-        idx = np.unique(np.linspace(0, n - 1, max_events).round().astype(int))
-        x, fin = x[idx], fin[idx]
-        n = x.shape[0]
+    if n > exact_max:
+        return _pooled_correlation(x, fin), n
     if n < 2:
         return float("nan"), n
     m = fin.astype(float)
@@ -360,3 +373,22 @@ def mean_pairwise_correlation(x: FloatArray, max_events: int = RBAR_MAX_EVENTS) 
     if not upper.any():
         return float("nan"), n
     return float(np.clip(r[upper], -1.0, 1.0).mean()), n
+
+
+def _pooled_correlation(x: FloatArray, fin: BoolArray) -> float:
+    """The pooled mean pairwise correlation of :func:`mean_pairwise_correlation` (O(N T))."""
+    n = x.shape[0]
+    mu, count = masked_mean(x, fin, axis=1)
+    centred = np.where(fin, x - mu[:, None], 0.0)
+    sd = np.sqrt((centred**2).sum(axis=1) / (count - 1.0))
+    usable = sd > 1e-12 * np.sqrt(np.where(fin, x * x, 0.0).sum(axis=1) / count)
+    if usable.sum() < 2:
+        return float("nan")
+    z = centred[usable] / sd[usable, None]
+    n_t = fin[usable].sum(axis=0).astype(float)
+    n = int(usable.sum())
+    numerator = float((z.sum(axis=0) ** 2).sum() - (z**2).sum())
+    denominator = float((n_t**2 - n_t).sum()) - n * (n - 1.0)
+    if not denominator > 0:
+        return float("nan")
+    return numerator / denominator

@@ -14,7 +14,7 @@ from scipy import special, stats
 
 from dealstudy.stats._prepared import PreparedPanel
 from dealstudy.stats._result import invalid, normal_result, t_result
-from dealstudy.stats.panel import EventPanel, TestResult
+from dealstudy.stats.panel import EventPanel, FloatArray, TestResult
 
 __all__ = ["corrado_rank", "corrado_sign", "generalized_sign", "grank", "sign", "wilcoxon"]
 
@@ -236,6 +236,30 @@ def wilcoxon(panel: EventPanel, window: Window) -> TestResult:
     return wilcoxon_prepared(PreparedPanel(panel), window)
 
 
+def _sign_sums(
+    est: FloatArray, g: FloatArray, w: FloatArray, chunk: int = 1024
+) -> tuple[FloatArray, FloatArray]:
+    """Column sums weighted by ``w`` and row sums of ``sign(est - g[:, None])`` (NaN counted as 0).
+
+    ``sign(SAR_it - g_i)`` is +1 where the event value lies below an estimation value (lifting that
+    value's rank by one), 0 for a tie (by one half) and -1 above; rows outside the sample have g = NaN and
+    weight 0. Computed in blocks of rows that stay in cache: one pass over ``est`` per window.
+    """
+    n, t = est.shape
+    col = np.zeros(t)
+    row = np.empty(n)
+    buf = np.empty((min(chunk, n), t))
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        b = buf[: stop - start]
+        np.subtract(est[start:stop], g[start:stop, None], out=b)
+        np.sign(b, out=b)
+        b[np.isnan(b)] = 0.0
+        col += w[start:stop] @ b
+        row[start:stop] = b.sum(axis=1)
+    return col, row
+
+
 def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
     name = "grank"
     s = prep.sample(window)
@@ -257,19 +281,16 @@ def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
     # Estimation SARs of all events; rows outside the sample get weight 0 (and g = NaN).
     # sign(SAR_it - g_i): +1 where the event value lies below an estimation value (lifting that value's
     # rank by one), 0 for a tie (by one half), -1 above; 0 where missing or outside the sample (g NaN).
-    sgn = np.subtract(prep.est_sar, g[:, None])
-    np.sign(sgn, out=sgn)
-    sgn[np.isnan(sgn)] = 0.0
     w = np.where(ok, prep.grank_weight, 0.0)  # 1 / (T_i + 1)
+    w_sgn, row_sgn = _sign_sums(prep.est_sar, g, w)
     t_fin = prep.est_sar_count[ok]  # non-missing estimation SARs
     n_t = prep.colsum("est_sar_finite", "sigma_usable", ok)
     u_sum = (
         prep.colsum("est_sar_rank_filled", "grank_weight", ok)
-        + 0.5 * (prep.colsum("est_sar_finite", "grank_weight", ok) + w @ sgn)
+        + 0.5 * (prep.colsum("est_sar_finite", "grank_weight", ok) + w_sgn)
         - 0.5 * n_t
     )
-    below = (sgn @ np.ones(sgn.shape[1]))[ok]  # #(SAR > g) - #(SAR < g)
-    rank_event = 1.0 + 0.5 * (t_fin - below)  # 1 + #(SAR < g) + #(SAR == g) / 2
+    rank_event = 1.0 + 0.5 * (t_fin - row_sgn[ok])  # 1 + #(SAR < g) + #(SAR == g) / 2
     u_event = rank_event / (t_fin + 2.0) - 0.5
     days = n_t > 0
     ubar_t = u_sum[days] / n_t[days]

@@ -142,7 +142,8 @@ def brown_warner_1985(panel: EventPanel, window: Window) -> TestResult:
 
     The portfolio variance absorbs cross-sectional correlation on the same relative day (events sharing
     a day 0). The same construction as estudy2's ``brown_warner_1985`` (``sd`` of the row means of the
-    estimation residuals), with :math:`\\sqrt{L}` for multi-day windows (BW 1985, Table 4 note).
+    estimation residuals), times :math:`\\sqrt{L}` for a multi-day window (the sd of a sum of :math:`L`
+    serially independent daily portfolio residuals).
 
     References
     ----------
@@ -238,12 +239,13 @@ def kolari_pynnonen(panel: EventPanel, window: Window) -> TestResult:
     with :math:`\\bar r` the mean of the pairwise correlations of the events' estimation residuals, the
     events aligned on the panel's relative-day axis and each pair using the days both observe (at least
     3). Events sharing a calendar day 0 then contribute their true contemporaneous correlation. Above
-    2,000 events :math:`\\bar r` is computed on an evenly spaced subsample of 2,000 events
-    (about two million pairs). :math:`\\bar r` uses all events of the (group) panel with estimation data.
+    2,000 events :math:`\\bar r` is the pooled estimator of
+    :func:`dealstudy.stats._prepared.mean_pairwise_correlation` (exact without missing days).
+    :math:`\\bar r` uses all events of the (group) panel with at least 3 estimation residuals.
 
     References
     ----------
     Kolari, J. W. and Pynnonen, S. (2010). Event study testing with cross-sectional correlation of
-    abnormal returns. *Review of Financial Studies* 23(11), 3996-4025, eq. (8)-(9).
+    abnormal returns. *Review of Financial Studies* 23(11), 3996-4025.
     """
     return kolari_pynnonen_prepared(PreparedPanel(panel), window)
