@@ -1,0 +1,164 @@
+"""The study pipeline: events file parsing, fetching through a (fake) price source, day 0, files and JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dealstudy.data import DataSources
+from dealstudy.data.calendars import sessions
+from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, Provenance
+from dealstudy.errors import DownloadError, MissingDataError, SpecificationError
+from dealstudy.pipeline.study import STUDY_FILES, read_events_csv, run_study, study_to_json, write_study
+from dealstudy.study import StudySpec
+
+
+class FakePrices:
+    """In-memory price source with the PriceSource interface; records the requests."""
+
+    name = "fake"
+
+    def __init__(self, closes: dict[str, pd.Series], failing: dict[str, Exception] | None = None) -> None:
+        self.closes = closes
+        self.failing = failing or {}
+        self.requests: list[tuple[str, dt.date, dt.date]] = []
+
+    def history(self, symbol: str, start: dt.date, end: dt.date) -> PriceHistory:
+        self.requests.append((symbol, start, end))
+        if symbol in self.failing:
+            raise self.failing[symbol]
+        if symbol not in self.closes:
+            raise MissingDataError(f"no data for {symbol}")
+        s = self.closes[symbol].loc[pd.Timestamp(start) : pd.Timestamp(end)]
+        frame = pd.DataFrame({c: s.to_numpy() for c in PRICE_COLUMNS}, index=s.index.rename("date"))
+        return PriceHistory(symbol, frame, Provenance("fake"))
+
+
+class NoShares:
+    name = "none"
+
+    def shares_on(self, symbol: str, on: dt.date) -> None:
+        return None
+
+
+def _closes(rng: np.random.Generator) -> dict[str, pd.Series]:
+    dates = sessions("XNYS", "2022-01-03", "2024-12-31")
+    rm = rng.normal(0, 0.01, len(dates))
+    out = {"SPY": pd.Series(100 * np.cumprod(1 + rm), index=dates)}
+    out["AAA"] = pd.Series(20 * np.cumprod(1 + 1.2 * rm + rng.normal(0, 0.02, len(dates))), index=dates)
+    return out
+
+
+def _sources(prices: FakePrices) -> DataSources:
+    return DataSources(prices, NoShares(), None, "fake")  # type: ignore[arg-type]
+
+
+def test_read_events_csv_ok(tmp_path: Path) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text(
+        "event_id,ticker,date,timing,group\na,AAA,2024-03-01,after_close,x\nb,BBB,2024-03-04,,y\n"
+    )
+    frame = read_events_csv(path)
+    assert list(frame.columns) == ["event_id", "ticker", "date", "timing", "group"]
+    assert frame["date"].iloc[0] == pd.Timestamp("2024-03-01")
+    assert list(frame["timing"]) == ["after_close", ""]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("event_id,ticker\na,AAA\n", "line 1: missing required column 'date'"),
+        ("event_id,ticker,date,colour\na,AAA,2024-01-02,red\n", "unknown column 'colour'"),
+        ("event_id,ticker,date\na,AAA,02/01/2024\n", "line 2, column date"),
+        (
+            "event_id,ticker,date\na,AAA,2024-01-02\na,BBB,2024-01-03\n",
+            "line 3, column event_id: duplicate 'a'",
+        ),
+        ("event_id,ticker,date\na,,2024-01-02\n", "line 2, column ticker: empty"),
+        ("event_id,ticker,date,timing\na,AAA,2024-01-02,evening\n", "line 2, column timing"),
+        ("event_id,ticker,date\na,AAA\n", "line 2: 2 fields"),
+        ("event_id,ticker,date\n", "no events"),
+        ("", "empty file"),
+    ],
+)
+def test_read_events_csv_errors_name_file_line_column(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(text)
+    with pytest.raises(SpecificationError, match=message) as info:
+        read_events_csv(path)
+    assert "events.csv" in str(info.value)
+
+
+def test_run_study_fetches_maps_day0_and_reports_unavailable(rng: np.random.Generator) -> None:
+    closes = _closes(rng)
+    fake = FakePrices(closes, failing={"QQQ": DownloadError("HTTP 500 for QQQ")})
+    events = pd.DataFrame(
+        {
+            "event_id": ["ac", "sat", "nope", "qqq"],
+            "ticker": ["AAA", "AAA", "ZZZ", "AAA"],
+            "date": pd.to_datetime(["2024-03-01", "2024-06-15", "2024-03-01", "2024-09-03"]),
+            "timing": ["after_close", "", "", ""],
+            "market": ["", "", "", "QQQ"],
+        }
+    )
+    res = run_study(events, _sources(fake), StudySpec())
+    out = res.outcomes.set_index("event_id")
+    assert out.loc["ac", "day0"] == pd.Timestamp("2024-03-04")  # Friday after close -> Monday
+    assert "after the XNYS close" in out.loc["ac", "day0_rule"]
+    assert out.loc["sat", "day0"] == pd.Timestamp("2024-06-17")  # Saturday -> next session
+    assert out.loc["nope", "outcome"] == "no_prices"
+    assert out.loc["qqq", "outcome"] == "no_benchmark"
+    assert "HTTP 500" in out.loc["qqq", "reason"]
+    assert {s for s, _, _ in fake.requests} == {"AAA", "ZZZ", "SPY", "QQQ"}
+    start = min(r[1] for r in fake.requests)
+    assert start <= dt.date(2023, 3, 1)  # 250 trading days before the first event, with a margin
+
+
+def test_run_study_marks_a_missing_session_as_a_gap(rng: np.random.Generator) -> None:
+    """The data lack an NYSE session (2024-03-05): on the exchange calendar the day is a missing price, so an
+    event window containing it is a gap, not a silently shifted count of trading days."""
+    closes = _closes(rng)
+    closes["AAA"] = closes["AAA"].drop(pd.Timestamp("2024-03-05"))
+    events = pd.DataFrame({"event_id": ["e"], "ticker": ["AAA"], "date": [pd.Timestamp("2024-03-01")]})
+    res = run_study(events, _sources(FakePrices(closes)), StudySpec())
+    assert res.outcomes.loc[0, "outcome"] == "gap_in_event_window"
+    assert "2024-03-05" in res.outcomes.loc[0, "reason"]
+
+
+def test_write_study_and_json(rng: np.random.Generator, tmp_path: Path) -> None:
+    closes = _closes(rng)
+    events = pd.DataFrame(
+        {
+            "event_id": ["a", "z"],
+            "ticker": ["AAA", "ZZZ"],
+            "date": pd.to_datetime(["2024-03-01", "2024-03-01"]),
+        }
+    )
+    res = run_study(events, _sources(FakePrices(closes)), StudySpec())
+    paths = write_study(res, tmp_path / "out")
+    assert [p.name for p in paths] == list(STUDY_FILES)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(STUDY_FILES)  # no temp files left
+    outcomes = pd.read_csv(tmp_path / "out" / "outcomes.csv", keep_default_na=False)
+    assert outcomes.loc[0, "day0"] == "2024-03-01"
+    assert outcomes.columns[:10].tolist() == [
+        "event_id", "ticker", "day0", "outcome", "reason", "estimation_obs", "alpha", "beta", "sigma",
+        "r_squared",
+    ]  # fmt: skip
+    cars = pd.read_csv(tmp_path / "out" / "cars.csv")
+    assert cars.loc[0, "car"] == res.cars.loc[0, "car"]  # full precision round trip
+    doc = json.loads(study_to_json(res))
+    assert doc["outcomes"][1]["alpha"] is None  # NaN -> null
+    assert doc["outcomes"][0]["day0"] == "2024-03-01"
+    assert len(doc["cars"]) == len(res.cars)
+    assert len(doc["aggregate"]) == len(res.aggregate)
+
+
+def test_factor_model_without_factor_files_is_an_error(rng: np.random.Generator) -> None:
+    events = pd.DataFrame({"event_id": ["a"], "ticker": ["AAA"], "date": [pd.Timestamp("2024-03-01")]})
+    with pytest.raises(MissingDataError, match="factor"):
+        run_study(events, _sources(FakePrices(_closes(rng))), StudySpec(model="ff3"))
