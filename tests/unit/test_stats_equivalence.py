@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from dealstudy.errors import SpecificationError
 from dealstudy.stats import (
     AGGREGATE_TESTS,
     EventPanel,
@@ -237,3 +238,11 @@ def test_pooled_mean_correlation_equals_pairwise_mean_without_missing_days() -> 
     exact, _ = mean_pairwise_correlation(x)
     pooled, _ = mean_pairwise_correlation(x, exact_max=10)
     assert pooled == pytest.approx(exact, abs=0.01)
+
+
+@pytest.mark.parametrize("window", [(1, 0), (-20, -20), (0, 11), (-6, 0)])
+def test_window_outside_the_event_days_is_a_specification_error(window: tuple[int, int]) -> None:
+    panel = panel_of(4)
+    for test in AGGREGATE_TESTS.values():
+        with pytest.raises(SpecificationError, match=f"window {window[0]}:{window[1]}"):
+            test(panel, window)

@@ -12,6 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
+from dealstudy.errors import SpecificationError
 from dealstudy.stats.panel import BoolArray, EventPanel, FloatArray
 
 __all__ = ["PreparedPanel", "WindowSample", "masked_mean", "rank_rows"]
@@ -137,8 +138,10 @@ class PreparedPanel:
     def _make_sample(self, window: tuple[int, int]) -> WindowSample:
         p = self.panel
         a, b = int(window[0]), int(window[1])
-        if b < a:
-            raise ValueError(f"window {a}:{b} ends before it starts")
+        event_days = p.rel_days[p.is_event]
+        if b < a or event_days.size == 0 or a < event_days[0] or b > event_days[-1]:
+            span = f"{event_days[0]}:{event_days[-1]}" if event_days.size else "none"
+            raise SpecificationError(f"window {a}:{b} is not inside the panel's event days ({span})")
         cols = p.window_columns((a, b))
         block = p.ar[:, cols]
         used: BoolArray = np.asarray(np.isfinite(block).all(axis=1), dtype=bool)
