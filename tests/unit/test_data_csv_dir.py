@@ -94,6 +94,11 @@ def test_unknown_symbol_names_symbol_and_directory(tmp_path: Path) -> None:
         source.history("NOPE", D(2025, 1, 1), D(2025, 2, 1))
 
 
+def test_trailing_blank_lines_are_ignored(tmp_path: Path) -> None:
+    _write(tmp_path, "ABC", HEADER + "".join(GOOD) + "\n\n")
+    assert len(CsvDirSource(tmp_path).frame("ABC")) == 3
+
+
 def test_range_without_rows_is_missing(tmp_path: Path) -> None:
     _write(tmp_path, "ABC", HEADER + "".join(GOOD))
     source = CsvDirSource(tmp_path)

@@ -33,14 +33,20 @@ _REQUIRED_PRICES = ("close", "adj_close")  # must be present on every row; the r
 
 
 def _read_raw(path: Path) -> pd.DataFrame:
+    """The file as strings; blank lines kept (row numbers map to file lines) except trailing ones."""
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except pd.errors.EmptyDataError as exc:
         raise SnapshotError(f"{path}: line 1: file is empty (expected a header line)") from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise SnapshotError(f"{path}: cannot parse as CSV: {exc}") from exc
     except OSError as exc:
         raise SnapshotError(f"{path}: cannot read: {exc}") from exc
+    blank = (raw.astype(str).apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
+    end = len(raw)
+    while end and blank[end - 1]:
+        end -= 1
+    return raw.iloc[:end]
 
 
 def _line(pos: int) -> int:
