@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal
 from urllib.parse import urlsplit
 
 from dealstudy.errors import CatalogProblem
@@ -34,6 +34,7 @@ ID_PATTERN: Final = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+(?:\.[a-z0-9]+)*)*$")
 #: ISO 10383 market identifier codes are four uppercase letters (digits occur in a few, e.g. ``XTK1``).
 MIC_PATTERN: Final = re.compile(r"^[A-Z][A-Z0-9]{3}$")
 _ISO_DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_MONTH: Final = re.compile(r"^\d{4}-\d{2}$")
 
 
 class _Missing:
@@ -172,6 +173,21 @@ class Problems:
             return None
         self.add(name, f"expected a date (YYYY-MM-DD), got {describe(value)}")
         return None
+
+    def partial_date(
+        self, name: str, value: object, *, required: bool = False
+    ) -> tuple[dt.date | None, Literal["day", "month"]]:
+        """A calendar date, or a month ``YYYY-MM`` where only the month is known.
+
+        Returns the date (the 1st of the month for a month) and its precision.
+        """
+        if isinstance(value, str) and _ISO_MONTH.match(value.strip()):
+            year, month = (int(part) for part in value.strip().split("-"))
+            if 1 <= month <= 12:
+                return dt.date(year, month, 1), "month"
+            self.add(name, f"not a valid month: {quote(value)} (use YYYY-MM)")
+            return None, "month"
+        return self.date(name, value, required=required), "day"
 
     def instant(self, name: str, value: object) -> dt.datetime | None:
         """An ISO 8601 date and time with a UTC offset (YAML timestamp or text)."""

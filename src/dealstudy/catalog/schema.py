@@ -109,6 +109,9 @@ class Deal:
     securities: tuple[Security, ...]
     sources: tuple[str, ...]
     announced_at: dt.datetime | None = None  # timezone-aware instant, where known
+    # "day" normally; "month" when the sources give only the month (``announced`` is then the 1st of that
+    # month, written ``YYYY-MM`` in the YAML file, and the deal cannot be placed in event time).
+    announced_precision: Literal["day", "month"] = "day"
     timing_note: str | None = None
     headline_value_usd: float | None = None  # as announced; None if undisclosed
     value_qualifier: ValueQualifier | None = None
@@ -122,6 +125,13 @@ class Deal:
     related: tuple[str, ...] = ()
     notes: str | None = None
     confidence: Confidence | None = None
+
+    @property
+    def announced_label(self) -> str:
+        """The announcement date as text: ``2025-11-03``, or ``2025-05 (day unknown)``."""
+        if self.announced_precision == "month":
+            return f"{self.announced:%Y-%m} (day unknown)"
+        return self.announced.isoformat()
 
     @property
     def non_binding_value_usd(self) -> float | None:

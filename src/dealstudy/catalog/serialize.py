@@ -24,7 +24,7 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
     return {
         "id": deal.id,
         "title": deal.title,
-        "announced": deal.announced,
+        "announced": deal.announced if deal.announced_precision == "day" else f"{deal.announced:%Y-%m}",
         "timing": deal.timing,
         "announced_at": deal.announced_at,
         "timing_note": deal.timing_note,
@@ -51,7 +51,8 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
 def deal_to_json_dict(deal: Deal) -> dict[str, Any]:
     """The deal as JSON-ready data: dates and instants as ISO 8601 text, plus the derived fields."""
     out = deal_to_dict(deal)
-    out["announced"] = deal.announced.isoformat()
+    out["announced"] = deal.announced.isoformat() if deal.announced_precision == "day" else out["announced"]
+    out["announced_precision"] = deal.announced_precision
     out["announced_at"] = deal.announced_at.isoformat() if deal.announced_at is not None else None
     out["non_binding_value_usd"] = deal.non_binding_value_usd
     out["confounded"] = deal.confounded

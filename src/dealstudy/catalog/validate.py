@@ -186,10 +186,15 @@ def parse_deal(data: object, file: str) -> tuple[Deal | None, list[CatalogProble
             "dots allowed inside, e.g. cipher-aws-5.5b)",
         )
     title = p.text("title", get("title"), required=True)
-    announced = p.date("announced", get("announced"), required=True)
+    announced, precision = p.partial_date("announced", get("announced"), required=True)
     timing = p.choice("timing", get("timing"), TIMINGS, required=True)
     announced_at = p.instant("announced_at", get("announced_at"))
-    if announced is not None and announced_at is not None:
+    if precision == "month" and announced is not None:
+        if timing is not None and timing != "unknown":
+            p.add("timing", f"must be unknown when only the month is known (announced {get('announced')})")
+        if announced_at is not None:
+            p.add("announced_at", f"contradicts a month-only announcement date ({get('announced')})")
+    if announced is not None and announced_at is not None and precision == "day":
         eastern = announced_at.astimezone(_EASTERN).date()
         if abs((eastern - announced).days) > 1:
             p.add(
@@ -247,6 +252,7 @@ def parse_deal(data: object, file: str) -> tuple[Deal | None, list[CatalogProble
         securities=securities,
         sources=sources,
         announced_at=announced_at,
+        announced_precision=precision,
         timing_note=timing_note,
         headline_value_usd=headline,
         value_qualifier=cast(ValueQualifier | None, qualifier),

@@ -93,7 +93,7 @@ def list_deals(
     for deal in loaded.deals:
         table.add_row(
             deal.id,
-            deal.announced.isoformat(),
+            deal.announced_label,
             deal.timing,
             deal.counterparty,
             deal.kind,
