@@ -117,3 +117,22 @@ def test_amd_openai_dollar_value_matches_a_hand_computation(
         f"AMD-OpenAI abnormal value over -1:1: ${hand / 1e9:.2f}bn "
         f"(beta {beta:.3f}, {len(est)} estimation days)"
     )
+
+
+def test_bad_options_exit_2_without_traceback(tmp_path: Path) -> None:
+    for args in (
+        ["--cov", "robust"],
+        ["--window", "2:1"],
+        ["--robustness-models", "capm"],
+        ["--model", "custom"],
+    ):
+        done = subprocess.run(
+            [str(ENTRY_POINT), "analyze", "--catalog", str(tmp_path), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.startswith("error:"), done.stderr
+        assert "Traceback" not in done.stderr

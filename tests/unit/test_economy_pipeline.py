@@ -225,3 +225,12 @@ def test_catalog_events_needs_a_security(tmp_path: Path) -> None:
     )
     with pytest.raises(SpecificationError, match="no deal lists a security"):
         catalog_events(load_catalog(tmp_path))
+
+
+def test_cli_cov_choices_match_the_economy_layer() -> None:
+    from typing import get_args
+
+    from dealstudy.cli.analyze import COV_TYPES
+    from dealstudy.economy.regressions import CovType
+
+    assert get_args(CovType) == COV_TYPES

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dealstudy.catalog.schema import Deal, Security
 from dealstudy.economy.currency import rate_on
@@ -327,3 +329,33 @@ def test_amd_openai_dollar_value_by_hand_from_snapshot(prices_dir: Path) -> None
     assert row["abnormal_value_usd"] == pytest.approx(hand, rel=1e-10)
     assert row["market_cap_usd"] == pytest.approx(164.67 * 1_628_000_000, rel=1e-10)
     assert 55e9 < hand < 75e9  # about $64bn of abnormal value over three days
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    closes=st.lists(st.floats(10.0, 500.0), min_size=10, max_size=10),
+    first=st.integers(-3, 0),
+    length=st.integers(0, 3),
+)
+def test_property_abnormal_equals_raw_when_ar_is_the_raw_return(
+    closes: list[float], first: int, length: int
+) -> None:
+    """Equivalence: with AR_t = P_t / P_{t-1} - 1 the compounded dollars telescope to (P_b - P_{a-1}) S."""
+    series = pd.Series(closes, index=DATES)
+    ars = {t: closes[5 + t] / closes[4 + t] - 1 for t in range(-4, 5)}
+    outcomes, abnormal, _ = _study("d1:AAA", "AAA", ars)
+    window = (first, min(first + length, 4))
+    values = dollar_values(
+        legs_frame([_deal()]),
+        outcomes,
+        abnormal,
+        abnormal.iloc[0:0].assign(window=[]),
+        {"AAA": series},
+        SHARES,
+        {},
+        [window],
+    )
+    row = values.iloc[0]
+    expected = (closes[5 + window[1]] - closes[4 + window[0]]) * 2e9
+    assert row["abnormal_value_usd"] == pytest.approx(expected, rel=1e-9, abs=1e-3)
+    assert row["raw_value_usd"] == pytest.approx(expected, rel=1e-9, abs=1e-3)

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, get_args
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from dealstudy.cli import app
-from dealstudy.economy.regressions import CovType
 from dealstudy.errors import SpecificationError
 from dealstudy.study import MODELS
 
-__all__ = ["analyze_command"]
+__all__ = ["COV_TYPES", "analyze_command"]
 
 BN = 1e9
+#: ``dealstudy.economy.regressions.CovType`` spelled out here so that ``dealstudy --help`` does not import
+#: statsmodels (a unit test keeps the two equal).
+COV_TYPES: tuple[str, ...] = ("HC3", "HC1", "cluster", "nonrobust")
 
 
 def _bn(value: float) -> str:
@@ -141,8 +143,8 @@ def analyze_command(
     from dealstudy.pipeline.analyze import analyze, write_analysis
     from dealstudy.study import StudySpec, parse_window
 
-    if cov not in get_args(CovType):
-        raise SpecificationError(f"--cov {cov!r}: choose one of {', '.join(get_args(CovType))}")
+    if cov not in COV_TYPES:
+        raise SpecificationError(f"--cov {cov!r}: choose one of {', '.join(COV_TYPES)}")
     if model == "custom":
         raise SpecificationError("--model custom needs benchmarks; use `dealstudy study` for custom models")
     if reps < 0:
