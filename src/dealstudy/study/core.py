@@ -132,9 +132,8 @@ def align_events(
         n_t = dates.size
         dvals = dates
         al.last_date[rows] = dvals[-1]
-        p0 = np.full(rows.size, -1, dtype=np.int64)
-        for j, i in enumerate(rows):
-            p0[j] = _locate_day0(al, int(i), str(ticker), dvals, day0_in[i], date_in[i], str(timing[i]))
+        p0 = _locate_day0(al, rows, str(ticker), dvals, day0_in[rows], date_in[rows], timing[rows])
+        for i in rows:
             if given_rules[i] and not np.isnat(day0_in[i]):
                 al.day0_rule[i] = str(given_rules[i])
         located = p0 >= 0
@@ -223,50 +222,65 @@ def align_events(
 
 def _locate_day0(
     al: Aligned,
-    i: int,
+    rows: IntArray,
     ticker: str,
     dvals: NDArray[np.datetime64],
-    day0: np.datetime64,
-    date: np.datetime64,
-    timing: str,
-) -> int:
-    """Position of day 0 in the ticker's dates (``-1`` with an outcome set when there is none)."""
+    day0: NDArray[np.datetime64],
+    date: NDArray[np.datetime64],
+    timing: NDArray[np.object_],
+) -> IntArray:
+    """Positions of day 0 in the ticker's dates (``-1`` with an outcome set where there is none).
+
+    ``day0`` given: it must be a date of the data. Else from ``date``: that date if it is a date of the data
+    and ``timing`` is not ``after_close``, otherwise the next date of the data.
+    """
     n_t = dvals.size
     first, last = str(dvals[0])[:10], str(dvals[-1])[:10]
-    given = not np.isnat(day0)
-    anchor = day0 if given else date
-    al.day0[i] = anchor
-    pos = int(np.searchsorted(dvals, anchor, side="left"))
-    exact = pos < n_t and dvals[pos] == anchor
-    text = str(anchor)[:10]
-    if anchor < dvals[0] or anchor > dvals[-1]:
-        al.day0_rule[i] = "day 0 given" if given else "announcement date"
-        al.set(
-            i, "day0_outside_data", f"day 0 {text} is outside the price data of {ticker} ({first}..{last})"
-        )
-        return -1
-    if given:
-        al.day0_rule[i] = "day 0 given"
-        if not exact:
+    given = ~np.isnat(day0)
+    anchor = np.where(given, day0, date)
+    al.day0[rows] = anchor
+    pos = np.searchsorted(dvals, anchor, side="left").astype(np.int64)
+    exact = (pos < n_t) & (dvals[np.minimum(pos, n_t - 1)] == anchor)
+    outside = (anchor < dvals[0]) | (anchor > dvals[-1])
+    after = ~given & exact & (timing == "after_close")
+    pos = pos + after
+    rule = np.where(
+        given,
+        "day 0 given",
+        np.where(
+            after,
+            "after_close: next session",
+            np.where(exact, "announcement date is a session", "not a session: next session"),
+        ),
+    )
+    rule = np.where(outside & ~given, "announcement date", rule)
+    missing = given & ~exact & ~outside
+    beyond = ~given & ~outside & (pos >= n_t)
+    for j, i in enumerate(rows):
+        al.day0_rule[i] = str(rule[j])
+        text = str(anchor[j])[:10]
+        if outside[j]:
             al.set(
-                i,
+                int(i),
+                "day0_outside_data",
+                f"day 0 {text} is outside the price data of {ticker} ({first}..{last})",
+            )
+        elif missing[j]:
+            al.set(
+                int(i),
                 "gap_in_event_window",
                 f"day 0 {text} is not a session in the price data of {ticker} (a missing day)",
             )
-            return -1
-        return pos
-    if exact and timing == "after_close":
-        pos += 1
-        al.day0_rule[i] = "after_close: next session"
-    elif exact:
-        al.day0_rule[i] = "announcement date is a session"
-    else:
-        al.day0_rule[i] = "not a session: next session"
-    if pos >= n_t:
-        al.set(i, "day0_outside_data", f"day 0 after {text} is after the last price of {ticker} ({last})")
-        return -1
-    al.day0[i] = dvals[pos]
-    return pos
+        elif beyond[j]:
+            al.set(
+                int(i),
+                "day0_outside_data",
+                f"day 0 after {text} is after the last price of {ticker} ({last})",
+            )
+    bad = outside | missing | beyond
+    ok = ~bad & ~given
+    al.day0[rows[ok]] = dvals[pos[ok]]
+    return np.where(bad, -1, pos)
 
 
 @dataclass
@@ -337,41 +351,36 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
     nobs_all = est_mask.sum(axis=1).astype(np.int64)
     excluded_all = (al.excluded & al.is_est[None, :]).sum(axis=1).astype(np.int64)
     wtxt = format_window(spec.widest_window)
-    for i in np.flatnonzero(al.outcome == ""):
-        bad_r = ~np.isfinite(al.R[i, ev_cols])
-        if bad_r.any():
+    pending = al.outcome == ""
+    bad_r_all = ~np.isfinite(al.R[:, ev_cols])
+    for i in np.flatnonzero(pending & bad_r_all.any(axis=1)):
+        al.set(
+            int(i),
+            "gap_in_event_window",
+            f"no return of the ticker for day(s) {_describe_days(al, int(i), _full(ev_cols, bad_r_all[i]))} "
+            f"of the widest window {wtxt}",
+        )
+    if al.B.shape[2]:
+        bad_b_all: BoolArray = ~np.asarray(np.isfinite(al.B[:, ev_cols]).all(axis=2))
+        for i in np.flatnonzero((al.outcome == "") & bad_b_all.any(axis=1)):
             al.set(
                 int(i),
-                "gap_in_event_window",
-                f"no return of the ticker for day(s) {_describe_days(al, int(i), _full(ev_cols, bad_r))} "
+                "no_benchmark",
+                f"benchmark {al.markets[i]} has no price for day(s) "
+                f"{_describe_days(al, int(i), _full(ev_cols, bad_b_all[i]))} of the widest window {wtxt}",
+            )
+    if al.F.shape[2]:
+        bad_f_all: BoolArray = ~np.asarray(np.isfinite(al.F[:, ev_cols]).all(axis=2))
+        for i in np.flatnonzero((al.outcome == "") & bad_f_all.any(axis=1)):
+            al.set(
+                int(i),
+                "no_factors",
+                f"no factor returns for day(s) {_describe_days(al, int(i), _full(ev_cols, bad_f_all[i]))} "
                 f"of the widest window {wtxt}",
             )
-            continue
-        if al.B.shape[2]:
-            bad_b = ~np.isfinite(al.B[i][ev_cols]).all(axis=1)
-            if bad_b.any():
-                al.set(
-                    int(i),
-                    "no_benchmark",
-                    f"benchmark {al.markets[i]} has no price for day(s) "
-                    f"{_describe_days(al, int(i), _full(ev_cols, bad_b))} of the widest window {wtxt}",
-                )
-                continue
-        if al.F.shape[2]:
-            bad_f = ~np.isfinite(al.F[i][ev_cols]).all(axis=1)
-            if bad_f.any():
-                al.set(
-                    int(i),
-                    "no_factors",
-                    f"no factor returns for day(s) {_describe_days(al, int(i), _full(ev_cols, bad_f))} "
-                    f"of the widest window {wtxt}",
-                )
-                continue
-        k = spec.n_params
-        need = max(spec.min_obs, k + 1)
-        if nobs_all[i] < need:
-            est = al.is_est
-            al.set(int(i), "thin_estimation", _thin_reason(al, int(i), spec, need, int(nobs_all[i])))
+    need = max(spec.min_obs, spec.n_params + 1)
+    for i in np.flatnonzero((al.outcome == "") & (nobs_all < need)):
+        al.set(int(i), "thin_estimation", _thin_reason(al, int(i), spec, need, int(nobs_all[i])))
     cand = np.flatnonzero(al.outcome == "")
     Xc, yc, mc = X[cand], y[cand], est_mask[cand]
     k = spec.n_params
@@ -399,22 +408,20 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
         ybar = np.where(mc, yc, 0.0).sum(axis=1) / nobs
         sst = np.where(mc, (yc - ybar[:, None]) ** 2, 0.0).sum(axis=1)
         r2 = np.where((sst > 0) & (k > 0), 1.0 - ssr / sst, np.nan) if k else np.full(cand.size, np.nan)
-    keep = np.ones(cand.size, dtype=bool)
-    for q, i in enumerate(cand):
-        if ols.singular[q] or not np.isfinite(params[q]).all():
-            al.set(
-                int(i),
-                "zero_variance",
-                "a regressor has no variation in the estimation window (X'X is singular)",
-            )
-            keep[q] = False
-        elif not np.isfinite(sigma[q]) or sigma[q] < ZERO_SIGMA:
-            al.set(
-                int(i), "zero_variance", f"residual variance is zero over the {nobs[q]} estimation returns"
-            )
-            keep[q] = False
-    for i in cand[keep]:
-        al.outcome[i] = "ok"
+    singular = ols.singular | ~np.isfinite(params).all(axis=1)
+    flat = ~singular & ~(np.isfinite(sigma) & (sigma >= ZERO_SIGMA))
+    for q in np.flatnonzero(singular):
+        al.set(
+            int(cand[q]),
+            "zero_variance",
+            "a regressor has no variation in the estimation window (X'X is singular)",
+        )
+    for q in np.flatnonzero(flat):
+        al.set(
+            int(cand[q]), "zero_variance", f"residual variance is zero over the {nobs[q]} estimation returns"
+        )
+    keep = ~singular & ~flat
+    al.outcome[cand[keep]] = "ok"
     return Fitted(
         rows=cand[keep],
         X=Xc[keep],
