@@ -24,7 +24,7 @@ def test_caar_paths_match_hand_computation(rng: np.random.Generator) -> None:
     ar = _ar_frame(rng, 5)
     ar = ar[~((ar["event_id"] == "e4") & (ar["event_time"] == 3))]  # e4 lacks a day: left out
     groups = {"e0": "binding", "e1": "binding", "e2": "binding", "e3": "non_binding", "e4": "binding"}
-    out = caar_paths(ar, groups)
+    out = caar_paths(ar, groups, min_band_n=2)
     binding = out[out["binding_class"] == "binding"].set_index("event_time")
     wide = ar[ar["event_id"].isin(["e0", "e1", "e2"])].pivot_table(
         index="event_id", columns="event_time", values="ar"
@@ -60,3 +60,10 @@ def test_price_window_by_trading_day_position() -> None:
     assert out["event_time"].iloc[-1] == 30
     assert out.loc[out["event_time"] == 0, "close"].item() == 5.0
     assert price_window(closes, pd.Timestamp("2030-01-01")).empty
+
+
+def test_caar_paths_leave_out_bands_of_small_classes(rng: np.random.Generator) -> None:
+    ar = _ar_frame(rng, 4)
+    out = caar_paths(ar, dict.fromkeys(["e0", "e1", "e2", "e3"], "binding"))  # default: bands from n = 5
+    assert out["caar"].notna().all()
+    assert out["lower"].isna().all()

@@ -82,6 +82,7 @@ RC: dict[Any, Any] = {
     "axes.titlesize": 12,
     "axes.titleweight": "bold",
     "axes.titlelocation": "left",
+    "axes.titley": 1.0,  # fixed title position: no per-draw search for overlapping tick labels (slow)
     "axes.labelsize": 10.5,
     "axes.spines.top": False,
     "axes.spines.right": False,

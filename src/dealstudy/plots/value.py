@@ -19,6 +19,8 @@ from dealstudy.plots.style import (
     CLASS_LABELS,
     CLASS_MARKERS,
     binding_class,
+    format_usd,
+    legend_below,
     money_formatter,
     new_axes,
     style,
@@ -144,7 +146,7 @@ def fig_value_vs_headline(
         ax.set_ylabel("Abnormal market value (US$, symmetric log)")
         ax.set_title("Market value created vs announced deal value")
         if not shown.empty:
-            ax.legend(loc="upper left", fontsize=8.5, framealpha=0.85, frameon=True, edgecolor="none")
+            legend_below(ax)
         note = "Vertical axis linear within ±$1bn, logarithmic beyond: losses plot below zero."
         if hidden:
             note += f" {hidden} row(s) without a disclosed headline value or abnormal value not shown."
@@ -282,6 +284,6 @@ def fig_cumulative_value(data: pd.DataFrame, *, annotate: int = 8, ax: Axes | No
         _note(
             ax,
             f"{len(frame)} reactions; blue dots add value, vermillion dots destroy it. Net total "
-            f"{'n/a' if not math.isfinite(total) else f'{total / 1e9:,.1f}'} $bn.",
+            f"{format_usd(total, decimals=1)}.",
         )
     return fig

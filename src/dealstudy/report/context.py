@@ -219,11 +219,15 @@ def _headline(data: ReportData) -> dict[str, Any]:
 
 
 def _counts(data: ReportData) -> dict[str, Any]:
-    outcomes = data.dollar_values["outcome"].astype(str).value_counts()
+    valued = pd.to_numeric(data.dollar_values["abnormal_value_usd"], errors="coerce").notna()
+    studied = (
+        data.outcomes["outcome"].astype(str) == "ok" if not data.outcomes.empty else pd.Series([], dtype=bool)
+    )
     return {
         "deals": len(data.deals),
         "rows": len(data.dollar_values),
-        "ok": int(outcomes.get("ok", 0)),
+        "ok": int(studied.sum()),
+        "valued": int(valued.sum()),
         "excluded": len(data.exclusions),
     }
 
@@ -491,6 +495,13 @@ def build_context(
         "counts": _counts(data),
         "table": _main_table(data, deals),
         "figures": [_figure(f) for f in figures.index],
+        "extra": [
+            frame_table(
+                t.frame, table_id=f"tbl-{t.name}", caption=t.title, notes=t.notes, sortable=len(t.frame) > 5
+            )
+            for t in data.tables
+            if t.page == "index"
+        ],
     }
     pages = tuple(_deal_page(data, d, deals, figures) for d in data.deals)
     return SiteContext(

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
+import warnings
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import pandas as pd
 from matplotlib.figure import Figure
 
+from dealstudy.economy.legs import deals_frame
 from dealstudy.errors import SpecificationError
 from dealstudy.plots import (
     binding_class,
@@ -50,17 +54,29 @@ def event_id(deal_id: str, ticker: str) -> str:
     return f"{deal_id}:{ticker}"
 
 
-def direct_values(data: ReportData) -> pd.DataFrame:
-    """Headline-window value rows of the parties to each deal (read-across securities left out).
+def announcement_ids(data: ReportData) -> set[str]:
+    """Ids of the deals the economy layer counts as new-deal announcements (its ``is_deal`` rule)."""
+    if not data.deals:
+        return set()
+    frame = deals_frame(data.deals)
+    return set(frame.loc[frame["is_deal"].astype(bool), "deal_id"].astype(str))
 
-    Adds ``label`` (``deal · ticker``), ``binding_status`` and ``date`` (day 0).
+
+def direct_values(data: ReportData) -> pd.DataFrame:
+    """Headline-window value rows of the direct parties to new-deal announcements.
+
+    Read-across securities and report subjects are left out, and so are revision reports and filing
+    disclosures (the rows the economy layer's announcement totals count). Adds ``label``
+    (``deal · ticker``), ``binding_status`` and ``date`` (day 0).
     """
     values = data.dollar_values
     if "direct" in values.columns:
         values = values[values["direct"].fillna(False).astype(bool)]
+    values = values[values["deal_id"].isin(announcement_ids(data))]
     status = {d.id: d.binding_status for d in data.deals}
     return values.assign(
         label=values["deal_id"].astype(str) + " · " + values["ticker"].astype(str),
+        short_label=values["ticker"].astype(str),
         binding_status=values["deal_id"].map(status),
         date=pd.to_datetime(values["day0"], errors="coerce"),
     )
@@ -73,22 +89,30 @@ def web_edges(data: ReportData) -> pd.DataFrame:
     self-loop; read-across and report subjects are left out.
     """
     tickers = {c.name: c.ticker for c in data.counterparties if c.ticker}
+    deals = announcement_ids(data)
+    names: dict[str, str] = {}  # one node per company: the first name seen for a ticker wins
+    for name, ticker in tickers.items():
+        names.setdefault(ticker, name)
+    for deal in data.deals:
+        for security in deal.securities:
+            names.setdefault(security.ticker, security.name or security.ticker)
     rows = []
     for deal in data.deals:
-        if deal.kind in ("revision_report", "filing_disclosure"):
+        if deal.id not in deals:
             continue
         for security in deal.securities:
             if security.role in ("read-across", "subject"):
                 continue
             if tickers.get(deal.counterparty) == security.ticker:
                 continue
-            target = security.name or security.ticker
-            if target == deal.counterparty:
+            target = names[security.ticker]
+            source = names.get(tickers.get(deal.counterparty, ""), deal.counterparty)
+            if target == source:
                 continue
             rows.append(
                 {
                     "deal_id": deal.id,
-                    "source": deal.counterparty,
+                    "source": source,
                     "target": target,
                     "headline_value_usd": math.nan
                     if deal.headline_value_usd is None
@@ -107,6 +131,7 @@ def _figure(fig: Figure, fig_id: str, title: str, description: str, caption: str
 def _index_figures(data: ReportData) -> tuple[SiteFigure, ...]:
     window, model = data.window, data.model
     direct = direct_values(data)
+    scatter = data.scatter if data.scatter is not None else direct.assign(label=direct["short_label"])
     head = data.headline
     fit = None
     if math.isfinite(head.slope) and math.isfinite(head.fit_intercept_usd):
@@ -123,11 +148,12 @@ def _index_figures(data: ReportData) -> tuple[SiteFigure, ...]:
     first, last = PATH_DAYS
     return (
         _figure(
-            fig_value_vs_headline(direct, fit=fit, fit_label=f"OLS fit ({head.slope_model or 'headline'})"),
+            fig_value_vs_headline(scatter, fit=fit, fit_label=f"OLS fit ({head.slope_model or 'headline'})"),
             "fig-value-headline",
             "Abnormal market value against headline deal value",
-            f"Scatter of {len(direct)} deal-party reactions, coloured by binding status.",
-            "Each point is one party to a deal: the abnormal change in its market value (US$) over "
+            f"Scatter of {len(scatter)} deal-party reactions, coloured by binding status.",
+            "Each point is one observation of the regression sample (a direct party to a new deal with a "
+            "disclosed value): the abnormal change in its market value (US$) over "
             f"the {window} window ({model} model), against the deal's headline value (US$, log scale). "
             "Colour and marker show how binding the deal is. The line is the OLS fit of abnormal value on "
             "headline value (regression 1 on the regressions page).",
@@ -139,7 +165,8 @@ def _index_figures(data: ReportData) -> tuple[SiteFigure, ...]:
             f"Cumulative average abnormal returns by binding class from day {first} to day +{last}.",
             f"Cumulative average abnormal return of the deal parties from day {first} to +{last} ({model} "
             "model), by binding class; n counts events with an abnormal return on every day. Bands: 95% "
-            "cross-sectional t intervals, which ignore that several events share a day 0 (too narrow then).",
+            "cross-sectional t intervals (only for classes of at least 5 events), which ignore that several "
+            "events share a day 0 (too narrow then).",
         ),
         _figure(
             fig_multiples(direct),
@@ -151,7 +178,7 @@ def _index_figures(data: ReportData) -> tuple[SiteFigure, ...]:
             "no multiple.",
         ),
         _figure(
-            fig_cumulative_value(direct.dropna(subset=["date"])),
+            fig_cumulative_value(direct.dropna(subset=["date"]).assign(label=lambda f: f["short_label"])),
             "fig-cumulative",
             "Cumulative abnormal value over time",
             "Step chart of abnormal value cumulated by announcement day.",
@@ -171,24 +198,51 @@ def _index_figures(data: ReportData) -> tuple[SiteFigure, ...]:
     )
 
 
-def _security_figures(
+@dataclass(frozen=True)
+class _EventJob:
+    """Everything needed to draw one security's figure: small frames and text, cheap to send to a worker."""
+
+    eid: str
+    ticker: str
+    prices: pd.DataFrame | None
+    path: pd.DataFrame | None
+    currency: str
+    window: tuple[int, int] | None
+    title: str
+    caption: str
+
+
+def _draw_event(job: _EventJob) -> tuple[str, SiteFigure]:
+    slug = "".join(ch if ch.isalnum() else "-" for ch in job.eid)
+    fig = fig_security_event(
+        job.prices, job.path, ticker=job.ticker, currency=job.currency, window=job.window
+    )
+    description = (
+        "Closing price around the announcement, and daily abnormal returns with the cumulative abnormal "
+        "return and its 95% band."
+    )
+    return job.eid, _figure(fig, f"{slug}-event", job.title, description, job.caption)
+
+
+def _event_job(
     data: ReportData, eid: str, ticker: str, day0: pd.Timestamp | None, sigma: float, ar: pd.DataFrame | None
-) -> tuple[SiteFigure, ...]:
-    slug = "".join(ch if ch.isalnum() else "-" for ch in eid)
+) -> _EventJob | None:
     try:
         window: tuple[int, int] | None = parse_window(data.window)
     except SpecificationError:  # a malformed window only loses the shading
         window = None
     closes = data.closes.get(ticker)
     prices = price_window(closes, day0) if closes is not None and day0 is not None else None
+    if prices is not None and prices.empty:
+        prices = None
     path = event_path(ar, sigma) if ar is not None else None
     if path is not None and not path["ar"].notna().any():
         path = None
-    if (prices is None or prices.empty) and path is None:
-        return ()
+    if prices is None and path is None:
+        return None
     currency = data.currencies.get(ticker, "USD")
     parts = []
-    if prices is not None and not prices.empty:
+    if prices is not None:
         lo, hi = int(prices["event_time"].min()), int(prices["event_time"].max())
         parts.append(
             f"Top: as-traded closing price ({currency}) from day {lo} to +{hi} (trading days) around day 0 "
@@ -198,28 +252,29 @@ def _security_figures(
         parts.append(
             f"{'Bottom' if parts else 'Chart'}: daily abnormal returns ({data.model} model; bars) and their "
             f"running sum from day {PATH_DAYS[0]} (line). Grey band: ±1.96·σ·√L, the 95% range of that sum "
-            "if "
-            "there were no abnormal return (σ: residual s.d. in the estimation window; L: days summed)."
+            "if there were no abnormal return (σ: residual s.d. in the estimation window; L: days summed)."
         )
-    return (
-        _figure(
-            fig_security_event(prices, path, ticker=ticker, currency=currency, window=window),
-            f"{slug}-event",
-            f"{ticker} around day 0 ({fmt_date(day0)})",
-            "Closing price around the announcement, and daily abnormal returns with the cumulative "
-            "abnormal return and its 95% band.",
-            " ".join(parts),
-        ),
+    return _EventJob(
+        eid,
+        ticker,
+        prices,
+        path,
+        currency,
+        window,
+        f"{ticker} around day 0 ({fmt_date(day0)})",
+        " ".join(parts),
     )
 
 
-def _event_figures(data: ReportData) -> dict[str, tuple[SiteFigure, ...]]:
+def _event_jobs(data: ReportData) -> tuple[list[str], list[_EventJob]]:
     outcomes = {str(r["event_id"]): r for r in data.outcomes.to_dict("records")}
     ar_groups = {str(k): g for k, g in data.abnormal_returns.groupby("event_id")}
-    out: dict[str, tuple[SiteFigure, ...]] = {}
+    ids: list[str] = []
+    jobs: list[_EventJob] = []
     for deal in data.deals:
         for security in deal.securities:
             eid = event_id(deal.id, security.ticker)
+            ids.append(eid)
             day0: pd.Timestamp | None = None
             sigma = math.nan
             if eid in outcomes:
@@ -227,10 +282,42 @@ def _event_figures(data: ReportData) -> dict[str, tuple[SiteFigure, ...]]:
                 stamp = pd.to_datetime(str(record["day0"]), errors="coerce")
                 day0 = None if pd.isna(stamp) else pd.Timestamp(stamp)
                 sigma = as_float(record["sigma"])
-            out[eid] = _security_figures(data, eid, security.ticker, day0, sigma, ar_groups.get(eid))
-    return out
+            job = _event_job(data, eid, security.ticker, day0, sigma, ar_groups.get(eid))
+            if job is not None:
+                jobs.append(job)
+    return ids, jobs
 
 
-def render_figures(data: ReportData) -> FigureSet:
-    """Draw the index figures and the per-security figures of every deal page."""
-    return FigureSet(index=_index_figures(data), events=_event_figures(data))
+def _fork_pool(workers: int) -> ProcessPoolExecutor | None:
+    """A pool of forked workers (they inherit the loaded modules and font cache), or None where unsafe."""
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def render_figures(data: ReportData, *, workers: int = 1) -> FigureSet:
+    """Draw the index figures and the per-security figures of every deal page.
+
+    Parameters
+    ----------
+    data : ReportData
+    workers : int
+        With 2 or more (and where ``fork`` is available), the per-security figures are drawn in that many
+        forked processes while this one draws the index figures; the output is identical.
+    """
+    ids, jobs = _event_jobs(data)
+    drawn: dict[str, SiteFigure] = {}
+    pool = _fork_pool(workers) if len(jobs) > 4 else None
+    if pool is None:
+        index = _index_figures(data)
+        drawn = dict(map(_draw_event, jobs))
+    else:
+        with pool, warnings.catch_warnings():
+            # Python >= 3.12 warns that forking a multi-threaded process may deadlock; the workers only
+            # draw matplotlib figures from the frames they are handed and take no locks of the parent.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            chunks = max(1, len(jobs) // (4 * workers))
+            results = pool.map(_draw_event, jobs, chunksize=chunks)
+            index = _index_figures(data)
+            drawn = dict(results)
+    return FigureSet(index=index, events={eid: (drawn[eid],) if eid in drawn else () for eid in ids})

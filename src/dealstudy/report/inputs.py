@@ -53,7 +53,7 @@ class TableSpec:
     title: str
     frame: pd.DataFrame
     notes: str = ""
-    page: str = "regressions"  # "regressions", "methods" or "" (data/ only)
+    page: str = "regressions"  # "index", "regressions", "methods" or "" (data/ only)
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,9 @@ class ReportData:
     settings
         Ordered ``(label, value)`` pairs of the study's specification (model, returns, estimation window,
         minimum observations, event windows, variance, benchmark).
+    scatter
+        The regression sample for the value-vs-headline figure: ``label, headline_value_usd,
+        abnormal_value_usd, binding_status`` (USD); ``None`` uses the announcements' direct parties.
     day0_rules
         ``event_id -> sentence`` describing how day 0 was derived (from the calendar layer), where known.
     """
@@ -120,3 +123,4 @@ class ReportData:
     provenance: tuple[tuple[str, str], ...] = ()
     settings: tuple[tuple[str, str], ...] = ()
     day0_rules: Mapping[str, str] = field(default_factory=dict)
+    scatter: pd.DataFrame | None = None

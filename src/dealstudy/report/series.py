@@ -27,6 +27,7 @@ def caar_paths(
     *,
     days: tuple[int, int] = PATH_DAYS,
     confidence: float = 0.95,
+    min_band_n: int = 5,
 ) -> pd.DataFrame:
     """Cumulative average abnormal return per group with a cross-sectional confidence band.
 
@@ -40,6 +41,8 @@ def caar_paths(
         First and last event day; only events with an AR on every one of these days are used.
     confidence : float
         Two-sided level of the band.
+    min_band_n : int
+        Smallest group with a band: with 1 to 3 degrees of freedom the t interval is too wide to inform.
 
     Returns
     -------
@@ -53,7 +56,7 @@ def caar_paths(
     :math:`CAAR(t) \\pm t_{n-1, 1-\\alpha/2}\\, s_t/\\sqrt{n}` with :math:`s_t` the cross-sectional standard
     deviation of :math:`CAR_i(t)` (the cross-sectional t test of Brown & Warner, 1985). It ignores the
     cross-correlation of events that share a day 0, so it is too narrow when they do; the aggregate tests
-    (Kolari-Pynnönen) on the regressions page account for it. No band when *n* < 2.
+    (Kolari-Pynnönen) on the regressions page account for it. No band when *n* < ``min_band_n``.
     """
     first, last = days
     span = last - first + 1
@@ -70,7 +73,7 @@ def caar_paths(
         paths = members.to_numpy(dtype=float).cumsum(axis=1)
         n = paths.shape[0]
         mean = paths.mean(axis=0)
-        if n >= 2:
+        if n >= max(min_band_n, 2):
             half = stats.t.ppf(0.5 + confidence / 2, n - 1) * paths.std(axis=0, ddof=1) / math.sqrt(n)
         else:
             half = np.full(span, np.nan)
