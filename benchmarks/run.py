@@ -75,6 +75,13 @@ def _fit(spec: Any, events: pd.DataFrame, prices: dict[str, pd.Series]) -> tuple
     return results, t1 - t0, t2 - t1
 
 
+def _timed(spec: Any, events: pd.DataFrame, prices: dict[str, pd.Series]) -> tuple[Any, float, float, float]:
+    """:func:`_fit` plus the CPU time of this process (all threads) over it."""
+    c0 = time.process_time()
+    results, fit_s, agg_s = _fit(spec, events, prices)
+    return results, fit_s, agg_s, time.process_time() - c0
+
+
 # ----------------------------------------------------------------------------------------------- workers
 
 
@@ -117,14 +124,14 @@ def engine_worker(size: int, repeats: int, peer_mode: str, seed: int, *, trace: 
     gc.collect()
     rss_before = rss_mib()
     reset_ok = reset_peak_rss()
-    runs: list[tuple[float, float]] = []
+    runs: list[tuple[float, float, float]] = []
     peak_rss = float("nan")
     results = None
     for r in range(repeats):
         results = None
         gc.collect()
-        results, fit_s, agg_s = _fit(spec, events, panel.prices)
-        runs.append((fit_s, agg_s))
+        results, fit_s, agg_s, cpu_s = _timed(spec, events, panel.prices)
+        runs.append((fit_s, agg_s, cpu_s))
         if r == 0:
             peak_rss = peak_rss_mib()
     assert results is not None
@@ -140,6 +147,8 @@ def engine_worker(size: int, repeats: int, peer_mode: str, seed: int, *, trace: 
         "best_seconds": best[0] + best[1],
         "best_fit_seconds": best[0],
         "best_aggregate_seconds": best[1],
+        "best_cpu_seconds": best[2],
+        "min_cpu_seconds": min(fa[2] for fa in runs),
         "rss_before_mib": rss_before,
         "peak_rss_mib": peak_rss,
         "peak_rss_reset": reset_ok,
@@ -164,8 +173,8 @@ def engine_worker(size: int, repeats: int, peer_mode: str, seed: int, *, trace: 
                                  widest=(min(a for a, _ in WINDOWS), max(b for _, b in WINDOWS)),
                                  market=MARKET)  # fmt: skip
             row["peer"].update(
-                prep_seconds=prep, seconds=run.seconds, processed=run.n_results, errors=run.n_errors,
-                nan_results=run.n_nan,
+                prep_seconds=prep, seconds=run.seconds, cpu_seconds=run.cpu_seconds, processed=run.n_results,
+                errors=run.n_errors, nan_results=run.n_nan,
             )  # fmt: skip
             if peer_mode == "run+agree":
                 row["agreement"] = _agreement(status.module, table, events, panel.prices, seed)
@@ -173,8 +182,9 @@ def engine_worker(size: int, repeats: int, peer_mode: str, seed: int, *, trace: 
 
 
 def report_worker() -> dict[str, Any]:
-    """Time the report build on the shipped catalog with the shared price snapshot, by stage."""
+    """Time ``build_report`` on the shipped catalog with the shared price snapshot, by stage."""
     try:
+        from dealstudy.data import open_sources
         from dealstudy.pipeline.report import build_report
     except ImportError as exc:
         return {"available": False, "message": f"not available yet ({exc})"}
@@ -186,16 +196,20 @@ def report_worker() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="dealstudy-bench-report-") as tmp:
         t0 = time.perf_counter()
         try:
-            summary = build_report(
-                events=ROOT / "events", prices=shared / "data" / "prices", out=Path(tmp) / "report"
-            )
+            sources = open_sources(prices=shared / "data" / "prices")
+            summary = build_report(ROOT / "events", sources, out_dir=Path(tmp) / "report")
         except Exception as exc:  # report the failure in the table instead of a traceback
             return {"available": False, "message": f"build_report failed: {type(exc).__name__}: {exc}"}
         total = time.perf_counter() - t0
-    stages = getattr(summary, "stage_seconds", None)
-    if stages is None and isinstance(summary, dict):
-        stages = summary.get("stage_seconds")
-    return {"available": True, "seconds": total, "stages": dict(stages or {})}
+    return {
+        "available": True,
+        "seconds": total,
+        "stages": dict(summary.stage_seconds),
+        "events": summary.events,
+        "studied": summary.studied,
+        "pages": summary.pages,
+        "figures": summary.figures,
+    }
 
 
 # ----------------------------------------------------------------------------------------------- driver
@@ -239,18 +253,19 @@ def render(summary: dict[str, Any]) -> str:
         f"{', '.join(f'{a}:{b}' for a, b in WINDOWS)}, prediction-error variance, all 12 aggregate tests "
         "per group (3 groups) and overall.",
         "",
-        "| events | ok | runs | best s (fit + tests) | fit s | tests s | events/s | tracemalloc peak MiB "
-        "| peak RSS MiB | RSS before fit MiB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| events | ok | runs | best s (fit + tests) | fit s | tests s | CPU s | events/s "
+        "| tracemalloc peak MiB | peak RSS MiB | RSS before fit MiB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in summary["engine"]:
         if "error" in row:
-            lines.append(f"| {row.get('events', '?')} | {row['error']} |||||||||")
+            lines.append(f"| {row.get('events', '?')} | {row['error']} ||||||||||")
             continue
         lines.append(
             f"| {row['events']:,} | {row['ok']:,} | {row['runs']} | {row['best_seconds']:.3f} "
             f"| {row['best_fit_seconds']:.3f} | {row['best_aggregate_seconds']:.3f} "
-            f"| {row['events'] / row['best_seconds']:,.0f} | {_fmt(row['tracemalloc_peak_mib'], ',.0f')} "
+            f"| {row['best_cpu_seconds']:.3f} | {row['events'] / row['best_seconds']:,.0f} "
+            f"| {_fmt(row['tracemalloc_peak_mib'], ',.0f')} "
             f"| {row['peak_rss_mib']:,.0f} | {_fmt(row['rss_before_mib'], ',.0f')} |"
         )
     lines.append("")
@@ -266,19 +281,24 @@ def render(summary: dict[str, Any]) -> str:
         )
         lines.append("")
         lines.append(
-            "| events | peer status | peer s | peer events/s | NaN results | ours events/s | ratio |"
+            "| events | peer status | peer s | peer CPU s | peer events/s | NaN results | ours events/s "
+            "| ratio (wall) | ratio (CPU) |"
         )
-        lines.append("|---:|---|---:|---:|---:|---:|---:|")
+        lines.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
         for row in peer_rows:
             p = row["peer"]
             ours = row["events"] / row["best_seconds"]
             if not p["available"]:
-                lines.append(f"| {row['events']:,} | NOT AVAILABLE: {p['message']} | | | | {ours:,.0f} | |")
+                lines.append(
+                    f"| {row['events']:,} | NOT AVAILABLE: {p['message']} | | | | | {ours:,.0f} | | |"
+                )
                 continue
             theirs = row["events"] / p["seconds"]
+            cpu_ratio = p["cpu_seconds"] / row["best_cpu_seconds"]
             lines.append(
-                f"| {row['events']:,} | {p['version']} ({p['origin']}) | {p['seconds']:.2f} | {theirs:,.0f} "
-                f"| {p['nan_results']:,} of {p['processed']:,} | {ours:,.0f} | {ours / theirs:,.1f}x |"
+                f"| {row['events']:,} | {p['version']} ({p['origin']}) | {p['seconds']:.2f} "
+                f"| {p['cpu_seconds']:.2f} | {theirs:,.0f} | {p['nan_results']:,} of {p['processed']:,} "
+                f"| {ours:,.0f} | {ours / theirs:,.1f}x | {cpu_ratio:,.1f}x |"
             )
         lines.append("")
     for row in summary["engine"]:
