@@ -366,6 +366,7 @@ def test_results_tables_and_summary(rng: np.random.Generator) -> None:
     assert list(dict.fromkeys(agg["window"]))[:16] == [f"{d}:{d}" for d in range(-5, 11)]
     frame = res.to_frame()
     assert len(frame) == len(res.cars)
+    assert not any(c.endswith(("_x", "_y")) for c in frame.columns)
     assert "outcome" in frame.columns
     text = res.summary()
     assert "no_prices: 1" in text

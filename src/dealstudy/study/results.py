@@ -105,7 +105,7 @@ class StudyResults:
 
     def to_frame(self) -> pd.DataFrame:
         """CARs joined with their events' outcomes and model fit (one row per ok event and window)."""
-        extra = [c for c in self.outcomes.columns if c not in ("ticker",)]
+        extra = ["event_id", *(c for c in self.outcomes.columns if c not in self.cars.columns)]
         return self.cars.merge(self.outcomes[extra], on="event_id", how="left")
 
     def summary(self) -> str:

@@ -84,11 +84,15 @@ class StudySpec:
     benchmarks : tuple of str
         Regressors of the ``custom`` model (their returns); must be empty for the other models.
     scholes_williams : bool
-        Scholes-Williams (1977) beta for the market model (non-synchronous trading).
+        Scholes-Williams (1977) beta for the market model (non-synchronous trading); the estimation sample
+        then needs the market return of the adjacent days too. Residuals, sigma and the prediction-error
+        term use the design ``[1, R_m]`` with the SW alpha and beta (``(X'X)^{-1}`` of OLS, an
+        approximation).
     sigma_ddof : {"model", "none"}
         ``model``: ``sigma**2 = SSR / (nobs - k)`` (k estimated parameters; the default). ``none``:
         ``SSR / nobs`` (population variance; the convention of the Python package ``eventstudy`` by
-        J.-B. Lemaire). The t statistics use ``nobs - k`` degrees of freedom either way.
+        J.-B. Lemaire). The t statistics use ``nobs - k`` degrees of freedom either way, and the
+        :class:`~dealstudy.stats.panel.EventPanel` handed to the aggregate tests carries this sigma.
     """
 
     model: Model = "market"
