@@ -234,3 +234,22 @@ def test_cli_cov_choices_match_the_economy_layer() -> None:
     from dealstudy.economy.regressions import CovType
 
     assert get_args(CovType) == COV_TYPES
+
+
+def test_month_precision_deal_is_listed_but_not_studied(world: dict[str, object], tmp_path: Path) -> None:
+    import shutil
+
+    from dealstudy.catalog import load_catalog
+
+    catalog = tmp_path / "events"
+    shutil.copytree(world["catalog"], catalog)  # type: ignore[arg-type]
+    text = (catalog / "aaa-deal.yaml").read_text().replace("id: aaa-deal", "id: aaa-may")
+    text = text.replace("announced: 2025-10-06", 'announced: "2025-05"').replace(
+        "timing: pre_market", "timing: unknown"
+    )
+    (catalog / "aaa-may.yaml").write_text(text)
+    events = catalog_events(load_catalog(catalog)).set_index("event_id")
+    assert not events.loc["aaa-may:AAA", "studied"]
+    assert pd.isna(events.loc["aaa-may:AAA", "day0"])
+    assert "day unknown" in events.loc["aaa-may:AAA", "day0_rule"]
+    assert events.loc["aaa-deal:AAA", "studied"]

@@ -359,3 +359,22 @@ def test_property_abnormal_equals_raw_when_ar_is_the_raw_return(
     expected = (closes[5 + window[1]] - closes[4 + window[0]]) * 2e9
     assert row["abnormal_value_usd"] == pytest.approx(expected, rel=1e-9, abs=1e-3)
     assert row["raw_value_usd"] == pytest.approx(expected, rel=1e-9, abs=1e-3)
+
+
+def test_unstudied_legs_carry_the_pipelines_reason() -> None:
+    outcomes, abnormal, cars = _study("d1:AAA", "AAA", ARS)
+    why = {"d1:AAA": ("day_unknown", "announcement day unknown (month precision)")}
+    values = dollar_values(
+        legs_frame([_deal()]),
+        outcomes.iloc[0:0],
+        abnormal.iloc[0:0],
+        cars.iloc[0:0],
+        {"AAA": CLOSES},
+        SHARES,
+        {},
+        [(-1, 1)],
+        why,
+    )
+    assert values.iloc[0]["outcome"] == "day_unknown"
+    assert values.iloc[0]["reason"] == "announcement day unknown (month precision)"
+    assert math.isnan(values.iloc[0]["abnormal_value_usd"])

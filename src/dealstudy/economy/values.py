@@ -199,6 +199,7 @@ def dollar_values(
     shares: pd.DataFrame,
     fx: Mapping[str, pd.Series],
     windows: Sequence[tuple[int, int]],
+    unstudied: Mapping[str, tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
     """Market capitalisation and dollar value of every leg (deal x security) over every window.
 
@@ -217,6 +218,9 @@ def dollar_values(
         Local currency per USD by date (Yahoo ``JPY=X`` closes ...).
     windows : sequence of (int, int)
         Event windows in trading days (inclusive), each inside the study's widest window.
+    unstudied : mapping of event id to (outcome, reason), optional
+        Legs deliberately kept out of the study, with the code and reason to report (e.g. a deal whose
+        announcement day is unknown). Other legs without an outcome row are reported as ``not_studied``.
 
     Returns
     -------
@@ -258,7 +262,7 @@ def dollar_values(
         event_id = str(leg["event_id"])
         ticker = str(leg["ticker"])
         currency = leg["currency"] if isinstance(leg["currency"], str) else None
-        outcome, reason = "not_studied", "no outcome from the study"
+        outcome, reason = (unstudied or {}).get(event_id, ("not_studied", "no outcome from the study"))
         day0: pd.Timestamp | None = None
         if event_id in study:
             study_row = study[event_id]

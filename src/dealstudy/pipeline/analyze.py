@@ -74,6 +74,9 @@ ANALYSIS_FILES: tuple[str, ...] = (
     "summary.txt",
 )
 
+#: Why a month-precision deal is not studied (its outcome in the dollar values is ``day_unknown``).
+UNKNOWN_DAY_REASON = "announcement day unknown (month precision), so the deal cannot be placed in event time"
+
 #: Calendar-day margin fetched around the event dates for closes and FX.
 _MARGIN_DAYS = 40
 
@@ -148,9 +151,13 @@ def catalog_events(
     """The study's events: one per deal x listed security, direct parties first.
 
     Columns ``event_id, ticker, deal_id, role, direct, exchange, date, timing, day0, day0_rule,
-    day0_flagged, market, group``. ``sources`` is accepted for symmetry with the other pipelines and not
-    used: day 0 comes from the exchange calendars, and a session missing from the data is left for the
-    engine to report (``gap_in_event_window``) instead of silently moving day 0.
+    day0_flagged, studied, market, group``. ``sources`` is accepted for symmetry with the other pipelines
+    and not used: day 0 comes from the exchange calendars, and a session missing from the data is left for
+    the engine to report (``gap_in_event_window``) instead of silently moving day 0.
+
+    A deal whose announcement date is known only to the month (``announced_precision == "month"``) cannot
+    be placed in event time: its securities are listed with ``studied`` false and no day 0, are not passed
+    to the study, and get the outcome ``day_unknown`` in the dollar values.
     """
     del sources
     rows = []
@@ -158,10 +165,19 @@ def catalog_events(
         if not deal.securities:
             continue
         reference = deal.securities[0].exchange
+        month_only = deal.announced_precision == "month"
         for security in deal.securities:
-            day0, rule, flagged = _day0(
-                deal.timing, deal.announced, deal.announced_at, security.exchange, reference, security.timing
-            )
+            if month_only:
+                day0, rule, flagged = None, f"{UNKNOWN_DAY_REASON}: announced {deal.announced_label}", True
+            else:
+                day0, rule, flagged = _day0(
+                    deal.timing,
+                    deal.announced,
+                    deal.announced_at,
+                    security.exchange,
+                    reference,
+                    security.timing,
+                )
             rows.append(
                 {
                     "event_id": event_id_for(deal.id, security.ticker),
@@ -175,6 +191,7 @@ def catalog_events(
                     "day0": day0 if day0 is not None else pd.NaT,
                     "day0_rule": rule,
                     "day0_flagged": flagged,
+                    "studied": not month_only,
                     "market": BENCHMARK_BY_MIC.get(security.exchange.upper(), market),
                     "group": deal.binding_status,
                     "_order": order,
@@ -278,8 +295,13 @@ def analyze(
     )
     catalog = load_catalog(catalog_dir)
     events = catalog_events(catalog, sources, market=spec.market)
-    study = run_study(events, sources, spec)
-    closes, shares, fx = _market_inputs(sources, events, study)
+    studied = events[events["studied"]].drop(columns="studied").reset_index(drop=True)
+    unstudied = {
+        str(row["event_id"]): ("day_unknown", str(row["day0_rule"]))
+        for row in events[~events["studied"]].to_dict("records")
+    }
+    study = run_study(studied, sources, spec)
+    closes, shares, fx = _market_inputs(sources, studied, study)
     legs = legs_frame(catalog.deals)
 
     def values_of(result: StudyResults) -> pd.DataFrame:
@@ -292,6 +314,7 @@ def analyze(
             shares,
             fx,
             result.spec.windows,
+            unstudied,
         )
 
     alternatives: dict[str, StudyResults] = {}
@@ -301,7 +324,7 @@ def analyze(
             continue
         try:
             other = dataclasses.replace(spec, model=model, benchmarks=(), scholes_williams=False)  # type: ignore[arg-type]
-            alternatives[model] = run_study(events, sources, other)
+            alternatives[model] = run_study(studied, sources, other)
         except (SpecificationError, DataError) as exc:
             skipped[model] = str(exc)
     economy = fit_economy(
