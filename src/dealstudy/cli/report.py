@@ -1,0 +1,128 @@
+"""``dealstudy report``: catalog -> prices -> study -> dollar values and regressions -> a static site.
+
+Thin command: parses options, calls :func:`dealstudy.pipeline.report.build_report` with a progress bar on
+stderr (quiet when stderr is not a terminal) and prints a summary: deals, securities studied, what was
+excluded and why, the time per stage and where the report is. Invalid options or catalog: exit 2; data
+unavailable: exit 3. A failed run leaves the previous report in place.
+"""
+
+from __future__ import annotations
+
+import sys
+import webbrowser
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from dealstudy.cli import app
+from dealstudy.errors import SpecificationError
+from dealstudy.study import MODELS
+
+__all__ = ["report_command"]
+
+_STAGE_TEXT = {
+    "load": "reading the catalog",
+    "prices": "reading prices",
+    "analysis": "event study and dollar values",
+    "figures": "drawing figures",
+    "render": "writing the site",
+    "done": "done",
+}
+
+
+@app.command("report")
+def report_command(
+    catalog: Annotated[Path, typer.Option("--catalog", help="The deals catalog folder.")] = Path("events"),
+    prices: Annotated[
+        Path | None,
+        typer.Option(
+            "--prices", help="Directory of SYMBOL.csv snapshots (no network); default: Yahoo via the cache."
+        ),
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Never use the network: the cache (or --prices) only.")
+    ] = False,
+    cache: Annotated[Path | None, typer.Option("--cache", help="Cache directory.")] = None,
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model", help=f"Expected-return model: {', '.join(m for m in MODELS if m != 'custom')}."
+        ),
+    ] = "market",
+    window: Annotated[
+        str, typer.Option("--window", help="Event window of the headline figures, START:END trading days.")
+    ] = "-1:1",
+    out: Annotated[Path, typer.Option("--out", help="Report folder (replaced on success).")] = Path(
+        "reports/latest"
+    ),
+    reps: Annotated[int, typer.Option("--bootstrap-reps", help="Pairs-bootstrap resamples.")] = 1999,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open index.html in a browser when done.")
+    ] = False,
+) -> None:
+    """Build the static HTML report of the deals catalog.
+
+    Examples: dealstudy report --prices ../shared/data/prices --out reports/latest ;
+    dealstudy report --offline (from the cache filled by `dealstudy prices`).
+    """
+    from dealstudy.data import open_sources
+    from dealstudy.pipeline.report import STAGES, build_report
+    from dealstudy.study import StudySpec, parse_window
+
+    if model == "custom":
+        raise SpecificationError("--model custom needs benchmarks; use `dealstudy study` for custom models")
+    if reps < 0:
+        raise SpecificationError("--bootstrap-reps must be >= 0")
+    parse_window(window)
+    spec = StudySpec(model=model)  # type: ignore[arg-type]  # validated by StudySpec
+    sources = open_sources(prices=prices, offline=offline, cache=cache)
+    err = Console(stderr=True, highlight=False)
+    progress = Progress(
+        TextColumn("[bold]{task.description:<32}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} stages"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
+    with progress:
+        task = progress.add_task(_STAGE_TEXT["load"], total=len(STAGES))
+
+        def update(stage: str, completed: int, total: int) -> None:
+            progress.update(task, description=_STAGE_TEXT.get(stage, stage), completed=completed, total=total)
+
+        summary = build_report(
+            catalog, sources, spec, out, window=window, progress=update, bootstrap_reps=reps
+        )
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(
+        f"{summary.deals} deals, {summary.events} deal x security events; "
+        f"{summary.studied} studied (outcome ok)",
+        markup=False,
+    )
+    others = {k: v for k, v in summary.outcomes.items() if k != "ok"}
+    if others:
+        console.print(
+            "not studied: "
+            + ", ".join(f"{n} {code}" for code, n in sorted(others.items(), key=lambda kv: -kv[1])),
+            markup=False,
+        )
+    scopes = Counter(scope.split(" (")[0] for scope, _, _ in summary.exclusions)
+    if scopes:
+        console.print(
+            f"{len(summary.exclusions)} exclusions listed with their reasons on methods.html#exclusions ("
+            + ", ".join(f"{n} {scope}" for scope, n in scopes.most_common())
+            + ")",
+            markup=False,
+        )
+    timings = ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in summary.stage_seconds.items())
+    console.print(f"built in {summary.total_seconds:.1f}s ({timings})", markup=False)
+    index = summary.out_dir / "index.html"
+    console.print(f"report: {index}  ({summary.pages} pages, {summary.figures} figures)", markup=False)
+    if open_browser:
+        webbrowser.open(index.as_uri())

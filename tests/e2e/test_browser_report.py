@@ -1,0 +1,155 @@
+"""The report in a real browser: headless Chromium (Debian ``chromium``) driven by Playwright.
+
+Opens the built site from disk (``file://``) and checks: no console errors, no request leaves the machine,
+clicking a column header sorts the table, the filter hides rows, and a screenshot is produced. Without
+``/usr/bin/chromium`` the test skips locally but fails under ``CI=true`` (the CI script installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dealstudy.report import build_context, publish, render_figures, render_site
+from dealstudy.report.sample import sample_report_data
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.is_file():
+        return
+    message = f"{CHROMIUM} not found (Debian package 'chromium')"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but {message}")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = sample_report_data()
+    context = build_context(data, render_figures(data))
+    return publish(tmp_path_factory.mktemp("browser") / "report", lambda tmp: render_site(context, tmp))
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[tuple[Any, list[str], list[str]]]:
+    """A fresh persistent Chromium context; yields (context, requests seen, console/page errors)."""
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+
+        def route(r: Any) -> None:
+            requests.append(r.request.url)
+            if r.request.url.startswith("file://"):
+                r.continue_()
+            else:
+                r.abort()
+
+        context.route("**/*", route)
+        context.on("request", lambda request: requests.append(request.url))
+        try:
+            yield context, requests, errors
+        finally:
+            context.close()
+
+
+def _open(context: Any, url: str, errors: list[str]) -> Any:
+    page = context.new_page()
+    page.on(
+        "console",
+        lambda msg: errors.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None,
+    )
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    page.goto(url, wait_until="load")
+    return page
+
+
+def _column(page: Any, index: int) -> list[str]:
+    return page.eval_on_selector_all(
+        "#deal-table tbody tr",
+        f"rows => rows.filter(r => !r.hidden).map(r => r.cells[{index}].getAttribute('data-sort'))",
+    )
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", head[16:24])
+    return width, height
+
+
+def test_site_in_chromium(site: Path, browser: tuple[Any, list[str], list[str]], tmp_path: Path) -> None:
+    context, requests, errors = browser
+    page = _open(context, (site / "index.html").as_uri(), errors)
+    assert page.title().startswith("Findings")
+    headers = page.eval_on_selector_all("#deal-table thead th", "hs => hs.map(h => h.textContent.trim())")
+    column = next(i for i, h in enumerate(headers) if h.startswith("Headline"))
+
+    page.click(f"#deal-table thead th:nth-child({column + 1}) button")
+    ascending = _column(page, column)
+    numbers = [float(v) for v in ascending if v]
+    assert numbers == sorted(numbers)
+    assert len(numbers) >= 3
+    assert all(v for v in ascending[: len(numbers)])  # missing values sort last
+    assert page.get_attribute(f"#deal-table thead th:nth-child({column + 1})", "aria-sort") == "ascending"
+
+    page.click(f"#deal-table thead th:nth-child({column + 1}) button")
+    descending = [float(v) for v in _column(page, column) if v]
+    assert descending == sorted(numbers, reverse=True)
+
+    total = page.locator("#deal-table tbody tr").count()
+    page.fill("[data-for='deal-table'] input[type=search]", "ALPH")
+    shown = page.locator("#deal-table tbody tr:not([hidden])").count()
+    assert 0 < shown < total
+    assert "Showing" in page.inner_text("[data-for='deal-table'] output")
+    page.fill("[data-for='deal-table'] input[type=search]", "")
+
+    shot = tmp_path / "index.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
+    width, height = _png_size(shot)
+    assert width >= 1000
+    assert height > 2000  # the whole page, figures included
+
+    for other in ("regressions.html", "methods.html", "deals/alpha-cloud-300b.html"):
+        other_page = _open(context, (site / other).as_uri(), errors)
+        assert other_page.locator("svg, table").count() > 0
+        other_page.close()
+    phone = _open(context, (site / "index.html").as_uri(), errors)
+    phone.set_viewport_size({"width": 390, "height": 844})
+    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1  # wide tables scroll inside their box; the page itself does not
+
+    assert errors == []
+    assert requests
+    assert all(url.startswith("file://") for url in requests), [
+        u for u in requests if not u.startswith("file://")
+    ]
