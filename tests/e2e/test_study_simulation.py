@@ -23,9 +23,8 @@ from dealstudy.study import EventStudy, StudySpec
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
 
-US_STOCKS = (
-    "AMZN", "NVDA", "ORCL", "MSFT", "AMD", "AVGO", "CRWV", "INTC", "NBIS", "GOOGL", "META", "ARM", "IREN", "DIS",
-)  # fmt: skip
+US_STOCKS = ("AMZN", "NVDA", "ORCL", "MSFT", "AMD", "AVGO", "CRWV", "INTC", "NBIS", "GOOGL", "META", "ARM")
+US_STOCKS += ("IREN", "DIS")
 REPS, N_EVENTS, PLANT = 200, 30, 0.02
 SPEC = StudySpec(windows=((0, 0), (-1, 1)))
 
