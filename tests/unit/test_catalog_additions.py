@@ -1,4 +1,4 @@
-"""A deal whose sources give only the month: kept with month precision, never given an invented day."""
+"""Catalog additions: month-precision dates, and market-wide news kept apart from confounders."""
 
 from __future__ import annotations
 
@@ -56,3 +56,18 @@ def test_frame_carries_the_precision(tmp_path: Path) -> None:
     write(tmp_path, base() | {"announced": "2025-05", "timing": "unknown"})
     frame = load_catalog(tmp_path).to_frame()
     assert frame.loc[0, "announced_precision"] == "month"
+
+
+def test_market_events_do_not_mark_a_deal_confounded(tmp_path: Path) -> None:
+    write(tmp_path, base() | {"market_events": ["FOMC decision the same afternoon"]})
+    deal = load_catalog(tmp_path).get(E)
+    assert deal.market_events == ("FOMC decision the same afternoon",)
+    assert deal.confounded is False
+    write(tmp_path, base() | {"confounders": ["Quarterly results released the same morning"]})
+    assert load_catalog(tmp_path).get(E).confounded is True
+
+
+def test_market_events_must_be_a_list(tmp_path: Path) -> None:
+    assert problems(tmp_path, market_events="FOMC") == [
+        CatalogProblem(F, E, "market_events", "expected a list, got text ('FOMC')")
+    ]
