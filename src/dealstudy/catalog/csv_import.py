@@ -1,9 +1,9 @@
 """Bulk import of deals from a spreadsheet export (CSV), all or nothing.
 
 One row per deal x security; the deal-level columns repeat on each row of a deal (rows are grouped by
-``id``); list columns (``confounders``, ``related``, ``sources``) hold ``;``-separated items; an empty cell
-is null. A deal without listed securities is one row with empty ``ticker``, ``exchange`` and ``role``. The
-header is documented in ``events/README.md``.
+``id``); list columns (``confounders``, ``market_events``, ``related``, ``sources``) hold ``;``-separated
+items; an empty cell is null. A deal without listed securities is one row with empty ``ticker``,
+``exchange`` and ``role``. The header is documented in ``events/README.md``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ __all__ = ["CSV_COLUMNS", "REQUIRED_CSV_COLUMNS", "import_csv", "read_deals_csv"
 
 #: Columns describing the security of a row (the rest describe the deal and repeat across its rows).
 SECURITY_COLUMNS: Final = ("ticker", "exchange", "role", "security_name", "security_timing")
-_LIST_COLUMNS: Final = ("confounders", "related", "sources")
+_LIST_COLUMNS: Final = ("confounders", "market_events", "related", "sources")
 _NUMBER_COLUMNS: Final = ("headline_value_usd", "duration_years", "estimated_value_usd", "binding_value_usd")
 #: Every column the importer accepts, in the documented order.
 CSV_COLUMNS: Final = (*(k for k in DEAL_KEYS if k != "securities"), *SECURITY_COLUMNS)

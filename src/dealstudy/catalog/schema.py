@@ -121,7 +121,8 @@ class Deal:
     estimated_value_source: str | None = None
     binding_value_usd: float | None = None  # firm, committed part; 0 for a non-binding LOI
     binding_basis: str | None = None
-    confounders: tuple[str, ...] = ()
+    confounders: tuple[str, ...] = ()  # firm-specific news in the window: same-day results, other deals
+    market_events: tuple[str, ...] = ()  # market-wide or sector news in the window (context, not confounding)
     related: tuple[str, ...] = ()
     notes: str | None = None
     confidence: Confidence | None = None
@@ -142,7 +143,10 @@ class Deal:
 
     @property
     def confounded(self) -> bool:
-        """True when the catalog lists at least one confounding event on the announcement day."""
+        """True when the catalog lists firm-specific news in the event window (``confounders``).
+
+        Market-wide news (``market_events``) does not count: the expected-return model absorbs it.
+        """
         return bool(self.confounders)
 
     @property

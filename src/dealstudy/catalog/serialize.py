@@ -41,6 +41,7 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
         "binding_value_usd": deal.binding_value_usd,
         "binding_basis": deal.binding_basis,
         "confounders": list(deal.confounders),
+        "market_events": list(deal.market_events),
         "related": list(deal.related),
         "sources": list(deal.sources),
         "notes": deal.notes,

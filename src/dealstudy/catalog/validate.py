@@ -78,6 +78,7 @@ DEAL_KEYS: Final = (
     "binding_value_usd",
     "binding_basis",
     "confounders",
+    "market_events",
     "related",
     "sources",
     "notes",
@@ -225,6 +226,7 @@ def parse_deal(data: object, file: str) -> tuple[Deal | None, list[CatalogProble
             f"binding value ({format_usd(binding)}) exceeds the headline value ({format_usd(headline)})",
         )
     confounders = p.text_list("confounders", get("confounders"))
+    market_events = p.text_list("market_events", get("market_events"))
     related = p.text_list("related", get("related"))
     if related is not None and deal_id is not None:
         for i, other in enumerate(related):
@@ -240,7 +242,7 @@ def parse_deal(data: object, file: str) -> tuple[Deal | None, list[CatalogProble
     assert deal_id is not None and title is not None and announced is not None and timing is not None  # noqa: PT018
     assert counterparty is not None and kind is not None and binding_status is not None  # noqa: PT018
     assert securities is not None and sources is not None  # noqa: PT018
-    assert confounders is not None and related is not None  # noqa: PT018
+    assert confounders is not None and related is not None and market_events is not None  # noqa: PT018
     deal = Deal(
         id=deal_id,
         title=title,
@@ -263,6 +265,7 @@ def parse_deal(data: object, file: str) -> tuple[Deal | None, list[CatalogProble
         binding_value_usd=binding,
         binding_basis=binding_basis,
         confounders=confounders,
+        market_events=market_events,
         related=related,
         notes=notes,
         confidence=cast(Confidence | None, confidence),

@@ -51,7 +51,12 @@ CATALOG_OPTION = typer.Option(
 )
 
 SECURITY_OPTION = typer.Option(None, "--security", help=f"Repeatable: {SECURITY_SPEC_HELP}.")
-CONFOUNDER_OPTION = typer.Option(None, "--confounder", help="Repeatable.")
+CONFOUNDER_OPTION = typer.Option(
+    None, "--confounder", help="Firm-specific news in the event window. Repeatable."
+)
+MARKET_EVENT_OPTION = typer.Option(
+    None, "--market-event", help="Market-wide or sector news in the window. Repeatable."
+)
 RELATED_OPTION = typer.Option(None, "--related", help="Repeatable: a related deal id.")
 SOURCE_OPTION = typer.Option(None, "--source", help="Repeatable: an https URL (at least one).")
 CSV_ARGUMENT = typer.Argument(
@@ -182,6 +187,7 @@ def add(
     ),
     binding_basis: str | None = typer.Option(None, "--binding-basis", help="Why that part is binding."),
     confounder: list[str] | None = CONFOUNDER_OPTION,
+    market_event: list[str] | None = MARKET_EVENT_OPTION,
     related: list[str] | None = RELATED_OPTION,
     source: list[str] | None = SOURCE_OPTION,
     notes: str | None = typer.Option(None, "--notes"),
@@ -241,6 +247,7 @@ def add(
         "binding_value_usd": binding_value_usd,
         "binding_basis": binding_basis,
         "confounders": list(confounder or []),
+        "market_events": list(market_event or []),
         "related": list(related or []),
         "sources": sources,
         "notes": notes,
@@ -278,7 +285,7 @@ def import_(
     """Add every deal of a CSV file to the catalog: all of them, or none when any row has a problem.
 
     One row per deal x security; deal-level columns repeat on each row of a deal; list columns
-    (confounders, related, sources) are ';'-separated. Columns: see events/README.md.
+    (confounders, market_events, related, sources) are ';'-separated. Columns: see events/README.md.
 
     Example: dealstudy events import new-deals.csv --catalog events
     """
