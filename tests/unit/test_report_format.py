@@ -7,7 +7,16 @@ import datetime as dt
 import pytest
 
 from dealstudy.report.environment import environment, link
-from dealstudy.report.format import fmt_date, fmt_multiple, fmt_num, fmt_p, fmt_pct, fmt_usd, https_url
+from dealstudy.report.format import (
+    fmt_date,
+    fmt_multiple,
+    fmt_num,
+    fmt_p,
+    fmt_pct,
+    fmt_sq_p,
+    fmt_usd,
+    https_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -78,6 +87,8 @@ def test_number_formats() -> None:
     assert fmt_num(-2.345) == "−2.35"
     assert fmt_p(0.0004) == "<0.001"
     assert fmt_p(0.0456) == "0.046"
+    assert fmt_sq_p(0.0) == "0 (beyond all)"  # not "<0.001": the SQ test moves in steps of 2/M
+    assert fmt_sq_p(0.0102) == "0.010"
     assert fmt_multiple(0.8333) == "0.83×"
     assert fmt_multiple(0.0037) == "0.0037×"
     assert fmt_date(dt.date(2025, 9, 10)) == "2025-09-10"

@@ -50,7 +50,6 @@ from dealstudy.report import (
     render_site,
 )
 from dealstudy.report.context import SiteContext
-from dealstudy.report.series import PATH_DAYS
 from dealstudy.study import StudySpec, format_window, parse_window
 
 __all__ = ["STAGES", "ProgressCallback", "ReportSummary", "build_report", "report_data"]
@@ -100,14 +99,17 @@ class ReportSummary:
 
 
 def _report_spec(spec: StudySpec, window: str) -> StudySpec:
-    """The study spec with the headline window and the figures' -10..+10 path window added when absent."""
-    windows = list(spec.windows)
+    """The study spec with the headline window added when absent, exactly as ``analyze`` does.
+
+    The figures' AR paths cover the study's widest window clipped to -10..+10. The report deliberately does
+    not widen the windows to -10:10 itself: the engine needs every day of the widest window, so a wider
+    window would drop events (data gaps, benchmark coverage) and the report would no longer show the
+    numbers ``dealstudy analyze`` computes. Add -10:10 to the spec's windows to get the full paths.
+    """
     main = parse_window(window)
-    if main not in windows:
-        windows.append(main)
-    if PATH_DAYS not in windows and spec.estimation[1] < PATH_DAYS[0]:
-        windows.append(PATH_DAYS)
-    return dataclasses.replace(spec, windows=tuple(windows)) if tuple(windows) != spec.windows else spec
+    if main in spec.windows:
+        return spec
+    return dataclasses.replace(spec, windows=(*spec.windows, main))
 
 
 def _closes(catalog: Catalog, sources: DataSources) -> tuple[dict[str, pd.Series], pd.DataFrame]:
@@ -245,7 +247,7 @@ def _scatter(results: AnalysisResults) -> pd.DataFrame:
     sample = results.economy.sample
     return pd.DataFrame(
         {
-            "label": sample["label"],
+            "label": sample["ticker"],
             "deal_id": sample["deal_id"],
             "ticker": sample["ticker"],
             "headline_value_usd": sample["headline_bn"].astype(float) * 1e9,
@@ -436,8 +438,8 @@ def build_report(
     sources : DataSources
         From :func:`dealstudy.data.open_sources`.
     spec : StudySpec, optional
-        The main study (default: market model). The headline ``window`` and, for the figures, the -10:10
-        window are added to its windows when absent.
+        The main study (default: market model). The headline ``window`` is added to its windows when
+        absent; the AR/CAR figures cover its widest window, clipped to -10..+10.
     out_dir : Path or str
         The report folder; replaced only when the whole build succeeds.
     window : str

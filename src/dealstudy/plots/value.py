@@ -20,7 +20,6 @@ from dealstudy.plots.style import (
     CLASS_MARKERS,
     binding_class,
     format_usd,
-    legend_below,
     money_formatter,
     new_axes,
     style,
@@ -143,14 +142,18 @@ def fig_value_vs_headline(
         _symlog_ticks(ax, shown["value"].to_numpy(dtype=float))
         ax.yaxis.set_major_formatter(money_formatter())
         ax.set_xlabel("Headline deal value (US$, log scale)")
-        ax.set_ylabel("Abnormal market value (US$, symmetric log)")
+        ax.set_ylabel("Abnormal market value (US$; linear within ±$1bn, log beyond)")
         ax.set_title("Market value created vs announced deal value")
         if not shown.empty:
-            legend_below(ax)
-        note = "Vertical axis linear within ±$1bn, logarithmic beyond: losses plot below zero."
-        if hidden:
-            note += f" {hidden} row(s) without a disclosed headline value or abnormal value not shown."
-        _note(ax, note)
+            title = f"{hidden} row(s) without a headline or abnormal value not shown" if hidden else None
+            ax.legend(
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.2),
+                ncols=2,
+                fontsize=8.5,
+                title=title,
+                title_fontsize=8.5,
+            )
     return fig
 
 

@@ -18,14 +18,37 @@ from dealstudy.plots.style import BINDING_CLASSES, CLASS_COLOURS, CLASS_LABELS, 
 __all__ = ["fig_deal_web"]
 
 _MIN_WIDTH = 0.8
-_MAX_WIDTH = 9.0
+_MAX_WIDTH = 7.0
 #: Line style by binding class: binding solid, everything else dashed or dotted.
 _WEB_LINESTYLES: dict[str, Any] = {
     "binding": "solid",
-    "conditional": (0, (6, 3)),
-    "non_binding": (0, (3, 3)),
-    "report": (0, (1, 2)),
+    "conditional": (0, (4, 1.5)),
+    "non_binding": (0, (2, 1.5)),
+    "report": (0, (0.8, 1.2)),
 }
+
+
+def _circle_order(edges: pd.DataFrame) -> list[str]:
+    """Nodes in an order that keeps partners close on the circle: breadth-first from the busiest company,
+    visiting each node's neighbours by the number of deals they share (ties by name)."""
+    weight: dict[str, dict[str, int]] = {}
+    for s, t in zip(edges["source"].astype(str), edges["target"].astype(str), strict=True):
+        weight.setdefault(s, {}).setdefault(t, 0)
+        weight.setdefault(t, {}).setdefault(s, 0)
+        weight[s][t] += 1
+        weight[t][s] += 1
+    order: list[str] = []
+    remaining = sorted(weight, key=lambda n: (-sum(weight[n].values()), n))
+    while remaining:
+        queue = [remaining[0]]
+        while queue:
+            node = queue.pop(0)
+            if node in order:
+                continue
+            order.append(node)
+            queue += sorted((n for n in weight[node] if n not in order), key=lambda n: (-weight[node][n], n))
+        remaining = [n for n in remaining if n not in order]
+    return order
 
 
 def fig_deal_web(data: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
@@ -51,10 +74,7 @@ def fig_deal_web(data: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     """
     require_columns(data, ("source", "target", "headline_value_usd", "binding_status"), "deal web")
     edges = data[data["source"].astype(str) != data["target"].astype(str)]
-    nodes: list[str] = []
-    for name in [*edges["source"].astype(str), *edges["target"].astype(str)]:
-        if name not in nodes:
-            nodes.append(name)
+    nodes = _circle_order(edges)
     degree = dict.fromkeys(nodes, 0)
     for s, t in zip(edges["source"].astype(str), edges["target"].astype(str), strict=True):
         degree[s] += 1
@@ -90,7 +110,7 @@ def fig_deal_web(data: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
                     linewidth=width,
                     linestyle=_WEB_LINESTYLES[cls],
                     color=CLASS_COLOURS[cls],
-                    alpha=0.8,
+                    alpha=0.85 if cls == "binding" else 0.6,
                     zorder=2,
                 )
             )

@@ -25,6 +25,7 @@ from dealstudy.report.format import (
     fmt_num,
     fmt_p,
     fmt_pct,
+    fmt_sq_p,
     fmt_usd,
     https_url,
 )
@@ -109,7 +110,7 @@ def _main_table(data: ReportData, deals: dict[str, Deal]) -> dict[str, Any]:
             cell(_status_label(status), f"{list(CLASS_LABELS).index(cls)}{status}", title=CLASS_LABELS[cls]),
             cell(fmt_pct(record.get("car")), as_float(record.get("car")), numeric=True),
             cell(fmt_num(t_stat), as_float(t_stat), numeric=True),
-            cell(fmt_p(car_row.get("sq_p_value")), as_float(car_row.get("sq_p_value")), numeric=True),
+            cell(fmt_sq_p(car_row.get("sq_p_value")), as_float(car_row.get("sq_p_value")), numeric=True),
             cell(
                 fmt_usd(record.get("abnormal_value_usd")),
                 as_float(record.get("abnormal_value_usd")),
@@ -272,7 +273,7 @@ def _security_tables(data: ReportData, deal: Deal) -> list[dict[str, Any]]:
                 Column("se", "se", lambda v: fmt_pct(v, 2, sign=False), True),
                 Column("t_stat", "t", lambda v: fmt_num(v, 2), True),
                 Column("p_value", "p (t test)", fmt_p, True),
-                Column("sq_p_value", "SQ p", fmt_p, True),
+                Column("sq_p_value", "SQ p", fmt_sq_p, True),
             ],
             sortable=False,
         )
@@ -370,7 +371,8 @@ _CAR_NOTES = (
     "CAR: sum of daily abnormal returns; BHAR: buy-and-hold abnormal return; se: standard error of the CAR "
     "under the null (prediction-error variance); t = CAR/se with a two-sided p-value from the t "
     "distribution; SQ p: sample-quantile test (Gelbach, Helland & Klick, 2013), which compares the CAR with "
-    "same-length CARs in the estimation window and needs no normality."
+    "same-length CARs in the estimation window and needs no normality; its p-value moves in steps of 2/M "
+    "(M estimation CARs), and “0 (beyond all)” means the CAR is more extreme than every one of them."
 )
 
 _REGRESSION_NOTES: dict[str, str] = {

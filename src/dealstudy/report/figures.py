@@ -128,6 +128,14 @@ def _figure(fig: Figure, fig_id: str, title: str, description: str, caption: str
     return SiteFigure(fig_id, title, svg, caption)
 
 
+def path_days(abnormal_returns: pd.DataFrame) -> tuple[int, int]:
+    """Event days of the AR/CAR paths: the study's widest window, clipped to :data:`PATH_DAYS`."""
+    if abnormal_returns.empty:
+        return PATH_DAYS
+    times = pd.to_numeric(abnormal_returns["event_time"])
+    return max(PATH_DAYS[0], int(times.min())), min(PATH_DAYS[1], int(times.max()))
+
+
 def _index_figures(data: ReportData) -> tuple[SiteFigure, ...]:
     window, model = data.window, data.model
     direct = direct_values(data)
@@ -145,7 +153,7 @@ def _index_figures(data: ReportData) -> tuple[SiteFigure, ...]:
         ar = pd.DataFrame(columns=["event_id", "event_time", "ar"])
     edges = web_edges(data)
     companies = len(set(edges["source"]) | set(edges["target"]))
-    first, last = PATH_DAYS
+    first, last = path_days(ar)
     return (
         _figure(
             fig_value_vs_headline(scatter, fit=fit, fit_label=f"OLS fit ({head.slope_model or 'headline'})"),
@@ -159,7 +167,7 @@ def _index_figures(data: ReportData) -> tuple[SiteFigure, ...]:
             "headline value (regression 1 on the regressions page).",
         ),
         _figure(
-            fig_caar_paths(caar_paths(ar, groups)),
+            fig_caar_paths(caar_paths(ar, groups, days=(first, last))),
             "fig-caar",
             "CAAR by binding status",
             f"Cumulative average abnormal returns by binding class from day {first} to day +{last}.",
@@ -235,7 +243,8 @@ def _event_job(
     prices = price_window(closes, day0) if closes is not None and day0 is not None else None
     if prices is not None and prices.empty:
         prices = None
-    path = event_path(ar, sigma) if ar is not None else None
+    days = path_days(data.abnormal_returns)
+    path = event_path(ar, sigma, days=days) if ar is not None else None
     if path is not None and not path["ar"].notna().any():
         path = None
     if prices is None and path is None:
@@ -251,7 +260,7 @@ def _event_job(
     if path is not None:
         parts.append(
             f"{'Bottom' if parts else 'Chart'}: daily abnormal returns ({data.model} model; bars) and their "
-            f"running sum from day {PATH_DAYS[0]} (line). Grey band: ±1.96·σ·√L, the 95% range of that sum "
+            f"running sum from day {days[0]} (line). Grey band: ±1.96·σ·√L, the 95% range of that sum "
             "if there were no abnormal return (σ: residual s.d. in the estimation window; L: days summed)."
         )
     return _EventJob(

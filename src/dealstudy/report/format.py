@@ -11,7 +11,17 @@ import pandas as pd
 
 from dealstudy.plots.style import format_usd
 
-__all__ = ["as_float", "fmt_date", "fmt_multiple", "fmt_num", "fmt_p", "fmt_pct", "fmt_usd", "https_url"]
+__all__ = [
+    "as_float",
+    "fmt_date",
+    "fmt_multiple",
+    "fmt_num",
+    "fmt_p",
+    "fmt_pct",
+    "fmt_sq_p",
+    "fmt_usd",
+    "https_url",
+]
 
 NA = "n/a"
 _UNSAFE = re.compile(r"[\s\"'<>`\\\x00-\x1f\x7f]")
@@ -59,6 +69,18 @@ def fmt_p(value: object) -> str:
     if not math.isfinite(number):
         return NA
     return "<0.001" if number < 0.001 else f"{number:.3f}"
+
+
+def fmt_sq_p(value: object) -> str:
+    """A sample-quantile p-value: exactly 0 means the CAR lies beyond every estimation-window CAR.
+
+    The SQ test's p-value moves in steps of 2/M (M estimation CARs), so 0 is shown as such, never as
+    ``<0.001``, which would claim a precision the test does not have.
+    """
+    number = as_float(value)
+    if number == 0:
+        return "0 (beyond all)"
+    return fmt_p(number)
 
 
 def fmt_multiple(value: object) -> str:

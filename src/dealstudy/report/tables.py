@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from dealstudy.report.format import as_float, fmt_date, fmt_num, fmt_p, fmt_pct, fmt_usd
+from dealstudy.report.format import as_float, fmt_date, fmt_num, fmt_p, fmt_pct, fmt_sq_p, fmt_usd
 
 __all__ = ["Column", "cell", "frame_table", "guess_formatter"]
 
@@ -51,11 +51,9 @@ def guess_formatter(name: str, series: pd.Series) -> tuple[Formatter | None, boo
     lower = name.lower()
     if lower.endswith("_usd"):
         return fmt_usd, True
-    if (
-        lower in {"p", "p_value", "pvalue", "sq_p_value"}
-        or lower.endswith("_p_value")
-        or lower.startswith("p_")
-    ):
+    if lower == "sq_p_value":
+        return fmt_sq_p, True
+    if lower in {"p", "p_value", "pvalue"} or lower.endswith("_p_value") or lower.startswith("p_"):
         return fmt_p, True
     if lower in {"car", "bhar", "caar", "ar", "mean"}:
         return (lambda v: fmt_pct(v, 2)), True
@@ -75,12 +73,12 @@ def _significant(value: object) -> str:
     if not math.isfinite(number):
         return "n/a"
     if number != 0 and (abs(number) >= 1e6 or abs(number) < 1e-3):
-        return f"{number:.4g}".replace("-", "−")
-    return (
-        f"{number:,.4f}".rstrip("0").rstrip(".").replace("-", "−")
-        if number % 1
-        else f"{number:,.0f}".replace("-", "−")
-    )
+        text = f"{number:.4g}"
+    elif number.is_integer():
+        text = f"{number:,.0f}"
+    else:
+        text = f"{number:,.4f}"
+    return text.replace("-", "−")
 
 
 def frame_table(
