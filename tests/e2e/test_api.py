@@ -1,0 +1,49 @@
+"""The notebook-facing API: the module docstring's ad-hoc example runs offline on the shared snapshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dealstudy import api
+
+pytestmark = pytest.mark.shared
+
+
+def test_ad_hoc_study_through_the_api(prices_dir: Path, tmp_path: Path) -> None:
+    events_csv = tmp_path / "events.csv"
+    events_csv.write_text(
+        "event_id,ticker,date,timing\namd-openai,AMD,2025-10-06,pre_market\norcl-q1,ORCL,2025-09-09,after_close\n",
+        encoding="utf-8",
+    )
+    sources = api.open_sources(prices=prices_dir)
+    events = api.read_events_csv(events_csv)
+    study = api.run_study(events, sources, api.StudySpec(model="market", windows=("0:0", "-1:1")))
+
+    outcomes = study.outcomes.set_index("event_id")
+    assert list(outcomes["outcome"]) == ["ok", "ok"]
+    # The after-close Oracle release (Tuesday 2025-09-09) is day 0 on Wednesday 2025-09-10.
+    assert pd.Timestamp(outcomes.loc["orcl-q1", "day0"]) == pd.Timestamp("2025-09-10")
+
+    # Day-0 AR of AMD = raw return minus (alpha + beta * SPY return), from the snapshot itself.
+    ar = study.abnormal_returns.set_index(["event_id", "event_time"])
+    amd = pd.read_csv(prices_dir / "AMD.csv", index_col="date", parse_dates=True)["adj_close"]
+    spy = pd.read_csv(prices_dir / "SPY.csv", index_col="date", parse_dates=True)["adj_close"]
+    raw = amd.pct_change().loc["2025-10-06"]
+    market = spy.pct_change().loc["2025-10-06"]
+    alpha, beta = outcomes.loc["amd-openai", ["alpha", "beta"]]
+    assert ar.loc[("amd-openai", 0), "return"] == pytest.approx(raw, rel=1e-10)
+    assert ar.loc[("amd-openai", 0), "ar"] == pytest.approx(raw - alpha - beta * market, rel=1e-10)
+    assert np.isclose(raw, 0.2371, atol=5e-4)  # +23.71% per the snapshot's provenance note
+
+    cars = study.cars.set_index(["event_id", "window"])
+    assert cars.loc[("amd-openai", "0:0"), "car"] == pytest.approx(ar.loc[("amd-openai", 0), "ar"], rel=1e-12)
+    assert set(study.aggregate["window"]) >= {"0:0", "-1:1"}
+
+
+def test_api_exports_the_documented_names() -> None:
+    for name in api.__all__:
+        assert hasattr(api, name), name
