@@ -300,6 +300,25 @@ def render(summary: dict[str, Any]) -> str:
                 f"| {p['cpu_seconds']:.2f} | {theirs:,.0f} | {p['nan_results']:,} of {p['processed']:,} "
                 f"| {ours:,.0f} | {ours / theirs:,.1f}x | {cpu_ratio:,.1f}x |"
             )
+        ran = [r for r in peer_rows if r["peer"].get("available")]
+        if ran:
+            # The peer is a Python loop over events: its time per event does not depend on the count.
+            base = max(ran, key=lambda r: r["events"])
+            wall_per, cpu_per = (
+                base["peer"]["seconds"] / base["events"],
+                base["peer"]["cpu_seconds"] / base["events"],
+            )
+            for row in summary["engine"]:
+                if "peer" in row or "error" in row:
+                    continue
+                ours = row["events"] / row["best_seconds"]
+                lines.append(
+                    f"| {row['events']:,} | EXTRAPOLATED from its {base['events']:,}-event run "
+                    "(per-event time x events), not run "
+                    f"| {wall_per * row['events']:.1f} | {cpu_per * row['events']:.1f} "
+                    f"| {1 / wall_per:,.0f} | | {ours:,.0f} | {ours * wall_per:,.1f}x "
+                    f"| {cpu_per * row['events'] / row['best_cpu_seconds']:,.1f}x |"
+                )
         lines.append("")
     for row in summary["engine"]:
         agree = row.get("agreement")
