@@ -102,7 +102,7 @@ def test_index_structure_and_row_count(site: Path, data: ReportData) -> None:
         assert figure in page.ids
     assert html.count("<svg") == 5
     assert html.count("<title id=") == 5  # each figure has an accessible name
-    headline = re.search(r'<p class="lede" id="headline">(.*?)</p>', html, re.DOTALL)
+    headline = re.search(r'<div class="lede" id="headline">(.*?)</div>', html, re.DOTALL)
     assert headline is not None
     text = headline.group(1)
     for number in ("$422bn", "$312bn", "0.31", "0.02 to 0.60", "N = 6"):

@@ -142,7 +142,7 @@ def fig_value_vs_headline(
         _symlog_ticks(ax, shown["value"].to_numpy(dtype=float))
         ax.yaxis.set_major_formatter(money_formatter())
         ax.set_xlabel("Headline deal value (US$, log scale)")
-        ax.set_ylabel("Abnormal market value (US$; linear within ±$1bn, log beyond)")
+        ax.set_ylabel("Abnormal market value (US$)\nlinear within ±$1bn, log beyond")
         ax.set_title("Market value created vs announced deal value")
         if not shown.empty:
             title = f"{hidden} row(s) without a headline or abnormal value not shown" if hidden else None

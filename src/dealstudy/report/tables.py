@@ -68,6 +68,14 @@ def guess_formatter(name: str, series: pd.Series) -> tuple[Formatter | None, boo
     return None, False
 
 
+def _label(name: str) -> str:
+    """A readable header: ``abnormal_value_usd`` -> ``abnormal value (US$)``; ``_bn`` -> ``($bn)``."""
+    for suffix, unit in (("_usd", " (US$)"), ("_bn", " ($bn)")):
+        if name.endswith(suffix):
+            return name[: -len(suffix)].replace("_", " ") + unit
+    return name.replace("_", " ")
+
+
 def _significant(value: object) -> str:
     number = as_float(value)
     if not math.isfinite(number):
@@ -95,7 +103,7 @@ def frame_table(
         columns = []
         for name in frame.columns:
             formatter, numeric = guess_formatter(str(name), frame[name])
-            columns.append(Column(str(name), str(name).replace("_", " "), formatter, numeric))
+            columns.append(Column(str(name), _label(str(name)), formatter, numeric))
     rows = []
     for record in frame.to_dict("records"):
         cells = []
