@@ -15,7 +15,7 @@ import pytest
 
 from dealstudy.report.build import publish, render_site
 from dealstudy.report.context import build_context, deal_filename
-from dealstudy.report.figures import FigureSet, render_figures
+from dealstudy.report.figures import FigureSet, render_event_figures, render_figures
 from dealstudy.report.inputs import ReportData
 from dealstudy.report.sample import sample_deals, sample_report_data
 
@@ -245,3 +245,13 @@ def test_failed_build_leaves_previous_report(tmp_path: Path) -> None:
     publish(out, new)
     assert (out / "index.html").read_text(encoding="utf-8") == "new report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["latest"]
+
+
+def test_figures_drawn_in_workers_are_identical() -> None:
+    data = sample_report_data(deals=sample_deals()[:3])  # five securities: enough for the pool to be used
+    serial = render_event_figures(data, workers=1)
+    parallel = render_event_figures(data, workers=2)
+    assert parallel.keys() == serial.keys()
+    assert sum(len(v) for v in serial.values()) == 5
+    for eid, figures in serial.items():
+        assert [f.svg for f in parallel[eid]] == [f.svg for f in figures], eid

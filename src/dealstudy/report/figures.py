@@ -28,7 +28,17 @@ from dealstudy.report.inputs import ReportData
 from dealstudy.report.series import PATH_DAYS, caar_paths, event_path, price_window
 from dealstudy.study.spec import parse_window
 
-__all__ = ["FigureSet", "SiteFigure", "direct_values", "event_id", "render_figures", "web_edges"]
+__all__ = [
+    "FigureSet",
+    "SiteFigure",
+    "announcement_ids",
+    "direct_values",
+    "event_id",
+    "path_days",
+    "render_event_figures",
+    "render_figures",
+    "web_edges",
+]
 
 
 @dataclass(frozen=True)
@@ -304,7 +314,16 @@ def _fork_pool(workers: int) -> ProcessPoolExecutor | None:
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
-def render_figures(data: ReportData, *, workers: int = 1) -> FigureSet:
+def render_event_figures(data: ReportData, *, workers: int = 1) -> dict[str, tuple[SiteFigure, ...]]:
+    """The per-security figures of the deal pages, keyed by event id (empty tuple: nothing to draw).
+
+    With ``workers`` >= 2 (and where ``fork`` is available) they are drawn in that many forked processes;
+    the output is identical.
+    """
+    return render_figures(data, workers=workers, index=False).events
+
+
+def render_figures(data: ReportData, *, workers: int = 1, index: bool = True) -> FigureSet:
     """Draw the index figures and the per-security figures of every deal page.
 
     Parameters
@@ -313,13 +332,18 @@ def render_figures(data: ReportData, *, workers: int = 1) -> FigureSet:
     workers : int
         With 2 or more (and where ``fork`` is available), the per-security figures are drawn in that many
         forked processes while this one draws the index figures; the output is identical.
+    index : bool
+        Draw the index figures (``False`` leaves ``FigureSet.index`` empty).
     """
     ids, jobs = _event_jobs(data)
-    drawn: dict[str, SiteFigure] = {}
+
+    def index_figures() -> tuple[SiteFigure, ...]:
+        return _index_figures(data) if index else ()
+
     pool = _fork_pool(workers) if len(jobs) > 4 else None
     if pool is None:
-        index = _index_figures(data)
         drawn = dict(map(_draw_event, jobs))
+        head = index_figures()
     else:
         with pool, warnings.catch_warnings():
             # Python >= 3.12 warns that forking a multi-threaded process may deadlock; the workers only
@@ -327,6 +351,6 @@ def render_figures(data: ReportData, *, workers: int = 1) -> FigureSet:
             warnings.simplefilter("ignore", DeprecationWarning)
             chunks = max(1, len(jobs) // (4 * workers))
             results = pool.map(_draw_event, jobs, chunksize=chunks)
-            index = _index_figures(data)
+            head = index_figures()
             drawn = dict(results)
-    return FigureSet(index=index, events={eid: (drawn[eid],) if eid in drawn else () for eid in ids})
+    return FigureSet(index=head, events={eid: (drawn[eid],) if eid in drawn else () for eid in ids})
