@@ -96,3 +96,24 @@ def test_peer_returns_table_matches_the_engine_convention() -> None:
     table = peer.peer_returns_table(prices, dates)
     np.testing.assert_allclose(table["A"], [0.1, np.nan, np.nan, 0.1], rtol=1e-12)
     assert table["date"][0] == np.datetime64("2024-01-02")
+
+
+def test_render_reports_an_unavailable_peer_and_missing_report() -> None:
+    run = _module("benchmarks.run")
+    row = {
+        "events": 1000, "ok": 900, "runs": 1, "best_seconds": 2.0, "best_fit_seconds": 1.5,
+        "best_aggregate_seconds": 0.5, "best_cpu_seconds": 2.0, "tracemalloc_peak_mib": 80.0,
+        "peak_rss_mib": 350.0, "rss_before_mib": 200.0,
+        "peer": {"available": False, "version": "", "origin": "", "message": "pip failed: no network"},
+    }  # fmt: skip
+    summary = {
+        "machine": {"cpu_model": "x", "nproc": 2, "ram_gib": 1.0, "os": "Linux", "python": "3.11",
+                    "numpy": "2", "pandas": "3", "scipy": "1", "blas": "none", "loadavg": (0.0, 0.0, 0.0)},
+        "engine": [row], "scaling_exponent": float("nan"),
+        "report": {"available": False, "message": "not available yet (no module)"},
+    }  # fmt: skip
+    text = run.render(summary)
+    assert "NOT AVAILABLE: pip failed: no network" in text
+    assert "Report build: not available yet (no module)." in text
+    assert "| 1,000 | 900 | 1 | 2.000 |" in text
+    assert ">= 30x the peer: peer not run or not available" in text
