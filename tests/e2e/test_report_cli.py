@@ -80,3 +80,12 @@ def test_bad_window_is_a_usage_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "window" in done.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_offline_without_data_is_a_clear_data_error(tmp_path: Path) -> None:
+    out = tmp_path / "latest"
+    done, _ = _run("--offline", "--cache", str(tmp_path / "empty-cache"), "--out", str(out), timeout=120)
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.startswith("error: no prices for any security")
+    assert "--prices DIR" in done.stderr
+    assert not out.exists()

@@ -461,6 +461,11 @@ def build_report(
         catalog = load_catalog(catalog_dir)
     with timer.stage("prices"):
         closes, coverage = _closes(catalog, sources)
+        if catalog.deals and not closes:
+            raise MissingDataError(
+                f"no prices for any security of the catalog from {sources.description}; fetch them first "
+                "(dealstudy prices fetch) or pass --prices DIR with CSV snapshots"
+            )
     with timer.stage("analysis"):
         results = analyze(catalog_dir, sources, spec, window=window, bootstrap_reps=bootstrap_reps)
         data = report_data(results, closes, coverage, sources)
