@@ -1,24 +1,24 @@
 """Exchange calendars: which exchange a Yahoo symbol trades on, its sessions, and day 0 of an announcement.
 
-Sessions come from :mod:`exchange_calendars`. The listing exchange is an ISO 10383 MIC derived from the
-Yahoo suffix (:func:`exchange_for_symbol`). :func:`map_day0` is *the* rule that turns an announcement (date,
-timing, optional time with zone) into the first session on which the market could react; every other module
-uses it, and its result carries a sentence describing the rule that was applied, so the report can show it.
+Sessions come from :mod:`exchange_calendars`, through the session tables of
+:mod:`dealstudy.data.calendar_table` (computed once, then read from the user cache folder). The listing
+exchange is an ISO 10383 MIC derived from the Yahoo suffix (:func:`exchange_for_symbol`). :func:`map_day0` is
+*the* rule that turns an announcement (date, timing, optional time with zone) into the first session on which
+the market could react; every other module uses it, and its result carries a sentence describing the rule
+that was applied, so the report can show it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from dealstudy.catalog.schema import Deal, Security, Timing
+from dealstudy.data.calendar_table import SessionTable, session_table
 from dealstudy.errors import MissingDataError, SpecificationError
 
 __all__ = [
@@ -112,26 +112,14 @@ def calendar_mic(mic: str) -> str:
     return "XNYS" if code in US_MICS else code
 
 
-@functools.cache
-def _calendar(mic: str) -> Any:
-    import exchange_calendars as xcals
-
-    code = calendar_mic(mic)
-    try:
-        # exchange_calendars 4.13 builds its holiday tables with pandas APIs that pandas 3 deprecates
-        # (Pandas4Warning from Series.values on tz-aware data); the results are correct, so silence them
-        # for the construction only.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=DeprecationWarning)
-            warnings.simplefilter("ignore", category=FutureWarning)
-            return xcals.get_calendar(code)
-    except Exception as exc:  # InvalidCalendarName and friends
-        raise SpecificationError(f"no exchange calendar for MIC {mic!r}: {exc}") from exc
+def _calendar(mic: str) -> SessionTable:
+    """The session table of a MIC's calendar (memoised per process, cached on disk)."""
+    return session_table(calendar_mic(mic))
 
 
 def exchange_timezone(mic: str) -> ZoneInfo:
     """The local time zone of an exchange."""
-    return ZoneInfo(str(_calendar(mic).tz))
+    return ZoneInfo(_calendar(mic).tz)
 
 
 def _ts(day: dt.date | pd.Timestamp | str) -> pd.Timestamp:
@@ -154,23 +142,25 @@ def sessions(mic: str, start: dt.date | str, end: dt.date | str) -> pd.DatetimeI
     hi = min(_ts(end).normalize(), cal.last_session)
     if lo > hi:
         return pd.DatetimeIndex([], name="date")
-    out = pd.DatetimeIndex(cal.sessions_in_range(lo, hi), name="date")
-    return out.tz_localize(None) if out.tz is not None else out
+    return cal.sessions_in_range(lo, hi)
 
 
 def _is_session(mic: str, day: pd.Timestamp) -> bool:
     _check_bounds(mic, day)
-    return bool(_calendar(mic).is_session(day))
+    return _calendar(mic).is_session(day)
 
 
 def _next_session(mic: str, day: pd.Timestamp) -> pd.Timestamp:
     """First session strictly after ``day`` (``day`` need not be a session)."""
     _check_bounds(mic, day)
-    cal = _calendar(mic)
-    nxt = cal.date_to_session(day, direction="next")
-    if nxt == day:
-        nxt = cal.next_session(day)
-    return pd.Timestamp(nxt).tz_localize(None) if pd.Timestamp(nxt).tzinfo else pd.Timestamp(nxt)
+    nxt = _calendar(mic).session_after(day)
+    if nxt is None:
+        cal = _calendar(mic)
+        raise MissingDataError(
+            f"{calendar_mic(mic)} calendar covers {cal.first_session.date()}.."
+            f"{cal.last_session.date()} only; no session after {day.date()} in it"
+        )
+    return nxt
 
 
 def _session_on_or_after(mic: str, day: pd.Timestamp) -> pd.Timestamp:
@@ -234,7 +224,7 @@ class Day0:
 def _instant_rule(mic: str, instant: pd.Timestamp, origin: str) -> tuple[pd.Timestamp, str]:
     """Map a tz-aware instant to the session that first trades after it, with a sentence."""
     cal = _calendar(mic)
-    tz = str(cal.tz)
+    tz = cal.tz
     local = instant.tz_convert(tz)
     day = pd.Timestamp(local.date())
     code = calendar_mic(mic)
@@ -245,8 +235,8 @@ def _instant_rule(mic: str, instant: pd.Timestamp, origin: str) -> tuple[pd.Time
             nxt,
             f"{when}; {day.date()} is not an {code} session, so day 0 is the next session {nxt.date()}",
         )
-    open_ = pd.Timestamp(cal.session_open(day))
-    close = pd.Timestamp(cal.session_close(day))
+    open_ = cal.session_open(day)
+    close = cal.session_close(day)
     if instant < open_:
         return day, f"{when}, before the {code} open ({open_.tz_convert(tz):%H:%M}): day 0 is that session"
     if instant < close:
@@ -261,18 +251,16 @@ def _instant_rule(mic: str, instant: pd.Timestamp, origin: str) -> tuple[pd.Time
 def _reference_instant(announced: dt.date, timing: Timing, reference_mic: str) -> pd.Timestamp:
     """An approximate instant for a timing stated relative to the reference exchange."""
     cal = _calendar(reference_mic)
-    tz = str(cal.tz)
+    tz = cal.tz
     day = pd.Timestamp(announced)
     if timing == "non_trading_day":
         return pd.Timestamp(dt.datetime.combine(announced, dt.time(12, 0)), tz=tz)
     if _is_session(reference_mic, day):
-        open_ = pd.Timestamp(cal.session_open(day))
-        close = pd.Timestamp(cal.session_close(day))
+        open_ = cal.session_open(day)
+        close = cal.session_close(day)
     else:  # use the regular hours the exchange would have had that day
-        open_t = cal.open_times[-1][1]
-        close_t = cal.close_times[-1][1]
-        open_ = pd.Timestamp(dt.datetime.combine(announced, open_t), tz=tz)
-        close = pd.Timestamp(dt.datetime.combine(announced, close_t), tz=tz)
+        open_ = pd.Timestamp(dt.datetime.combine(announced, cal.regular_open), tz=tz)
+        close = pd.Timestamp(dt.datetime.combine(announced, cal.regular_close), tz=tz)
     if timing == "pre_market":
         return open_ - pd.Timedelta(minutes=1)
     if timing == "intraday":
