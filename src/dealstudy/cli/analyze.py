@@ -139,10 +139,9 @@ def analyze_command(
 
     Example: dealstudy analyze --prices ../shared/data/prices --out reports/analysis
     """
-    from dealstudy.data import open_sources
-    from dealstudy.pipeline.analyze import analyze, write_analysis
     from dealstudy.study import StudySpec, parse_window
 
+    # Every option is checked before the catalog, the data or the analysis modules are touched.
     if cov not in COV_TYPES:
         raise SpecificationError(f"--cov {cov!r}: choose one of {', '.join(COV_TYPES)}")
     if model == "custom":
@@ -155,6 +154,10 @@ def analyze_command(
         if name not in MODELS or name == "custom":
             raise SpecificationError(f"--robustness-models: {name!r} is not one of {', '.join(MODELS[:-1])}")
     spec = StudySpec(model=model)  # type: ignore[arg-type]  # validated by StudySpec
+
+    from dealstudy.data import open_sources
+    from dealstudy.pipeline.analyze import analyze, write_analysis
+
     sources = open_sources(prices=prices, offline=offline, cache=cache)
     results = analyze(
         catalog,

@@ -126,6 +126,16 @@ def _parse_date(value: str | None, option: str) -> dt.date | None:
         raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option) from exc
 
 
+def _check_range(first: dt.date | None, last: dt.date | None) -> None:
+    if first is not None and last is not None and first > last:
+        raise typer.BadParameter(f"--start {first} is after --end {last}", param_hint="--start/--end")
+
+
+def _check_choice(value: str, choices: tuple[str, ...], option: str) -> None:
+    if value not in choices:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=option)
+
+
 def _open(prices: Path | None, offline: bool, cache: Path | None, refresh: bool) -> DataSources:
     return open_sources(prices=prices, offline=offline, cache=cache, refresh=refresh)
 
@@ -152,6 +162,7 @@ def fetch(
     """
     first = _parse_date(start, "--start")
     last = _parse_date(end, "--end")
+    _check_range(first, last)
     ranges: dict[str, tuple[dt.date, dt.date]] = {}
     if symbols:
         needed = (
@@ -278,6 +289,7 @@ def status(
 
     Example: dealstudy prices status --prices ../shared/data/prices
     """
+    _check_choice(output, ("table", "json"), "--format")
     sources = _open(prices, True if prices is None else offline, cache, False)
     needed = study_symbols(catalog, require_catalog=False)
     symbols = sorted(set(_listed_symbols(sources)) | set(needed.ranges) | set(BENCHMARKS) | set(FX_SYMBOLS))
@@ -373,6 +385,8 @@ def show(
     """
     first = _parse_date(start, "--start")
     last = _parse_date(end, "--end")
+    _check_range(first, last)
+    _check_choice(output, ("table", "csv"), "--format")
     sources = _open(prices, offline, cache, refresh)
     today = dt.datetime.now(dt.UTC).date()
     if first is None and last is None:
