@@ -62,7 +62,8 @@ def test_market_model_with_alpha0_beta1_equals_market_adjusted(rng: np.random.Ge
     assert o["alpha"] == pytest.approx(0.0, abs=1e-14)
     assert o["beta"] == pytest.approx(1.0, abs=1e-12)
     np.testing.assert_allclose(mm.abnormal_returns["ar"], ma.abnormal_returns["ar"], atol=1e-12)
-    np.testing.assert_allclose(ma.abnormal_returns["ar"], (r - rm)[day0_pos - 5 : day0_pos + 11], atol=1e-15)
+    # rows: the display range -10..10 (the default ar_range), beyond the widest window -5..10
+    np.testing.assert_allclose(ma.abnormal_returns["ar"], (r - rm)[day0_pos - 10 : day0_pos + 11], atol=1e-15)
     np.testing.assert_allclose(mm.cars["car"], ma.cars["car"], atol=1e-12)
     # same residuals, different dof: sigma_mm^2 (n - 2) = sigma_ma^2 n
     s_mm, s_ma = mm.outcomes.loc[0, "sigma"], ma.outcomes.loc[0, "sigma"]
@@ -159,13 +160,21 @@ def test_prediction_error_variance_equals_matrix_formula(rng: np.random.Generato
         assert se**2 == pytest.approx(V.sum(), rel=1e-10)
         car = np.sum(r[p + a : p + z + 1] - Xw @ b)
         assert res.cars.set_index("window").loc[f"{a}:{z}", "car"] == pytest.approx(car, rel=1e-10)
-    Xw = np.column_stack([np.ones(16), rm[p - 5 : p + 11]])
-    V = s2 * (np.eye(16) + Xw @ inv @ Xw.T)
-    np.testing.assert_allclose(res.abnormal_returns["var_ar"], np.diag(V), rtol=1e-10)
+    # AR rows: the display range -10..10 (default ar_range); the running sum's variance is 1' V 1 over the
+    # leading block of V (the CAR variance formula for the days -10..t)
+    Xw = np.column_stack([np.ones(21), rm[p - 10 : p + 11]])
+    V = s2 * (np.eye(21) + Xw @ inv @ Xw.T)
+    ars = res.abnormal_returns
+    np.testing.assert_array_equal(ars["event_time"], np.arange(-10, 11))
+    np.testing.assert_allclose(ars["var_ar"], np.diag(V), rtol=1e-10)
+    cum = [V[: j + 1, : j + 1].sum() for j in range(21)]
+    np.testing.assert_allclose(ars["var_cum_ar"], cum, rtol=1e-10)
+    np.testing.assert_allclose(ars["cum_ar"], np.cumsum(r[p - 10 : p + 11] - Xw @ b), rtol=1e-10, atol=1e-15)
     # residual variance: plain sigma^2 and L sigma^2
     plain = EventStudy(StudySpec(windows=((-5, 5),), variance="residual")).fit(ev, prices)
     assert plain.cars.loc[0, "se"] ** 2 == pytest.approx(11 * s2, rel=1e-10)
     np.testing.assert_allclose(plain.abnormal_returns["var_ar"], s2, rtol=1e-10)
+    np.testing.assert_allclose(plain.abnormal_returns["var_cum_ar"], s2 * np.arange(1, 22), rtol=1e-10)
 
 
 def test_estimation_excludes_other_event_windows_of_same_ticker(rng: np.random.Generator) -> None:
@@ -230,7 +239,8 @@ def test_factor_model_adds_rf_back(rng: np.random.Generator) -> None:
     assert o["beta"] == o["beta_mkt_rf"]
     f_ev = factors[["mkt_rf", "smb", "hml"]].to_numpy()[p - 5 : p + 11]
     expected = 0.0001 + ref.params[0] + f_ev @ ref.params[1:]
-    np.testing.assert_allclose(res.abnormal_returns["expected_return"], expected, rtol=1e-10)
+    in_window = res.abnormal_returns[res.abnormal_returns["in_window"]]
+    np.testing.assert_allclose(in_window["expected_return"], expected, rtol=1e-10)
     with pytest.raises(Exception, match="percent"):
         EventStudy(StudySpec(model="ff3")).fit(ev, prices, factors=factors * 100)
     with pytest.raises(Exception, match="mom"):
@@ -256,7 +266,7 @@ def test_constant_mean_model(rng: np.random.Generator) -> None:
     r = prices["AAA"].pct_change().to_numpy()
     mu = r[p - 250 : p - 10].mean()
     assert res.outcomes.loc[0, "alpha"] == pytest.approx(mu, rel=1e-12)
-    np.testing.assert_allclose(res.abnormal_returns["ar"], r[p - 5 : p + 11] - mu, rtol=1e-12)
+    np.testing.assert_allclose(res.abnormal_returns["ar"], r[p - 10 : p + 11] - mu, rtol=1e-12)
     # prediction-error factor of the constant-mean model: 1 + 1/nobs
     s2 = np.var(r[p - 250 : p - 10], ddof=1)
     np.testing.assert_allclose(res.abnormal_returns["var_ar"], s2 * (1 + 1 / 240), rtol=1e-10)
@@ -357,7 +367,8 @@ def test_results_tables_and_summary(rng: np.random.Generator) -> None:
         "event_id", "ticker", "window", "car", "bhar", "se", "t_stat", "p_value", "sq_p_value",
     ]  # fmt: skip
     assert len(res.outcomes) == 3
-    assert len(res.abnormal_returns) == 2 * 16
+    assert len(res.abnormal_returns) == 2 * 21  # display range -10..10
+    assert int(res.abnormal_returns["in_window"].sum()) == 2 * 16  # widest window -5..10
     assert len(res.cars) == 2 * 5
     assert list(res.cars["window"][:5]) == ["0:0", "-1:1", "0:1", "-5:5", "0:10"]
     agg = res.aggregate

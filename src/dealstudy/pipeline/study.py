@@ -128,7 +128,7 @@ def read_events_csv(path: Path | str) -> pd.DataFrame:
 
 
 def _fetch_range(dates: pd.Series, spec: StudySpec) -> tuple[dt.date, dt.date]:
-    lo, hi = spec.estimation[0], spec.widest_window[1]
+    lo, hi = spec.estimation[0], spec.last_day
     back = math.ceil(abs(min(lo, 0)) * _CALENDAR_PER_TRADING_DAY) + _MARGIN_DAYS
     ahead = math.ceil(max(hi, 0) * _CALENDAR_PER_TRADING_DAY) + _MARGIN_DAYS
     start = pd.Timestamp(dates.min()) - pd.Timedelta(days=back)

@@ -7,7 +7,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
-from dealstudy.study.core import Aligned, Fitted, make_panel
+from dealstudy.study.core import Aligned, Fitted, display_variances, make_panel
 from dealstudy.study.results import AR_COLUMNS, CAR_COLUMNS, OUTCOME_COLUMNS, StudyResults
 from dealstudy.study.spec import FACTOR_COLUMNS, StudySpec, format_window
 
@@ -82,7 +82,7 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
     rows = fit.rows
     names = param_names(spec)
     groups = ev["group"].to_numpy(dtype=object)[rows]
-    panel, var_ar, car_var = make_panel(al, fit, spec, np.asarray(groups, dtype=object))
+    panel, _, car_var = make_panel(al, fit, spec, np.asarray(groups, dtype=object))
 
     # --- outcomes (every event) ---
     out = pd.DataFrame(
@@ -124,25 +124,29 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
     if spec.scholes_williams:
         out["beta_method"] = np.where(out["outcome"] == "ok", "scholes_williams", "")
 
-    # --- abnormal returns (ok events, every day of the widest window) ---
-    ev_cols = np.flatnonzero(al.is_event)
-    n_ok, n_days = rows.size, ev_cols.size
+    # --- abnormal returns (ok events: every day of the widest window, and display days with an AR) ---
+    shown_cols, ar, var_ar, var_cum = display_variances(al, fit, spec)
     ids = ev["event_id"].to_numpy(dtype=object)[rows]
     tickers = ev["ticker"].to_numpy(dtype=object)[rows]
-    ret = al.R[rows][:, ev_cols]
-    ar = fit.ar[:, ev_cols]
+    n_ok = rows.size
+    in_window = np.broadcast_to(al.is_event[shown_cols], ar.shape)
+    keep = (in_window | np.isfinite(ar)).reshape(-1)
+    ret = al.R[rows][:, shown_cols]
     ars = pd.DataFrame(
         {
-            "event_id": np.repeat(ids, n_days),
-            "ticker": np.repeat(tickers, n_days),
-            "event_time": np.tile(al.rel[ev_cols], n_ok),
-            "date": pd.DatetimeIndex(al.dates[rows][:, ev_cols].reshape(-1)),
+            "event_id": np.repeat(ids, shown_cols.size),
+            "ticker": np.repeat(tickers, shown_cols.size),
+            "event_time": np.tile(al.rel[shown_cols], rows.size),
+            "date": pd.DatetimeIndex(al.dates[rows][:, shown_cols].reshape(-1)),
             "return": ret.reshape(-1),
             "expected_return": (ret - ar).reshape(-1),
             "ar": ar.reshape(-1),
-            "var_ar": var_ar[:, ev_cols].reshape(-1),
+            "var_ar": var_ar.reshape(-1),
+            "in_window": in_window.reshape(-1),
+            "cum_ar": np.where(np.isfinite(ar), np.nancumsum(ar, axis=1), np.nan).reshape(-1),
+            "var_cum_ar": var_cum.reshape(-1),
         }
-    )
+    )[keep].reset_index(drop=True)
 
     # --- CARs (ok events, every requested window) ---
     est_cols = np.flatnonzero(al.is_est)

@@ -14,7 +14,15 @@ from dealstudy.study.inputs import PriceInputs, ReturnInputs, align_factors
 from dealstudy.study.ols import batch_ols, scholes_williams_beta
 from dealstudy.study.spec import StudySpec, format_window
 
-__all__ = ["Aligned", "Fitted", "align_events", "estimate", "make_panel", "panel_windows"]
+__all__ = [
+    "Aligned",
+    "Fitted",
+    "align_events",
+    "display_variances",
+    "estimate",
+    "make_panel",
+    "panel_windows",
+]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -30,7 +38,8 @@ class Aligned:
 
     rel: IntArray  # (K,)
     is_est: BoolArray  # (K,)
-    is_event: BoolArray  # (K,)
+    is_event: BoolArray  # (K,) days of the widest window
+    is_display: BoolArray  # (K,) days of the display range (ar_range) or of the widest window
     R: FloatArray  # (N, K) ticker returns
     B: FloatArray  # (N, K, m) benchmark returns
     B_lag: FloatArray  # (N, K) market return of the previous ticker session (Scholes-Williams)
@@ -73,7 +82,8 @@ def align_events(
     n = len(ev)
     est_lo, est_hi = spec.estimation
     wlo, whi = spec.widest_window
-    rel = np.arange(est_lo, whi + 1, dtype=np.int64)
+    shown_lo, shown_hi = spec.ar_range
+    rel = np.arange(est_lo, spec.last_day + 1, dtype=np.int64)
     k_axis = rel.size
     m = 1 if spec.uses_market else len(spec.benchmarks)
     f = len(factor_cols) + 1 if factor_frame is not None else 0
@@ -82,7 +92,8 @@ def align_events(
     al = Aligned(
         rel=rel,
         is_est=rel <= est_hi,
-        is_event=rel >= wlo,
+        is_event=(rel >= wlo) & (rel <= whi),
+        is_display=((rel >= wlo) & (rel <= whi)) | ((rel >= shown_lo) & (rel <= shown_hi)),
         R=np.full((n, k_axis), np.nan),
         B=np.full((n, k_axis, m), np.nan),
         B_lag=np.full((n, k_axis), np.nan),
@@ -486,7 +497,9 @@ def panel_windows(spec: StudySpec) -> tuple[tuple[int, int], ...]:
 def make_panel(
     al: Aligned, fit: Fitted, spec: StudySpec, groups: NDArray[np.object_]
 ) -> tuple[EventPanel, FloatArray, FloatArray]:
-    """The :class:`EventPanel` of the ok events, plus ``var_ar`` on the event days and the CAR variances."""
+    """The :class:`EventPanel` of the ok events, plus ``var_ar`` on the event days and the CAR variances.
+
+    The panel's axis ends with the widest window (days of the display range after it are left out)."""
     windows = panel_windows(spec)
     n_ok = fit.rows.size
     k = fit.X.shape[2]
@@ -507,17 +520,49 @@ def make_panel(
             s = X0[:, cols].sum(axis=1)
             q = np.einsum("nk,nkl,nl->n", s, fit.xtx_inv, s)
         car_var[:, w] = sig2 * (length + q)
+    axis = al.rel <= spec.widest_window[1]
     panel = EventPanel(
-        rel_days=al.rel.copy(),
-        ar=ar,
-        var_ar=var_ar,
+        rel_days=al.rel[axis].copy(),
+        ar=ar[:, axis],
+        var_ar=var_ar[:, axis],
         sigma=fit.sigma.copy(),
         nobs=fit.nobs.copy(),
         dof=fit.dof.copy(),
-        is_estimation=al.is_est.copy(),
-        is_event=al.is_event.copy(),
+        is_estimation=al.is_est[axis].copy(),
+        is_event=al.is_event[axis].copy(),
         windows=windows,
         car_var=car_var,
         groups=groups,
     )
     return panel, var_ar, car_var
+
+
+def display_variances(
+    al: Aligned, fit: Fitted, spec: StudySpec
+) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+    """The display days' columns, ARs, AR variances and variances of the ARs' running sum (internal).
+
+    Returns ``cols`` (axis columns of the display days, ascending), then ``ar``, ``var_ar`` and
+    ``var_cum_ar``, each ``(n_ok, len(cols))``, NaN where the AR is missing. ``var_cum_ar[:, j]`` is the
+    variance under the null of the sum of the event's ARs on the display days up to ``cols[j]`` that have
+    one: with ``L`` such days and ``s`` the sum of their regressor vectors, ``sigma^2 (L + s' (X'X)^{-1} s)``
+    (prediction-error variance) or ``L sigma^2``: the formula of a window's CAR variance, so the two agree
+    for a window that starts on the first display day.
+    """
+    cols = np.flatnonzero(al.is_display).astype(np.int64)
+    ar = fit.ar[:, cols]
+    k = fit.X.shape[2]
+    sig2 = fit.sigma[:, None] ** 2
+    shown = np.isfinite(ar)
+    count = np.cumsum(shown, axis=1)
+    if spec.variance == "prediction_error" and k > 0:
+        X0 = np.where(shown[:, :, None], np.nan_to_num(fit.X[:, cols]), 0.0)
+        c = 1.0 + np.einsum("ntk,nkl,ntl->nt", X0, fit.xtx_inv, X0)
+        s = np.cumsum(X0, axis=1)
+        q = np.einsum("ntk,nkl,ntl->nt", s, fit.xtx_inv, s)
+    else:
+        c = np.ones(ar.shape)
+        q = np.zeros(ar.shape)
+    var_ar = np.where(shown, sig2 * c, np.nan)
+    var_cum = np.where(shown, sig2 * (count + q), np.nan)
+    return cols, ar, var_ar, var_cum

@@ -60,8 +60,13 @@ class StudyResults:
         and, for multi-regressor models, ``beta_<regressor>`` columns. ``beta`` is the market beta (the
         ``mkt_rf`` loading for factor models, the first benchmark's for ``custom``; 1 for market-adjusted).
     abnormal_returns : DataFrame
-        Ok events only, every day of the widest window: ``event_id, ticker, event_time, date, return,
-        expected_return, ar, var_ar``.
+        Ok events only: every day of the widest window (``in_window`` true) and every other day of the
+        display range ``spec.ar_range`` that has an abnormal return (``in_window`` false; for charts only,
+        no window, CAR or test uses them): ``event_id, ticker, event_time, date, return, expected_return, ar,
+        var_ar, in_window, cum_ar, var_cum_ar``. ``var_ar`` is the AR's variance under the null
+        (prediction-error or residual, as ``spec.variance``); ``cum_ar`` the running sum of the event's ARs
+        from its first row, ``var_cum_ar`` its variance under the null
+        (:func:`dealstudy.study.core.display_variances`).
     cars : DataFrame
         Ok events only, every requested window: ``event_id, ticker, window, car, bhar, se, t_stat, p_value,
         sq_p_value, days, dof`` (window as ``"a:b"``; ``p_value`` two-sided from t with ``dof`` degrees of

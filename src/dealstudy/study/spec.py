@@ -11,6 +11,7 @@ from dealstudy.config import DEFAULT_ESTIMATION, DEFAULT_MIN_OBS, DEFAULT_WINDOW
 from dealstudy.errors import SpecificationError
 
 __all__ = [
+    "DEFAULT_AR_RANGE",
     "FACTOR_COLUMNS",
     "MODELS",
     "Model",
@@ -35,6 +36,10 @@ FACTOR_COLUMNS: dict[str, tuple[str, ...]] = {
     "ff5": ("mkt_rf", "smb", "hml", "rmw", "cma"),
     "carhart": ("mkt_rf", "smb", "hml", "mom"),
 }
+
+
+#: Event days with abnormal returns for display (charts), beside the study windows.
+DEFAULT_AR_RANGE: tuple[int, int] = (-10, 10)
 
 
 def format_window(window: tuple[int, int]) -> str:
@@ -93,6 +98,12 @@ class StudySpec:
         ``SSR / nobs`` (population variance; the convention of the Python package ``eventstudy`` by
         J.-B. Lemaire). The t statistics use ``nobs - k`` degrees of freedom either way, and the
         :class:`~dealstudy.stats.panel.EventPanel` handed to the aggregate tests carries this sigma.
+    ar_range : (int, int)
+        *Display range* of event days (default ``-10..10``): the abnormal returns table also has a row for
+        every day of this range that has data (the return and regressors), computed with the already fitted
+        model. It affects nothing else: outcomes (a day of it without a price is not a gap), windows, CARs,
+        the panel and every test statistic depend on ``windows`` only. Its start is clipped to the day after
+        the estimation window; a range entirely inside the estimation window is an error.
     """
 
     model: Model = "market"
@@ -105,6 +116,7 @@ class StudySpec:
     benchmarks: tuple[str, ...] = ()
     scholes_williams: bool = False
     sigma_ddof: SigmaDdof = "model"
+    ar_range: tuple[int, int] = DEFAULT_AR_RANGE
 
     def __post_init__(self) -> None:
         _check_choice("model", self.model, MODELS)
@@ -145,11 +157,23 @@ class StudySpec:
         object.__setattr__(self, "benchmarks", benchmarks)
         if self.scholes_williams and self.model != "market":
             raise SpecificationError("scholes_williams applies to the market model only")
+        shown = _as_window("ar_range", self.ar_range)
+        if shown[1] <= est[1]:
+            raise SpecificationError(
+                f"ar_range {format_window(shown)} lies inside the estimation window {format_window(est)}; "
+                f"it must end after day {est[1]}"
+            )
+        object.__setattr__(self, "ar_range", (max(shown[0], est[1] + 1), shown[1]))
 
     @property
     def widest_window(self) -> tuple[int, int]:
         """``(min start, max end)`` over the event windows."""
         return min(w[0] for w in self.windows), max(w[1] for w in self.windows)
+
+    @property
+    def last_day(self) -> int:
+        """Last event day the engine needs data for: the end of the widest window or of ``ar_range``."""
+        return max(self.widest_window[1], self.ar_range[1])
 
     @property
     def n_params(self) -> int:
