@@ -348,7 +348,9 @@ def render(summary: dict[str, Any]) -> str:
     else:
         stages = ", ".join(f"{k} {v:.2f} s" for k, v in rep["stages"].items()) or "no stage split returned"
         lines.append(
-            f"Report build (shipped catalog, shared snapshot): {rep['seconds']:.2f} s total; {stages}."
+            f"Report build (shipped catalog: {rep['events']} events, {rep['studied']} studied; shared "
+            f"snapshot; {rep['pages']} pages, {rep['figures']} figures): {rep['seconds']:.2f} s total; "
+            f"{stages}."
         )
     lines.append("")
     lines.append("Targets:")
