@@ -31,10 +31,11 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 
 
 def _fresh(code: str) -> Any:
-    """A new exchange_calendars calendar with its default bounds (not the dispatcher's cached one)."""
-    from exchange_calendars.calendar_utils import global_calendar_dispatcher
+    """A new exchange_calendars calendar with its default bounds (not an instance cached by get_calendar)."""
+    import importlib
 
-    factory = global_calendar_dispatcher._calendar_factories[code]
+    module = importlib.import_module(f"exchange_calendars.exchange_calendar_{code.lower()}")
+    factory = getattr(module, f"{code}ExchangeCalendar")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=DeprecationWarning)
         warnings.simplefilter("ignore", category=FutureWarning)
