@@ -221,7 +221,10 @@ def fig_multiples(data: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
             handles=[
                 Line2D([], [], color=CLASS_COLOURS[c], linewidth=8, label=CLASS_LABELS[c]) for c in present
             ],
-            loc="lower right",
+            # Bars are sorted ascending: the largest multiples sit at the top and extend right, the most
+            # negative at the bottom and extend left. With negative bars the upper-left corner is empty;
+            # without them the bottom bars are the shortest, so the lower-right corner is.
+            loc="upper left" if (shown["multiple"] < 0).any() else "lower right",
             fontsize=8.5,
         )
         if hidden:
