@@ -78,6 +78,9 @@ def _print_headline(results: object, console: Console) -> None:
             f"{row['most_influential']} ({_num(row['coef_without_it'])})" if row["most_influential"] else "",
         )
     console.print(slopes)
+    for result in economy.regressions:  # a model without slopes says why (e.g. "not estimable: N = 0 ...")
+        if result.reason:
+            console.print(f"{result.name}: {result.reason}", markup=False)
     wald = economy.wald
     console.print(
         f"Wald test {wald.null}: F({wald.df_num}, {wald.df_denom:g}) = {_num(wald.stat)}, "

@@ -97,7 +97,10 @@ def fit_models(sample: pd.DataFrame, *, cov_type: CovType = "HC3", min_level_obs
         labels=tuple(split["label"]),
     )
     wald = wald_equal(binding_split, "binding_bn", "non_binding_bn")
-    sized = sample[np.isfinite(sample["log_size"].to_numpy(dtype=float))]
+    sized = sample[
+        np.isfinite(sample["log_size"].to_numpy(dtype=float))
+        & np.isfinite(sample["car_pct"].to_numpy(dtype=float))
+    ]
     top = sized["counterparty"].value_counts()
     main_party = str(top.index[0]) if len(top) else ""
     X3 = pd.concat(
@@ -157,6 +160,13 @@ def _row(
         out[f"{result.name}_n"] = result.nobs
     out["wald_stat"] = fits.wald.stat
     out["wald_p"] = fits.wald.pvalue
+    notes = []
+    for r in fits.results:
+        if r.name == "car_size" and variant == "deal_level":
+            notes.append("car_size: not fitted at deal level (a CAR belongs to one firm)")
+        elif r.reason:
+            notes.append(f"{r.name}: {r.reason}")
+    out["note"] = "; ".join(notes)
     return out
 
 
@@ -174,7 +184,9 @@ def robustness_table(
     observation per deal, abnormal values summed over its direct parties); ``window`` for every other
     window in the values; ``model`` for every other study model (at the baseline window); ``cluster_date``
     (clustered by announcement date) when the baseline is not clustered. Each row has N, the number of
-    exclusions, the key slopes with standard errors and p-values, and the Wald test.
+    exclusions, the key slopes with standard errors and p-values, the Wald test and a ``note`` naming each
+    model that is not estimable on that sample and why (e.g. ``car_size: not estimable: N = 2 ...``). An
+    empty sample gives a row with N = 0 and NaN slopes, never an error.
     """
     rows: list[dict[str, object]] = []
     values = values_by_model[model]
@@ -183,8 +195,9 @@ def robustness_table(
         sample, excluded = regression_sample(frame, win)
         n_excluded = len(excluded)
         if sample_filter == "no_confounded":
-            n_excluded += int(sample["confounded"].sum())
-            sample = sample[~sample["confounded"]]
+            confounded = sample["confounded"].astype(bool)
+            n_excluded += int(confounded.sum())
+            sample = sample.loc[~confounded]
         elif sample_filter == "deal_level":
             sample = deal_level(sample)
         cov: CovType = "cluster" if sample_filter == "cluster" else cov_type

@@ -120,17 +120,33 @@ class WaldTest:
         return math.isfinite(self.stat) and math.isfinite(self.pvalue)
 
 
+def _singles_out_one(values: NDArray[np.float64]) -> bool:
+    """An indicator (0/1) with exactly one 1 or exactly one 0: it fits that observation exactly."""
+    if not np.isin(values, (0.0, 1.0)).all():
+        return False
+    ones = int(values.sum())
+    return min(ones, values.size - ones) == 1
+
+
 def _full_rank_columns(X: pd.DataFrame, keep: Sequence[str]) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Drop constant dummies and then, from the right, columns that make the design rank deficient."""
+    """Drop constant dummies, dummies that single out one observation, then, from the right, columns that
+    make the design rank deficient (never ``const`` or ``keep``).
+
+    An indicator equal to 1 (or 0) for a single observation gives it leverage 1: its coefficient absorbs
+    that observation, which then says nothing about the other slopes and makes HC3 undefined. It is dropped
+    like a constant one (the observation joins the baseline), as small levels are pooled into ``other``.
+    """
     dropped: list[str] = []
     columns = list(X.columns)
     for name in list(columns):
         if name == "const" or name in keep:
             continue
         values = X[name].to_numpy(dtype=float)
-        if values.size == 0 or np.ptp(values) == 0:
+        if values.size == 0 or np.ptp(values) == 0 or _singles_out_one(values):
             columns.remove(name)
             dropped.append(name)
+    if not np.isfinite(X[columns].to_numpy(dtype=float)).all():
+        return X[columns], tuple(dropped)  # reported as not estimable by the caller
     while columns and len(X):
         matrix = X[columns].to_numpy(dtype=float)
         if np.linalg.matrix_rank(matrix) == len(columns):
@@ -154,6 +170,60 @@ def _summary_text(result: object, title: str) -> str:
         if row[0].data.strip() in ("Date:", "Time:"):
             row[1].data = ""
     return str(summary.as_text())
+
+
+#: Leverage treated as 1 (the fit passes through the observation): HC3 divides by (1 - h)^2.
+_LEVERAGE_ONE = 1.0 - 1e-8
+
+
+def _not_estimable(
+    y: pd.Series,
+    design: pd.DataFrame,
+    cov_type: CovType,
+    clusters: pd.Series | None,
+    labels: Sequence[str],
+) -> str:
+    """Why the regression cannot be estimated with ``cov_type`` (empty when it can).
+
+    Checked in order: too few observations, non-finite values, a kept regressor that is constant or
+    collinear (its slope is not identified), fewer than two clusters, and (HC3) an observation with
+    leverage 1, whose weight :math:`1/(1-h_{ii})^2` is undefined.
+    """
+    n, k = design.shape
+    if n <= k:
+        return f"not estimable: N = {n} observation(s) for {k} coefficient(s)"
+    values = design.to_numpy(dtype=float)
+    bad = [str(c) for c, ok in zip(design.columns, np.isfinite(values).all(axis=0), strict=True) if not ok]
+    if not np.isfinite(y.to_numpy(dtype=float)).all():
+        bad.insert(0, str(y.name or "y"))
+    if bad:
+        return f"not estimable: non-finite values in {', '.join(bad)} (N = {n})"
+    if np.linalg.matrix_rank(values) < k:
+        constant = [str(c) for c in design.columns if c != "const" and np.ptp(design[c].to_numpy(float)) == 0]
+        if constant:
+            return f"not estimable: {', '.join(constant)} constant over the N = {n} observations"
+        others = [str(c) for c in design.columns if c != "const"]
+        return f"not estimable: {', '.join(others)} collinear over the N = {n} observations"
+    if cov_type == "cluster":
+        if clusters is None:
+            raise ValueError("cov_type='cluster' needs clusters")
+        groups = int(pd.Series(clusters).nunique())
+        if groups < 2:
+            return f"not estimable with clustered errors: N = {n} observations in {groups} cluster(s)"
+    if cov_type == "HC3":
+        leverage = np.einsum("ij,jk,ik->i", values, np.linalg.pinv(values.T @ values), values)
+        high = (
+            [str(labels[int(i)]) for i in np.flatnonzero(leverage > _LEVERAGE_ONE)]
+            if len(labels) == n
+            else []
+        )
+        if high or (leverage > _LEVERAGE_ONE).any():
+            who = ", ".join(high) or "an observation"
+            return (
+                f"not estimable with HC3: {who} has leverage 1 (the regressors fit it exactly, N = {n}); "
+                "HC1 is defined"
+            )
+    return ""
 
 
 def fit_ols(
@@ -195,10 +265,11 @@ def fit_ols(
     """
     dependent = str(y.name or "y")
     design, dropped = _full_rank_columns(X, keep)
-    n, k = design.shape
+    n = len(design)
     label_tuple = tuple(labels) if labels else tuple(str(i) for i in design.index)
-    empty = pd.Series(dtype=float)
-    if n <= k:
+    why = _not_estimable(y, design, cov_type, clusters, label_tuple)
+    if why:
+        empty = pd.Series(dtype=float)
         return RegressionResult(
             name,
             dependent,
@@ -211,7 +282,7 @@ def fit_ols(
             cov_type,
             label_tuple,
             dropped,
-            reason=f"{n} observation(s) for {k} coefficient(s)",
+            reason=why,
             y=y,
             X=design,
             clusters=clusters,
@@ -219,8 +290,7 @@ def fit_ols(
     endog = pd.Series(y.to_numpy(dtype=float), index=design.index, name=dependent)
     model = sm.OLS(endog, design.astype(float))
     if cov_type == "cluster":
-        if clusters is None:
-            raise ValueError("cov_type='cluster' needs clusters")
+        assert clusters is not None  # checked by _not_estimable
         groups = pd.factorize(clusters)[0]
         fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
     else:

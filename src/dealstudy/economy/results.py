@@ -171,7 +171,10 @@ class EconomyResults:
             head = f"Model {result.name} (window {self.spec.window}, study model {self.model})"
             head += f": N = {result.nobs}; {len(dropped)} excluded:\n{excluded}"
             if result.dropped_terms:
-                head += f"\nDropped regressors (constant or collinear): {', '.join(result.dropped_terms)}"
+                head += (
+                    "\nDropped regressors (constant, collinear or singling out one observation): "
+                    + ", ".join(result.dropped_terms)
+                )
             body = result.summary_text if result.fitted else f"not fitted: {result.reason}"
             blocks.append(f"{head}\n{body}")
         w = self.wald
@@ -229,21 +232,24 @@ class EconomyResults:
     def summary(self) -> str:
         """A plain-text headline table: totals, key slopes with CIs, the Wald test, N and exclusions."""
         t = self.totals
-        bn = 1e9
         lines = [
             f"Press-release economy -- window {self.spec.window}, study model {self.model}, "
             f"covariance {self.spec.cov_type}",
             f"  announcements: {int(t['deals'])} deals, "
             f"{int(t['valued_legs'])} direct-party securities valued",
-            f"  abnormal value (compounded): ${t['abnormal_value_usd'] / bn:,.1f}bn   "
-            f"(CAR x cap: ${t['car_value_usd'] / bn:,.1f}bn; raw: ${t['raw_value_usd'] / bn:,.1f}bn)",
-            f"  headline value: ${t['headline_value_usd'] / bn:,.1f}bn   binding value: "
-            f"${t['binding_value_usd'] / bn:,.1f}bn",
+            f"  abnormal value (compounded): {_bn(t['abnormal_value_usd'])}   "
+            f"(CAR x cap: {_bn(t['car_value_usd'])}; raw: {_bn(t['raw_value_usd'])})",
+            f"  headline value: {_bn(t['headline_value_usd'])}   "
+            f"binding value: {_bn(t['binding_value_usd'])}",
             "",
             f"  {'model':<14}{'term':<16}{'coef':>9}{'se':>9}{'p':>8}   {'bootstrap CI':<20}{'N':>4}  "
             "most influential",
         ]
         for row in self.key_slopes().to_dict("records"):
+            not_fitted = self.regression(str(row["model"])).reason
+            if not_fitted:
+                lines.append(f"  {row['model']:<14}{row['term']:<16}{not_fitted}")
+                continue
             ci = f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
             lines.append(
                 f"  {row['model']:<14}{row['term']:<16}{row['coef']:>9.3f}{row['se']:>9.3f}"
@@ -260,6 +266,10 @@ class EconomyResults:
         for why, n in self.excluded()["reason"].str.replace(r":.*", "", regex=True).value_counts().items():
             lines.append(f"    {n:3d}  {why}")
         return "\n".join(lines) + "\n"
+
+
+def _bn(value: float) -> str:
+    return f"${value / 1e9:,.1f}bn" if math.isfinite(value) else "n/a"
 
 
 def fit_economy(

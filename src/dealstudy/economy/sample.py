@@ -135,6 +135,8 @@ def regression_sample(
                 "market_cap_usd": cap,
             }
         )
-    return pd.DataFrame(kept, columns=list(SAMPLE_COLUMNS)), pd.DataFrame(
-        dropped, columns=list(EXCLUSION_COLUMNS)
-    )
+    sample = pd.DataFrame(kept, columns=list(SAMPLE_COLUMNS))
+    if sample.empty:  # typed columns, so filters and arithmetic on an empty sample behave
+        floats = [c for c in SAMPLE_COLUMNS if c.endswith(("_bn", "_pct", "_usd")) or c == "log_size"]
+        sample = sample.astype(dict.fromkeys(floats, float) | {"confounded": bool})
+    return sample, pd.DataFrame(dropped, columns=list(EXCLUSION_COLUMNS))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,8 +44,10 @@ from dealstudy.study import StudyResults, StudySpec, format_window, parse_window
 
 __all__ = [
     "ANALYSIS_FILES",
+    "ANALYSIS_STAGES",
     "BENCHMARK_BY_MIC",
     "AnalysisResults",
+    "StageCallback",
     "analyze",
     "catalog_events",
     "write_analysis",
@@ -76,6 +78,15 @@ ANALYSIS_FILES: tuple[str, ...] = (
 
 #: Why a month-precision deal is not studied (its outcome in the dollar values is ``day_unknown``).
 UNKNOWN_DAY_REASON = "announcement day unknown (month precision), so the deal cannot be placed in event time"
+
+#: Stages of :func:`analyze`, in the order they start: the main event study (with the catalog, day 0 and
+#: the closes, share counts and FX rates of the dollar values), the study rerun with each robustness model,
+#: and the economy layer (dollar values, regressions, bootstrap, influence, robustness table, aggregates,
+#: ledger, revisions).
+ANALYSIS_STAGES: tuple[str, ...] = ("study", "robustness", "economy")
+
+#: ``on_stage(name)``: called as each of :data:`ANALYSIS_STAGES` starts.
+StageCallback = Callable[[str], None]
 
 #: Calendar-day margin fetched around the event dates for closes and FX.
 _MARGIN_DAYS = 40
@@ -266,6 +277,7 @@ def analyze(
     cov_type: CovType = "HC3",
     bootstrap_reps: int = 1999,
     seed: int = 20251103,
+    on_stage: StageCallback | None = None,
 ) -> AnalysisResults:
     """Run the whole analysis on a catalog folder.
 
@@ -285,7 +297,23 @@ def analyze(
         are missing is reported in ``skipped_models``).
     cov_type : {"HC3", "HC1", "cluster", "nonrobust"}
         Regression covariance (``cluster`` = by announcement date).
+    on_stage : callable, optional
+        ``on_stage(name)`` as each of :data:`ANALYSIS_STAGES` starts (``"study"``, ``"robustness"``,
+        ``"economy"``, always in that order), e.g. to time them or drive a progress bar.
+
+    Raises
+    ------
+    MissingDataError
+        When the sources hold prices for none of the catalog's securities (nothing to value): a clear
+        error instead of an empty analysis. With prices for some securities, events without usable data
+        get an outcome code, and regressions whose sample is too small say ``not estimable: N = k``.
     """
+
+    def stage(name: str) -> None:
+        if on_stage is not None:
+            on_stage(name)
+
+    stage("study")
     spec = spec or StudySpec()
     main_window = parse_window(window)
     if main_window not in spec.windows:
@@ -302,6 +330,13 @@ def analyze(
     }
     study = run_study(studied, sources, spec)
     closes, shares, fx = _market_inputs(sources, studied, study)
+    if not closes:
+        tickers = ", ".join(dict.fromkeys(studied["ticker"].astype(str)))
+        raise MissingDataError(
+            f"no prices for any security of the catalog {catalog.directory} ({tickers}) from "
+            f"{sources.description}; fetch them first (dealstudy prices fetch) or pass --prices DIR with "
+            "CSV snapshots"
+        )
     legs = legs_frame(catalog.deals)
 
     def values_of(result: StudyResults) -> pd.DataFrame:
@@ -317,6 +352,7 @@ def analyze(
             unstudied,
         )
 
+    stage("robustness")
     alternatives: dict[str, StudyResults] = {}
     skipped: dict[str, str] = {}
     for model in dict.fromkeys(models):
@@ -327,6 +363,7 @@ def analyze(
             alternatives[model] = run_study(studied, sources, other)
         except (SpecificationError, DataError) as exc:
             skipped[model] = str(exc)
+    stage("economy")
     economy = fit_economy(
         catalog.deals,
         catalog.counterparties,

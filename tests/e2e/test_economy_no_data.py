@@ -1,0 +1,160 @@
+"""``analyze`` with no usable data: a clear error (exit 3) or a clearly reported empty result, never a
+traceback, and an existing ``--out`` folder is left as it was.
+
+Regression test of ``KeyError: 'label'`` in ``economy/models.py`` (``fit_models`` via
+``robustness_table``): an empty regression sample lost its columns in the ``no_confounded`` filter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dealstudy.catalog import write_deal
+from dealstudy.catalog.schema import Deal, Security
+from dealstudy.data import open_sources
+from dealstudy.data.calendars import sessions
+from dealstudy.errors import MissingDataError
+from dealstudy.pipeline.analyze import analyze
+
+REPO = Path(__file__).resolve().parents[2]
+ENTRY_POINT = Path(sys.executable).parent / "dealstudy"
+NO_PRICES = "error: no prices for any security of the catalog"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ENTRY_POINT), "analyze", *args, "--bootstrap-reps", "20"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def _write_prices(folder: Path, symbol: str, rng: np.random.Generator) -> None:
+    dates = sessions("XNYS", "2024-06-03", "2025-12-31")
+    close = 100.0 * np.cumprod(1 + rng.normal(0.0003, 0.01, len(dates)))
+    pd.DataFrame(
+        {
+            "date": dates.strftime("%Y-%m-%d"),
+            "open": close,
+            "high": close,
+            "low": close,
+            "close": close,
+            "adj_close": close,
+            "volume": 1e6,
+        }
+    ).to_csv(folder / f"{symbol}.csv", index=False)
+
+
+def _out_with_a_file(tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.txt").write_text("previous run\n")
+    return out
+
+
+def _assert_untouched(out: Path) -> None:
+    assert sorted(p.name for p in out.iterdir()) == ["summary.txt"]
+    assert (out / "summary.txt").read_text() == "previous run\n"
+
+
+def test_cli_offline_with_an_empty_cache_is_a_clear_data_error(tmp_path: Path) -> None:
+    cache = tmp_path / "empty-cache"
+    cache.mkdir()
+    out = _out_with_a_file(tmp_path)
+    done = _run("--catalog", str(REPO / "events"), "--offline", "--cache", str(cache), "--out", str(out))
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith(NO_PRICES), done.stderr
+    assert "ORCL" in done.stderr  # names what is missing ...
+    assert "dealstudy prices fetch" in done.stderr  # ... and what to do
+    _assert_untouched(out)
+
+
+def test_cli_snapshot_without_any_catalog_ticker_is_a_clear_data_error(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    prices = tmp_path / "prices"
+    prices.mkdir()
+    _write_prices(prices, "SPY", rng)  # the benchmark only
+    out = _out_with_a_file(tmp_path)
+    done = _run("--catalog", str(REPO / "events"), "--prices", str(prices), "--out", str(out))
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith(NO_PRICES), done.stderr
+    _assert_untouched(out)
+
+
+def test_library_offline_with_an_empty_cache_raises_missing_data(tmp_path: Path) -> None:
+    sources = open_sources(offline=True, cache=tmp_path / "cache")
+    with pytest.raises(MissingDataError, match="no prices for any security of the catalog"):
+        analyze(REPO / "events", sources, bootstrap_reps=20)
+
+
+@pytest.fixture
+def lonely(tmp_path: Path, rng: np.random.Generator) -> tuple[Path, Path]:
+    """A catalog of two deals whose securities have prices but no benchmark: nothing is estimable."""
+    prices = tmp_path / "prices"
+    prices.mkdir()
+    _write_prices(prices, "AAA", rng)
+    _write_prices(prices, "BBB", rng)
+    catalog = tmp_path / "events"
+    catalog.mkdir()
+    for i, ticker in enumerate(("AAA", "BBB")):
+        write_deal(
+            catalog,
+            Deal(
+                id=f"deal-{ticker.lower()}",
+                title=f"{ticker} signs",
+                announced=dt.date(2025, 10, 6 + i),
+                timing="pre_market",
+                counterparty="OpenAI",
+                kind="cloud_contract",
+                binding_status="definitive_contract",
+                securities=(Security(ticker, "provider", "XNAS"),),
+                sources=("https://example.com/a",),
+                headline_value_usd=10e9,
+                binding_value_usd=10e9,
+                binding_basis="signed contract",
+            ),
+        )
+    return catalog, prices
+
+
+def test_library_all_events_excluded_is_an_empty_reported_result(lonely: tuple[Path, Path]) -> None:
+    catalog, prices = lonely
+    stages: list[str] = []
+    results = analyze(catalog, open_sources(prices=prices), bootstrap_reps=20, on_stage=stages.append)
+    assert stages == ["study", "robustness", "economy"]
+    assert (results.study.outcomes["outcome"] != "ok").all()
+    economy = results.economy
+    assert economy.sample.empty
+    assert len(economy.excluded()) == 2
+    for result in economy.regressions:
+        assert result.reason.startswith("not estimable: N = 0 observation(s)"), result.reason
+    assert economy.robustness["note"].str.contains("not estimable: N = 0").all()
+    assert "not estimable: N = 0" in results.summary()
+
+
+def test_cli_all_events_excluded_prints_not_estimable_and_writes_files(
+    lonely: tuple[Path, Path], tmp_path: Path
+) -> None:
+    catalog, prices = lonely
+    out = tmp_path / "analysis"
+    done = _run("--catalog", str(catalog), "--prices", str(prices), "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "headline: not estimable: N = 0 observation(s) for 2 coefficient(s)" in done.stdout
+    assert "Sample: N = 0 deal x security observations; 2 excluded" in done.stdout
+    regressions = pd.read_csv(out / "regressions.csv")
+    assert list(regressions["model"]) == ["headline", "binding_split", "car_size"]
+    assert (regressions["n"] == 0).all()
+    assert "not fitted: not estimable: N = 0" in (out / "regression_summaries.txt").read_text()
