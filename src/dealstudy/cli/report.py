@@ -27,7 +27,8 @@ __all__ = ["report_command"]
 _STAGE_TEXT = {
     "load": "reading the catalog",
     "prices": "reading prices",
-    "analysis": "event study and dollar values",
+    "study": "event study",
+    "regressions": "dollar values and regressions",
     "figures": "drawing figures",
     "render": "writing the site",
     "done": "done",

@@ -7,10 +7,14 @@ Stages, each timed (:attr:`ReportSummary.stage_seconds`):
 ``prices``
     Read the as-traded closes of every listed security around its deals (for the price charts and the
     provenance table).
-``analysis``
-    :func:`dealstudy.pipeline.analyze.analyze`: the event study (main model and the robustness models) and
-    the press-release-economy layer, exactly as ``dealstudy analyze`` computes them. (The study and the
-    economy run inside that one call, so they are timed together.)
+``study``
+    The event studies inside :func:`dealstudy.pipeline.analyze.analyze` (its ``"study"`` and
+    ``"robustness"`` stages): day 0 of every deal x security, the main model and the study rerun with each
+    robustness model, and the closes, share counts and FX rates of the dollar values.
+``regressions``
+    The press-release-economy layer (``analyze``'s ``"economy"`` stage: dollar values, the three
+    regressions, bootstrap, leave-one-out, robustness table, aggregates, ledger, revisions), exactly as
+    ``dealstudy analyze`` computes it, and the report's tables built from it.
 ``figures``
     Every figure drawn and serialised to inline SVG.
 ``render``
@@ -55,7 +59,10 @@ from dealstudy.study import StudySpec, format_window, parse_window
 __all__ = ["STAGES", "ProgressCallback", "ReportSummary", "build_report", "report_data"]
 
 #: The pipeline's stages, in order.
-STAGES: tuple[str, ...] = ("load", "prices", "analysis", "figures", "render")
+STAGES: tuple[str, ...] = ("load", "prices", "study", "regressions", "figures", "render")
+
+#: Report stage of each of :data:`dealstudy.pipeline.analyze.ANALYSIS_STAGES`.
+_ANALYSIS_STAGE: dict[str, str] = {"study": "study", "robustness": "study", "economy": "regressions"}
 
 #: ``progress(stage, completed, total)``: called when a stage starts, and with ``"done"`` at the end.
 ProgressCallback = Callable[[str, int, int], None]
@@ -403,19 +410,36 @@ def report_data(
 
 
 class _Timer:
+    """Wall time per stage; a stage runs until the next one begins (:meth:`begin`) or its block ends."""
+
     def __init__(self, progress: ProgressCallback | None) -> None:
         self.seconds: dict[str, float] = {}
         self.progress = progress
+        self._current: str | None = None
+        self._start = 0.0
+
+    def begin(self, name: str) -> None:
+        """End the running stage (if another) and start ``name``; re-entering a stage adds to its time."""
+        if name == self._current:
+            return
+        self.end()
+        if self.progress is not None:
+            self.progress(name, len(self.seconds), len(STAGES))
+        self._current, self._start = name, time.perf_counter()
+
+    def end(self) -> None:
+        if self._current is not None:
+            elapsed = time.perf_counter() - self._start
+            self.seconds[self._current] = self.seconds.get(self._current, 0.0) + elapsed
+            self._current = None
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        if self.progress is not None:
-            self.progress(name, len(self.seconds), len(STAGES))
-        start = time.perf_counter()
+        self.begin(name)
         try:
             yield
         finally:
-            self.seconds[name] = time.perf_counter() - start
+            self.end()
 
 
 def build_report(
@@ -466,8 +490,16 @@ def build_report(
                 f"no prices for any security of the catalog from {sources.description}; fetch them first "
                 "(dealstudy prices fetch) or pass --prices DIR with CSV snapshots"
             )
-    with timer.stage("analysis"):
-        results = analyze(catalog_dir, sources, spec, window=window, bootstrap_reps=bootstrap_reps)
+    with timer.stage("study"):  # analyze() moves the timer on to "regressions" when its economy starts
+        results = analyze(
+            catalog_dir,
+            sources,
+            spec,
+            window=window,
+            bootstrap_reps=bootstrap_reps,
+            on_stage=lambda name: timer.begin(_ANALYSIS_STAGE[name]),
+        )
+        timer.begin("regressions")
         data = report_data(results, closes, coverage, sources)
     with timer.stage("figures"):
         figures = render_figures(
