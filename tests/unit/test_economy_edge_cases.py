@@ -323,3 +323,19 @@ def test_odd_catalog_deals_each_get_an_outcome_or_a_reason(rng: np.random.Genera
     assert totals.loc["(unlisted)", "exposure_reason"] == "no listed partner"
     assert totals.loc["NOPX", "exposure_reason"] == "no market capitalisation (no shares or prices)"
     assert results.summary().count("not estimable with HC3") == 1
+
+
+def test_missing_car_leaves_only_the_car_regression_with_its_reason(rng: np.random.Generator) -> None:
+    # Before: a NaN CAR reached statsmodels, which returned NaN for every coefficient of car_size.
+    deals = [_deal(i) for i in range(8)]
+    values = _values(deals, rng)
+    values.loc[(values["deal_id"] == "d03") & (values["window"] == "-1:1"), "car"] = np.nan
+    results = fit_economy(deals, [], values, EconomySpec(bootstrap_reps=50))
+    assert results.regression("headline").nobs == 8
+    car_size = results.regression("car_size")
+    assert car_size.fitted, car_size.reason
+    assert car_size.nobs == 7
+    assert "d03:T3" not in car_size.labels
+    extra = results.exclusions[results.exclusions["sample"] == "car_size"]
+    assert list(extra["deal_id"]) == ["d03"]
+    assert list(extra["reason"]) == ["CAR missing in the window"]

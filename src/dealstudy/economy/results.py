@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from dealstudy.catalog.schema import Counterparty, Deal
@@ -311,10 +312,14 @@ def fit_economy(
         )
         influence.append(leave_one_out(result, terms))
     model_rows = []
+    car_known = dict(zip(sample["label"], np.isfinite(sample["car_pct"].to_numpy(dtype=float)), strict=True))
     for result in fits.results:
         for label in sorted(set(sample["label"]) - set(result.labels)):
             deal_id, _, ticker = label.partition(":")
-            why = "binding value unknown" if result.name == "binding_split" else "no finite log size"
+            if result.name == "binding_split":
+                why = "binding value unknown"
+            else:
+                why = "no finite log size" if car_known[label] else "CAR missing in the window"
             model_rows.append(
                 {
                     "sample": result.name,
