@@ -21,7 +21,7 @@ from dealstudy.catalog.schema import Deal, Security
 from dealstudy.data import open_sources
 from dealstudy.data.calendars import sessions
 from dealstudy.errors import MissingDataError
-from dealstudy.pipeline.analyze import analyze
+from dealstudy.pipeline.analyze import analyze, write_analysis
 
 REPO = Path(__file__).resolve().parents[2]
 ENTRY_POINT = Path(sys.executable).parent / "dealstudy"
@@ -158,3 +158,93 @@ def test_cli_all_events_excluded_prints_not_estimable_and_writes_files(
     assert list(regressions["model"]) == ["headline", "binding_split", "car_size"]
     assert (regressions["n"] == 0).all()
     assert "not fitted: not estimable: N = 0" in (out / "regression_summaries.txt").read_text()
+
+
+def test_library_odd_catalog_runs_and_explains_every_security(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    """Zero securities, a security without prices, a Tokyo listing without an FX file, binding 0 and
+    headline null, a month-precision date: every listed security gets a value or an outcome with a reason."""
+    prices = tmp_path / "prices"
+    prices.mkdir()
+    for symbol in ("SPY", "AAA", "BBB", "CCC", "DDD"):
+        _write_prices(prices, symbol, rng)
+    tokyo = sessions("XTKS", "2024-06-03", "2025-12-31")
+    for symbol in ("^N225", "9999.T"):
+        close = 3000.0 * np.cumprod(1 + rng.normal(0.0003, 0.01, len(tokyo)))
+        frame = pd.DataFrame({"date": tokyo.strftime("%Y-%m-%d"), "close": close, "adj_close": close})
+        frame.assign(open=close, high=close, low=close, volume=1e6).to_csv(
+            prices / f"{symbol}.csv", index=False
+        )
+    pd.DataFrame(
+        [
+            {"symbol": s, "as_of": "2025-06-30", "shares": 1e9, "source": "synthetic"}
+            for s in ("AAA", "BBB", "CCC", "DDD", "9999.T")
+        ]
+    ).to_csv(prices / "shares_outstanding.csv", index=False)
+    catalog = tmp_path / "events"
+    catalog.mkdir()
+
+    def deal(i: int, securities: tuple[Security, ...], **changes: object) -> Deal:
+        base: dict[str, object] = {
+            "id": f"deal-{i}",
+            "title": f"deal {i}",
+            "announced": dt.date(2025, 9, 1) + dt.timedelta(days=7 * i),
+            "timing": "pre_market",
+            "counterparty": "OpenAI",
+            "kind": "cloud_contract",
+            "binding_status": "definitive_contract",
+            "securities": securities,
+            "sources": ("https://example.com/a",),
+            "headline_value_usd": 10e9 * (i + 1),
+            "binding_value_usd": 5e9 * (i + 1),
+            "binding_basis": "signed contract",
+        }
+        return Deal(**(base | changes))  # type: ignore[arg-type]
+
+    for item in (
+        deal(0, (Security("AAA", "provider", "XNAS"),)),
+        deal(1, (Security("BBB", "provider", "XNAS"),)),
+        deal(2, (Security("CCC", "provider", "XNAS"),)),
+        deal(3, ()),  # no listed company
+        deal(4, (Security("NOPX", "provider", "XNAS"),)),  # no price file
+        deal(5, (Security("9999.T", "partner", "XTKS"),), timing="after_close"),  # no JPY=X file
+        deal(
+            6,
+            (Security("DDD", "partner", "XNYS"),),
+            headline_value_usd=None,
+            binding_value_usd=0.0,
+            binding_status="non_binding_loi",
+            binding_basis="letter of intent",
+        ),
+        deal(
+            7,
+            (Security("AAA", "provider", "XNAS"),),
+            announced=dt.date(2025, 11, 1),
+            announced_precision="month",
+            timing="unknown",
+        ),
+    ):
+        write_deal(catalog, item)
+    results = analyze(catalog, open_sources(prices=prices), bootstrap_reps=20)
+    rows = results.economy.deal_values()
+    rows = rows[rows["window"] == "-1:1"].set_index("deal_id")
+    assert sorted(rows.index) == [f"deal-{i}" for i in (0, 1, 2, 4, 5, 6, 7)]  # deal-3 has no security
+    assert all(rows.loc[f"deal-{i}", "outcome"] == "ok" for i in (0, 1, 2, 6))
+    assert rows.loc["deal-4", "outcome"] == "no_prices"
+    assert rows.loc["deal-4", "reason"]
+    assert rows.loc["deal-5", "outcome"] == "no_fx_rate"
+    assert "no JPY=X rate" in rows.loc["deal-5", "reason"]
+    assert rows.loc["deal-7", "outcome"] == "day_unknown"
+    assert "binding multiple n/a: binding value is zero" in rows.loc["deal-6", "reason"]
+    assert "press-release multiple n/a: headline value undisclosed" in rows.loc["deal-6", "reason"]
+    assert (rows["outcome"] == "ok").sum() == 4
+    assert set(results.economy.sample["deal_id"]) == {"deal-0", "deal-1", "deal-2"}
+    assert results.economy.regression("headline").fitted
+    assert results.economy.regression("binding_split").reason.startswith(
+        "not estimable: N = 3 observation(s)"
+    )
+    ledger = results.economy.ledger_totals.set_index("partner")
+    assert ledger.loc["(unlisted)", "exposure_reason"] == "no listed partner"
+    write_analysis(results, tmp_path / "out")
+    assert (tmp_path / "out" / "robustness.csv").stat().st_size > 0
