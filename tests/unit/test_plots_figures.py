@@ -168,9 +168,18 @@ def test_deal_web_edges_styled_by_bindingness() -> None:
 def _path() -> pd.DataFrame:
     t = np.arange(-10, 11)
     ar = np.where(t == 0, 0.1, 0.001)
+    ar[t == 3] = np.nan  # a missing day
     band = 1.96 * 0.02 * np.sqrt(np.arange(1, 22))
+    band[t == 3] = np.nan
     return pd.DataFrame(
-        {"event_time": t, "ar": ar, "car": np.cumsum(ar), "car_lower": -band, "car_upper": band}
+        {
+            "event_time": t,
+            "ar": ar,
+            "car": np.where(np.isfinite(ar), np.nancumsum(ar), np.nan),
+            "car_lower": -band,
+            "car_upper": band,
+            "in_window": t >= -5,
+        }
     )
 
 
@@ -180,15 +189,33 @@ def test_event_figures_mark_day0() -> None:
     ax = fig.axes[0]
     assert ax.get_ylabel() == "Close (USD)"
     assert any(t.get_text() == "day 0" for t in ax.texts)
-    fig = fig_event_ar_car(_path(), ticker="ORCL")
+    fig = fig_event_ar_car(_path(), ticker="ORCL", window=(-1, 1), band_label="95% band (test)")
     ax = fig.axes[0]
-    assert len([p for p in ax.patches if isinstance(p, Rectangle)]) == 21
+    bars = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() == pytest.approx(0.7)]
+    assert len(bars) == 20  # 21 days, one without an AR
+    outside = [b for b in bars if b.get_alpha() == pytest.approx(0.4)]
+    assert sorted(round(b.get_x() + 0.35) for b in outside) == [-10, -9, -8, -7, -6]
+    assert all(b.get_hatch() == "///" for b in outside)
+    cross = [line for line in ax.lines if line.get_marker() == "x"]
+    assert len(cross) == 1
+    np.testing.assert_array_equal(cross[0].get_xdata(), [3])  # the missing day, on the zero line
+    labels = ax.get_legend_handles_labels()[1]
+    for text in ("event window -1:1", "95% band (test)", "AR (daily)", "AR outside the study windows",
+                 "no AR (missing price)", "CAR from day -10"):  # fmt: skip
+        assert text in labels
+    car = next(line for line in ax.lines if line.get_label() == "CAR from day -10")
+    assert np.isnan(car.get_ydata()[13])  # a gap in the line
     assert ax.get_title(loc="left") == "ORCL: abnormal returns and CAR"
-    combined = fig_security_event(prices, _path(), ticker="ORCL")
+    combined = fig_security_event(prices, _path(), ticker="ORCL", window=(-1, 1))
     assert len(combined.axes) == 2
+    legend_texts = [t.get_text() for t in combined.legends[0].get_texts()]
+    assert legend_texts.count("event window -1:1") == 1  # shaded on both panels, listed once
     assert len(fig_security_event(None, _path(), ticker="ORCL").axes) == 1
     with pytest.raises(ValueError, match="neither prices"):
         fig_security_event(None, None, ticker="ORCL")
+    # without in_window (an older table): every bar is a study day
+    fig = fig_event_ar_car(_path().drop(columns="in_window"), ticker="ORCL")
+    assert "AR outside the study windows" not in fig.axes[0].get_legend_handles_labels()[1]
 
 
 def test_missing_columns_name_the_figure(values: pd.DataFrame) -> None:

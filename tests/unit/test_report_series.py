@@ -40,16 +40,57 @@ def test_caar_paths_match_hand_computation(rng: np.random.Generator) -> None:
     assert single["caar"].notna().all()
 
 
-def test_event_path_band_is_z_sigma_sqrt_l() -> None:
+def test_event_path_band_is_t_sigma_sqrt_l_without_engine_variance() -> None:
+    """Without ``var_cum_ar`` (an older table): 0 ± t(0.975, dof) σ √L, L the days summed."""
     ar = pd.DataFrame({"event_time": range(-10, 11), "ar": [0.01] * 21})
     ar.loc[ar["event_time"] == 2, "ar"] = np.nan
-    path = event_path(ar, sigma=0.02)
+    path = event_path(ar, sigma=0.02, dof=238)
+    assert path.attrs["band"] == "sigma_sqrt_l"
     assert len(path) == 21
     np.testing.assert_allclose(path["car"].iloc[:12], 0.01 * np.arange(1, 13))
     assert np.isnan(path["car"].iloc[12])  # the missing day keeps NaN ...
+    assert np.isnan(path["car_upper"].iloc[12])  # ... in the band too (a gap)
     assert path["car"].iloc[13] == pytest.approx(0.01 * 13, rel=1e-12)  # ... and adds nothing to the sum
-    np.testing.assert_allclose(path["car_upper"].iloc[0], 1.959963984540054 * 0.02)
-    np.testing.assert_allclose(path["car_upper"].iloc[20], 1.959963984540054 * 0.02 * math.sqrt(20))
+    q = stats.t.ppf(0.975, 238)
+    assert path["car_upper"].iloc[0] == pytest.approx(q * 0.02, rel=1e-12)
+    assert path["car_upper"].iloc[20] == pytest.approx(q * 0.02 * math.sqrt(20), rel=1e-12)
+    assert path["in_window"].iloc[:12].all()
+    # unknown dof: the normal quantile
+    assert event_path(ar, sigma=0.02)["car_upper"].iloc[0] == pytest.approx(1.959963984540054 * 0.02)
+
+
+def test_event_path_uses_the_engine_variance_of_the_running_sum(rng: np.random.Generator) -> None:
+    """With the engine's rows (display range -10..10, widest window -5..10, a missing day) the band is
+    t(0.975, dof) sqrt(var_cum_ar) and the CAR is the engine's running sum; a path starting after the first
+    row falls back to the approximation (the engine's sum would include days not shown)."""
+    from dealstudy.study import EventStudy, StudySpec
+
+    dates = pd.bdate_range("2020-01-01", periods=600)
+    rm = rng.normal(0.0004, 0.01, dates.size)
+    r = 0.0003 + 1.1 * rm + rng.normal(0, 0.02, dates.size)
+    stock = 50 * np.cumprod(1 + r)
+    stock[400 - 9] = np.nan  # no price on day -9: no AR on -9 and -8
+    prices = {"SPY": pd.Series(100 * np.cumprod(1 + rm), index=dates), "AAA": pd.Series(stock, index=dates)}
+    events = pd.DataFrame({"event_id": ["a"], "ticker": ["AAA"], "day0": [dates[400]]})
+    res = EventStudy(StudySpec()).fit(events, prices)
+    rows, dof = res.abnormal_returns, float(res.outcomes.loc[0, "dof"])
+    path = event_path(rows, float(res.outcomes.loc[0, "sigma"]), dof=dof).set_index("event_time")
+    assert res.cars.set_index("window").loc["-5:5", "car"] == pytest.approx(
+        path.loc[5, "car"] - path.loc[-6, "car"], rel=1e-10
+    )
+    engine = rows.set_index("event_time")
+    assert path.attrs["band"] == "prediction_error"
+    np.testing.assert_allclose(path.loc[engine.index, "car"], engine["cum_ar"], rtol=1e-12)
+    q = stats.t.ppf(0.975, dof)
+    np.testing.assert_allclose(
+        path.loc[engine.index, "car_upper"], q * np.sqrt(engine["var_cum_ar"]), rtol=1e-12
+    )
+    assert path.loc[[-9, -8], ["ar", "car", "car_upper"]].isna().all().all()
+    assert list(path.index[~path["in_window"]]) == [-10, -9, -8, -7, -6]
+    # the band is wider than the σ√L approximation (it adds the parameters' estimation error)
+    approx = event_path(rows.drop(columns="var_cum_ar"), float(res.outcomes.loc[0, "sigma"]), dof=dof)
+    assert (path["car_upper"].dropna().to_numpy() > approx["car_upper"].dropna().to_numpy()).all()
+    assert event_path(rows, 0.02, dof=dof, days=(-5, 10)).attrs["band"] == "sigma_sqrt_l"
 
 
 def test_price_window_by_trading_day_position() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -58,15 +59,7 @@ def fig_event_prices(
     frame = data.sort_values("event_time")
     with style():
         fig, ax = new_axes(ax, (6.4, 3.4))
-        if window is not None:
-            ax.axvspan(
-                window[0] - 0.5,
-                window[1] + 0.5,
-                color="#0072B2",
-                alpha=0.1,
-                lw=0,
-                label=f"event window {window[0]}:{window[1]}",
-            )
+        _shade_window(ax, window)
         ax.plot(
             frame["event_time"], frame["close"], color="#1a1a1a", linewidth=1.6, marker="o", markersize=2.5
         )
@@ -80,8 +73,26 @@ def fig_event_prices(
     return fig
 
 
+def _shade_window(ax: Axes, window: tuple[int, int] | None) -> None:
+    if window is not None:
+        ax.axvspan(
+            window[0] - 0.5,
+            window[1] + 0.5,
+            color="#0072B2",
+            alpha=0.1,
+            lw=0,
+            label=f"event window {window[0]}:{window[1]}",
+        )
+
+
 def fig_event_ar_car(
-    data: pd.DataFrame, *, ticker: str, legend: bool = True, ax: Axes | None = None
+    data: pd.DataFrame,
+    *,
+    ticker: str,
+    window: tuple[int, int] | None = None,
+    band_label: str = "95% band of the CAR under H0 (no abnormal return)",
+    legend: bool = True,
+    ax: Axes | None = None,
 ) -> Figure:
     """Daily abnormal returns (bars) and the cumulative abnormal return with its 95% band.
 
@@ -89,9 +100,15 @@ def fig_event_ar_car(
     ----------
     data : DataFrame
         ``event_time``, ``ar`` (decimal abnormal return), ``car`` (CAR cumulated from the first day shown),
-        ``car_lower`` and ``car_upper`` (95% band of the CAR under the null of no abnormal return; decimal).
+        ``car_lower`` and ``car_upper`` (95% band of the CAR under the null of no abnormal return; decimal);
+        optionally ``in_window`` (False for days outside the study's event windows: lighter, hatched bars).
+        Days without an AR (NaN) are left as gaps and marked with a small cross on the zero line.
     ticker : str
         Shown in the title.
+    window : (int, int), optional
+        The headline event window, shaded.
+    band_label : str
+        Legend text of the band (say which variance it uses).
     legend : bool
         Draw the legend below the axes.
     ax : Axes, optional
@@ -102,27 +119,61 @@ def fig_event_ar_car(
     """
     require_columns(data, ("event_time", "ar", "car", "car_lower", "car_upper"), "AR and CAR")
     frame = data.sort_values("event_time")
+    times = frame["event_time"].to_numpy()
+    ar = frame["ar"].to_numpy(dtype=float)
+    inside = (
+        frame["in_window"].to_numpy(dtype=bool) if "in_window" in frame.columns else np.ones(ar.size, bool)
+    )
+    missing = ~np.isfinite(ar)
     with style():
         fig, ax = new_axes(ax, (6.4, 3.6))
+        _shade_window(ax, window)
         ax.fill_between(
-            frame["event_time"],
+            times,
             frame["car_lower"],
             frame["car_upper"],
             color="#8c8c8c",
             alpha=0.22,
             lw=0,
-            label="95% band under H0 (no abnormal return)",
+            label=band_label,
         )
-        colours = ["#0072B2" if v >= 0 else "#D55E00" for v in frame["ar"].fillna(0)]
-        ax.bar(frame["event_time"], frame["ar"], color=colours, width=0.7, label="AR (daily)", zorder=2)
+        colours = np.where(np.nan_to_num(ar) >= 0, "#0072B2", "#D55E00")
+        study = inside & ~missing
+        ax.bar(times[study], ar[study], color=colours[study], width=0.7, label="AR (daily)", zorder=2)
+        outside = ~inside & ~missing
+        if outside.any():
+            ax.bar(
+                times[outside],
+                ar[outside],
+                color=colours[outside],
+                alpha=0.4,
+                hatch="///",
+                edgecolor="#ffffff",
+                linewidth=0,
+                width=0.7,
+                label="AR outside the study windows",
+                zorder=2,
+            )
+        if missing.any():
+            ax.plot(
+                times[missing],
+                np.zeros(int(missing.sum())),
+                linestyle="none",
+                marker="x",
+                markersize=5,
+                color="#4d4d4d",
+                label="no AR (missing price)",
+                zorder=4,
+            )
+        first = int(times[0]) if times.size else 0
         ax.plot(
-            frame["event_time"],
+            times,
             frame["car"],
             color="#1a1a1a",
             linewidth=1.8,
             marker="o",
             markersize=2.5,
-            label="CAR from first day shown",
+            label=f"CAR from day {first}",
             zorder=3,
         )
         ax.axhline(0, color="#4d4d4d", linewidth=0.8)
@@ -144,6 +195,7 @@ def fig_security_event(
     ticker: str,
     currency: str = "USD",
     window: tuple[int, int] | None = None,
+    band_label: str = "95% band of the CAR under H0 (no abnormal return)",
 ) -> Figure:
     """One security's event in one figure: the price panel above, the AR/CAR panel below.
 
@@ -154,7 +206,9 @@ def fig_security_event(
     path : DataFrame or None
         As for :func:`fig_event_ar_car`; ``None`` or empty leaves the panel out.
     ticker, currency, window
-        As for the two panel functions.
+        As for the two panel functions (``window`` is shaded on both).
+    band_label : str
+        As for :func:`fig_event_ar_car`.
 
     Returns
     -------
@@ -181,12 +235,15 @@ def fig_security_event(
             )
             k += 1
         if path is not None and not path.empty:
-            fig_event_ar_car(path, ticker=ticker, legend=False, ax=axes[k])
+            fig_event_ar_car(
+                path, ticker=ticker, window=window, band_label=band_label, legend=False, ax=axes[k]
+            )
         handles, labels = [], []
         for ax in axes:
-            h, lab = ax.get_legend_handles_labels()
-            handles += h
-            labels += lab
+            for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+                if lab not in labels:  # the window is shaded on both panels
+                    handles.append(h)
+                    labels.append(lab)
         if handles:
             fig.legend(handles, labels, loc="lower center", ncols=2, fontsize=8.5, bbox_to_anchor=(0.5, 0.0))
     return fig

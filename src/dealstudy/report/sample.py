@@ -160,6 +160,7 @@ def sample_report_data(seed: int = 20251103, *, deals: tuple[Deal, ...] | None =
                     "beta": float(rng.uniform(0.8, 1.6)),
                     "sigma": sigma,
                     "r_squared": float(rng.uniform(0.2, 0.6)),
+                    "dof": 238.0 if outcome == "ok" else np.nan,
                 }
             )
             ar = rng.normal(0, sigma, 21)
@@ -175,6 +176,10 @@ def sample_report_data(seed: int = 20251103, *, deals: tuple[Deal, ...] | None =
                             "return": ar[k] + 0.001,
                             "expected_return": 0.001,
                             "ar": ar[k],
+                            "var_ar": sigma**2,
+                            "in_window": t >= -5,  # the engine's widest window -5..10
+                            "cum_ar": float(ar[: k + 1].sum()),
+                            "var_cum_ar": (k + 1) * sigma**2,  # residual variance, L sigma^2
                         }
                     )
             cap = closes[security.ticker].iloc[position - 1] * shares[security.ticker]

@@ -95,56 +95,80 @@ def event_path(
     abnormal_returns: pd.DataFrame,
     sigma: float,
     *,
+    dof: float = math.nan,
     days: tuple[int, int] = PATH_DAYS,
-    z: float = 1.959963984540054,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
     """One event's ARs, the CAR cumulated from the first day shown, and its 95% band under the null.
 
     Parameters
     ----------
     abnormal_returns : DataFrame
-        ``event_time, ar`` of one event.
+        ``event_time, ar`` of one event; optionally ``in_window`` (day of the study's widest window) and
+        ``var_cum_ar`` (the engine's variance of the running sum of the ARs, from its first row).
     sigma : float
-        Residual standard deviation of the event's expected-return model (decimal daily return).
+        Residual standard deviation of the event's expected-return model (decimal daily return); used for
+        the band only when ``var_cum_ar`` is absent.
+    dof : float
+        Residual degrees of freedom of the model (``nobs - k``); the band uses the t quantile with them
+        (the normal quantile when unknown).
     days : (int, int)
         Event days shown.
-    z : float
-        Normal quantile of the band (1.96 for 95%).
+    confidence : float
+        Two-sided level of the band.
 
     Returns
     -------
     DataFrame
-        ``event_time, ar, car, car_lower, car_upper``; days without an AR keep NaN and do not add to the CAR.
+        ``event_time, ar, car, car_lower, car_upper, in_window`` on every day of ``days``; days without an
+        AR keep NaN (a gap) and do not add to the CAR. ``attrs["band"]`` names the variance of the band:
+        ``"prediction_error"`` (from ``var_cum_ar``) or ``"sigma_sqrt_l"`` (the approximation).
 
     Notes
     -----
-    Under H0 of no abnormal return, with independent ARs of variance :math:`\\sigma^2`,
-    :math:`\\mathrm{Var}(CAR(t_1, t)) = L\\sigma^2` where *L* is the number of ARs summed, so the band is
-    :math:`\\pm z\\,\\sigma\\sqrt{L}`. It omits the prediction-error term of the market model, which is
-    small for 240-day estimation windows (MacKinlay, 1997, eq. 9), so it is slightly narrower than the
-    interval behind the reported t statistic.
+    :math:`CAR(t) = \\sum AR_s` over the days :math:`s \\le t` of ``days`` that have an AR (*L* of them).
+    Under H0 of no abnormal return the band is :math:`0 \\pm t_{dof, 0.975} \\sqrt{\\mathrm{Var}(CAR(t))}`:
+    a CAR outside it differs from zero at the 5% level (pointwise). With ``var_cum_ar`` (and no AR row
+    before ``days[0]``, so the engine's running sum is this CAR) the variance is the engine's
+    prediction-error variance :math:`\\sigma^2 (L + s'(X'X)^{-1}s)`, *s* the sum of the regressor rows of the
+    days summed (Campbell, Lo and MacKinlay 1997, eq. 4.4.9), the formula of the reported window CARs.
+    Otherwise :math:`L\\sigma^2`, which omits the estimation error of the model's parameters (slightly
+    narrower; MacKinlay 1997, eq. 9).
     """
     first, last = days
-    frame = (
-        abnormal_returns[["event_time", "ar"]]
-        .drop_duplicates("event_time")
-        .set_index("event_time")
-        .reindex(range(first, last + 1))
-    )
+    rows = abnormal_returns.drop_duplicates("event_time").set_index("event_time")
+    frame = rows.reindex(range(first, last + 1))
     ar = frame["ar"].to_numpy(dtype=float)
     present = np.isfinite(ar)
     car = np.where(present, np.nancumsum(ar), np.nan)
-    count = np.cumsum(present)
-    half = z * sigma * np.sqrt(count) if math.isfinite(sigma) else np.full(len(ar), np.nan)
-    return pd.DataFrame(
+    q = (
+        stats.t.ppf(0.5 + confidence / 2, dof)
+        if math.isfinite(dof) and dof > 0
+        else stats.norm.ppf(0.5 + confidence / 2)
+    )
+    exact = "var_cum_ar" in rows.columns and not (rows.index < first).any()
+    if exact:
+        half = q * np.sqrt(frame["var_cum_ar"].to_numpy(dtype=float))
+    elif math.isfinite(sigma):
+        half = np.where(present, q * sigma * np.sqrt(np.cumsum(present)), np.nan)
+    else:
+        half = np.full(len(ar), np.nan)
+    if "in_window" in rows.columns:
+        in_window = frame["in_window"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    else:
+        in_window = present
+    path = pd.DataFrame(
         {
             "event_time": np.arange(first, last + 1),
             "ar": ar,
             "car": car,
             "car_lower": -half,
             "car_upper": half,
+            "in_window": in_window,
         }
     )
+    path.attrs["band"] = "prediction_error" if exact else "sigma_sqrt_l"
+    return path
 
 
 def price_window(
