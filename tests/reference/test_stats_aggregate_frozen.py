@@ -1,0 +1,89 @@
+"""``aggregate_table`` on a seeded 3-group panel with missing data, against values frozen before the
+memory and speed rework of ``dealstudy.stats`` (November 2026).
+
+The expected values in ``data/stats_aggregate_frozen.csv`` were computed by the code at commit 7af4e34
+(before the rework) with ``frozen_panel()`` below, by this script run from the repository root::
+
+    from tests.reference.test_stats_aggregate_frozen import frozen_panel
+    from dealstudy.stats import aggregate_table
+    aggregate_table(frozen_panel()).to_csv(
+        "tests/reference/data/stats_aggregate_frozen.csv", index=False, float_format="%.17g"
+    )
+
+The panel exercises every path that the rework touches: 2,400 events (the overall Kolari-Pynnonen rbar
+uses the pooled estimator above 2,000 events, the groups the pair-by-pair one), three groups of unequal
+size, 2% of returns missing at random, events without any data (sigma NaN), an event with zero residual
+sd, and tied abnormal returns (rounded to 4 decimals on some events) for the average-rank paths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dealstudy.stats import aggregate_table
+from dealstudy.stats.panel import EventPanel
+from dealstudy.stats.simulate import market_model_panel
+
+DATA = Path(__file__).parent / "data" / "stats_aggregate_frozen.csv"
+RTOL = 1e-12
+
+
+def frozen_panel() -> EventPanel:
+    """The seeded panel the frozen values belong to (numpy Generator, PCG64, seed 20261129)."""
+    rng = np.random.default_rng(20261129)
+    base = market_model_panel(
+        rng,
+        2400,
+        event=(-2, 3),
+        windows=((-1, 1), (0, 3)),
+        effect=0.004,
+        noise="t3",
+        missing=0.02,
+        groups=("chips", "cloud", "chips", "models", "cloud"),
+    )
+    ar = base.ar.copy()
+    sigma = base.sigma.copy()
+    ties = rng.random(base.n_events) < 0.1
+    ar[ties] = np.round(ar[ties], 4)
+    empty = rng.choice(base.n_events, size=25, replace=False)  # no data at all (thin estimation)
+    ar[empty] = np.nan
+    sigma[empty] = np.nan
+    var_ar = base.var_ar.copy()
+    car_var = base.car_var.copy()
+    var_ar[empty] = np.nan
+    car_var[empty] = np.nan
+    sigma[7] = 0.0  # zero residual sd: left out of GRANK's estimation SARs
+    return EventPanel(
+        rel_days=base.rel_days,
+        ar=ar,
+        var_ar=var_ar,
+        sigma=sigma,
+        nobs=base.nobs,
+        dof=base.dof,
+        is_estimation=base.is_estimation,
+        is_event=base.is_event,
+        windows=base.windows,
+        car_var=car_var,
+        groups=base.groups,
+    )
+
+
+def test_aggregate_table_equals_frozen_values() -> None:
+    expected = pd.read_csv(DATA, keep_default_na=False, na_values=[""])
+    got = aggregate_table(frozen_panel())
+    assert len(expected) == 4 * 8 * 12
+    assert list(got.columns) == list(expected.columns)
+    for column in ("group", "window", "test"):
+        assert got[column].astype(str).tolist() == expected[column].astype(str).tolist(), column
+    assert got["n"].tolist() == expected["n"].tolist()
+    assert got["reason"].fillna("").tolist() == expected["reason"].fillna("").tolist()
+    for column in ("mean", "stat", "p_value"):
+        e = expected[column].to_numpy(dtype=float)
+        g = got[column].to_numpy(dtype=float)
+        assert np.array_equal(np.isnan(e), np.isnan(g)), column
+        fin = np.isfinite(e)
+        assert np.isfinite(e).sum() > 0.9 * e.size, column  # the table is mostly valid statistics
+        np.testing.assert_allclose(g[fin], e[fin], rtol=RTOL, atol=0.0, err_msg=column)
