@@ -72,14 +72,19 @@ def frozen_panel() -> EventPanel:
 
 
 def test_aggregate_table_equals_frozen_values() -> None:
-    expected = pd.read_csv(DATA, keep_default_na=False, na_values=[""])
+    expected = pd.read_csv(
+        DATA,
+        dtype={"reason": str},
+        keep_default_na=False,
+        na_values={"mean": [""], "stat": [""], "p_value": [""]},
+    )
     got = aggregate_table(frozen_panel())
     assert len(expected) == 4 * 8 * 12
     assert list(got.columns) == list(expected.columns)
     for column in ("group", "window", "test"):
         assert got[column].astype(str).tolist() == expected[column].astype(str).tolist(), column
     assert got["n"].tolist() == expected["n"].tolist()
-    assert got["reason"].fillna("").tolist() == expected["reason"].fillna("").tolist()
+    assert got["reason"].tolist() == expected["reason"].tolist()
     for column in ("mean", "stat", "p_value"):
         e = expected[column].to_numpy(dtype=float)
         g = got[column].to_numpy(dtype=float)
