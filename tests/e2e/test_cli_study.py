@@ -92,6 +92,7 @@ def test_cli_study_json_and_options(prices_dir: Path, tmp_path: Path) -> None:
     doc = json.loads(result.stdout)
     assert set(doc) == {"spec", "outcomes", "abnormal_returns", "cars", "aggregate"}
     assert doc["spec"]["windows"] == ["0:0", "-1:1"]
+    assert doc["spec"]["ar_range"] == "-10:10"  # display days of the AR table, beyond the windows
     assert doc["spec"]["benchmarks"] == ["SPY", "SMH"]
     ok = [o for o in doc["outcomes"] if o["outcome"] == "ok"]
     assert ok

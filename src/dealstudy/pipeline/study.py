@@ -309,6 +309,7 @@ def study_to_json(results: StudyResults) -> str:
             "market": spec.market,
             "benchmarks": list(spec.benchmarks),
             "scholes_williams": spec.scholes_williams,
+            "ar_range": format_window(spec.ar_range),
         },
         "outcomes": _records(results.outcomes),
         "abnormal_returns": _records(results.abnormal_returns),
