@@ -144,24 +144,25 @@ def align_events(
         dvals = dates
         al.last_date[rows] = dvals[-1]
         p0 = _locate_day0(al, rows, str(ticker), dvals, day0_in[rows], date_in[rows], timing[rows])
-        for i in rows:
-            if given_rules[i] and not np.isnat(day0_in[i]):
-                al.day0_rule[i] = str(given_rules[i])
+        for i in rows[(given_rules[rows] != "") & ~np.isnat(day0_in[rows])].tolist():
+            al.day0_rule[i] = str(given_rules[i])
         located = p0 >= 0
         # Same ticker, same day 0 as an earlier event: excluded, with a pointer to the first one.
-        first_at: dict[int, str] = {}
-        for j, i in enumerate(rows):
-            if not located[j]:
-                continue
-            if int(p0[j]) in first_at:
-                al.set(
-                    int(i),
-                    "overlapping_event",
-                    f"same ticker {ticker} and day 0 {str(dvals[p0[j]])[:10]} "
-                    f"as event {first_at[int(p0[j])]}",
-                )
-            else:
-                first_at[int(p0[j])] = str(ids[i])
+        loc = np.flatnonzero(located)
+        if loc.size > 1:
+            by_day = loc[np.argsort(p0[loc], kind="stable")]
+            again = np.flatnonzero(p0[by_day[1:]] == p0[by_day[:-1]]) + 1
+            if again.size:
+                firsts = np.flatnonzero(np.concatenate([[True], p0[by_day[1:]] != p0[by_day[:-1]]]))
+                first_of = firsts[np.searchsorted(firsts, again, side="right") - 1]
+                for q, f0 in zip(again.tolist(), first_of.tolist(), strict=True):
+                    j = int(by_day[q])
+                    al.set(
+                        int(rows[j]),
+                        "overlapping_event",
+                        f"same ticker {ticker} and day 0 {str(dvals[p0[j]])[:10]} "
+                        f"as event {ids[rows[by_day[f0]]]}",
+                    )
         lrows, lp0 = rows[located], p0[located]
         if lrows.size == 0:
             continue
@@ -267,27 +268,25 @@ def _locate_day0(
     rule = np.where(outside & ~given, "announcement date", rule)
     missing = given & ~exact & ~outside
     beyond = ~given & ~outside & (pos >= n_t)
-    for j, i in enumerate(rows):
+    for j, i in enumerate(rows.tolist()):
         al.day0_rule[i] = str(rule[j])
+    for j in np.flatnonzero(outside | missing | beyond).tolist():
+        i = int(rows[j])
         text = str(anchor[j])[:10]
         if outside[j]:
             al.set(
-                int(i),
+                i,
                 "day0_outside_data",
                 f"day 0 {text} is outside the price data of {ticker} ({first}..{last})",
             )
         elif missing[j]:
             al.set(
-                int(i),
+                i,
                 "gap_in_event_window",
                 f"day 0 {text} is not a session in the price data of {ticker} (a missing day)",
             )
-        elif beyond[j]:
-            al.set(
-                int(i),
-                "day0_outside_data",
-                f"day 0 after {text} is after the last price of {ticker} ({last})",
-            )
+        else:
+            al.set(i, "day0_outside_data", f"day 0 after {text} is after the last price of {ticker} ({last})")
     bad = outside | missing | beyond
     ok = ~bad & ~given
     al.day0[rows[ok]] = dvals[pos[ok]]

@@ -16,6 +16,8 @@ __all__ = ["PriceInputs", "ReturnInputs", "TickerData", "align_factors"]
 
 FloatArray = NDArray[np.float64]
 
+_DAY_NS = 86_400_000_000_000
+
 
 class TickerData:
     """A ticker's session dates (``datetime64[ns]``) and returns on them (``returns[0]`` may be NaN)."""
@@ -28,13 +30,35 @@ class TickerData:
 
 
 class _Series:
-    """A cleaned series as arrays: dates in ns since the epoch, values."""
+    """A cleaned series as arrays: dates in ns since the epoch, values.
+
+    A series whose index is already a tz-naive, normalised, sorted and unique ``DatetimeIndex`` with float64
+    values is read through views (no new Series); any other goes through :func:`clean_series`.
+    """
 
     __slots__ = ("ns", "vals")
 
     def __init__(self, series: pd.Series) -> None:
-        self.ns = pd.DatetimeIndex(series.index).as_unit("ns").asi8
-        self.vals = series.to_numpy(dtype=np.float64)
+        fast = _clean_arrays(series)
+        if fast is None:
+            series = clean_series(series)
+            fast = pd.DatetimeIndex(series.index).as_unit("ns").asi8, series.to_numpy(dtype=np.float64)
+        self.ns, self.vals = fast
+
+
+def _clean_arrays(series: pd.Series) -> tuple[NDArray[np.int64], FloatArray] | None:
+    """``(ns, values)`` views of a series that is already clean, else ``None``."""
+    if not isinstance(series, pd.Series) or series.dtype != np.float64:
+        return None
+    index = series.index
+    if not isinstance(index, pd.DatetimeIndex) or index.tz is not None:
+        return None
+    ns = index.asi8 if index.unit == "ns" else index.as_unit("ns").asi8
+    if ns.size > 1 and not (ns[1:] > ns[:-1]).all():  # sorted and unique
+        return None
+    if (ns % _DAY_NS).any():
+        return None
+    return ns, series.to_numpy(dtype=np.float64)
 
 
 class _Inputs:
@@ -52,7 +76,7 @@ class _Inputs:
             return None
         key = id(raw)
         if key not in self._cache:
-            arrays = _Series(clean_series(raw))
+            arrays = _Series(raw)
             self._cache[key] = arrays if np.isfinite(arrays.vals).any() else None
         return self._cache[key]
 
@@ -63,6 +87,7 @@ class PriceInputs(_Inputs):
     def __init__(self, prices: Mapping[str, pd.Series], kind: ReturnKind) -> None:
         super().__init__(prices, "prices")
         self._kind = kind
+        self._good_cache: dict[int, tuple[NDArray[np.int64], FloatArray, FloatArray]] = {}
 
     def ticker(self, symbol: str) -> TickerData | None:
         data = self._series(symbol)
@@ -78,13 +103,29 @@ class PriceInputs(_Inputs):
         data = self._series(symbol)
         if data is None:
             return None
-        good = np.isfinite(data.vals) & (data.vals > 0)
-        ns, values = data.ns[good], data.vals[good]
+        good_ns, good_vals, good_ret = self._good(symbol, data)
         want = dates.astype("datetime64[ns]").view(np.int64)
-        pos = np.searchsorted(ns, want, side="right") - 1
-        inside = (pos >= 0) & (want <= ns[-1])
-        aligned = np.where(inside, values[np.maximum(pos, 0)], np.nan)
+        n = want.size
+        start = int(np.searchsorted(good_ns, want[0], side="left")) if n else 0
+        if n > 1 and start + n <= good_ns.size and np.array_equal(good_ns[start : start + n], want):
+            # The ticker's dates are a run of the benchmark's dates with prices: the aligned prices are
+            # good_vals[start:start + n], so their returns are the benchmark's own returns there.
+            out = good_ret[start : start + n].copy()
+            out[0] = np.nan
+            return out
+        pos = np.searchsorted(good_ns, want, side="right") - 1
+        inside = (pos >= 0) & (want <= good_ns[-1])
+        aligned = np.where(inside, good_vals[np.maximum(pos, 0)], np.nan)
         return interval_returns(aligned, self._kind)
+
+    def _good(self, symbol: str, data: _Series) -> tuple[NDArray[np.int64], FloatArray, FloatArray]:
+        """The benchmark's dates and prices where the price is usable, and its returns between them."""
+        key = id(data)
+        if key not in self._good_cache:
+            good = np.isfinite(data.vals) & (data.vals > 0)
+            ns, vals = data.ns[good], data.vals[good]
+            self._good_cache[key] = (ns, vals, interval_returns(vals, self._kind))
+        return self._good_cache[key]
 
 
 class ReturnInputs(_Inputs):
