@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from numpy.typing import NDArray
 
 from dealstudy.errors import SpecificationError
 from dealstudy.stats.panel import BoolArray, EventPanel, FloatArray
@@ -47,9 +48,15 @@ def rank_rows_two(x: FloatArray, part: BoolArray) -> tuple[FloatArray, FloatArra
     -------
     (ranks over all columns (N, K), ranks over the ``part`` columns (N, part.sum()))
     """
+    rank_all, rank_part, _ = _rank_rows_sorted(x, part)
+    return rank_all, rank_part
+
+
+def _rank_rows_sorted(x: FloatArray, part: BoolArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`rank_rows_two` plus each row sorted ascending (non-finite values as NaN, last)."""
     n, k = x.shape
     if x.size == 0:
-        return np.full(x.shape, np.nan), np.full((n, int(part.sum())), np.nan)
+        return np.full(x.shape, np.nan), np.full((n, int(part.sum())), np.nan), np.full(x.shape, np.nan)
     x = np.where(np.isfinite(x), x, np.nan)
     order = np.argsort(x, axis=1)  # NaN sorts last
     xs = np.take_along_axis(x, order, axis=1)
@@ -73,7 +80,7 @@ def rank_rows_two(x: FloatArray, part: BoolArray) -> tuple[FloatArray, FloatArra
     np.put_along_axis(rank_all, order, pos_all, axis=1)
     rank_part = np.empty((n, k))
     np.put_along_axis(rank_part, order, pos_part, axis=1)
-    return rank_all, rank_part[:, part]
+    return rank_all, rank_part[:, part], xs
 
 
 @dataclass(frozen=True)
@@ -90,29 +97,53 @@ class WindowSample:
     mean: float  # CAAR of the used events (AAR for one day); NaN when none
 
 
+BLOCK_ELEMENTS = 1 << 20
+"""Elements of an (events, days) block processed at once (8 MB of float64): per-event passes over the
+panel run in row blocks of this size, so their temporaries stay small and in cache."""
+
+
+def row_blocks(n: int, width: int) -> list[slice]:
+    """Consecutive row slices of ``n`` rows, each about :data:`BLOCK_ELEMENTS` / ``width`` rows."""
+    step = max(1, BLOCK_ELEMENTS // max(width, 1))
+    return [slice(start, min(start + step, n)) for start in range(0, n, step)]
+
+
+def _column_view(x: FloatArray, columns: BoolArray) -> FloatArray:
+    """``x[:, columns]``: a view when the selected columns are contiguous, else a copy."""
+    idx = np.flatnonzero(columns)
+    if idx.size and idx[-1] - idx[0] + 1 == idx.size:
+        return x[:, int(idx[0]) : int(idx[-1]) + 1]
+    return np.asarray(x[:, columns])
+
+
+def _rank_code_dtype(width: int) -> type[np.signedinteger]:
+    """Smallest signed integer type that holds twice a rank among ``width`` values."""
+    return np.int16 if 2 * width <= np.iinfo(np.int16).max else np.int32
+
+
 class PreparedPanel:
-    """A panel plus lazily computed, cached per-event quantities for the aggregate tests."""
+    """A panel plus lazily computed, cached per-event quantities for the aggregate tests.
+
+    Memory: no (N, K) float64 array is cached. Ranks are stored exactly as integer codes (twice the
+    average rank, 0 where missing: ranks are integers or halves of integers), Corrado-Zivney signs as
+    ``int8`` (0 where missing) and observed masks as ``bool``; the float values the tests sum are
+    rebuilt from them block by block when a column sum is needed, and are bit-for-bit the values a
+    float cache would hold. Estimation residuals are a view of the panel where the estimation days are
+    contiguous.
+    """
 
     _PER_EVENT = (
-        "est_ar",
         "est_finite",
         "est_count",
         "positive_share",
-        "combined_ar",
-        "combined_finite",
-        "corrado_u",
-        "corrado_g",
-        "combined_rank",
-        "est_sar",
-        "est_sar_rank",
-        "est_sar_rank_filled",
+        "combined_count",
+        "rank_codes",
+        "est_rank_codes",
+        "sign_codes",
         "est_sar_finite",
         "sigma_usable",
         "grank_weight",
         "est_sar_count",
-        "combined_observed",
-        "corrado_u_filled",
-        "corrado_g_filled",
     )
     """Cached arrays with one row per event, which :meth:`subset` slices instead of recomputing."""
 
@@ -127,6 +158,13 @@ class PreparedPanel:
             if name in self.__dict__:
                 sub.__dict__[name] = self.__dict__[name][mask]
         return sub
+
+    def release(self) -> None:
+        """Drop every cached array (the panel stays); they are recomputed if needed again."""
+        panel = self.panel
+        self.__dict__.clear()
+        self.panel = panel
+        self._windows = {}
 
     # -- per-window sample -------------------------------------------------------------------------
     def sample(self, window: tuple[int, int]) -> WindowSample:
@@ -159,8 +197,8 @@ class PreparedPanel:
     # -- estimation period -------------------------------------------------------------------------
     @cached_property
     def est_ar(self) -> FloatArray:
-        """(N, T1) estimation residuals."""
-        return np.asarray(self.panel.ar[:, self.panel.is_estimation], dtype=float)
+        """(N, T1) estimation residuals (a view of the panel when the estimation days are contiguous)."""
+        return _column_view(np.asarray(self.panel.ar, dtype=float), np.asarray(self.panel.is_estimation))
 
     @cached_property
     def est_finite(self) -> BoolArray:
@@ -174,15 +212,22 @@ class PreparedPanel:
     @cached_property
     def portfolio_est(self) -> FloatArray:
         """(T1,) equally weighted mean residual per estimation day (NaN on days with no event)."""
-        mean, _ = masked_mean(self.est_ar, self.est_finite, axis=0)
-        return mean
+        x, fin = self.est_ar, self.est_finite
+        count = fin.sum(axis=0).astype(float)
+        total = np.zeros(x.shape[1])
+        for rows in row_blocks(x.shape[0], x.shape[1]):
+            total += np.where(fin[rows], x[rows], 0.0).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, total / count, np.nan)
 
     @cached_property
     def positive_share(self) -> FloatArray:
         """(N,) share of positive estimation residuals per event (Cowan 1992), NaN without data."""
-        positive = (self.est_ar > 0) & self.est_finite
+        positive = np.zeros(self.panel.n_events)
+        for rows in row_blocks(self.panel.n_events, self.est_ar.shape[1]):
+            positive[rows] = ((self.est_ar[rows] > 0) & self.est_finite[rows]).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.est_count > 0, positive.sum(axis=1) / self.est_count, np.nan)
+            return np.where(self.est_count > 0, positive / self.est_count, np.nan)
 
     # -- combined estimation + event sample (Corrado 1989; Corrado and Zivney 1992) ----------------
     @cached_property
@@ -191,73 +236,80 @@ class PreparedPanel:
         return np.asarray(self.panel.is_estimation | self.panel.is_event, dtype=bool)
 
     @cached_property
-    def combined_ar(self) -> FloatArray:
-        return np.asarray(self.panel.ar[:, self.combined_mask], dtype=float)
+    def _codes(self) -> tuple[NDArray[np.signedinteger], NDArray[np.signedinteger], NDArray[np.int8]]:
+        """One blocked pass over the ranking sample: rank codes, estimation rank codes, sign codes.
+
+        Per event (row): twice the average rank of each AR over the combined sample and over the
+        estimation days only (one sort serves both, see :func:`rank_rows_two`; 0 where missing, and the
+        estimation codes 0 on events whose residual sd is unusable), and
+        ``sign(AR - median over the combined sample)`` (0 where missing).
+        """
+        p = self.panel
+        combined = self.combined_mask
+        in_est = np.asarray(p.is_estimation[combined], dtype=bool)
+        kc, te = int(combined.sum()), int(in_est.sum())
+        n = p.n_events
+        rank_codes = np.zeros((n, kc), dtype=_rank_code_dtype(kc))
+        est_codes = np.zeros((n, te), dtype=_rank_code_dtype(te))
+        sign_codes = np.zeros((n, kc), dtype=np.int8)
+        usable = self.sigma_usable > 0
+        view = _column_view(np.asarray(p.ar, dtype=float), combined)
+        for rows in row_blocks(n, kc):
+            x = np.asarray(view[rows], dtype=float)
+            rank_all, rank_part, xs = _rank_rows_sorted(x, in_est)
+            rank_codes[rows] = np.nan_to_num(2.0 * rank_all, nan=0.0)
+            est_codes[rows] = np.where(usable[rows, None], np.nan_to_num(2.0 * rank_part, nan=0.0), 0.0)
+            # median over the finite values (sorted first, NaN last): the middle of the finite part
+            fin = np.isfinite(x)
+            m = fin.sum(axis=1)
+            lo = np.clip((m - 1) // 2, 0, max(kc - 1, 0))
+            hi = np.clip(m // 2, 0, max(kc - 1, 0))
+            if kc:
+                r = np.arange(x.shape[0])
+                med = np.where(m > 0, 0.5 * (xs[r, lo] + xs[r, hi]), np.nan)
+                with np.errstate(invalid="ignore"):
+                    sign_codes[rows] = np.where(fin, np.sign(x - med[:, None]), 0.0)
+        return rank_codes, est_codes, sign_codes
 
     @cached_property
-    def combined_finite(self) -> BoolArray:
-        return np.isfinite(self.combined_ar)
+    def rank_codes(self) -> NDArray[np.signedinteger]:
+        """(N, K_c) twice the average rank of each AR over the combined sample, 0 where missing."""
+        return self._codes[0]
 
     @cached_property
-    def corrado_u(self) -> FloatArray:
-        """(N, K_c) ``U_it = rank_it / (1 + M_i) - 1/2`` over the combined sample (NaN where missing)."""
-        m = self.combined_finite.sum(axis=1).astype(float)
-        return np.asarray(self.combined_rank / (1.0 + m[:, None]) - 0.5, dtype=float)
+    def est_rank_codes(self) -> NDArray[np.signedinteger]:
+        """(N, T1) twice the average rank of each estimation residual (= SAR) within its event, 0 where
+        missing or where the event's residual sd is unusable."""
+        return self._codes[1]
 
     @cached_property
-    def corrado_g(self) -> FloatArray:
-        """(N, K_c) ``G_it = sign(AR_it - median_i)``, median over the combined sample (NaN where missing)."""
-        x = self.combined_ar
-        fin = self.combined_finite
-        if x.size == 0:
-            return np.full(x.shape, np.nan)
-        # median without nanmedian's all-NaN warning: sort (NaN last) and pick the middle of the finite part
-        srt = np.sort(x, axis=1)
-        m = fin.sum(axis=1)
-        lo = np.clip((m - 1) // 2, 0, max(x.shape[1] - 1, 0))
-        hi = np.clip(m // 2, 0, max(x.shape[1] - 1, 0))
-        rows = np.arange(x.shape[0])
-        med = np.where(m > 0, 0.5 * (srt[rows, lo] + srt[rows, hi]), np.nan)
-        with np.errstate(invalid="ignore"):
-            return np.where(fin, np.sign(x - med[:, None]), np.nan)
+    def sign_codes(self) -> NDArray[np.int8]:
+        """(N, K_c) ``G_it = sign(AR_it - median_i)``, median over the combined sample; 0 where missing."""
+        return self._codes[2]
+
+    @cached_property
+    def combined_count(self) -> FloatArray:
+        """(N,) number of non-missing ARs in the ranking sample (``M_i``)."""
+        return np.asarray((self.rank_codes > 0).sum(axis=1), dtype=float)
 
     # -- standardized estimation residuals (Kolari and Pynnonen 2011) ------------------------------
-    @cached_property
-    def est_sar(self) -> FloatArray:
-        """(N, T1) estimation residuals divided by the event's residual sd."""
-        sigma = np.asarray(self.panel.sigma, dtype=float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sar = self.est_ar / sigma[:, None]
+    def est_sar_rows(self, rows: slice | NDArray[np.intp]) -> FloatArray:
+        """Estimation residuals divided by the event's residual sd, rows ``rows`` (NaN where not finite)."""
+        sigma = np.asarray(self.panel.sigma, dtype=float)[rows]
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            sar = self.est_ar[rows] / sigma[:, None]
         return np.where(np.isfinite(sar), sar, np.nan)
 
     @cached_property
-    def _ranks(self) -> tuple[FloatArray, FloatArray]:
-        in_est = np.asarray(self.panel.is_estimation[self.combined_mask], dtype=bool)
-        return rank_rows_two(self.combined_ar, in_est)
-
-    @cached_property
-    def combined_rank(self) -> FloatArray:
-        """(N, K_c) average ranks of each event's ARs over the combined sample (NaN where missing)."""
-        return self._ranks[0]
-
-    @cached_property
-    def est_sar_rank(self) -> FloatArray:
-        """(N, T1) average ranks of the estimation residuals (equivalently SARs) within each event."""
+    def est_sar_finite(self) -> BoolArray:
+        """(N, T1) the estimation SAR is observed (finite)."""
+        n, t = self.est_ar.shape
+        out = np.empty((n, t), dtype=bool)
         sigma = np.asarray(self.panel.sigma, dtype=float)
-        with np.errstate(invalid="ignore"):
-            usable = np.isfinite(sigma) & (sigma > 0)
-        return np.where(usable[:, None], self._ranks[1], np.nan)
-
-    @cached_property
-    def est_sar_rank_filled(self) -> FloatArray:
-        """:attr:`est_sar_rank` with NaN replaced by 0 (for masked column sums)."""
-        r = self.est_sar_rank
-        return np.where(np.isfinite(r), r, 0.0)
-
-    @cached_property
-    def est_sar_finite(self) -> FloatArray:
-        """(N, T1) 1.0 where the estimation SAR is observed, else 0.0."""
-        return np.isfinite(self.est_sar).astype(float)
+        for rows in row_blocks(n, t):
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                out[rows] = np.isfinite(self.est_ar[rows] / sigma[rows, None])
+        return out
 
     @cached_property
     def sigma_usable(self) -> FloatArray:
@@ -281,35 +333,49 @@ class PreparedPanel:
     def ones(self) -> FloatArray:
         return np.ones(self.panel.n_events, dtype=float)
 
-    @cached_property
-    def combined_observed(self) -> FloatArray:
-        """(N, K_c) 1.0 where the AR is observed in the ranking sample, else 0.0."""
-        return self.combined_finite.astype(float)
+    # -- per-event, per-day matrices the column sums use (rebuilt from the codes block by block) -----
+    def matrix_rows(self, matrix: str, rows: slice | NDArray[np.intp]) -> FloatArray:
+        """Rows ``rows`` of one of the per-event, per-day matrices that :meth:`colsum` sums, as float64.
 
-    @cached_property
-    def corrado_u_filled(self) -> FloatArray:
-        return np.asarray(np.where(self.combined_finite, self.corrado_u, 0.0), dtype=float)
-
-    @cached_property
-    def corrado_g_filled(self) -> FloatArray:
-        return np.asarray(np.where(self.combined_finite, self.corrado_g, 0.0), dtype=float)
+        ``combined_observed`` (1.0 where the AR is observed in the ranking sample), ``corrado_u_filled``
+        (``U_it = rank_it / (1 + M_i) - 1/2``, 0 where missing), ``corrado_g_filled`` (``G_it``, 0 where
+        missing), ``est_sar_rank_filled`` (the average rank of each estimation SAR, 0 where missing or
+        the sd is unusable) and ``est_sar_finite`` (1.0 where the estimation SAR is observed).
+        """
+        if matrix == "combined_observed":
+            return (self.rank_codes[rows] > 0).astype(float)
+        if matrix == "corrado_u_filled":
+            codes = self.rank_codes[rows]
+            m = self.combined_count[rows]
+            u = (codes / 2.0) / (1.0 + m[:, None]) - 0.5
+            return np.where(codes > 0, u, 0.0)
+        if matrix == "corrado_g_filled":
+            return self.sign_codes[rows].astype(float)
+        if matrix == "est_sar_rank_filled":
+            return self.est_rank_codes[rows] / 2.0
+        if matrix == "est_sar_finite":
+            return self.est_sar_finite[rows].astype(float)
+        raise KeyError(f"unknown per-event matrix {matrix!r}")
 
     def colsum(self, matrix: str, weight: str, mask: BoolArray) -> FloatArray:
-        """``sum_i mask_i * weight_i * matrix[i, :]`` for cached per-event ``matrix`` and ``weight``.
+        """``sum_i mask_i * weight_i * matrix[i, :]`` for a per-event ``matrix`` and cached ``weight``.
 
-        The full weighted sum over all events is computed once; each call subtracts the few events outside
-        ``mask`` (events a window drops for a missing day), so per-window cost is small.
+        The full weighted sum over all events is computed once (in row blocks); each call subtracts the
+        few events outside ``mask`` (events a window drops for a missing day), so per-window cost is small.
         """
         key = f"_colsum_{matrix}_{weight}"
-        m: FloatArray = getattr(self, matrix)
         w: FloatArray = getattr(self, weight)
         if key not in self.__dict__:
-            self.__dict__[key] = w @ m
-        full: FloatArray = self.__dict__[key]
-        drop = ~mask & (w != 0)
-        if drop.any():
-            return np.asarray(full - w[drop] @ m[drop], dtype=float)
-        return full.copy()
+            width = self.matrix_rows(matrix, slice(0, 0)).shape[1]
+            full = np.zeros(width)
+            for rows in row_blocks(self.panel.n_events, width):
+                full += w[rows] @ self.matrix_rows(matrix, rows)
+            self.__dict__[key] = full
+        full = self.__dict__[key]
+        drop = np.flatnonzero(~mask & (w != 0))
+        if drop.size:
+            return np.asarray(full - w[drop] @ self.matrix_rows(matrix, drop), dtype=float)
+        return np.asarray(full.copy(), dtype=float)
 
     # -- cross-correlation (Kolari and Pynnonen 2010) ----------------------------------------------
     @cached_property
@@ -344,12 +410,15 @@ def mean_pairwise_correlation(x: FloatArray, exact_max: int = RBAR_EXACT_MAX_EVE
     (rbar, n_rows)
         NaN when no pair has a defined correlation.
     """
-    fin = np.isfinite(x)
-    keep = fin.sum(axis=1) >= 3
-    x, fin = x[keep], fin[keep]
-    n = x.shape[0]
+    count = np.zeros(x.shape[0], dtype=np.int64)
+    for rows in row_blocks(x.shape[0], x.shape[1]):
+        count[rows] = np.isfinite(x[rows]).sum(axis=1)
+    keep = count >= 3
+    n = int(keep.sum())
     if n > exact_max:
-        return _pooled_correlation(x, fin), n
+        return _pooled_correlation(x, keep), n
+    x = np.asarray(x[keep], dtype=float)
+    fin = np.isfinite(x)
     if n < 2:
         return float("nan"), n
     m = fin.astype(float)
@@ -378,19 +447,42 @@ def mean_pairwise_correlation(x: FloatArray, exact_max: int = RBAR_EXACT_MAX_EVE
     return float(np.clip(r[upper], -1.0, 1.0).mean()), n
 
 
-def _pooled_correlation(x: FloatArray, fin: BoolArray) -> float:
-    """The pooled mean pairwise correlation of :func:`mean_pairwise_correlation` (O(N T))."""
-    n = x.shape[0]
-    mu, count = masked_mean(x, fin, axis=1)
-    centred = np.where(fin, x - mu[:, None], 0.0)
-    sd = np.sqrt((centred**2).sum(axis=1) / (count - 1.0))
-    usable = sd > 1e-12 * np.sqrt(np.where(fin, x * x, 0.0).sum(axis=1) / count)
-    if usable.sum() < 2:
-        return float("nan")
-    z = centred[usable] / sd[usable, None]
-    n_t = fin[usable].sum(axis=0).astype(float)
+def _pooled_correlation(x: FloatArray, keep: BoolArray) -> float:
+    """The pooled mean pairwise correlation of :func:`mean_pairwise_correlation` (O(N T)) over the rows
+    of ``x`` where ``keep``, in row blocks (no (N, T) temporary)."""
+    n_rows, t = x.shape
+    mu = np.full(n_rows, np.nan)
+    count = np.zeros(n_rows)
+    sd = np.full(n_rows, np.nan)
+    usable = np.zeros(n_rows, dtype=bool)
+    blocks = row_blocks(n_rows, t)
+    for rows in blocks:  # first pass: each row's mean, sd and whether it is usable
+        xb = x[rows]
+        fin = np.isfinite(xb)
+        mu_b, count_b = masked_mean(xb, fin, axis=1)
+        centred = np.where(fin, xb - mu_b[:, None], 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sd_b = np.sqrt((centred**2).sum(axis=1) / (count_b - 1.0))
+            ok = sd_b > 1e-12 * np.sqrt(np.where(fin, xb * xb, 0.0).sum(axis=1) / count_b)
+        mu[rows], count[rows], sd[rows] = mu_b, count_b, sd_b
+        usable[rows] = ok & keep[rows]
     n = int(usable.sum())
-    numerator = float((z.sum(axis=0) ** 2).sum() - (z**2).sum())
+    if n < 2:
+        return float("nan")
+    col = np.zeros(t)
+    squares = 0.0
+    n_t = np.zeros(t)
+    for rows in blocks:  # second pass: standardized rows, their column sums and sum of squares
+        use = usable[rows]
+        if not use.any():
+            continue
+        xb = x[rows][use]
+        fin = np.isfinite(xb)
+        z = np.where(fin, xb - mu[rows][use, None], 0.0) / sd[rows][use, None]
+        col += z.sum(axis=0)
+        squares += float((z**2).sum())
+        n_t += fin.sum(axis=0)
+    numerator = float((col**2).sum()) - squares
     denominator = float((n_t**2 - n_t).sum()) - n * (n - 1.0)
     if not denominator > 0:
         return float("nan")

@@ -56,6 +56,17 @@ def format_window(window: Window) -> str:
     return f"{window[0]}:{window[1]}"
 
 
+def _test_set(
+    label: str, prep: PreparedPanel, rows: list[tuple[str, str, int, float, str, float, float, str]]
+) -> None:
+    """Append every test of every window of one (group) panel to ``rows``."""
+    for window in prep.panel.windows:
+        wname = format_window(window)
+        for name, test in _PREPARED.items():
+            r = test(prep, window)
+            rows.append((label, wname, r.n, r.mean, name, r.stat, r.pvalue, r.reason))
+
+
 def aggregate_table(panel: EventPanel) -> pd.DataFrame:
     """Every aggregate test for every window of the panel, overall and per group.
 
@@ -72,17 +83,16 @@ def aggregate_table(panel: EventPanel) -> pd.DataFrame:
     groups = [str(g) for g in panel.groups]
     labels = sorted(set(groups))
     whole = PreparedPanel(panel)
-    sets: list[tuple[str, PreparedPanel]] = [("all", whole)]
+    rows: list[tuple[str, str, int, float, str, float, float, str]] = []
+    _test_set("all", whole, rows)
     if labels and labels != ["all"]:
         codes = np.asarray(groups, dtype=object)
-        for label in labels:
-            sets.append((label, whole.subset(np.asarray(codes == label, dtype=bool))))
-    rows: list[tuple[str, str, int, float, str, float, float, str]] = []
-    for label, prep in sets:
-        for window in panel.windows:
-            wname = format_window(window)
-            for name, test in _PREPARED.items():
-                r = test(prep, window)
-                rows.append((label, wname, r.n, r.mean, name, r.stat, r.pvalue, r.reason))
+        for i, label in enumerate(labels):
+            # the group's caches are sliced from the whole panel's (ranks are within events, so exact)
+            sub = whole.subset(np.asarray(codes == label, dtype=bool))
+            if i == len(labels) - 1:
+                whole.release()  # no later set needs the whole panel's caches
+            _test_set(label, sub, rows)
+            sub.release()
     frame = pd.DataFrame(rows, columns=list(AGGREGATE_COLUMNS))
     return frame.astype({"n": "int64", "mean": "float64", "stat": "float64", "p_value": "float64"})

@@ -12,7 +12,7 @@ import math
 import numpy as np
 from scipy import special, stats
 
-from dealstudy.stats._prepared import PreparedPanel
+from dealstudy.stats._prepared import PreparedPanel, row_blocks
 from dealstudy.stats._result import invalid, normal_result, t_result
 from dealstudy.stats.panel import EventPanel, FloatArray, TestResult
 
@@ -236,27 +236,29 @@ def wilcoxon(panel: EventPanel, window: Window) -> TestResult:
     return wilcoxon_prepared(PreparedPanel(panel), window)
 
 
-def _sign_sums(
-    est: FloatArray, g: FloatArray, w: FloatArray, chunk: int = 1024
-) -> tuple[FloatArray, FloatArray]:
-    """Column sums weighted by ``w`` and row sums of ``sign(est - g[:, None])`` (NaN counted as 0).
+def _sign_sums(prep: PreparedPanel, g: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Column sums weighted by ``w`` and row sums of ``sign(SAR_it - g_i)`` (missing SARs counted as 0).
 
     ``sign(SAR_it - g_i)`` is +1 where the event value lies below an estimation value (lifting that
     value's rank by one), 0 for a tie (by one half) and -1 above; rows outside the sample have g = NaN and
-    weight 0. Computed in blocks of rows that stay in cache: one pass over ``est`` per window.
+    weight 0 (their row sums are not used). The SARs are rebuilt in blocks of rows that stay in cache (no
+    (N, T) array is kept): one pass over the estimation residuals per window.
     """
+    est = prep.est_ar
     n, t = est.shape
+    sigma = np.asarray(prep.panel.sigma, dtype=float)
+    observed = prep.est_sar_finite
+    g0 = np.where(np.isnan(g), 0.0, g)  # weight-0 rows: any finite value keeps the column sums exact
     col = np.zeros(t)
     row = np.empty(n)
-    buf = np.empty((min(chunk, n), t))
-    for start in range(0, n, chunk):
-        stop = min(start + chunk, n)
-        b = buf[: stop - start]
-        np.subtract(est[start:stop], g[start:stop, None], out=b)
+    for rows in row_blocks(n, t):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            b = est[rows] / sigma[rows, None]
+        np.subtract(b, g0[rows, None], out=b)
         np.sign(b, out=b)
-        b[np.isnan(b)] = 0.0
-        col += w[start:stop] @ b
-        row[start:stop] = b.sum(axis=1)
+        np.copyto(b, 0.0, where=~observed[rows])
+        col += w[rows] @ b
+        row[rows] = b.sum(axis=1)
     return col, row
 
 
@@ -282,7 +284,7 @@ def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
     # sign(SAR_it - g_i): +1 where the event value lies below an estimation value (lifting that value's
     # rank by one), 0 for a tie (by one half), -1 above; 0 where missing or outside the sample (g NaN).
     w = np.where(ok, prep.grank_weight, 0.0)  # 1 / (T_i + 1)
-    w_sgn, row_sgn = _sign_sums(prep.est_sar, g, w)
+    w_sgn, row_sgn = _sign_sums(prep, g, w)
     t_fin = prep.est_sar_count[ok]  # non-missing estimation SARs
     n_t = prep.colsum("est_sar_finite", "sigma_usable", ok)
     u_sum = (
