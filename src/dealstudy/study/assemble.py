@@ -15,6 +15,9 @@ __all__ = ["build_results", "param_names", "sq_pvalues"]
 
 FloatArray = NDArray[np.float64]
 
+#: Events per block in :func:`sq_pvalues`.
+_BLOCK = 8192
+
 
 def param_names(spec: StudySpec) -> tuple[str, ...]:
     """Names of the estimated parameters, in the order of the design matrix."""
@@ -59,20 +62,24 @@ def sq_pvalues(car: FloatArray, residuals: FloatArray, length: int) -> FloatArra
     m_windows = t - length + 1
     if length < 1 or m_windows < 1 or n == 0:
         return out
-    valid = np.isfinite(residuals)
-    filled = np.where(valid, residuals, 0.0)
-    sums = np.zeros((n, m_windows))
-    complete = np.ones((n, m_windows), dtype=bool)
-    for j in range(length):  # sequential sums, as a sliding window would add them
-        sums += filled[:, j : j + m_windows]
-        complete &= valid[:, j : j + m_windows]
-    m = complete.sum(axis=1)
-    lower = (complete & (sums <= car[:, None])).sum(axis=1)
-    upper = (complete & (sums >= car[:, None])).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.minimum(1.0, 2.0 * np.minimum(lower, upper) / m)
-    ok = (m >= SQ_MIN_ESTIMATION_CARS) & np.isfinite(car)
-    out[ok] = p[ok]
+    for lo in range(0, n, _BLOCK):  # events in blocks: temporaries of block x windows
+        sl = slice(lo, lo + _BLOCK)
+        res = residuals[sl]
+        valid = np.isfinite(res)
+        filled = np.where(valid, res, 0.0)
+        sums = np.zeros((res.shape[0], m_windows))
+        complete = np.ones((res.shape[0], m_windows), dtype=bool)
+        for j in range(length):  # sequential sums, as a sliding window would add them
+            sums += filled[:, j : j + m_windows]
+            complete &= valid[:, j : j + m_windows]
+        c = car[sl, None]
+        m = complete.sum(axis=1)
+        lower = (complete & (sums <= c)).sum(axis=1)
+        upper = (complete & (sums >= c)).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.minimum(1.0, 2.0 * np.minimum(lower, upper) / m)
+        ok = (m >= SQ_MIN_ESTIMATION_CARS) & np.isfinite(car[sl])
+        out[sl] = np.where(ok, p, np.nan)
     return out
 
 
@@ -131,13 +138,14 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
     n_ok = rows.size
     in_window = np.broadcast_to(al.is_event[shown_cols], ar.shape)
     keep = (in_window | np.isfinite(ar)).reshape(-1)
-    ret = al.R[rows][:, shown_cols]
+    assert shown_cols.size == al.dates.shape[1]  # the display days, in axis order
+    ret = al.R[np.ix_(rows, shown_cols)]
     ars = pd.DataFrame(
         {
             "event_id": np.repeat(ids, shown_cols.size),
             "ticker": np.repeat(tickers, shown_cols.size),
             "event_time": np.tile(al.rel[shown_cols], rows.size),
-            "date": pd.DatetimeIndex(al.dates[rows][:, shown_cols].reshape(-1)),
+            "date": pd.DatetimeIndex(al.dates[rows].reshape(-1)),
             "return": ret.reshape(-1),
             "expected_return": (ret - ar).reshape(-1),
             "ar": ar.reshape(-1),
@@ -149,14 +157,14 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
     )[keep].reset_index(drop=True)
 
     # --- CARs (ok events, every requested window) ---
-    est_cols = np.flatnonzero(al.is_est)
-    residuals = np.where(fit.est_mask, fit.ar, np.nan)[:, est_cols]
+    n_est = int(al.is_est.sum())  # the estimation days are the first columns of the axis
+    residuals = np.where(fit.est_mask[:, :n_est], fit.ar[:, :n_est], np.nan)
     frames = []
     for w in spec.windows:
         a, b = w
         cols = (al.rel >= a) & (al.rel <= b)
         car = fit.ar[:, cols].sum(axis=1)
-        r = al.R[rows][:, cols]
+        r = al.R[np.ix_(rows, np.flatnonzero(cols))]
         e = r - fit.ar[:, cols]
         if spec.returns == "log":
             bhar = np.exp(r.sum(axis=1)) - np.exp(e.sum(axis=1))

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from dealstudy.stats.panel import EventPanel
 from dealstudy.study.inputs import PriceInputs, ReturnInputs, align_factors
-from dealstudy.study.ols import batch_ols, scholes_williams_beta
+from dealstudy.study.ols import batch_ols, scholes_williams_beta, simple_ols
 from dealstudy.study.spec import StudySpec, format_window
 
 __all__ = [
@@ -31,6 +31,9 @@ IntArray = NDArray[np.int64]
 #: Residual standard deviations below this are treated as zero (``zero_variance``).
 ZERO_SIGMA = 1e-12
 
+#: Events per block where the engine works on (events x days) arrays block by block.
+_BLOCK = 8192
+
 
 @dataclass
 class Aligned:
@@ -42,10 +45,10 @@ class Aligned:
     is_display: BoolArray  # (K,) days of the display range (ar_range) or of the widest window
     R: FloatArray  # (N, K) ticker returns
     B: FloatArray  # (N, K, m) benchmark returns
-    B_lag: FloatArray  # (N, K) market return of the previous ticker session (Scholes-Williams)
-    B_lead: FloatArray  # (N, K) market return of the next ticker session
+    B_lag: FloatArray  # (N, K) market return of the previous ticker session (Scholes-Williams; else (N, 0))
+    B_lead: FloatArray  # (N, K) market return of the next ticker session (Scholes-Williams; else (N, 0))
     F: FloatArray  # (N, K, f + 1) factors then rf
-    dates: NDArray[np.datetime64]  # (N, K)
+    dates: NDArray[np.datetime64]  # (N, D) dates of the display days (columns where is_display holds)
     inb: BoolArray  # (N, K) inside the ticker's data
     excluded: BoolArray  # (N, K) estimation day inside another event window of the same ticker
     day0: NDArray[np.datetime64]  # (N,)
@@ -89,17 +92,18 @@ def align_events(
     f = len(factor_cols) + 1 if factor_frame is not None else 0
     nat = np.datetime64("NaT", "ns")
     markets = ["+".join(_regressors(spec, mk)) for mk in ev["market"].tolist()]
+    is_display = ((rel >= wlo) & (rel <= whi)) | ((rel >= shown_lo) & (rel <= shown_hi))
     al = Aligned(
         rel=rel,
         is_est=rel <= est_hi,
         is_event=(rel >= wlo) & (rel <= whi),
-        is_display=((rel >= wlo) & (rel <= whi)) | ((rel >= shown_lo) & (rel <= shown_hi)),
+        is_display=is_display,
         R=np.full((n, k_axis), np.nan),
         B=np.full((n, k_axis, m), np.nan),
-        B_lag=np.full((n, k_axis), np.nan),
-        B_lead=np.full((n, k_axis), np.nan),
+        B_lag=np.full((n, k_axis if spec.scholes_williams else 0), np.nan),
+        B_lead=np.full((n, k_axis if spec.scholes_williams else 0), np.nan),
         F=np.full((n, k_axis, f), np.nan),
-        dates=np.full((n, k_axis), nat, dtype="datetime64[ns]"),
+        dates=np.full((n, int(is_display.sum())), nat, dtype="datetime64[ns]"),
         inb=np.zeros((n, k_axis), dtype=bool),
         excluded=np.zeros((n, k_axis), dtype=bool),
         day0=np.full(n, nat, dtype="datetime64[ns]"),
@@ -214,21 +218,32 @@ def align_events(
         return al
     lengths = np.array([r.size for r in seg_r], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    seg = seg_of[rows_all]
-    local = p0_of[rows_all][:, None] + rel[None, :]
-    inb = (local >= 0) & (local < lengths[seg][:, None])
-    flat = starts[seg][:, None] + np.where(inb, local, 0)
-    al.inb[rows_all] = inb
-    al.R[rows_all] = np.where(inb, np.concatenate(seg_r)[flat], np.nan)
-    al.dates[rows_all] = np.where(inb, np.concatenate(seg_dates)[flat], nat)
-    al.excluded[rows_all] = inb & al.is_est[None, :] & (np.concatenate(seg_cover)[flat] > 0)
-    if m:
-        al.B[rows_all] = np.where(inb[:, :, None], np.concatenate(seg_b)[flat], np.nan)
-    if spec.scholes_williams:
-        al.B_lag[rows_all] = np.where(inb, np.concatenate(seg_lag)[flat], np.nan)
-        al.B_lead[rows_all] = np.where(inb, np.concatenate(seg_lead)[flat], np.nan)
-    if seg_f:
-        al.F[rows_all] = np.where(inb[:, :, None], np.concatenate(seg_f)[flat], np.nan)
+    all_r = np.concatenate(seg_r)
+    all_dates = np.concatenate(seg_dates)
+    all_cover = np.concatenate(seg_cover)
+    all_b = np.concatenate(seg_b) if m else None
+    all_lag = np.concatenate(seg_lag) if spec.scholes_williams else None
+    all_lead = np.concatenate(seg_lead) if spec.scholes_williams else None
+    all_f = np.concatenate(seg_f) if seg_f else None
+    disp = np.flatnonzero(is_display)
+    for lo_row in range(0, rows_all.size, _BLOCK):  # gather in blocks of events: small temporaries
+        rows_b = rows_all[lo_row : lo_row + _BLOCK]
+        seg = seg_of[rows_b]
+        local = p0_of[rows_b][:, None] + rel[None, :]
+        inb = (local >= 0) & (local < lengths[seg][:, None])
+        flat = starts[seg][:, None] + np.where(inb, local, 0)
+        del local
+        al.inb[rows_b] = inb
+        al.R[rows_b] = np.where(inb, all_r[flat], np.nan)
+        al.dates[rows_b] = np.where(inb[:, disp], all_dates[flat[:, disp]], nat)
+        al.excluded[rows_b] = inb & al.is_est[None, :] & (all_cover[flat] > 0)
+        if all_b is not None:
+            al.B[rows_b] = np.where(inb[:, :, None], all_b[flat], np.nan)
+        if all_lag is not None and all_lead is not None:
+            al.B_lag[rows_b] = np.where(inb, all_lag[flat], np.nan)
+            al.B_lead[rows_b] = np.where(inb, all_lead[flat], np.nan)
+        if all_f is not None:
+            al.F[rows_b] = np.where(inb[:, :, None], all_f[flat], np.nan)
     return al
 
 
@@ -298,9 +313,7 @@ class Fitted:
     """Model estimates of the events that reached estimation (internal)."""
 
     rows: IntArray  # event rows that are ok
-    X: FloatArray  # (n_ok, K, k)
-    y: FloatArray  # (n_ok, K) dependent variable (R minus offset)
-    offset: FloatArray  # (n_ok, K)
+    X: FloatArray  # (n_ok, D, k) regressors on the display days (columns where al.is_display holds)
     ar: FloatArray  # (n_ok, K) abnormal returns / residuals (NaN where inputs missing)
     est_mask: BoolArray  # (n_ok, K)
     params: FloatArray  # (n_ok, k)
@@ -313,27 +326,34 @@ class Fitted:
     excluded_all: IntArray  # (N,) estimation days excluded as inside other events' windows
 
 
-def _design(al: Aligned, spec: StudySpec) -> tuple[FloatArray, FloatArray, BoolArray]:
-    """Regressors ``X`` (N, K, k), offset (N, K) and availability (N, K) of every day."""
-    n, k_axis = al.R.shape
-    ones = np.ones((n, k_axis, 1))
-    offset = np.zeros((n, k_axis))
+def _available(al: Aligned) -> BoolArray:
+    """Days (N, K) with the ticker's return and every regressor."""
     avail = np.isfinite(al.R)
-    if spec.model == "market_adjusted":
-        X = np.empty((n, k_axis, 0))
-        offset = al.B[:, :, 0]
-    elif spec.model == "constant_mean":
-        X = ones
-    elif spec.uses_factors:
-        X = np.concatenate([ones, al.F[:, :, :-1]], axis=2)
-        offset = al.F[:, :, -1]
-    else:
-        X = np.concatenate([ones, al.B], axis=2)
     if al.B.shape[2]:
         avail &= np.isfinite(al.B).all(axis=2)
     if al.F.shape[2]:
         avail &= np.isfinite(al.F).all(axis=2)
-    return X, offset, avail
+    return avail
+
+
+def _design(al: Aligned, spec: StudySpec, rows: IntArray | slice) -> tuple[FloatArray, FloatArray]:
+    """Regressors ``X`` (n, K, k) and offset (n, K) of the events ``rows``."""
+    R = al.R[rows]
+    n, k_axis = R.shape
+    ones = np.ones((n, k_axis, 1))
+    offset = np.zeros((n, k_axis))
+    if spec.model == "market_adjusted":
+        X = np.empty((n, k_axis, 0))
+        offset = al.B[rows][:, :, 0]
+    elif spec.model == "constant_mean":
+        X = ones
+    elif spec.uses_factors:
+        F = al.F[rows]
+        X = np.concatenate([ones, F[:, :, :-1]], axis=2)
+        offset = F[:, :, -1]
+    else:
+        X = np.concatenate([ones, al.B[rows]], axis=2)
+    return X, offset
 
 
 def _describe_days(al: Aligned, i: int, bad: BoolArray) -> str:
@@ -342,7 +362,9 @@ def _describe_days(al: Aligned, i: int, bad: BoolArray) -> str:
     for c in np.flatnonzero(bad)[:5]:
         day = int(al.rel[c])
         when = (
-            str(al.dates[i, c])[:10] if al.inb[i, c] else f"after the last price {str(al.last_date[i])[:10]}"
+            str(al.dates[i, int(np.count_nonzero(al.is_display[:c]))])[:10]
+            if al.inb[i, c]
+            else f"after the last price {str(al.last_date[i])[:10]}"
         )
         if not al.inb[i, c] and day < 0:
             when = "before the first price"
@@ -352,8 +374,7 @@ def _describe_days(al: Aligned, i: int, bad: BoolArray) -> str:
 
 
 def estimate(al: Aligned, spec: StudySpec) -> Fitted:
-    X, offset, avail = _design(al, spec)
-    y = al.R - offset
+    avail = _available(al)
     ev_cols = al.is_event
     est_mask = al.is_est[None, :] & avail & ~al.excluded
     if spec.scholes_williams:
@@ -392,31 +413,62 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
     for i in np.flatnonzero((al.outcome == "") & (nobs_all < need)):
         al.set(int(i), "thin_estimation", _thin_reason(al, int(i), spec, need, int(nobs_all[i])))
     cand = np.flatnonzero(al.outcome == "")
-    Xc, yc, mc = X[cand], y[cand], est_mask[cand]
+    every = cand.size == al.R.shape[0]
+    rows: IntArray | slice = slice(None) if every else cand  # no fancy-index copies when all are candidates
     k = spec.n_params
-    est = al.is_est
-    ols = batch_ols(Xc[:, est], yc[:, est], mc[:, est])
+    n_est = int(al.is_est.sum())
+    est = slice(0, n_est)  # the estimation days are the first columns of the axis
+    assert al.is_est[:n_est].all()
+    assert not al.is_est[n_est:].any()
+    mc = est_mask[rows]
+    disp = np.flatnonzero(al.is_display)
+    simple = spec.model == "market" or (spec.model == "custom" and len(spec.benchmarks) == 1)
+    if simple:  # design [1, x]: closed-form OLS, no (N, K, 2) design
+        x = al.B[rows, :, 0]
+        y = al.R[rows]
+        ols = simple_ols(x[:, est], y[:, est], mc[:, est])
+        X_disp = np.stack([np.ones((cand.size, disp.size)), x[:, disp]], axis=2)
+    else:
+        X, offset = _design(al, spec, cand)
+        y = al.R[cand] - offset
+        del offset
+        ols = batch_ols(X[:, est], y[:, est], mc[:, est])
+        X_disp = X[:, disp]
     params, inv = ols.params, ols.xtx_inv
     if spec.scholes_williams:
         alpha, beta, _ = scholes_williams_beta(
-            al.R[cand][:, est],
-            al.B[cand][:, est, 0],
-            al.B_lag[cand][:, est],
-            al.B_lead[cand][:, est],
+            al.R[rows][:, est],
+            al.B[rows][:, est, 0],
+            al.B_lag[rows][:, est],
+            al.B_lead[rows][:, est],
             mc[:, est],
         )
         params = np.where(ols.singular[:, None], np.nan, np.stack([alpha, beta], axis=1))
-    fitted = np.einsum("ntk,nk->nt", np.nan_to_num(Xc), np.nan_to_num(params)) if k else np.zeros_like(yc)
-    ar = yc - fitted  # NaN wherever R or a regressor is missing
-    resid = np.where(mc, ar, 0.0)
-    ssr = np.einsum("nt,nt->n", resid, resid)
+    p0 = np.nan_to_num(params)
+    ar = np.empty(y.shape)
+    ssr = np.empty(cand.size)
+    sst = np.empty(cand.size)
     nobs = mc.sum(axis=1).astype(np.int64)
+    for lo in range(0, cand.size, _BLOCK):  # ARs and residual moments block by block
+        sl = slice(lo, lo + _BLOCK)
+        if simple:
+            fitted = p0[sl, :1] + np.nan_to_num(x[sl]) * p0[sl, 1:]
+        elif k:
+            fitted = np.einsum("ntk,nk->nt", np.nan_to_num(X[sl]), p0[sl])
+        else:
+            fitted = np.zeros(y[sl].shape)
+        ar[sl] = y[sl] - fitted  # NaN wherever R is missing
+        m = mc[sl, est]
+        resid = np.where(m, ar[sl, est], 0.0)
+        ssr[sl] = np.einsum("nt,nt->n", resid, resid)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ye = y[sl, est]
+            ybar = np.where(m, ye, 0.0).sum(axis=1) / nobs[sl]
+            sst[sl] = np.where(m, (ye - ybar[:, None]) ** 2, 0.0).sum(axis=1)
     dof = nobs - k
     denom = dof if spec.sigma_ddof == "model" else nobs
     with np.errstate(divide="ignore", invalid="ignore"):
         sigma = np.sqrt(ssr / denom)
-        ybar = np.where(mc, yc, 0.0).sum(axis=1) / nobs
-        sst = np.where(mc, (yc - ybar[:, None]) ** 2, 0.0).sum(axis=1)
         r2 = np.where((sst > 0) & (k > 0), 1.0 - ssr / sst, np.nan) if k else np.full(cand.size, np.nan)
     singular = ols.singular | ~np.isfinite(params).all(axis=1)
     flat = ~singular & ~(np.isfinite(sigma) & (sigma >= ZERO_SIGMA))
@@ -432,19 +484,18 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
         )
     keep = ~singular & ~flat
     al.outcome[cand[keep]] = "ok"
+    sel: BoolArray | slice = slice(None) if keep.all() else keep
     return Fitted(
         rows=cand[keep],
-        X=Xc[keep],
-        y=yc[keep],
-        offset=offset[cand][keep],
-        ar=ar[keep],
-        est_mask=mc[keep],
-        params=params[keep],
-        xtx_inv=inv[keep],
-        sigma=sigma[keep],
-        nobs=nobs[keep],
-        dof=dof[keep],
-        r_squared=r2[keep],
+        X=X_disp[sel],
+        ar=ar[sel],
+        est_mask=mc[sel],
+        params=params[sel],
+        xtx_inv=inv[sel],
+        sigma=sigma[sel],
+        nobs=nobs[sel],
+        dof=dof[sel],
+        r_squared=r2[sel],
         nobs_all=nobs_all,
         excluded_all=excluded_all,
     )
@@ -504,25 +555,27 @@ def make_panel(
     k = fit.X.shape[2]
     sig2 = fit.sigma**2
     pe = spec.variance == "prediction_error" and k > 0
-    X0 = np.nan_to_num(fit.X)
-    c = 1.0 + np.einsum("ntk,nkl,ntl->nt", X0, fit.xtx_inv, X0) if pe else np.ones(fit.ar.shape)
-    ev = al.is_event[None, :]
+    disp_rel = al.rel[al.is_display]
+    ev_cols = np.flatnonzero(al.is_event)
+    X0 = np.nan_to_num(fit.X[:, al.is_event[al.is_display]])  # (n_ok, event days, k)
+    c = 1.0 + np.einsum("ntk,nkl,ntl->nt", X0, fit.xtx_inv, X0) if pe else np.ones((n_ok, ev_cols.size))
     est = al.is_est[None, :] & fit.est_mask
-    ar = np.where(ev | est, fit.ar, np.nan)
-    var_ar = np.where(ev, sig2[:, None] * c, np.where(est, sig2[:, None], np.nan))
+    var_ar = np.where(est, sig2[:, None], np.nan)
+    var_ar[:, ev_cols] = sig2[:, None] * c  # event days (the prediction-error factor only there)
     car_var = np.empty((n_ok, len(windows)))
+    ev_rel = disp_rel[al.is_event[al.is_display]]
     for w, (a, b) in enumerate(windows):
-        cols = (al.rel >= a) & (al.rel <= b)
         length = b - a + 1
         q = np.zeros(n_ok)
         if pe:
-            s = X0[:, cols].sum(axis=1)
+            s = X0[:, (ev_rel >= a) & (ev_rel <= b)].sum(axis=1)
             q = np.einsum("nk,nkl,nl->n", s, fit.xtx_inv, s)
         car_var[:, w] = sig2 * (length + q)
-    axis = al.rel <= spec.widest_window[1]
+    axis = slice(0, int((al.rel <= spec.widest_window[1]).sum()))  # a prefix of the axis
+    shown = al.is_event[None, axis] | est[:, axis]
     panel = EventPanel(
         rel_days=al.rel[axis].copy(),
-        ar=ar[:, axis],
+        ar=np.where(shown, fit.ar[:, axis], np.nan),
         var_ar=var_ar[:, axis],
         sigma=fit.sigma.copy(),
         nobs=fit.nobs.copy(),
@@ -555,7 +608,7 @@ def display_variances(
     shown = np.isfinite(ar)
     count = np.cumsum(shown, axis=1)
     if spec.variance == "prediction_error" and k > 0:
-        X0 = np.where(shown[:, :, None], np.nan_to_num(fit.X[:, cols]), 0.0)
+        X0 = np.where(shown[:, :, None], np.nan_to_num(fit.X), 0.0)  # fit.X is on the display days
         c = 1.0 + np.einsum("ntk,nkl,ntl->nt", X0, fit.xtx_inv, X0)
         s = np.cumsum(X0, axis=1)
         q = np.einsum("ntk,nkl,ntl->nt", s, fit.xtx_inv, s)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BatchOLS", "batch_ols", "scholes_williams_beta"]
+__all__ = ["BatchOLS", "batch_ols", "scholes_williams_beta", "simple_ols"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -145,3 +145,68 @@ def scholes_williams_beta(
         beta = (b_lag + b_0 + b_lead) / (1.0 + 2.0 * rho)
     alpha = mean(r) - beta * mean(rm)
     return alpha, beta, nobs
+
+
+def simple_ols(x: FloatArray, y: FloatArray, mask: BoolArray, block: int = 8192) -> BatchOLS:
+    """:func:`batch_ols` for the design ``[1, x]`` (one regressor and a constant), in closed form.
+
+    Parameters
+    ----------
+    x, y : (N, T) float
+        Regressor and dependent variable (values where ``mask`` is false are ignored and may be NaN).
+    mask : (N, T) bool
+        Observations to use.
+    block : int
+        Events handled at a time (bounds the temporaries to ``block x T``).
+
+    Returns
+    -------
+    BatchOLS
+        As :func:`batch_ols` with ``k = 2`` (``params`` = alpha, beta).
+
+    Notes
+    -----
+    With the masked means ``xbar``, ``ybar`` and centred moments ``Sxx = sum (x - xbar)^2``,
+    ``Sxy = sum (x - xbar)(y - ybar)`` (two passes, no cancellation): ``beta = Sxy / Sxx``,
+    ``alpha = ybar - beta xbar``, and ``(X'X)^{-1} = [[1/n + xbar^2/Sxx, -xbar/Sxx], [-xbar/Sxx, 1/Sxx]]``.
+    This equals ``beta = (n Sxy' - Sx Sy) / (n Sxx' - Sx^2)`` in raw sums. Singularity is judged as in
+    :func:`batch_ols`: the smallest eigenvalue of the unit-diagonal scaled ``X'X``, ``1 - |Sx| / sqrt(n
+    Sxx')``, must exceed :data:`SINGULAR_TOL`, and ``nobs > 2``.
+    """
+    n = x.shape[0]
+    params = np.full((n, 2), np.nan)
+    inv = np.full((n, 2, 2), np.nan)
+    ssr = np.full(n, np.nan)
+    nobs = mask.sum(axis=1).astype(np.int64)
+    singular = np.ones(n, dtype=bool)
+    for lo in range(0, n, block):
+        sl = slice(lo, lo + block)
+        m = mask[sl]
+        cnt = nobs[sl].astype(np.float64)
+        xm = np.where(m, x[sl], 0.0)
+        ym = np.where(m, y[sl], 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sx = xm.sum(axis=1)
+            sxx_raw = np.einsum("nt,nt->n", xm, xm)
+            xbar = sx / cnt
+            ybar = ym.sum(axis=1) / cnt
+            xc = np.where(m, xm - xbar[:, None], 0.0)
+            yc = np.where(m, ym - ybar[:, None], 0.0)
+            sxx = np.einsum("nt,nt->n", xc, xc)
+            sxy = np.einsum("nt,nt->n", xc, yc)
+            beta = sxy / sxx
+            alpha = ybar - beta * xbar
+            eig_min = 1.0 - np.abs(sx) / np.sqrt(cnt * sxx_raw)
+            sing = (cnt <= 2) | ~(sxx_raw > 0) | ~(sxx > 0) | ~(eig_min >= SINGULAR_TOL)
+            resid = np.where(m, ym - alpha[:, None] - beta[:, None] * xm, 0.0)
+            ssr_b = np.einsum("nt,nt->n", resid, resid)
+            inv_b = np.empty((alpha.size, 2, 2))
+            inv_b[:, 0, 0] = 1.0 / cnt + xbar * xbar / sxx
+            inv_b[:, 0, 1] = inv_b[:, 1, 0] = -xbar / sxx
+            inv_b[:, 1, 1] = 1.0 / sxx
+        good = ~sing
+        params[sl][good] = np.stack([alpha, beta], axis=1)[good]
+        inv[sl][good] = inv_b[good]
+        ssr[sl][good] = ssr_b[good]
+        singular[sl] = sing
+    return BatchOLS(params, inv, ssr, nobs, singular)
