@@ -55,10 +55,16 @@ def sq_pvalues(car: FloatArray, residuals: FloatArray, length: int) -> FloatArra
     Gelbach, J. B., Helland, E. and Klick, J. (2013). Valid inference in single-firm, single-event
     studies. *American Law and Economics Review* 15(2), 495-541.
     """
+    out: FloatArray = _sq_pvalues(np.asarray(car, dtype=np.float64)[None, :], residuals, length)[0]
+    return out
+
+
+def _sq_pvalues(cars: FloatArray, residuals: FloatArray, length: int) -> FloatArray:
+    """:func:`sq_pvalues` of several CARs of the same length (rows of ``cars``, (W, N)) in one pass."""
     from dealstudy.stats.single import SQ_MIN_ESTIMATION_CARS
 
     n, t = residuals.shape
-    out = np.full(n, np.nan)
+    out = np.full(cars.shape, np.nan)
     m_windows = t - length + 1
     if length < 1 or m_windows < 1 or n == 0:
         return out
@@ -68,18 +74,21 @@ def sq_pvalues(car: FloatArray, residuals: FloatArray, length: int) -> FloatArra
         valid = np.isfinite(res)
         filled = np.where(valid, res, 0.0)
         sums = np.zeros((res.shape[0], m_windows))
-        complete = np.ones((res.shape[0], m_windows), dtype=bool)
         for j in range(length):  # sequential sums, as a sliding window would add them
             sums += filled[:, j : j + m_windows]
-            complete &= valid[:, j : j + m_windows]
-        c = car[sl, None]
+        gaps = np.zeros((res.shape[0], t + 1), dtype=np.int32)
+        np.cumsum(~valid, axis=1, out=gaps[:, 1:])
+        complete = gaps[:, length:] == gaps[:, :m_windows]  # no missing residual in the window
         m = complete.sum(axis=1)
-        lower = (complete & (sums <= c)).sum(axis=1)
-        upper = (complete & (sums >= c)).sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p = np.minimum(1.0, 2.0 * np.minimum(lower, upper) / m)
-        ok = (m >= SQ_MIN_ESTIMATION_CARS) & np.isfinite(car[sl])
-        out[sl] = np.where(ok, p, np.nan)
+        sums[~complete] = np.nan  # comparisons with NaN are false: incomplete windows never count
+        for w in range(cars.shape[0]):
+            c = cars[w, sl]
+            lower = (sums <= c[:, None]).sum(axis=1)
+            upper = (sums >= c[:, None]).sum(axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p = np.minimum(1.0, 2.0 * np.minimum(lower, upper) / m)
+            ok = (m >= SQ_MIN_ESTIMATION_CARS) & np.isfinite(c)
+            out[w, sl] = np.where(ok, p, np.nan)
     return out
 
 
@@ -140,31 +149,43 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
     keep = (in_window | np.isfinite(ar)).reshape(-1)
     assert shown_cols.size == al.dates.shape[1]  # the display days, in axis order
     ret = al.R[np.ix_(rows, shown_cols)]
+    at = np.flatnonzero(keep)  # kept (event, day) cells, event-major
+    of_event = at // shown_cols.size
+    id_col, ticker_col = pd.Series(ids).array, pd.Series(tickers).array  # dtype inferred once per event
     ars = pd.DataFrame(
         {
-            "event_id": np.repeat(ids, shown_cols.size),
-            "ticker": np.repeat(tickers, shown_cols.size),
-            "event_time": np.tile(al.rel[shown_cols], rows.size),
-            "date": pd.DatetimeIndex(al.dates[rows].reshape(-1)),
-            "return": ret.reshape(-1),
-            "expected_return": (ret - ar).reshape(-1),
-            "ar": ar.reshape(-1),
-            "var_ar": var_ar.reshape(-1),
-            "in_window": in_window.reshape(-1),
-            "cum_ar": np.where(np.isfinite(ar), np.nancumsum(ar, axis=1), np.nan).reshape(-1),
-            "var_cum_ar": var_cum.reshape(-1),
+            "event_id": id_col.take(of_event),
+            "ticker": ticker_col.take(of_event),
+            "event_time": al.rel[shown_cols][at % shown_cols.size],
+            "date": pd.DatetimeIndex(al.dates[rows].reshape(-1)[at]),
+            "return": ret.reshape(-1)[at],
+            "expected_return": (ret - ar).reshape(-1)[at],
+            "ar": ar.reshape(-1)[at],
+            "var_ar": var_ar.reshape(-1)[at],
+            "in_window": in_window.reshape(-1)[at],
+            "cum_ar": np.where(np.isfinite(ar), np.nancumsum(ar, axis=1), np.nan).reshape(-1)[at],
+            "var_cum_ar": var_cum.reshape(-1)[at],
         }
-    )[keep].reset_index(drop=True)
+    )
 
     # --- CARs (ok events, every requested window) ---
     n_est = int(al.is_est.sum())  # the estimation days are the first columns of the axis
     residuals = np.where(fit.est_mask[:, :n_est], fit.ar[:, :n_est], np.nan)
-    frames = []
-    for w in spec.windows:
-        a, b = w
-        cols = (al.rel >= a) & (al.rel <= b)
-        car = fit.ar[:, cols].sum(axis=1)
-        r = al.R[np.ix_(rows, np.flatnonzero(cols))]
+    cols_of = [np.flatnonzero((al.rel >= a) & (al.rel <= b)) for a, b in spec.windows]
+    car_of = [fit.ar[:, cols].sum(axis=1) for cols in cols_of]
+    sq_of: list[FloatArray] = [np.empty(0)] * len(spec.windows)
+    if n_ok:
+        lengths = [b - a + 1 for a, b in spec.windows]
+        for length in dict.fromkeys(lengths):  # windows of the same length share the null sums
+            same = [j for j, n_days in enumerate(lengths) if n_days == length]
+            sq = _sq_pvalues(np.stack([car_of[j] for j in same]), residuals, length)
+            for q, j in enumerate(same):
+                sq_of[j] = sq[q]
+    columns: dict[str, list[FloatArray]] = {c: [] for c in ("car", "bhar", "se", "t_stat", "p_value")}
+    for w_pos, w in enumerate(spec.windows):
+        cols = cols_of[w_pos]
+        car = car_of[w_pos]
+        r = al.R[np.ix_(rows, cols)]
         e = r - fit.ar[:, cols]
         if spec.returns == "log":
             bhar = np.exp(r.sum(axis=1)) - np.exp(e.sum(axis=1))
@@ -174,29 +195,40 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
         with np.errstate(divide="ignore", invalid="ignore"):
             t = car / se
         p = 2.0 * stats.t.sf(np.abs(t), fit.dof)
-        frames.append(
+        for name, values in zip(columns, (car, bhar, se, t, p), strict=True):
+            columns[name].append(values)
+    n_w = len(spec.windows)
+    if n_ok and n_w:  # event-major order: all windows of an event together, events in input order
+        each = np.repeat(np.arange(n_ok), n_w)
+        cars = pd.DataFrame(
+            {
+                "event_id": id_col.take(each),
+                "ticker": ticker_col.take(each),
+                "window": pd.Series([format_window(w) for w in spec.windows]).array.take(
+                    np.tile(np.arange(n_w), n_ok)
+                ),
+                **{name: np.stack(v, axis=1).reshape(-1) for name, v in columns.items()},
+                "sq_p_value": np.stack(sq_of, axis=1).reshape(-1),
+                "days": np.tile(np.array([b - a + 1 for a, b in spec.windows], dtype=np.int64), n_ok),
+                "dof": np.repeat(fit.dof, n_w),
+            }
+        )
+    else:
+        frames = [
             pd.DataFrame(
                 {
                     "event_id": ids,
                     "ticker": tickers,
                     "window": format_window(w),
-                    "car": car,
-                    "bhar": bhar,
-                    "se": se,
-                    "t_stat": t,
-                    "p_value": p,
-                    "sq_p_value": sq_pvalues(car, residuals, b - a + 1) if n_ok else np.empty(0),
-                    "days": b - a + 1,
+                    **{name: columns[name][w_pos] for name in columns},
+                    "sq_p_value": np.empty(0),
+                    "days": w[1] - w[0] + 1,
                     "dof": fit.dof,
                 }
             )
-        )
-    cars = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(CAR_COLUMNS))
-    if n_ok:  # event-major order: all windows of an event together, events in input order
-        order = np.lexsort(
-            (np.arange(len(spec.windows)).repeat(n_ok), np.tile(np.arange(n_ok), len(spec.windows)))
-        )
-        cars = cars.iloc[order].reset_index(drop=True)
+            for w_pos, w in enumerate(spec.windows)
+        ]
+        cars = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(CAR_COLUMNS))
     assert tuple(out.columns[: len(OUTCOME_COLUMNS)]) == OUTCOME_COLUMNS
     assert tuple(ars.columns[: len(AR_COLUMNS)]) == AR_COLUMNS
     return StudyResults(

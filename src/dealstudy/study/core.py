@@ -74,6 +74,22 @@ def _regressors(spec: StudySpec, market: str) -> tuple[str, ...]:
     return ()
 
 
+def _by_regressors(
+    spec: StudySpec, market_col: NDArray[np.object_], rows: IntArray
+) -> list[tuple[tuple[str, ...], IntArray]]:
+    """The events ``rows`` grouped by their regressor symbols, groups in sorted order of the symbols."""
+    if not spec.uses_market:
+        return [(_regressors(spec, ""), rows)]
+    mk = market_col[rows]
+    first = str(mk[0])
+    if (mk == first).all():  # the usual case: one benchmark for all the ticker's events
+        return [(_regressors(spec, first), rows)]
+    regs = [_regressors(spec, str(v)) for v in mk]
+    return [
+        (symbols, rows[np.array([r == symbols for r in regs], dtype=bool)]) for symbols in sorted(set(regs))
+    ]
+
+
 def align_events(
     ev: pd.DataFrame,
     inputs: PriceInputs | ReturnInputs,
@@ -185,9 +201,7 @@ def align_events(
                 others = [str(ids[lrows[order[q]]]) for q in range(lo[jj], hi[jj]) if order[q] != jj]
                 al.overlaps[lrows[jj]] = ";".join(others)
         fa = align_factors(factor_frame, (*factor_cols, "rf"), dates) if factor_frame is not None else None
-        regs = [_regressors(spec, str(market_col[i])) for i in lrows]
-        for symbols in sorted(set(regs)):
-            sub = lrows[np.array([r == symbols for r in regs], dtype=bool)]
+        for symbols, sub in _by_regressors(spec, market_col, lrows):
             series = [inputs.regressor(s, dates) for s in symbols]
             missing = [s for s, v in zip(symbols, series, strict=True) if v is None]
             if missing:
