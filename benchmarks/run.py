@@ -367,11 +367,15 @@ def _targets(summary: dict[str, Any]) -> list[str]:
         out.append("100,000 events < 10 s and < 2 GB: not measured in this run")
     else:
         gib = big["peak_rss_mib"] / 1024.0
+        gb = big["peak_rss_mib"] * 2**20 / 1e9
+        limit = TARGETS["rss_gib_100k"]
+        memory = (
+            "met" if gb < limit else f"met only if GB means GiB ({limit:g} GiB)" if gib < limit else "NOT met"
+        )
         out.append(
             f"100,000 events in {big['best_seconds']:.2f} s (target < {TARGETS['seconds_100k']:g} s): "
             f"{'met' if big['best_seconds'] < TARGETS['seconds_100k'] else 'NOT met'}; "
-            f"peak RSS {gib:.2f} GiB (target < {TARGETS['rss_gib_100k']:g} GB): "
-            f"{'met' if gib < TARGETS['rss_gib_100k'] else 'NOT met'}"
+            f"peak RSS of the whole process {gb:.2f} GB = {gib:.2f} GiB (target < {limit:g} GB): {memory}"
         )
     ratios = [
         (r["events"], (r["events"] / r["best_seconds"]) / (r["events"] / r["peer"]["seconds"]))
