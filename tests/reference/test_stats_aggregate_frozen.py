@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from dealstudy.stats import aggregate_table
 from dealstudy.stats.panel import EventPanel
@@ -92,3 +93,35 @@ def test_aggregate_table_equals_frozen_values() -> None:
         fin = np.isfinite(e)
         assert np.isfinite(e).sum() > 0.9 * e.size, column  # the table is mostly valid statistics
         np.testing.assert_allclose(g[fin], e[fin], rtol=RTOL, atol=0.0, err_msg=column)
+
+
+def test_grank_overflowing_sar_counts_as_missing_as_before() -> None:
+    """An event whose ``AR / sigma`` overflows (sigma 1e-310 with a finite CAR variance) keeps GRANK's
+    value from before the rework (frozen from commit 7af4e34, where such SARs were NaN)."""
+    from dealstudy.stats import grank
+
+    base = market_model_panel(np.random.default_rng(5), 60, event=(-2, 3), windows=((-1, 1),), missing=0.02)
+    sigma = base.sigma.copy()
+    sigma[0] = 1e-310
+    p = EventPanel(
+        rel_days=base.rel_days,
+        ar=base.ar,
+        var_ar=base.var_ar,
+        sigma=sigma,
+        nobs=base.nobs,
+        dof=base.dof,
+        is_estimation=base.is_estimation,
+        is_event=base.is_event,
+        windows=base.windows,
+        car_var=base.car_var,
+        groups=base.groups,
+    )
+    frozen = {
+        (0, 0): (1.0633726948946671, 0.28868619060742134, 59),
+        (-1, 1): (0.6269639706604057, 0.5312812990490097, 54),
+    }
+    for window, (stat, pvalue, n) in frozen.items():
+        r = grank(p, window)
+        assert r.n == n
+        assert r.stat == pytest.approx(stat, rel=RTOL, abs=0.0)
+        assert r.pvalue == pytest.approx(pvalue, rel=RTOL, abs=0.0)

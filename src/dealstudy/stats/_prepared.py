@@ -97,8 +97,8 @@ class WindowSample:
     mean: float  # CAAR of the used events (AAR for one day); NaN when none
 
 
-BLOCK_ELEMENTS = 1 << 20
-"""Elements of an (events, days) block processed at once (8 MB of float64): per-event passes over the
+BLOCK_ELEMENTS = 1 << 17
+"""Elements of an (events, days) block processed at once (1 MB of float64): per-event passes over the
 panel run in row blocks of this size, so their temporaries stay small and in cache."""
 
 
@@ -253,9 +253,9 @@ class PreparedPanel:
         est_codes = np.zeros((n, te), dtype=_rank_code_dtype(te))
         sign_codes = np.zeros((n, kc), dtype=np.int8)
         usable = self.sigma_usable > 0
-        view = _column_view(np.asarray(p.ar, dtype=float), combined)
+        ar = np.asarray(p.ar, dtype=float)
         for rows in row_blocks(n, kc):
-            x = np.asarray(view[rows], dtype=float)
+            x = np.asarray(ar[rows][:, combined], dtype=float)
             rank_all, rank_part, xs = _rank_rows_sorted(x, in_est)
             rank_codes[rows] = np.nan_to_num(2.0 * rank_all, nan=0.0)
             est_codes[rows] = np.where(usable[rows, None], np.nan_to_num(2.0 * rank_part, nan=0.0), 0.0)
@@ -357,6 +357,19 @@ class PreparedPanel:
             return self.est_sar_finite[rows].astype(float)
         raise KeyError(f"unknown per-event matrix {matrix!r}")
 
+    def _row_nonzero(self, matrix: str) -> BoolArray:
+        """(N,) events whose row of ``matrix`` can be non-zero (events without data add nothing)."""
+        if matrix.startswith(("combined_", "corrado_")):
+            return np.asarray(self.combined_count > 0, dtype=bool)
+        return np.asarray((self.est_count > 0) & (self.sigma_usable > 0), dtype=bool)
+
+    @cached_property
+    def sar_overflow(self) -> bool:
+        """Whether some finite estimation residual of an event with a usable sd has a non-finite SAR
+        (``AR / sigma`` overflows); then that SAR counts as missing."""
+        usable = self.sigma_usable > 0
+        return bool((self.est_count[usable] != self.est_sar_count[usable]).any())
+
     def colsum(self, matrix: str, weight: str, mask: BoolArray) -> FloatArray:
         """``sum_i mask_i * weight_i * matrix[i, :]`` for a per-event ``matrix`` and cached ``weight``.
 
@@ -372,7 +385,7 @@ class PreparedPanel:
                 full += w[rows] @ self.matrix_rows(matrix, rows)
             self.__dict__[key] = full
         full = self.__dict__[key]
-        drop = np.flatnonzero(~mask & (w != 0))
+        drop = np.flatnonzero(~mask & (w != 0) & self._row_nonzero(matrix))
         if drop.size:
             return np.asarray(full - w[drop] @ self.matrix_rows(matrix, drop), dtype=float)
         return np.asarray(full.copy(), dtype=float)

@@ -93,6 +93,6 @@ def aggregate_table(panel: EventPanel) -> pd.DataFrame:
             if i == len(labels) - 1:
                 whole.release()  # no later set needs the whole panel's caches
             _test_set(label, sub, rows)
-            sub.release()
+            del sub  # before the next group's subset is built
     frame = pd.DataFrame(rows, columns=list(AGGREGATE_COLUMNS))
     return frame.astype({"n": "int64", "mean": "float64", "stat": "float64", "p_value": "float64"})

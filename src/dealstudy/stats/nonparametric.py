@@ -248,17 +248,22 @@ def _sign_sums(prep: PreparedPanel, g: FloatArray, w: FloatArray) -> tuple[Float
     n, t = est.shape
     sigma = np.asarray(prep.panel.sigma, dtype=float)
     observed = prep.est_sar_finite
-    g0 = np.where(np.isnan(g), 0.0, g)  # weight-0 rows: any finite value keeps the column sums exact
+    overflow = prep.sar_overflow
     col = np.zeros(t)
     row = np.empty(n)
     for rows in row_blocks(n, t):
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            b = est[rows] / sigma[rows, None]
-        np.subtract(b, g0[rows, None], out=b)
-        np.sign(b, out=b)
-        np.copyto(b, 0.0, where=~observed[rows])
-        col += w[rows] @ b
-        row[rows] = b.sum(axis=1)
+            sar = est[rows] / sigma[rows, None]
+        gb = g[rows, None]
+        # comparisons with NaN are false: a missing SAR (or a row outside the sample, g NaN) counts 0
+        above = sar > gb
+        below = sar < gb
+        if overflow:  # an infinite SAR is missing, as a NaN one
+            np.logical_and(above, observed[rows], out=above)
+            np.logical_and(below, observed[rows], out=below)
+        sgn = above.view(np.int8) - below.view(np.int8)
+        row[rows] = sgn.sum(axis=1)
+        col += w[rows] @ sgn
     return col, row
 
 
