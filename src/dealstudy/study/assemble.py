@@ -14,6 +14,7 @@ from dealstudy.study.spec import FACTOR_COLUMNS, StudySpec, format_window
 __all__ = ["build_results", "param_names", "sq_pvalues"]
 
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 
 #: Events per block in :func:`sq_pvalues`.
 _BLOCK = 8192
@@ -55,12 +56,17 @@ def sq_pvalues(car: FloatArray, residuals: FloatArray, length: int) -> FloatArra
     Gelbach, J. B., Helland, E. and Klick, J. (2013). Valid inference in single-firm, single-event
     studies. *American Law and Economics Review* 15(2), 495-541.
     """
-    out: FloatArray = _sq_pvalues(np.asarray(car, dtype=np.float64)[None, :], residuals, length)[0]
+    res = np.asarray(residuals, dtype=np.float64)
+    out: FloatArray = _sq_pvalues(np.asarray(car, dtype=np.float64)[None, :], res, np.isfinite(res), length)[
+        0
+    ]
     return out
 
 
-def _sq_pvalues(cars: FloatArray, residuals: FloatArray, length: int) -> FloatArray:
-    """:func:`sq_pvalues` of several CARs of the same length (rows of ``cars``, (W, N)) in one pass."""
+def _sq_pvalues(cars: FloatArray, residuals: FloatArray, used: BoolArray, length: int) -> FloatArray:
+    """:func:`sq_pvalues` of several CARs of the same length (rows of ``cars``, (W, N)) in one pass.
+
+    The residuals are ``residuals`` (N, T) where ``used`` holds and missing elsewhere (no (N, T) copy)."""
     from dealstudy.stats.single import SQ_MIN_ESTIMATION_CARS
 
     n, t = residuals.shape
@@ -71,7 +77,7 @@ def _sq_pvalues(cars: FloatArray, residuals: FloatArray, length: int) -> FloatAr
     for lo in range(0, n, _BLOCK):  # events in blocks: temporaries of block x windows
         sl = slice(lo, lo + _BLOCK)
         res = residuals[sl]
-        valid = np.isfinite(res)
+        valid = used[sl] & np.isfinite(res)
         filled = np.where(valid, res, 0.0)
         sums = np.zeros((res.shape[0], m_windows))
         for j in range(length):  # sequential sums, as a sliding window would add them
@@ -170,7 +176,7 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
 
     # --- CARs (ok events, every requested window) ---
     n_est = int(al.is_est.sum())  # the estimation days are the first columns of the axis
-    residuals = np.where(fit.est_mask[:, :n_est], fit.ar[:, :n_est], np.nan)
+    residuals, used = fit.ar[:, :n_est], fit.est_mask[:, :n_est]  # views
     cols_of = [np.flatnonzero((al.rel >= a) & (al.rel <= b)) for a, b in spec.windows]
     car_of = [fit.ar[:, cols].sum(axis=1) for cols in cols_of]
     sq_of: list[FloatArray] = [np.empty(0)] * len(spec.windows)
@@ -178,7 +184,7 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
         lengths = [b - a + 1 for a, b in spec.windows]
         for length in dict.fromkeys(lengths):  # windows of the same length share the null sums
             same = [j for j, n_days in enumerate(lengths) if n_days == length]
-            sq = _sq_pvalues(np.stack([car_of[j] for j in same]), residuals, length)
+            sq = _sq_pvalues(np.stack([car_of[j] for j in same]), residuals, used, length)
             for q, j in enumerate(same):
                 sq_of[j] = sq[q]
     columns: dict[str, list[FloatArray]] = {c: [] for c in ("car", "bhar", "se", "t_stat", "p_value")}

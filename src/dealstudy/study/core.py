@@ -59,6 +59,13 @@ class Aligned:
     reason: NDArray[np.object_]
     last_date: NDArray[np.datetime64]  # (N,) last date of the ticker's data
 
+    def release_regressors(self) -> None:
+        """Drop the (N, K) regressor arrays once the models are estimated (nothing after reads them)."""
+        self.B = np.empty((0, *self.B.shape[1:]))
+        self.B_lag = np.empty((0, *self.B_lag.shape[1:]))
+        self.B_lead = np.empty((0, *self.B_lead.shape[1:]))
+        self.F = np.empty((0, *self.F.shape[1:]))
+
     def set(self, i: int, code: str, text: str) -> None:
         """Give event ``i`` an outcome unless it already has one."""
         if not self.outcome[i]:
@@ -437,18 +444,30 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
     mc = est_mask[rows]
     disp = np.flatnonzero(al.is_display)
     simple = spec.model == "market" or (spec.model == "custom" and len(spec.benchmarks) == 1)
-    if simple:  # design [1, x]: closed-form OLS, no (N, K, 2) design
-        x = al.B[rows, :, 0]
-        y = al.R[rows]
-        ols = simple_ols(x[:, est], y[:, est], mc[:, est])
-        X_disp = np.stack([np.ones((cand.size, disp.size)), x[:, disp]], axis=2)
+    n_c = cand.size
+
+    def block_rows(sl: slice) -> IntArray | slice:
+        return sl if every else cand[sl]
+
+    if simple:  # design [1, x]: closed-form OLS block by block, no (N, K, 2) design nor copies of R, B
+        params = np.empty((n_c, 2))
+        inv = np.empty((n_c, 2, 2))
+        ols_singular = np.empty(n_c, dtype=bool)
+        X_disp = np.ones((n_c, disp.size, 2))
+        for lo in range(0, n_c, _BLOCK):
+            sl = slice(lo, lo + _BLOCK)
+            rb = block_rows(sl)
+            xb = al.B[rb, :, 0]
+            ob = simple_ols(xb[:, est], al.R[rb][:, est], mc[sl, est])
+            params[sl], inv[sl], ols_singular[sl] = ob.params, ob.xtx_inv, ob.singular
+            X_disp[sl, :, 1] = xb[:, disp]
     else:
         X, offset = _design(al, spec, cand)
         y = al.R[cand] - offset
         del offset
         ols = batch_ols(X[:, est], y[:, est], mc[:, est])
         X_disp = X[:, disp]
-    params, inv = ols.params, ols.xtx_inv
+        params, inv, ols_singular = ols.params, ols.xtx_inv, ols.singular
     if spec.scholes_williams:
         alpha, beta, _ = scholes_williams_beta(
             al.R[rows][:, est],
@@ -457,26 +476,27 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
             al.B_lead[rows][:, est],
             mc[:, est],
         )
-        params = np.where(ols.singular[:, None], np.nan, np.stack([alpha, beta], axis=1))
+        params = np.where(ols_singular[:, None], np.nan, np.stack([alpha, beta], axis=1))
     p0 = np.nan_to_num(params)
-    ar = np.empty(y.shape)
+    ar = np.empty((n_c, al.R.shape[1]))
     ssr = np.empty(cand.size)
     sst = np.empty(cand.size)
     nobs = mc.sum(axis=1).astype(np.int64)
     for lo in range(0, cand.size, _BLOCK):  # ARs and residual moments block by block
         sl = slice(lo, lo + _BLOCK)
         if simple:
-            fitted = p0[sl, :1] + np.nan_to_num(x[sl]) * p0[sl, 1:]
-        elif k:
-            fitted = np.einsum("ntk,nk->nt", np.nan_to_num(X[sl]), p0[sl])
+            rb = block_rows(sl)
+            yb = al.R[rb]
+            fitted = p0[sl, :1] + np.nan_to_num(al.B[rb, :, 0]) * p0[sl, 1:]
         else:
-            fitted = np.zeros(y[sl].shape)
-        ar[sl] = y[sl] - fitted  # NaN wherever R is missing
+            yb = y[sl]
+            fitted = np.einsum("ntk,nk->nt", np.nan_to_num(X[sl]), p0[sl]) if k else np.zeros(yb.shape)
+        ar[sl] = yb - fitted  # NaN wherever R is missing
         m = mc[sl, est]
         resid = np.where(m, ar[sl, est], 0.0)
         ssr[sl] = np.einsum("nt,nt->n", resid, resid)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ye = y[sl, est]
+            ye = yb[:, est]
             ybar = np.where(m, ye, 0.0).sum(axis=1) / nobs[sl]
             sst[sl] = np.where(m, (ye - ybar[:, None]) ** 2, 0.0).sum(axis=1)
     dof = nobs - k
@@ -484,7 +504,7 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
     with np.errstate(divide="ignore", invalid="ignore"):
         sigma = np.sqrt(ssr / denom)
         r2 = np.where((sst > 0) & (k > 0), 1.0 - ssr / sst, np.nan) if k else np.full(cand.size, np.nan)
-    singular = ols.singular | ~np.isfinite(params).all(axis=1)
+    singular = ols_singular | ~np.isfinite(params).all(axis=1)
     flat = ~singular & ~(np.isfinite(sigma) & (sigma >= ZERO_SIGMA))
     for q in np.flatnonzero(singular):
         al.set(
@@ -502,7 +522,7 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
     return Fitted(
         rows=cand[keep],
         X=X_disp[sel],
-        ar=ar[sel],
+        ar=_compact(ar, keep),
         est_mask=mc[sel],
         params=params[sel],
         xtx_inv=inv[sel],
@@ -513,6 +533,16 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
         nobs_all=nobs_all,
         excluded_all=excluded_all,
     )
+
+
+def _compact(a: FloatArray, keep: BoolArray) -> FloatArray:
+    """``a[keep]`` without a second copy of ``a``: kept rows moved up in place, block by block."""
+    idx = np.flatnonzero(keep)
+    if idx.size == keep.size:
+        return a
+    for lo in range(0, idx.size, _BLOCK):  # destination rows never pass the source rows still to move
+        a[lo : lo + _BLOCK] = a[idx[lo : lo + _BLOCK]]
+    return a[: idx.size]
 
 
 def _thin_reason(al: Aligned, i: int, spec: StudySpec, need: int, nobs: int) -> str:

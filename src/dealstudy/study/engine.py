@@ -116,4 +116,5 @@ class EventStudy:
         factor_frame = prepare_factors(factors, factor_cols, spec.model) if spec.uses_factors else None
         aligned = align_events(ev, inputs, spec, factor_frame, factor_cols, dict(unavailable or {}))
         fitted = estimate(aligned, spec)
+        aligned.release_regressors()
         return build_results(spec, ev, aligned, fitted)
