@@ -15,6 +15,7 @@ __all__ = ["build_results", "param_names", "sq_pvalues"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
 
 #: Events per block in :func:`sq_pvalues`.
 _BLOCK = 8192
@@ -57,44 +58,51 @@ def sq_pvalues(car: FloatArray, residuals: FloatArray, length: int) -> FloatArra
     studies. *American Law and Economics Review* 15(2), 495-541.
     """
     res = np.asarray(residuals, dtype=np.float64)
-    out: FloatArray = _sq_pvalues(np.asarray(car, dtype=np.float64)[None, :], res, np.isfinite(res), length)[
-        0
-    ]
+    cars = np.asarray(car, dtype=np.float64)[None, :]
+    out: FloatArray = _sq_pvalues(cars, np.array([length]), res, np.isfinite(res))[0]
     return out
 
 
-def _sq_pvalues(cars: FloatArray, residuals: FloatArray, used: BoolArray, length: int) -> FloatArray:
-    """:func:`sq_pvalues` of several CARs of the same length (rows of ``cars``, (W, N)) in one pass.
+def _sq_pvalues(cars: FloatArray, lengths: IntArray, residuals: FloatArray, used: BoolArray) -> FloatArray:
+    """:func:`sq_pvalues` of several windows at once: CARs ``cars`` (W, N) over ``lengths`` (W,) days.
 
-    The residuals are ``residuals`` (N, T) where ``used`` holds and missing elsewhere (no (N, T) copy)."""
+    The residuals are ``residuals`` (N, T) where ``used`` holds and missing elsewhere (no (N, T) copy).
+    The null sums of every length come from one sequential pass (after adding the ``L``-th residual the
+    running sums are those of length ``L``, added in the same order as :func:`sq_pvalues` adds them).
+    """
     from dealstudy.stats.single import SQ_MIN_ESTIMATION_CARS
 
     n, t = residuals.shape
     out = np.full(cars.shape, np.nan)
-    m_windows = t - length + 1
-    if length < 1 or m_windows < 1 or n == 0:
+    if n == 0:
         return out
+    longest = min(int(lengths.max()), t) if lengths.size else 0
     for lo in range(0, n, _BLOCK):  # events in blocks: temporaries of block x windows
         sl = slice(lo, lo + _BLOCK)
         res = residuals[sl]
         valid = used[sl] & np.isfinite(res)
         filled = np.where(valid, res, 0.0)
-        sums = np.zeros((res.shape[0], m_windows))
-        for j in range(length):  # sequential sums, as a sliding window would add them
-            sums += filled[:, j : j + m_windows]
         gaps = np.zeros((res.shape[0], t + 1), dtype=np.int32)
         np.cumsum(~valid, axis=1, out=gaps[:, 1:])
-        complete = gaps[:, length:] == gaps[:, :m_windows]  # no missing residual in the window
-        m = complete.sum(axis=1)
-        sums[~complete] = np.nan  # comparisons with NaN are false: incomplete windows never count
-        for w in range(cars.shape[0]):
-            c = cars[w, sl]
-            lower = (sums <= c[:, None]).sum(axis=1)
-            upper = (sums >= c[:, None]).sum(axis=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                p = np.minimum(1.0, 2.0 * np.minimum(lower, upper) / m)
-            ok = (m >= SQ_MIN_ESTIMATION_CARS) & np.isfinite(c)
-            out[w, sl] = np.where(ok, p, np.nan)
+        sums = np.zeros((res.shape[0], t))
+        for j in range(longest):  # sequential sums, as a sliding window would add them
+            sums[:, : t - j] += filled[:, j:]
+            length = j + 1
+            m_windows = t - length + 1
+            which = np.flatnonzero(lengths == length)
+            if which.size == 0:
+                continue
+            complete = gaps[:, length:] == gaps[:, :m_windows]  # no missing residual in the window
+            m = complete.sum(axis=1)
+            part = np.where(complete, sums[:, :m_windows], np.nan)  # incomplete windows never count
+            for w in which.tolist():
+                c = cars[w, sl]
+                lower = (part <= c[:, None]).sum(axis=1)
+                upper = (part >= c[:, None]).sum(axis=1)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    p = np.minimum(1.0, 2.0 * np.minimum(lower, upper) / m)
+                ok = (m >= SQ_MIN_ESTIMATION_CARS) & np.isfinite(c)
+                out[w, sl] = np.where(ok, p, np.nan)
     return out
 
 
@@ -180,13 +188,10 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
     cols_of = [np.flatnonzero((al.rel >= a) & (al.rel <= b)) for a, b in spec.windows]
     car_of = [fit.ar[:, cols].sum(axis=1) for cols in cols_of]
     sq_of: list[FloatArray] = [np.empty(0)] * len(spec.windows)
-    if n_ok:
-        lengths = [b - a + 1 for a, b in spec.windows]
-        for length in dict.fromkeys(lengths):  # windows of the same length share the null sums
-            same = [j for j, n_days in enumerate(lengths) if n_days == length]
-            sq = _sq_pvalues(np.stack([car_of[j] for j in same]), residuals, used, length)
-            for q, j in enumerate(same):
-                sq_of[j] = sq[q]
+    if n_ok and spec.windows:
+        lengths = np.array([b - a + 1 for a, b in spec.windows], dtype=np.int64)
+        sq = _sq_pvalues(np.stack(car_of), lengths, residuals, used)
+        sq_of = list(sq)
     columns: dict[str, list[FloatArray]] = {c: [] for c in ("car", "bhar", "se", "t_stat", "p_value")}
     for w_pos, w in enumerate(spec.windows):
         cols = cols_of[w_pos]
