@@ -131,3 +131,18 @@ def test_ar_range_validation_and_clipping() -> None:
     ):
         with pytest.raises(SpecificationError, match=words):
             StudySpec(ar_range=bad)  # type: ignore[arg-type]
+
+
+def test_display_day_beyond_the_benchmarks_last_price_has_no_ar() -> None:
+    """A display-only day where the benchmark has no return gets no AR (not R - alpha)."""
+    rng = np.random.default_rng(7)
+    dates = pd.bdate_range("2024-01-01", periods=320)
+    market = pd.Series(100 * np.cumprod(1 + rng.normal(0, 0.01, 320)), index=dates)
+    stock = pd.Series(50 * np.cumprod(1 + rng.normal(0, 0.02, 320)), index=dates)
+    day0 = dates[300]
+    prices = {"X": stock, "SPY": market.iloc[:304]}  # the benchmark's last price is on day +3
+    events = pd.DataFrame({"event_id": ["e"], "ticker": ["X"], "day0": [day0]})
+    results = EventStudy(StudySpec(windows=("0:1",), ar_range=(-10, 10))).fit(events, prices)
+    assert results.outcomes["outcome"].iloc[0] == "ok"
+    shown = set(results.abnormal_returns["event_time"])
+    assert shown == set(range(-10, 4))  # days +4..+10 have a stock return but no benchmark return

@@ -487,11 +487,16 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
         if simple:
             rb = block_rows(sl)
             yb = al.R[rb]
-            fitted = p0[sl, :1] + np.nan_to_num(al.B[rb, :, 0]) * p0[sl, 1:]
+            regressors = al.B[rb, :, 0]
+            fitted = p0[sl, :1] + np.nan_to_num(regressors) * p0[sl, 1:]
+            known = np.isfinite(regressors)
         else:
             yb = y[sl]
             fitted = np.einsum("ntk,nk->nt", np.nan_to_num(X[sl]), p0[sl]) if k else np.zeros(yb.shape)
-        ar[sl] = yb - fitted  # NaN wherever R is missing
+            known = np.asarray(np.isfinite(X[sl]).all(axis=2)) if k else np.ones(yb.shape, dtype=bool)
+        # NaN wherever R or a regressor is missing (a display day beyond a benchmark's last price must not
+        # get R - alpha as its abnormal return)
+        ar[sl] = np.where(known, yb - fitted, np.nan)
         m = mc[sl, est]
         resid = np.where(m, ar[sl, est], 0.0)
         ssr[sl] = np.einsum("nt,nt->n", resid, resid)
