@@ -223,6 +223,23 @@ def test_hostile_catalog_entry_is_inert(tmp_path: Path) -> None:
     assert 'href="http://' not in deal_html
 
 
+def test_deal_page_separates_confounders_from_market_news(tmp_path: Path) -> None:
+    deals = sample_deals()
+    deal = dataclasses.replace(
+        deals[0],
+        confounders=("Quarterly results released the same morning",),
+        market_events=("FOMC decision <that> afternoon",),
+    )
+    data = sample_report_data(deals=(deal, *deals[1:3]))
+    figures = FigureSet(index=render_figures(data).index, events={})
+    render_site(build_context(data, figures), tmp_path)
+    page = _parse(tmp_path / "deals" / deal_filename(deal.id))
+    html = (tmp_path / "deals" / deal_filename(deal.id)).read_text(encoding="utf-8")
+    assert {"confounders", "market-events"} <= page.ids
+    assert html.index("Quarterly results released") < html.index('id="market-events"')
+    assert html.index('id="market-events"') < html.index("FOMC decision &lt;that&gt; afternoon")
+
+
 def test_failed_build_leaves_previous_report(tmp_path: Path) -> None:
     out = tmp_path / "latest"
 

@@ -350,6 +350,7 @@ def _deal_page(data: ReportData, deal: Deal, deals: dict[str, Deal], figures: Fi
         "binding_basis": deal.binding_basis or "No basis recorded.",
         "sources": [{"url": s, "ok": https_url(s) is not None} for s in deal.sources],
         "confounders": list(deal.confounders),
+        "market_events": list(deal.market_events),
         "related": related,
         "notes": deal.notes or "",
         "securities": securities,
