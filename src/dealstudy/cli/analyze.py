@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dealstudy.cli import app
+from dealstudy.cli._options import CacheOption, CatalogOption, OfflineOption, PricesOption
 from dealstudy.errors import SpecificationError
 from dealstudy.study import MODELS
 
@@ -108,17 +109,10 @@ def _print_headline(results: object, console: Console) -> None:
 
 @app.command("analyze")
 def analyze_command(
-    catalog: Annotated[Path, typer.Option("--catalog", help="The deals catalog folder.")] = Path("events"),
-    prices: Annotated[
-        Path | None,
-        typer.Option(
-            "--prices", help="Directory of SYMBOL.csv snapshots (no network); default: Yahoo via the cache."
-        ),
-    ] = None,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Never use the network (cache or --prices).")
-    ] = False,
-    cache: Annotated[Path | None, typer.Option("--cache", help="Cache directory.")] = None,
+    catalog: CatalogOption = Path("events"),
+    prices: PricesOption = None,
+    offline: OfflineOption = False,
+    cache: CacheOption = None,
     window: Annotated[
         str, typer.Option("--window", help="Event window of the dollar values, START:END.")
     ] = "-1:1",

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dealstudy.cli import app
+from dealstudy.cli._options import CacheOption, CatalogOption, OfflineOption, PricesOption
 from dealstudy.errors import SpecificationError
 from dealstudy.study import MODELS
 
@@ -37,17 +38,10 @@ _STAGE_TEXT = {
 
 @app.command("report")
 def report_command(
-    catalog: Annotated[Path, typer.Option("--catalog", help="The deals catalog folder.")] = Path("events"),
-    prices: Annotated[
-        Path | None,
-        typer.Option(
-            "--prices", help="Directory of SYMBOL.csv snapshots (no network); default: Yahoo via the cache."
-        ),
-    ] = None,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Never use the network: the cache (or --prices) only.")
-    ] = False,
-    cache: Annotated[Path | None, typer.Option("--cache", help="Cache directory.")] = None,
+    catalog: CatalogOption = Path("events"),
+    prices: PricesOption = None,
+    offline: OfflineOption = False,
+    cache: CacheOption = None,
     model: Annotated[
         str,
         typer.Option(

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dealstudy.cli import app
+from dealstudy.cli._options import CacheOption, OfflineOption, PricesOption
 from dealstudy.config import DEFAULT_ESTIMATION, DEFAULT_MIN_OBS
 from dealstudy.errors import SpecificationError
 from dealstudy.study import MODELS, StudyResults, StudySpec, format_window, parse_window
@@ -114,16 +115,9 @@ def study_command(
             metavar="EVENTS.csv", help="Header event_id,ticker,date; optional timing, market, group."
         ),
     ],
-    prices: Annotated[
-        Path | None,
-        typer.Option(
-            "--prices", help="Directory of SYMBOL.csv snapshots (no network); default: Yahoo via the cache."
-        ),
-    ] = None,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Never use the network (cache or --prices).")
-    ] = False,
-    cache: Annotated[Path | None, typer.Option("--cache", help="Cache directory.")] = None,
+    prices: PricesOption = None,
+    offline: OfflineOption = False,
+    cache: CacheOption = None,
     market: Annotated[
         str, typer.Option("--market", help="Default benchmark (an event's 'market' column wins).")
     ] = "SPY",
