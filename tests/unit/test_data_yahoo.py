@@ -223,3 +223,28 @@ def test_shares_latest_count_on_or_before() -> None:
     assert count.shares == pytest.approx(24.31e9)
     assert count.source.startswith("Yahoo shares outstanding")
     assert source.shares_on("NVDA", D(2025, 6, 1)) is None
+
+
+def test_yfinance_warnings_held_back_and_settings_restored_during_a_call(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Inside a call yfinance raises (not logs) and its warnings stay quiet; both are restored after."""
+    import logging
+
+    import yfinance as yf
+
+    from dealstudy.data.yahoo import _exceptions_visible
+
+    yf_log = logging.getLogger("yfinance")
+    before_hide, before_level = yf.config.debug.hide_exceptions, yf_log.level
+    with caplog.at_level(logging.WARNING, logger="yfinance"):
+        with _exceptions_visible():
+            assert yf.config.debug.hide_exceptions is False
+            yf_log.warning("Cookie/crumb fetch failed (DNSError), continuing without crumb")
+            yf_log.error("a real yfinance error")
+        yf_log.warning("outside the call")
+    messages = [r.getMessage() for r in caplog.records]
+    assert "a real yfinance error" in messages
+    assert "outside the call" in messages
+    assert not any("crumb" in m for m in messages)
+    assert (yf.config.debug.hide_exceptions, yf_log.level) == (before_hide, before_level)

@@ -68,15 +68,24 @@ def yfinance_version() -> str:
 
 @contextlib.contextmanager
 def _exceptions_visible() -> Iterator[None]:
-    """Make yfinance raise instead of logging, for the duration of one call."""
+    """Make yfinance raise instead of logging, for the duration of one call.
+
+    Its own warnings (e.g. one "Cookie/crumb fetch failed" line per symbol when offline) are held back to
+    errors for the same duration: the failure reaches the user once, as our DownloadError with the symbol
+    and range.
+    """
     import yfinance as yf
 
+    yf_log = logging.getLogger("yfinance")
     previous = yf.config.debug.hide_exceptions
+    previous_level = yf_log.level
     yf.config.debug.hide_exceptions = False
+    yf_log.setLevel(max(previous_level, logging.ERROR))
     try:
         yield
     finally:
         yf.config.debug.hide_exceptions = previous
+        yf_log.setLevel(previous_level)
 
 
 def _yfinance_download(symbol: str, start: dt.date, end_exclusive: dt.date, session: Any) -> pd.DataFrame:
