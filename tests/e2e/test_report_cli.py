@@ -87,5 +87,6 @@ def test_offline_without_data_is_a_clear_data_error(tmp_path: Path) -> None:
     done, _ = _run("--offline", "--cache", str(tmp_path / "empty-cache"), "--out", str(out), timeout=120)
     assert done.returncode == 3, done.stderr
     assert done.stderr.startswith("error: no prices for any security")
+    assert "(first failure: " in done.stderr  # the underlying cause, once
     assert "--prices DIR" in done.stderr
     assert not out.exists()
