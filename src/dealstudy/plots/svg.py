@@ -18,6 +18,7 @@ _PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 _XMLNS = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
 _ID = re.compile(r'\bid="([^"]+)"')
+_ID_REF = re.compile(r'(\bid="|href="#|url\(#)([^"\)]+)(?=["\)])')
 
 
 def figure_to_svg(
@@ -62,10 +63,9 @@ def figure_to_svg(
     prefix = re.sub(r"[^A-Za-z0-9_-]", "-", prefix)
     ids = set(_ID.findall(svg))
     if ids:
-        pattern = re.compile(
-            r'(\bid="|href="#|url\(#)(' + "|".join(re.escape(i) for i in ids) + r')(?=["\)])'
+        svg = _ID_REF.sub(
+            lambda m: f"{m.group(1)}{prefix}-{m.group(2)}" if m.group(2) in ids else m.group(0), svg
         )
-        svg = pattern.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
     # Drop the fixed width/height (in pt) so CSS sizes the figure; the viewBox keeps the aspect ratio.
     svg = re.sub(r'<svg\s+width="[^"]*"\s+height="[^"]*"', "<svg", svg, count=1)
     accessible = ['<svg role="img" focusable="false"']
