@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from dealstudy.economy.currency import FxRate, fx_symbol, rate_on
 
@@ -65,6 +66,8 @@ VALUE_COLUMNS: tuple[str, ...] = (
 
 NAN = float("nan")
 
+FloatArray = NDArray[np.float64]
+
 
 def format_window(window: tuple[int, int]) -> str:
     """``(-1, 1)`` -> ``"-1:1"`` (the study's window label)."""
@@ -89,17 +92,53 @@ class _Shares:
     source: str
 
 
+class _ShareTable:
+    """A ``symbol,as_of,shares,source`` table indexed once: per symbol, the usable counts by date.
+
+    Rows with a missing or non-positive count are dropped; each symbol's rows are sorted by date (stable, so
+    of two counts on the same date the later row in the table wins).
+    """
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self._by_symbol: dict[str, tuple[NDArray[np.int64], FloatArray, list[str]]] = {}
+        if table.empty:
+            return
+        counts = pd.to_numeric(table["shares"], errors="coerce").to_numpy(dtype=float)
+        usable = np.isfinite(counts) & (counts > 0)
+        frame = pd.DataFrame(
+            {
+                "symbol": table["symbol"].astype(str).to_numpy()[usable],
+                "as_of": pd.DatetimeIndex(pd.to_datetime(table["as_of"]).to_numpy()[usable])
+                .as_unit("ns")
+                .asi8,
+                "shares": counts[usable],
+                "source": table["source"].astype(str).to_numpy()[usable],
+            }
+        )
+        for symbol, rows in frame.groupby("symbol", sort=False):
+            rows = rows.sort_values("as_of", kind="stable")
+            self._by_symbol[str(symbol)] = (
+                rows["as_of"].to_numpy(dtype=np.int64),
+                rows["shares"].to_numpy(dtype=float),
+                [str(v) for v in rows["source"]],
+            )
+
+    def as_of(self, symbol: str, on: dt.date | pd.Timestamp) -> _Shares | None:
+        """The latest count of ``symbol`` dated on or before ``on``."""
+        found = self._by_symbol.get(symbol)
+        if found is None:
+            return None
+        days, counts, sources = found
+        position = int(np.searchsorted(days, pd.Timestamp(on).as_unit("ns").value, side="right")) - 1
+        if position < 0:
+            return None
+        when = pd.Timestamp(int(days[position]), unit="ns").date()
+        return _Shares(float(counts[position]), when, sources[position])
+
+
 def shares_as_of(table: pd.DataFrame, symbol: str, on: dt.date | pd.Timestamp) -> _Shares | None:
     """The latest count of ``symbol`` with ``as_of <= on`` from a ``symbol,as_of,shares,source`` table."""
-    if table.empty:
-        return None
-    rows = table[(table["symbol"] == symbol) & (pd.to_datetime(table["as_of"]) <= pd.Timestamp(on))]
-    counts = rows["shares"].to_numpy(dtype=float)
-    rows = rows[np.isfinite(counts) & (counts > 0)]
-    if rows.empty:
-        return None
-    last = rows.assign(_d=pd.to_datetime(rows["as_of"])).sort_values("_d").iloc[-1]
-    return _Shares(float(last["shares"]), pd.Timestamp(last["as_of"]).date(), str(last["source"]))
+    return _ShareTable(table).as_of(symbol, on)
 
 
 def multiple(value: float, denominator: float, what: str) -> tuple[float, str]:
@@ -116,20 +155,48 @@ def multiple(value: float, denominator: float, what: str) -> tuple[float, str]:
     return value / denominator, ""
 
 
-def _previous_row(closes: pd.Series, day: pd.Timestamp) -> tuple[pd.Timestamp, float] | None:
-    position = int(closes.index.searchsorted(day, side="left")) - 1
-    if position < 0:
+class _Closes:
+    """A security's closes (positive, finite, by normalised session date) with day lookups by array."""
+
+    def __init__(self, series: pd.Series) -> None:
+        self.series = series
+        self.days = pd.DatetimeIndex(series.index).as_unit("ns").asi8
+        self.values = series.to_numpy(dtype=float)
+
+    def previous(self, day: pd.Timestamp) -> tuple[pd.Timestamp, float] | None:
+        """The last session strictly before ``day`` and its close."""
+        position = int(np.searchsorted(self.days, day.as_unit("ns").value, side="left")) - 1
+        if position < 0:
+            return None
+        return pd.Timestamp(int(self.days[position]), unit="ns"), float(self.values[position])
+
+    def on(self, day: pd.Timestamp) -> float | None:
+        """The close of session ``day``; ``None`` when ``day`` is not a session with a close."""
+        key = day.as_unit("ns").value
+        position = int(np.searchsorted(self.days, key, side="left"))
+        if position < self.days.size and self.days[position] == key:
+            return float(self.values[position])
         return None
-    return pd.Timestamp(closes.index[position]), float(closes.iloc[position])
 
 
-def _clean_closes(series: pd.Series | None) -> pd.Series | None:
+def _clean_closes(series: pd.Series | None) -> _Closes | None:
     if series is None:
         return None
     values = series.astype(float)
     values.index = pd.DatetimeIndex(pd.to_datetime(values.index)).normalize()
     values = values[np.isfinite(values.to_numpy()) & (values.to_numpy() > 0)].sort_index()
-    return values if not values.empty else None
+    return _Closes(values) if not values.empty else None
+
+
+class _EventDays:
+    """An event's abnormal returns and session dates by event day (from its abnormal-return rows)."""
+
+    def __init__(self, ar_rows: pd.DataFrame) -> None:
+        times = ar_rows["event_time"].to_numpy(dtype=np.int64)
+        ars = ar_rows["ar"].to_numpy(dtype=float)
+        days = pd.DatetimeIndex(pd.to_datetime(ar_rows["date"])).normalize()
+        self.ar = dict(zip(times.tolist(), ars.tolist(), strict=True))
+        self.day = dict(zip(times.tolist(), days, strict=True))
 
 
 @dataclass
@@ -148,9 +215,9 @@ class _Valuation:
 
 
 def _window_value(
-    ar_rows: pd.DataFrame,
+    days: _EventDays,
     window: tuple[int, int],
-    closes: pd.Series,
+    closes: _Closes,
     shares: float,
     currency: str,
     fx: pd.Series | None,
@@ -161,32 +228,30 @@ def _window_value(
     ``problem`` naming the missing rate) when a rate is missing; local figures are NaN when an AR is missing.
     """
     first, last = window
-    ars = dict(zip(ar_rows["event_time"].astype(int), ar_rows["ar"].astype(float), strict=True))
-    dates = dict(zip(ar_rows["event_time"].astype(int), pd.to_datetime(ar_rows["date"]), strict=True))
     ab_local = ab_usd = raw_local = raw_usd = 0.0
     fx_problem = ""
     for t in range(first, last + 1):
-        if t not in ars or not math.isfinite(ars[t]):
+        ar = days.ar.get(t, NAN)
+        if not math.isfinite(ar):
             return NAN, NAN, NAN, NAN, f"abnormal return missing on event day {t}"
-        day = pd.Timestamp(dates[t]).normalize()
-        previous = _previous_row(closes, day)
+        day = days.day[t]
+        previous = closes.previous(day)
         if previous is None:
             return NAN, NAN, NAN, NAN, f"no close before {day.date()} (event day {t - 1})"
         prev_day, prev_close = previous
-        close_t = closes.get(day)
-        if close_t is None or not math.isfinite(float(close_t)):
+        close_t = closes.on(day)
+        if close_t is None:
             return NAN, NAN, NAN, NAN, f"no close on {day.date()} (event day {t})"
         cap_prev = prev_close * shares
-        ar = ars[t]
         ab_local += ar * cap_prev
-        raw_local += (float(close_t) - prev_close) * shares
+        raw_local += (close_t - prev_close) * shares
         rate = rate_on(fx, currency, prev_day)
         if rate is None:
             fx_problem = f"no {fx_symbol(currency)} rate on or before {prev_day.date()}"
             ab_usd = raw_usd = NAN
         elif not fx_problem:
             ab_usd += ar * cap_prev / rate.rate
-            raw_usd += (float(close_t) - prev_close) * shares / rate.rate
+            raw_usd += (close_t - prev_close) * shares / rate.rate
     return ab_local, ab_usd, raw_local, raw_usd, fx_problem
 
 
@@ -257,6 +322,8 @@ def dollar_values(
     }
     ar_groups = {str(key): frame for key, frame in abnormal_returns.groupby("event_id", sort=False)}
     clean_closes = {ticker: _clean_closes(closes.get(ticker)) for ticker in legs["ticker"].unique()}
+    share_table = _ShareTable(shares)
+    event_days: dict[str, _EventDays] = {}
     rows: list[dict[str, object]] = []
     for leg in legs.to_dict("records"):
         event_id = str(leg["event_id"])
@@ -277,11 +344,12 @@ def dollar_values(
         if ar_rows is not None and (ar_rows["event_time"] == -1).any():
             date_m1 = pd.Timestamp(ar_rows.loc[ar_rows["event_time"] == -1, "date"].iloc[0]).normalize()
         elif series is not None and day0 is not None:
-            previous = _previous_row(series, pd.Timestamp(day0).normalize())
+            previous = series.previous(pd.Timestamp(day0).normalize())
             date_m1 = previous[0] if previous else None
-        if series is not None and date_m1 is not None and date_m1 in series.index:
-            close_m1 = float(series.loc[date_m1])
-        count = shares_as_of(shares, ticker, date_m1) if date_m1 is not None else None
+        if series is not None and date_m1 is not None:
+            found = series.on(date_m1)
+            close_m1 = NAN if found is None else found
+        count = share_table.as_of(ticker, date_m1) if date_m1 is not None else None
         rate_m1: FxRate | None = None
         if currency is not None and date_m1 is not None:
             rate_m1 = rate_on(fx.get(currency), currency, date_m1)
@@ -315,8 +383,10 @@ def dollar_values(
                 elif ar_rows is None or series is None or count is None or currency is None:
                     row_outcome, row_reason = "no_abnormal_returns", "no abnormal returns from the study"
                 else:
+                    if event_id not in event_days:
+                        event_days[event_id] = _EventDays(ar_rows)
                     ab_l, ab_u, raw_l, raw_u, problem = _window_value(
-                        ar_rows, window, series, count.shares, currency, fx.get(currency)
+                        event_days[event_id], window, series, count.shares, currency, fx.get(currency)
                     )
                     work.abnormal_value_local, work.abnormal_value_usd = ab_l, ab_u
                     work.raw_value_local, work.raw_value_usd = raw_l, raw_u
