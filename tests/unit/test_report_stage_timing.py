@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from dealstudy.catalog import write_deal
 from dealstudy.catalog.schema import Deal, Security
@@ -32,7 +34,7 @@ def _write_prices(folder: Path, symbol: str, returns: np.ndarray, dates: pd.Date
 
 
 def test_report_stages_in_order_and_their_sum_is_the_build_time(
-    tmp_path: Path, rng: np.random.Generator
+    tmp_path: Path, rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     prices = tmp_path / "prices"
     prices.mkdir()
@@ -65,6 +67,15 @@ def test_report_stages_in_order_and_their_sum_is_the_build_time(
         )
     pd.DataFrame(rows).to_csv(prices / "shares_outstanding.csv", index=False)
     calls: list[tuple[str, int, int]] = []
+    reads: list[Path] = []
+    loader = importlib.import_module("dealstudy.catalog.catalog")
+    real_read = loader.read_catalog_files
+
+    def counting_read(directory: Path) -> object:
+        reads.append(Path(directory))
+        return real_read(directory)
+
+    monkeypatch.setattr(loader, "read_catalog_files", counting_read)
     start = time.perf_counter()
     summary = build_report(
         catalog,
@@ -85,3 +96,4 @@ def test_report_stages_in_order_and_their_sum_is_the_build_time(
     assert summary.total_seconds == sum(summary.stage_seconds.values())
     assert wall - summary.total_seconds < 0.05 * wall + 0.05  # no untimed gap between the stages
     assert summary.studied == 5
+    assert reads == [catalog]  # the catalog is read once per build (the analysis gets the loaded one)

@@ -268,7 +268,7 @@ def _market_inputs(
 
 
 def analyze(
-    catalog_dir: Path | str,
+    catalog_dir: Path | str | Catalog,
     sources: DataSources,
     spec: StudySpec | None = None,
     *,
@@ -283,8 +283,8 @@ def analyze(
 
     Parameters
     ----------
-    catalog_dir : Path or str
-        The ``events/`` folder.
+    catalog_dir : Path, str or Catalog
+        The ``events/`` folder, or a catalog already loaded from it (not read again).
     sources : DataSources
         From :func:`dealstudy.data.open_sources`.
     spec : StudySpec, optional
@@ -321,7 +321,7 @@ def analyze(
     economy_spec = EconomySpec(
         window=format_window(main_window), cov_type=cov_type, bootstrap_reps=bootstrap_reps, seed=seed
     )
-    catalog = load_catalog(catalog_dir)
+    catalog = catalog_dir if isinstance(catalog_dir, Catalog) else load_catalog(catalog_dir)
     events = catalog_events(catalog, sources, market=spec.market)
     studied = events[events["studied"]].drop(columns="studied").reset_index(drop=True)
     unstudied = {

@@ -493,7 +493,7 @@ def build_report(
             )
     with timer.stage("study"):  # analyze() moves the timer on to "regressions" when its economy starts
         results = analyze(
-            catalog_dir,
+            catalog,
             sources,
             spec,
             window=window,
