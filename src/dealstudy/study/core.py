@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from dealstudy._parallel import map_blocks
 from dealstudy.stats.panel import EventPanel
-from dealstudy.study.inputs import PriceInputs, ReturnInputs, align_factors
+from dealstudy.study.inputs import PriceInputs, ReturnInputs, TickerPanel, align_factors
 from dealstudy.study.ols import batch_ols, scholes_williams_beta, simple_ols
 from dealstudy.study.spec import StudySpec, format_window
 
@@ -52,9 +53,9 @@ class Aligned:
     inb: BoolArray  # (N, K) inside the ticker's data
     excluded: BoolArray  # (N, K) estimation day inside another event window of the same ticker
     day0: NDArray[np.datetime64]  # (N,)
-    day0_rule: list[str]
-    overlaps: list[str]
-    markets: list[str]
+    day0_rule: NDArray[np.object_]
+    overlaps: NDArray[np.object_]  # ids of the same ticker's events with overlapping widest windows
+    markets: NDArray[np.object_]
     outcome: NDArray[np.object_]
     reason: NDArray[np.object_]
     last_date: NDArray[np.datetime64]  # (N,) last date of the ticker's data
@@ -81,22 +82,6 @@ def _regressors(spec: StudySpec, market: str) -> tuple[str, ...]:
     return ()
 
 
-def _by_regressors(
-    spec: StudySpec, market_col: NDArray[np.object_], rows: IntArray
-) -> list[tuple[tuple[str, ...], IntArray]]:
-    """The events ``rows`` grouped by their regressor symbols, groups in sorted order of the symbols."""
-    if not spec.uses_market:
-        return [(_regressors(spec, ""), rows)]
-    mk = market_col[rows]
-    first = str(mk[0])
-    if (mk == first).all():  # the usual case: one benchmark for all the ticker's events
-        return [(_regressors(spec, first), rows)]
-    regs = [_regressors(spec, str(v)) for v in mk]
-    return [
-        (symbols, rows[np.array([r == symbols for r in regs], dtype=bool)]) for symbols in sorted(set(regs))
-    ]
-
-
 def align_events(
     ev: pd.DataFrame,
     inputs: PriceInputs | ReturnInputs,
@@ -105,6 +90,17 @@ def align_events(
     factor_cols: tuple[str, ...],
     unavailable: dict[str, str],
 ) -> Aligned:
+    """Place every event on the relative-day axis: day 0, outcomes of events that cannot be placed, and the
+    gathered returns, regressors, dates and estimation exclusions (all tickers at once, see the Notes).
+
+    Notes
+    -----
+    The tickers' data are concatenated (:class:`~dealstudy.study.inputs.TickerPanel`); day 0 is located
+    for all events in one search over keys ``(ticker, date)``, same-ticker overlaps and duplicates come
+    from one sort of ``(ticker, day 0)``, and the window coverage of every ticker's sessions from one
+    cumulative sum. The gather runs on blocks of events (on :func:`~dealstudy._parallel.map_blocks`'
+    threads, each block writing its own rows).
+    """
     n = len(ev)
     est_lo, est_hi = spec.estimation
     wlo, whi = spec.widest_window
@@ -114,219 +110,262 @@ def align_events(
     m = 1 if spec.uses_market else len(spec.benchmarks)
     f = len(factor_cols) + 1 if factor_frame is not None else 0
     nat = np.datetime64("NaT", "ns")
-    markets = ["+".join(_regressors(spec, mk)) for mk in ev["market"].tolist()]
+    market_col = ev["market"].to_numpy(dtype=object)
+    if spec.uses_market:
+        markets = market_col.copy()  # "+".join((market,)) is the market itself
+    else:
+        markets = np.full(n, "+".join(_regressors(spec, "")), dtype=object)
     is_display = ((rel >= wlo) & (rel <= whi)) | ((rel >= shown_lo) & (rel <= shown_hi))
-    al = Aligned(
-        rel=rel,
-        is_est=rel <= est_hi,
-        is_event=(rel >= wlo) & (rel <= whi),
-        is_display=is_display,
-        R=np.full((n, k_axis), np.nan),
-        B=np.full((n, k_axis, m), np.nan),
-        B_lag=np.full((n, k_axis if spec.scholes_williams else 0), np.nan),
-        B_lead=np.full((n, k_axis if spec.scholes_williams else 0), np.nan),
-        F=np.full((n, k_axis, f), np.nan),
-        dates=np.full((n, int(is_display.sum())), nat, dtype="datetime64[ns]"),
-        inb=np.zeros((n, k_axis), dtype=bool),
-        excluded=np.zeros((n, k_axis), dtype=bool),
-        day0=np.full(n, nat, dtype="datetime64[ns]"),
-        day0_rule=[""] * n,
-        overlaps=[""] * n,
-        markets=markets,
-        outcome=np.array([""] * n, dtype=object),
-        reason=np.array([""] * n, dtype=object),
-        last_date=np.full(n, nat, dtype="datetime64[ns]"),
-    )
     ids = ev["event_id"].to_numpy(dtype=object)
     day0_in = ev["day0"].to_numpy(dtype="datetime64[ns]")
     date_in = ev["date"].to_numpy(dtype="datetime64[ns]")
     timing = ev["timing"].to_numpy(dtype=object)
     given_rules = ev["day0_rule"].to_numpy(dtype=object)
-    market_col = ev["market"].to_numpy(dtype=object)
     width = whi - wlo
 
-    # Segments: one per (ticker, regressor set), concatenated so that all events are gathered at once.
-    seg_r: list[FloatArray] = []
-    seg_dates: list[NDArray[np.datetime64]] = []
-    seg_cover: list[IntArray] = []
-    seg_b: list[FloatArray] = []
-    seg_lag: list[FloatArray] = []
-    seg_lead: list[FloatArray] = []
-    seg_f: list[FloatArray] = []
-    seg_of = np.full(n, -1, dtype=np.int64)  # segment of each event
-    p0_of = np.full(n, -1, dtype=np.int64)  # position of day 0 within its ticker's data
+    codes, uniques = pd.factorize(ev["ticker"].to_numpy(dtype=object), sort=False)
+    tickers = [str(t) for t in uniques]
+    tp = inputs.tickers(tickers)
+    t_of = codes.astype(np.int64)
+    tstart, tlen = tp.start[t_of], tp.length[t_of]
+    has_data = tlen > 0
+    given = ~np.isnat(day0_in)
+    anchor = np.where(given, day0_in, date_in)
+    outcome = np.full(n, "", dtype=object)
+    reason = np.full(n, "", dtype=object)
+    day0 = anchor.copy()
+    last_date = np.full(n, nat, dtype="datetime64[ns]")
+    all_dates = tp.ns.view("datetime64[ns]")
 
-    for ticker, rows in ev.groupby("ticker", sort=False).indices.items():
-        rows = np.asarray(rows, dtype=np.int64)
-        data = inputs.ticker(str(ticker))
-        if data is None:
-            cause = unavailable.get(str(ticker), "the price source has no data for it")
-            for i in rows:
-                al.day0[i] = day0_in[i] if not np.isnat(day0_in[i]) else date_in[i]
-                al.day0_rule[i] = str(given_rules[i])
-                al.set(int(i), "no_prices", f"no prices for {ticker}: {cause}")
-            continue
-        dates = data.dates
-        n_t = dates.size
-        dvals = dates
-        al.last_date[rows] = dvals[-1]
-        p0 = _locate_day0(al, rows, str(ticker), dvals, day0_in[rows], date_in[rows], timing[rows])
-        for i in rows[(given_rules[rows] != "") & ~np.isnat(day0_in[rows])].tolist():
-            al.day0_rule[i] = str(given_rules[i])
-        located = p0 >= 0
-        # Same ticker, same day 0 as an earlier event: excluded, with a pointer to the first one.
-        loc = np.flatnonzero(located)
-        if loc.size > 1:
-            by_day = loc[np.argsort(p0[loc], kind="stable")]
-            again = np.flatnonzero(p0[by_day[1:]] == p0[by_day[:-1]]) + 1
-            if again.size:
-                firsts = np.flatnonzero(np.concatenate([[True], p0[by_day[1:]] != p0[by_day[:-1]]]))
-                first_of = firsts[np.searchsorted(firsts, again, side="right") - 1]
-                for q, f0 in zip(again.tolist(), first_of.tolist(), strict=True):
-                    j = int(by_day[q])
-                    al.set(
-                        int(rows[j]),
-                        "overlapping_event",
-                        f"same ticker {ticker} and day 0 {str(dvals[p0[j]])[:10]} "
-                        f"as event {ids[rows[by_day[f0]]]}",
-                    )
-        lrows, lp0 = rows[located], p0[located]
-        if lrows.size == 0:
-            continue
-        p0_of[lrows] = lp0
-        # Coverage of every located event's widest window, for the estimation exclusion.
-        diff = np.zeros(n_t + 1, dtype=np.int64)
-        np.add.at(diff, np.minimum(np.maximum(lp0 + wlo, 0), n_t), 1)
-        np.add.at(diff, np.minimum(np.maximum(lp0 + whi + 1, 0), n_t), -1)
-        cover = np.cumsum(diff)[:n_t]
-        if lrows.size > 1:
-            order = np.argsort(lp0, kind="stable")
-            sp0 = lp0[order]
-            lo = np.searchsorted(sp0, lp0 - width, side="left")
-            hi = np.searchsorted(sp0, lp0 + width, side="right")
-            for jj in np.flatnonzero(hi - lo > 1):
-                others = [str(ids[lrows[order[q]]]) for q in range(lo[jj], hi[jj]) if order[q] != jj]
-                al.overlaps[lrows[jj]] = ";".join(others)
-        fa = align_factors(factor_frame, (*factor_cols, "rf"), dates) if factor_frame is not None else None
-        for symbols, sub in _by_regressors(spec, market_col, lrows):
-            series = [inputs.regressor(s, dates) for s in symbols]
-            missing = [s for s, v in zip(symbols, series, strict=True) if v is None]
-            if missing:
-                cause = "; ".join(
-                    f"{s}: {unavailable.get(s, 'the price source has no data for it')}" for s in missing
+    # --- day 0: one search over (ticker, date) keys ---
+    p0_of = np.full(n, -1, dtype=np.int64)  # position of day 0 within its ticker's data
+    rule = given_rules.copy()  # events of tickers without data keep the given rule
+    dv = np.flatnonzero(has_data)
+    if dv.size:
+        last_date[dv] = all_dates[tstart[dv] + tlen[dv] - 1]
+        present = np.flatnonzero(tp.length > 0)
+        span, base, seg_keys, key_first = _ticker_keys(tp, present)
+        a = anchor[dv]
+        a_day = -(-a.view(np.int64) // _DAY_NS)  # first whole day at or after the anchor
+        a_key = t_of[dv] * span + np.clip(a_day - base + 1, 0, span - 1)
+        a_key = np.where(np.isnat(a), t_of[dv] * span + span - 1, a_key)
+        n_t = tlen[dv]
+        # first date at or after the anchor, as np.searchsorted(dates, anchor, side="left") per ticker
+        pos = np.searchsorted(seg_keys, a_key, side="left") - key_first[t_of[dv]]
+        exact = (pos < n_t) & (all_dates[tstart[dv] + np.minimum(pos, n_t - 1)] == a)
+        first_d = all_dates[tstart[dv]]
+        last_d = all_dates[tstart[dv] + n_t - 1]
+        g = given[dv]
+        outside = (a < first_d) | (a > last_d)
+        after = ~g & exact & (timing[dv] == "after_close")
+        pos = pos + after
+        code = np.where(g, 0, np.where(after, 1, np.where(exact, 2, 3)))
+        code = np.where(outside & ~g, 4, code)
+        rule[dv] = _DAY0_RULES[code]
+        keep_rule = g & (given_rules[dv] != "")
+        rule[dv[keep_rule]] = given_rules[dv[keep_rule]]
+        missing = g & ~exact & ~outside
+        beyond = ~g & ~outside & (pos >= n_t)
+        bad = outside | missing | beyond
+        for j in np.flatnonzero(bad).tolist():
+            i = int(dv[j])
+            ticker = tickers[t_of[i]]
+            text = str(a[j])[:10]
+            first, last = str(first_d[j])[:10], str(last_d[j])[:10]
+            if outside[j]:
+                outcome[i] = "day0_outside_data"
+                reason[i] = f"day 0 {text} is outside the price data of {ticker} ({first}..{last})"
+            elif missing[j]:
+                outcome[i] = "gap_in_event_window"
+                reason[i] = f"day 0 {text} is not a session in the price data of {ticker} (a missing day)"
+            else:
+                outcome[i] = "day0_outside_data"
+                reason[i] = f"day 0 after {text} is after the last price of {ticker} ({last})"
+        ok = ~bad & ~g
+        day0[dv[ok]] = all_dates[tstart[dv[ok]] + pos[ok]]
+        p0_of[dv] = np.where(bad, -1, pos)
+    for i in np.flatnonzero(~has_data).tolist():
+        ticker = tickers[t_of[i]]
+        cause = unavailable.get(ticker, _NO_DATA)
+        outcome[i] = "no_prices"
+        reason[i] = f"no prices for {ticker}: {cause}"
+
+    # --- located events: same-day duplicates, overlaps and window coverage, from one sort ---
+    located = np.flatnonzero(p0_of >= 0)
+    overlaps = np.full(n, "", dtype=object)
+    cover = np.zeros(tp.ns.size, dtype=bool)
+    if located.size:
+        stride = int(tp.length.max()) + 2 * abs(width) + 2  # windows never reach the next ticker's keys
+        key = t_of[located] * stride + p0_of[located]
+        order = np.argsort(key, kind="stable")  # by ticker, day 0, then input order
+        srows, skey = located[order], key[order]
+        same = np.flatnonzero(skey[1:] == skey[:-1]) + 1
+        if same.size:
+            run_start = np.flatnonzero(np.concatenate([[True], skey[1:] != skey[:-1]]))
+            first_of = run_start[np.searchsorted(run_start, same, side="right") - 1]
+            for q, f0 in zip(same.tolist(), first_of.tolist(), strict=True):
+                i = int(srows[q])
+                outcome[i] = "overlapping_event"
+                reason[i] = (
+                    f"same ticker {tickers[t_of[i]]} and day 0 {str(all_dates[tstart[i] + p0_of[i]])[:10]} "
+                    f"as event {ids[srows[f0]]}"
                 )
-                for i in sub:
-                    al.set(int(i), "no_benchmark", f"no prices for benchmark {cause}")
-                continue
-            seg_of[sub] = len(seg_r)
-            seg_r.append(data.returns)
-            seg_dates.append(dvals)
-            seg_cover.append(cover)
-            b = np.empty((n_t, m))
+        lo = np.searchsorted(skey, skey - width, side="left")
+        hi = np.searchsorted(skey, skey + width, side="right")
+        near = np.flatnonzero(hi - lo > 1)
+        if near.size:
+            sids = [str(x) for x in ids[srows]]
+            texts = []
+            for j, a0, b0 in zip(near.tolist(), lo[near].tolist(), hi[near].tolist(), strict=True):
+                texts.append(";".join(sids[a0:j] + sids[j + 1 : b0]))
+            overlaps[srows[near]] = texts
+        # coverage of every located event's widest window, for the estimation exclusion
+        lp0, ls, ln = p0_of[located], tstart[located], tlen[located]
+        up = ls + np.minimum(np.maximum(lp0 + wlo, 0), ln)
+        down = ls + np.minimum(np.maximum(lp0 + whi + 1, 0), ln)
+        size = tp.ns.size + 1
+        counts = np.bincount(up, minlength=size) - np.bincount(down, minlength=size)
+        cover = np.cumsum(counts)[: tp.ns.size] > 0
+
+    # --- regressors: each symbol on every ticker's dates at once ---
+    bstart = tstart.copy()  # where the event's regressor values begin in all_b
+    gathered = np.zeros(n, dtype=bool)
+    gathered[located] = True
+    b_parts: list[FloatArray] = []
+    if spec.uses_market:
+        groups = pd.factorize(market_col[located], sort=True)
+        symbol_sets = [(str(s),) for s in groups[1]]
+        group_of = groups[0]
+    else:
+        symbol_sets = [_regressors(spec, "")]
+        group_of = np.zeros(located.size, dtype=np.int64)
+    offset = 0
+    for g, symbols in enumerate(symbol_sets):
+        sub = located[group_of == g]
+        series = [inputs.regressor_panel(s, tp) for s in symbols]
+        absent = [s for s, v in zip(symbols, series, strict=True) if v is None]
+        if absent:
+            cause = "; ".join(f"{s}: {unavailable.get(s, _NO_DATA)}" for s in absent)
+            free = sub[outcome[sub] == ""]
+            outcome[free] = "no_benchmark"
+            reason[free] = f"no prices for benchmark {cause}"
+            gathered[sub] = False
+            continue
+        if m:
+            b = np.empty((tp.ns.size, m))
             for c, values in enumerate(series):
                 assert values is not None
                 b[:, c] = values
-            seg_b.append(b)
-            if spec.scholes_williams:
-                first = b[:, 0]
-                seg_lag.append(np.concatenate([[np.nan], first[:-1]]))
-                seg_lead.append(np.concatenate([first[1:], [np.nan]]))
-            if fa is not None:
-                seg_f.append(fa)
+            b_parts.append(b)
+            bstart[sub] += offset
+            offset += tp.ns.size
+    all_b = (b_parts[0] if len(b_parts) == 1 else np.concatenate(b_parts)) if b_parts else None
+    del b_parts
+    all_lag = all_lead = None
+    if spec.scholes_williams and all_b is not None:
+        first_col = all_b[:, 0]
+        all_lag = np.concatenate([[np.nan], first_col[:-1]])
+        all_lead = np.concatenate([first_col[1:], [np.nan]])
+        present = np.flatnonzero(tp.length > 0)
+        for base_b in range(0, all_b.shape[0], max(tp.ns.size, 1)):  # each symbol set's copy of the axis
+            all_lag[base_b + tp.start[present]] = np.nan
+            all_lead[base_b + tp.start[present] + tp.length[present] - 1] = np.nan
+    all_f = None
+    if factor_frame is not None:
+        all_f = align_factors(factor_frame, (*factor_cols, "rf"), all_dates)
 
-    rows_all = np.flatnonzero(seg_of >= 0)
+    al = Aligned(
+        rel=rel,
+        is_est=rel <= est_hi,
+        is_event=(rel >= wlo) & (rel <= whi),
+        is_display=is_display,
+        R=np.empty((n, k_axis)),
+        B=np.empty((n, k_axis, m)),
+        B_lag=np.empty((n, k_axis if spec.scholes_williams else 0)),
+        B_lead=np.empty((n, k_axis if spec.scholes_williams else 0)),
+        F=np.empty((n, k_axis, f)),
+        dates=np.empty((n, int(is_display.sum())), dtype="datetime64[ns]"),
+        inb=np.empty((n, k_axis), dtype=bool),
+        excluded=np.empty((n, k_axis), dtype=bool),
+        day0=day0,
+        day0_rule=rule,
+        overlaps=overlaps,
+        markets=markets,
+        outcome=outcome,
+        reason=reason,
+        last_date=last_date,
+    )
+    rows_all = np.flatnonzero(gathered)
+    rest = np.flatnonzero(~gathered)
+    if rest.size:  # events never gathered: nothing inside the data
+        for arr in (al.R, al.B, al.B_lag, al.B_lead, al.F):
+            arr[rest] = np.nan
+        al.dates[rest] = nat
+        al.inb[rest] = False
+        al.excluded[rest] = False
     if rows_all.size == 0:
         return al
-    lengths = np.array([r.size for r in seg_r], dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    all_r = np.concatenate(seg_r)
-    all_dates = np.concatenate(seg_dates)
-    all_cover = np.concatenate(seg_cover)
-    all_b = np.concatenate(seg_b) if m else None
-    all_lag = np.concatenate(seg_lag) if spec.scholes_williams else None
-    all_lead = np.concatenate(seg_lead) if spec.scholes_williams else None
-    all_f = np.concatenate(seg_f) if seg_f else None
     disp = np.flatnonzero(is_display)
-    for lo_row in range(0, rows_all.size, _BLOCK):  # gather in blocks of events: small temporaries
-        rows_b = rows_all[lo_row : lo_row + _BLOCK]
-        seg = seg_of[rows_b]
-        local = p0_of[rows_b][:, None] + rel[None, :]
-        inb = (local >= 0) & (local < lengths[seg][:, None])
-        flat = starts[seg][:, None] + np.where(inb, local, 0)
-        del local
-        al.inb[rows_b] = inb
-        al.R[rows_b] = np.where(inb, all_r[flat], np.nan)
-        al.dates[rows_b] = np.where(inb[:, disp], all_dates[flat[:, disp]], nat)
-        al.excluded[rows_b] = inb & al.is_est[None, :] & (all_cover[flat] > 0)
+    contiguous = rows_all.size == n  # every event gathered: blocks are slices (views, no fancy indexing)
+    same_b = bool((bstart[rows_all] == tstart[rows_all]).all())
+
+    def gather(lo_row: int) -> None:
+        sel: slice | IntArray = (
+            slice(lo_row, lo_row + _BLOCK) if contiguous else rows_all[lo_row : lo_row + _BLOCK]
+        )
+        local = p0_of[sel][:, None] + rel[None, :]
+        inb = (local >= 0) & (local < tlen[sel][:, None])
+        np.copyto(local, 0, where=~inb)
+        flat = tstart[sel][:, None] + local
+        al.inb[sel] = inb
+        al.R[sel] = np.where(inb, tp.returns[flat], np.nan)
+        al.dates[sel] = np.where(inb[:, disp], all_dates[flat[:, disp]], nat)
+        al.excluded[sel] = inb & al.is_est[None, :] & cover[flat]
         if all_b is not None:
-            al.B[rows_b] = np.where(inb[:, :, None], all_b[flat], np.nan)
-        if all_lag is not None and all_lead is not None:
-            al.B_lag[rows_b] = np.where(inb, all_lag[flat], np.nan)
-            al.B_lead[rows_b] = np.where(inb, all_lead[flat], np.nan)
+            flat_b = flat if same_b else bstart[sel][:, None] + local
+            al.B[sel] = np.where(inb[:, :, None], all_b[flat_b], np.nan)
+            if all_lag is not None and all_lead is not None:
+                al.B_lag[sel] = np.where(inb, all_lag[flat_b], np.nan)
+                al.B_lead[sel] = np.where(inb, all_lead[flat_b], np.nan)
         if all_f is not None:
-            al.F[rows_b] = np.where(inb[:, :, None], all_f[flat], np.nan)
+            al.F[sel] = np.where(inb[:, :, None], all_f[flat], np.nan)
+
+    map_blocks(gather, range(0, rows_all.size, _BLOCK))
     return al
 
 
-def _locate_day0(
-    al: Aligned,
-    rows: IntArray,
-    ticker: str,
-    dvals: NDArray[np.datetime64],
-    day0: NDArray[np.datetime64],
-    date: NDArray[np.datetime64],
-    timing: NDArray[np.object_],
-) -> IntArray:
-    """Positions of day 0 in the ticker's dates (``-1`` with an outcome set where there is none).
-
-    ``day0`` given: it must be a date of the data. Else from ``date``: that date if it is a date of the data
-    and ``timing`` is not ``after_close``, otherwise the next date of the data.
-    """
-    n_t = dvals.size
-    first, last = str(dvals[0])[:10], str(dvals[-1])[:10]
-    given = ~np.isnat(day0)
-    anchor = np.where(given, day0, date)
-    al.day0[rows] = anchor
-    pos = np.searchsorted(dvals, anchor, side="left").astype(np.int64)
-    exact = (pos < n_t) & (dvals[np.minimum(pos, n_t - 1)] == anchor)
-    outside = (anchor < dvals[0]) | (anchor > dvals[-1])
-    after = ~given & exact & (timing == "after_close")
-    pos = pos + after
-    rule = np.where(
-        given,
+#: ``day0_rule`` by code: given, after the close, a session, not a session, outside the data.
+_DAY0_RULES = np.array(
+    [
         "day 0 given",
-        np.where(
-            after,
-            "after_close: next session",
-            np.where(exact, "announcement date is a session", "not a session: next session"),
-        ),
-    )
-    rule = np.where(outside & ~given, "announcement date", rule)
-    missing = given & ~exact & ~outside
-    beyond = ~given & ~outside & (pos >= n_t)
-    for j, i in enumerate(rows.tolist()):
-        al.day0_rule[i] = str(rule[j])
-    for j in np.flatnonzero(outside | missing | beyond).tolist():
-        i = int(rows[j])
-        text = str(anchor[j])[:10]
-        if outside[j]:
-            al.set(
-                i,
-                "day0_outside_data",
-                f"day 0 {text} is outside the price data of {ticker} ({first}..{last})",
-            )
-        elif missing[j]:
-            al.set(
-                i,
-                "gap_in_event_window",
-                f"day 0 {text} is not a session in the price data of {ticker} (a missing day)",
-            )
-        else:
-            al.set(i, "day0_outside_data", f"day 0 after {text} is after the last price of {ticker} ({last})")
-    bad = outside | missing | beyond
-    ok = ~bad & ~given
-    al.day0[rows[ok]] = dvals[pos[ok]]
-    return np.where(bad, -1, pos)
+        "after_close: next session",
+        "announcement date is a session",
+        "not a session: next session",
+        "announcement date",
+    ],
+    dtype=object,
+)
+
+_DAY_NS = 86_400_000_000_000
+_NO_DATA = "the price source has no data for it"
+
+
+def _ticker_keys(tp: TickerPanel, present: IntArray) -> tuple[int, int, IntArray, IntArray]:
+    """Sorted keys ``ticker * span + (day - base) + 1`` of the present tickers' dates, end to end.
+
+    Returns ``span``, ``base`` (the first day), the keys and where each ticker's keys begin (by ticker). The
+    offsets ``0`` and ``span - 1`` within a ticker's keys are below and above every one of its dates.
+    """
+    lens = tp.length[present]
+    begin = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+    owner = np.repeat(present, lens)
+    idx = np.arange(int(lens.sum()), dtype=np.int64) + np.repeat(tp.start[present] - begin, lens)
+    days = tp.ns[idx] // _DAY_NS
+    lo, hi = int(days.min()), int(days.max())
+    span = hi - lo + 3
+    first = np.zeros(tp.length.size, dtype=np.int64)
+    first[present] = begin
+    return span, lo, owner * span + (days - lo) + 1, first
 
 
 @dataclass

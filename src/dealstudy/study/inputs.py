@@ -12,11 +12,15 @@ from dealstudy.errors import SpecificationError
 from dealstudy.study.returns import clean_series, interval_returns
 from dealstudy.study.spec import ReturnKind
 
-__all__ = ["PriceInputs", "ReturnInputs", "TickerData", "align_factors"]
+__all__ = ["PriceInputs", "ReturnInputs", "TickerData", "TickerPanel", "align_factors"]
 
 FloatArray = NDArray[np.float64]
 
 _DAY_NS = 86_400_000_000_000
+#: Nanoseconds per unit of a DatetimeIndex.
+_NS_PER_UNIT = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
+#: Range of datetime64[ns] (NaT, the smallest int64, excluded).
+_MIN_NS, _MAX_NS = -(2**63) + 1, 2**63 - 1
 
 
 class TickerData:
@@ -27,6 +31,37 @@ class TickerData:
     def __init__(self, dates: NDArray[np.datetime64], returns: FloatArray) -> None:
         self.dates = dates
         self.returns = returns
+
+
+class TickerPanel:
+    """Several tickers' dates and returns, concatenated (internal).
+
+    Ticker ``j``'s sessions are ``ns[start[j] : start[j] + length[j]]`` (nanoseconds since the epoch) with
+    returns ``returns`` there (the first one NaN for prices); ``length[j]`` is 0 where there is no data.
+    Positions outside every ticker's range are never read.
+    """
+
+    __slots__ = ("length", "ns", "returns", "start")
+
+    def __init__(
+        self, ns: NDArray[np.int64], returns: FloatArray, start: NDArray[np.int64], length: NDArray[np.int64]
+    ) -> None:
+        self.ns = ns
+        self.returns = returns
+        self.start = start
+        self.length = length
+
+
+def _concat(
+    parts: list[_Series | None],
+) -> tuple[NDArray[np.int64], FloatArray, NDArray[np.int64], NDArray[np.int64]]:
+    """All series' dates and values end to end, where each begins and its size (0 for a missing one)."""
+    sizes = np.array([0 if p is None else p.ns.size for p in parts], dtype=np.int64)
+    offset = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    have = [p for p in parts if p is not None]
+    ns = np.concatenate([p.ns for p in have]) if have else np.empty(0, dtype=np.int64)
+    vals = np.concatenate([p.vals for p in have]) if have else np.empty(0)
+    return ns, vals, offset, sizes
 
 
 class _Series:
@@ -47,15 +82,22 @@ class _Series:
 
 
 def _clean_arrays(series: pd.Series) -> tuple[NDArray[np.int64], FloatArray] | None:
-    """``(ns, values)`` views of a series that is already clean, else ``None``."""
+    """``(ns, values)`` of a series that is already clean (values a view), else ``None``."""
     if not isinstance(series, pd.Series) or series.dtype != np.float64:
         return None
     index = series.index
     if not isinstance(index, pd.DatetimeIndex) or index.tz is not None:
         return None
-    ns = index.asi8 if index.unit == "ns" else index.as_unit("ns").asi8
-    if ns.size > 1 and not (ns[1:] > ns[:-1]).all():  # sorted and unique
+    factor = _NS_PER_UNIT.get(str(index.unit))
+    raw = index.asi8  # integers in the index's own unit
+    if raw.size > 1 and not (raw[1:] > raw[:-1]).all():  # sorted and unique
         return None
+    if factor is None or factor == 1 or not raw.size:
+        ns = raw if factor == 1 or not raw.size else index.as_unit("ns").asi8
+    elif _MIN_NS // factor < raw[0] and raw[-1] < _MAX_NS // factor:
+        ns = raw * factor  # exactly what ``as_unit("ns")`` gives inside its range
+    else:
+        ns = index.as_unit("ns").asi8
     if (ns % _DAY_NS).any():
         return None
     return ns, series.to_numpy(dtype=np.float64)
@@ -98,6 +140,35 @@ class PriceInputs(_Inputs):
         lo, hi = int(finite[0]), int(finite[-1]) + 1
         dates = data.ns[lo:hi].view("datetime64[ns]")
         return TickerData(dates, interval_returns(data.vals[lo:hi], self._kind))
+
+    def tickers(self, symbols: list[str]) -> TickerPanel:
+        """:meth:`ticker` of every symbol at once (the same dates and returns), concatenated."""
+        ns, vals, offset, sizes = _concat([self._series(s) for s in symbols])
+        start = np.zeros(len(symbols), dtype=np.int64)
+        length = np.zeros(len(symbols), dtype=np.int64)
+        have = np.flatnonzero(sizes > 0)
+        if have.size:  # leading/trailing sessions without prices are outside the data, not gaps
+            finite = np.flatnonzero(np.isfinite(vals))  # every series present has a finite price
+            first = finite[np.searchsorted(finite, offset[have], side="left")]
+            last = finite[np.searchsorted(finite, offset[have] + sizes[have], side="left") - 1]
+            start[have], length[have] = first, last + 1 - first
+        returns = interval_returns(vals, self._kind)  # each ticker's first return is set missing below
+        returns[start[have]] = np.nan
+        return TickerPanel(ns, returns, start, length)
+
+    def regressor_panel(self, symbol: str, panel: TickerPanel) -> FloatArray | None:
+        """:meth:`regressor` on every ticker's dates of ``panel`` at once (aligned with ``panel.ns``)."""
+        data = self._series(symbol)
+        if data is None:
+            return None
+        good_ns, good_vals, _ = self._good(symbol, data)
+        want = panel.ns
+        pos = np.searchsorted(good_ns, want, side="right") - 1
+        inside = (pos >= 0) & (want <= good_ns[-1])
+        aligned = np.where(inside, good_vals[np.maximum(pos, 0)], np.nan)
+        out = interval_returns(aligned, self._kind)  # elementwise as in :meth:`regressor`
+        out[panel.start[panel.length > 0]] = np.nan
+        return out
 
     def regressor(self, symbol: str, dates: NDArray[np.datetime64]) -> FloatArray | None:
         data = self._series(symbol)
@@ -143,6 +214,22 @@ class ReturnInputs(_Inputs):
         if data is None:
             return None
         return TickerData(data.ns.view("datetime64[ns]"), data.vals)
+
+    def tickers(self, symbols: list[str]) -> TickerPanel:
+        """:meth:`ticker` of every symbol at once, concatenated."""
+        ns, vals, offset, sizes = _concat([self._series(s) for s in symbols])
+        return TickerPanel(ns, vals, offset, sizes)
+
+    def regressor_panel(self, symbol: str, panel: TickerPanel) -> FloatArray | None:
+        """:meth:`regressor` on every ticker's dates of ``panel`` at once (aligned with ``panel.ns``)."""
+        data = self._series(symbol)
+        if data is None:
+            return None
+        want = panel.ns
+        if data.ns.size == 0:
+            return np.full(want.size, np.nan)
+        pos = np.minimum(np.searchsorted(data.ns, want), data.ns.size - 1)
+        return np.where(data.ns[pos] == want, data.vals[pos], np.nan)
 
     def regressor(self, symbol: str, dates: NDArray[np.datetime64]) -> FloatArray | None:
         data = self._series(symbol)
