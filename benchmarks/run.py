@@ -141,8 +141,11 @@ def engine_worker(size: int, repeats: int, peer_mode: str, seed: int, *, trace: 
     assert results is not None
     best = min(runs, key=lambda fa: fa[0] + fa[1])
     outcomes = results.outcomes["outcome"].value_counts().to_dict()
+    from dealstudy._parallel import thread_count
+
     row: dict[str, Any] = {
         "events": size,
+        "threads": thread_count(),
         "ok": int(results.n_ok),
         "outcomes": {str(k): int(v) for k, v in outcomes.items()},
         "aggregate_rows": len(results.aggregate),
@@ -220,9 +223,17 @@ def report_worker() -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------- driver
 
 
-def _spawn(args: list[str]) -> dict[str, Any]:
+def _spawn(args: list[str], threads: int | None = None) -> dict[str, Any]:
+    """Run a worker in a fresh process (``threads`` sets ``DEALSTUDY_THREADS`` for it)."""
+    import os
+
+    from dealstudy._parallel import THREADS_ENV
+
     cmd = [sys.executable, "-m", "benchmarks.run", *args]
-    done = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
+    env = dict(os.environ)
+    if threads is not None:
+        env[THREADS_ENV] = str(threads)
+    done = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False, env=env)
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
     if done.returncode != 0 or not lines:
         return {"error": f"worker {' '.join(args)} exited with {done.returncode}"}
@@ -258,16 +269,17 @@ def render(summary: dict[str, Any]) -> str:
         f"{', '.join(f'{a}:{b}' for a, b in WINDOWS)}, prediction-error variance, all 12 aggregate tests "
         "per group (3 groups) and overall.",
         "",
-        "| events | ok | runs | best s (fit + tests) | fit s | tests s | CPU s | events/s "
+        "| events | threads | ok | runs | best s (fit + tests) | fit s | tests s | CPU s | events/s "
         "| tracemalloc peak MiB | peak RSS MiB | RSS before fit MiB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for row in summary["engine"]:
+    for row in [*summary["engine"], *summary.get("single_thread", [])]:
         if "error" in row:
-            lines.append(f"| {row.get('events', '?')} | {row['error']} ||||||||||")
+            lines.append(f"| {row.get('events', '?')} | | {row['error']} ||||||||||")
             continue
         lines.append(
-            f"| {row['events']:,} | {row['ok']:,} | {row['runs']} | {row['best_seconds']:.3f} "
+            f"| {row['events']:,} | {row.get('threads', '?')} | {row['ok']:,} | {row['runs']} "
+            f"| {row['best_seconds']:.3f} "
             f"| {row['best_fit_seconds']:.3f} | {row['best_aggregate_seconds']:.3f} "
             f"| {row['best_cpu_seconds']:.3f} | {row['events'] / row['best_seconds']:,.0f} "
             f"| {_fmt(row['tracemalloc_peak_mib'], ',.0f')} "
@@ -275,7 +287,8 @@ def render(summary: dict[str, Any]) -> str:
         )
     lines.append("")
     lines.append(
-        f"Scaling exponent (log-log slope of time on events): {_fmt(summary['scaling_exponent'], '.2f')}"
+        f"Scaling exponent (log-log slope of time on events, default threads): "
+        f"{_fmt(summary['scaling_exponent'], '.2f')}"
     )
     lines.append("")
     peer_rows = [r for r in summary["engine"] if "peer" in r]
@@ -287,7 +300,7 @@ def render(summary: dict[str, Any]) -> str:
         lines.append("")
         lines.append(
             "| events | peer status | peer s | peer CPU s | peer events/s | NaN results | ours events/s "
-            "| ratio (wall) | ratio (CPU) | ratio (CPU, fit without the tests) |"
+            "| ratio (wall) | ratio (wall, fit without the tests) | ratio (CPU) |"
         )
         lines.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for row in peer_rows:
@@ -303,8 +316,8 @@ def render(summary: dict[str, Any]) -> str:
             lines.append(
                 f"| {row['events']:,} | {p['version']} ({p['origin']}) | {p['seconds']:.2f} "
                 f"| {p['cpu_seconds']:.2f} | {theirs:,.0f} | {p['nan_results']:,} of {p['processed']:,} "
-                f"| {ours:,.0f} | {ours / theirs:,.1f}x | {cpu_ratio:,.1f}x "
-                f"| {p['cpu_seconds'] / row['best_fit_cpu_seconds']:,.1f}x |"
+                f"| {ours:,.0f} | {ours / theirs:,.1f}x | {p['seconds'] / row['best_fit_seconds']:,.1f}x "
+                f"| {cpu_ratio:,.1f}x |"
             )
         ran = [r for r in peer_rows if r["peer"].get("available")]
         if ran:
@@ -323,8 +336,8 @@ def render(summary: dict[str, Any]) -> str:
                     "(per-event time x events), not run "
                     f"| {wall_per * row['events']:.1f} | {cpu_per * row['events']:.1f} "
                     f"| {1 / wall_per:,.0f} | | {ours:,.0f} | {ours * wall_per:,.1f}x "
-                    f"| {cpu_per * row['events'] / row['best_cpu_seconds']:,.1f}x "
-                    f"| {cpu_per * row['events'] / row['best_fit_cpu_seconds']:,.1f}x |"
+                    f"| {wall_per * row['events'] / row['best_fit_seconds']:,.1f}x "
+                    f"| {cpu_per * row['events'] / row['best_cpu_seconds']:,.1f}x |"
                 )
         lines.append("")
     for row in summary["engine"]:
@@ -408,7 +421,14 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--repeats", type=int, default=None,
         help="runs per size (the best is reported); default 5 / 3 / 1 for <= 1k / <= 10k / more",
     )  # fmt: skip
-    parser.add_argument("--peer-max", type=int, default=10_000, help="run the peer on sizes up to this")
+    parser.add_argument(
+        "--peer-max", type=int, default=100_000,
+        help="run the peer on sizes up to this (larger sizes get an extrapolated, labelled row)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--single-thread", action="store_true",
+        help="also run every size with DEALSTUDY_THREADS=1 (rows with threads = 1)",
+    )  # fmt: skip
     parser.add_argument("--no-peer", action="store_true", help="do not run the peer (reported as such)")
     parser.add_argument("--no-report", action="store_true", help="do not time the report build")
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the tracemalloc run")
@@ -444,13 +464,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             peer_mode = "run+agree" if first_peer else "run"
             first_peer = False
         print(f"[bench] {size:,} events: {repeats} run(s), peer {peer_mode} ...", file=sys.stderr, flush=True)
-        worker_args = ["--worker", "engine", "--size", str(size), "--repeats", str(repeats),
-                       "--peer-mode", peer_mode, "--seed", str(args.seed)]  # fmt: skip
-        if args.no_tracemalloc:
-            worker_args.append("--no-tracemalloc")
-        row = _spawn(worker_args)
+
+        def worker_args(peer: str, trace: bool) -> list[str]:
+            out = ["--worker", "engine", "--size", str(size), "--repeats", str(repeats),  # noqa: B023
+                   "--peer-mode", peer, "--seed", str(args.seed)]  # fmt: skip
+            return out if trace else [*out, "--no-tracemalloc"]
+
+        row = _spawn(worker_args(peer_mode, not args.no_tracemalloc))
         row.setdefault("events", size)
         summary["engine"].append(row)
+        if args.single_thread:
+            print(f"[bench] {size:,} events, one thread ...", file=sys.stderr, flush=True)
+            single = _spawn(worker_args("off", False), threads=1)
+            single.setdefault("events", size)
+            summary.setdefault("single_thread", []).append(single)
     if args.no_peer:
         summary["peer_note"] = "peer not run (--no-peer)"
     good = [r for r in summary["engine"] if "error" not in r]
