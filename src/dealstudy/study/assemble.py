@@ -7,7 +7,8 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
-from dealstudy.study.core import Aligned, Fitted, display_variances, make_panel
+from dealstudy._parallel import map_blocks
+from dealstudy.study.core import Aligned, Fitted, display_variances, make_panel, row_counts
 from dealstudy.study.results import AR_COLUMNS, CAR_COLUMNS, OUTCOME_COLUMNS, StudyResults
 from dealstudy.study.spec import FACTOR_COLUMNS, StudySpec, format_window
 
@@ -77,8 +78,8 @@ def _sq_pvalues(cars: FloatArray, lengths: IntArray, residuals: FloatArray, used
     if n == 0:
         return out
     longest = min(int(lengths.max()), t) if lengths.size else 0
-    for lo in range(0, n, _BLOCK):  # events in blocks: temporaries of block x windows
-        sl = slice(lo, lo + _BLOCK)
+
+    def block(sl: slice) -> None:  # events in blocks: temporaries of block x windows, own rows written
         res = residuals[sl]
         valid = used[sl] & np.isfinite(res)
         filled = np.where(valid, res, 0.0)
@@ -93,16 +94,18 @@ def _sq_pvalues(cars: FloatArray, lengths: IntArray, residuals: FloatArray, used
             if which.size == 0:
                 continue
             complete = gaps[:, length:] == gaps[:, :m_windows]  # no missing residual in the window
-            m = complete.sum(axis=1)
+            m = row_counts(complete)
             part = np.where(complete, sums[:, :m_windows], np.nan)  # incomplete windows never count
             for w in which.tolist():
                 c = cars[w, sl]
-                lower = (part <= c[:, None]).sum(axis=1)
-                upper = (part >= c[:, None]).sum(axis=1)
+                lower = row_counts(part <= c[:, None])
+                upper = row_counts(part >= c[:, None])
                 with np.errstate(divide="ignore", invalid="ignore"):
                     p = np.minimum(1.0, 2.0 * np.minimum(lower, upper) / m)
                 ok = (m >= SQ_MIN_ESTIMATION_CARS) & np.isfinite(c)
                 out[w, sl] = np.where(ok, p, np.nan)
+
+    map_blocks(block, [slice(lo, lo + _BLOCK) for lo in range(0, n, _BLOCK)])
     return out
 
 

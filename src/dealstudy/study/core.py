@@ -234,7 +234,7 @@ def align_events(
     b_parts: list[FloatArray] = []
     if spec.uses_market:
         groups = pd.factorize(market_col[located], sort=True)
-        symbol_sets = [(str(s),) for s in groups[1]]
+        symbol_sets: list[tuple[str, ...]] = [(str(s),) for s in groups[1]]
         group_of = groups[0]
     else:
         symbol_sets = [_regressors(spec, "")]
@@ -386,16 +386,6 @@ class Fitted:
     excluded_all: IntArray  # (N,) estimation days excluded as inside other events' windows
 
 
-def _available(al: Aligned) -> BoolArray:
-    """Days (N, K) with the ticker's return and every regressor."""
-    avail = np.isfinite(al.R)
-    if al.B.shape[2]:
-        avail &= np.isfinite(al.B).all(axis=2)
-    if al.F.shape[2]:
-        avail &= np.isfinite(al.F).all(axis=2)
-    return avail
-
-
 def _design(al: Aligned, spec: StudySpec, rows: IntArray | slice) -> tuple[FloatArray, FloatArray]:
     """Regressors ``X`` (n, K, k) and offset (n, K) of the events ``rows``."""
     R = al.R[rows]
@@ -416,71 +406,165 @@ def _design(al: Aligned, spec: StudySpec, rows: IntArray | slice) -> tuple[Float
     return X, offset
 
 
-def _describe_days(al: Aligned, i: int, bad: BoolArray) -> str:
-    """``+3 (2025-09-19), +4 (2025-09-22)`` for the event days where ``bad`` holds (at most five)."""
-    parts = []
-    for c in np.flatnonzero(bad)[:5]:
-        day = int(al.rel[c])
-        when = (
-            str(al.dates[i, int(np.count_nonzero(al.is_display[:c]))])[:10]
-            if al.inb[i, c]
-            else f"after the last price {str(al.last_date[i])[:10]}"
-        )
-        if not al.inb[i, c] and day < 0:
-            when = "before the first price"
-        parts.append(f"{day:+d} ({when})")
-    more = int(bad.sum()) - len(parts)
-    return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
+def row_counts(mask: BoolArray) -> IntArray:
+    """``mask.sum(axis=-1)`` as int64, counted in small integers (several times faster than a bool sum)."""
+    if mask.shape[-1] < 65_535:
+        return np.asarray(mask.view(np.uint8).sum(axis=-1, dtype=np.uint16), dtype=np.int64)
+    return np.asarray(mask.sum(axis=-1), dtype=np.int64)
+
+
+def _blocks(n: int) -> list[slice]:
+    """Row blocks of :data:`_BLOCK` events covering ``0..n``."""
+    return [slice(lo, lo + _BLOCK) for lo in range(0, n, _BLOCK)]
+
+
+def _date_text(values: NDArray[np.datetime64]) -> list[str]:
+    """``str(value)[:10]`` of each date (``YYYY-MM-DD``, ``NaT``)."""
+    return [str(s)[:10] for s in np.datetime_as_string(values.astype("datetime64[ns]"), unit="D").tolist()]
+
+
+def describe_days(al: Aligned, rows: IntArray, bad: BoolArray) -> list[str]:
+    """``+3 (2025-09-19), +4 (2025-09-22)`` per event ``rows[j]`` for the widest-window days where
+    ``bad[j]`` (over the columns of ``al.is_event``) holds: at most five days, then ``and n more``."""
+    ev_cols = np.flatnonzero(al.is_event)
+    disp_pos = np.cumsum(al.is_display) - 1  # display-day index of each axis column
+    r, c = np.nonzero(bad)
+    first_of_row = np.searchsorted(r, np.arange(rows.size), side="left")
+    total = np.bincount(r, minlength=rows.size)
+    rank = np.arange(r.size) - first_of_row[r]
+    shown = rank < 5
+    r, c = r[shown], ev_cols[c[shown]]
+    i = rows[r]
+    inside = al.inb[i, c]
+    day = al.rel[c]
+    dates = _date_text(al.dates[i, disp_pos[c]])
+    lasts = _date_text(al.last_date[i])
+    parts: list[list[str]] = [[] for _ in range(rows.size)]
+    for row, d, ins, dt, last in zip(r.tolist(), day.tolist(), inside.tolist(), dates, lasts, strict=True):
+        when = dt if ins else ("before the first price" if d < 0 else f"after the last price {last}")
+        parts[row].append(f"{d:+d} ({when})")
+    out = []
+    for p, t in zip(parts, total.tolist(), strict=True):
+        more = t - len(p)
+        out.append(", ".join(p) + (f" and {more} more" if more > 0 else ""))
+    return out
+
+
+def thin_reasons(al: Aligned, rows: IntArray, spec: StudySpec, need: int, nobs: IntArray) -> list[str]:
+    """Why each event ``rows[j]`` has fewer estimation returns (``nobs[j]``) than needed, by cause."""
+    excl = al.excluded[rows]
+    est = al.is_est[None, :] & ~excl
+    inb = al.inb[rows]
+    r_ok = np.isfinite(al.R[rows])
+    inside = est & inb
+    before = row_counts(est & ~inb)
+    n_excl = row_counts(excl)
+    no_r = row_counts(inside & ~r_ok)
+    zero = np.zeros(rows.size, dtype=np.int64)
+    no_b = row_counts(inside & r_ok & ~np.isfinite(al.B[rows]).all(axis=2)) if al.B.shape[2] else zero
+    no_f = row_counts(inside & r_ok & ~np.isfinite(al.F[rows]).all(axis=2)) if al.F.shape[2] else zero
+    window = format_window(spec.estimation)
+    out = []
+    for j, i in enumerate(rows.tolist()):
+        parts = []
+        if before[j]:
+            parts.append(f"{before[j]} days before the first price of the ticker")
+        if n_excl[j]:
+            parts.append(f"{n_excl[j]} inside other event windows of the same ticker")
+        if no_r[j]:
+            parts.append(f"{no_r[j]} without a ticker return")
+        if no_b[j]:
+            parts.append(f"{no_b[j]} without a return of benchmark {al.markets[i]}")
+        if no_f[j]:
+            parts.append(f"{no_f[j]} without factor data")
+        if spec.scholes_williams:
+            parts.append("Scholes-Williams also needs the market return of the adjacent days")
+        detail = f" ({'; '.join(parts)})" if parts else ""
+        out.append(f"{nobs[j]} estimation returns in {window}, fewer than the minimum {need}{detail}")
+    return out
+
+
+def _set_many(al: Aligned, rows: IntArray, code: str, texts: list[str]) -> None:
+    """Give the events ``rows`` (none of which has an outcome yet) ``code`` and their reasons."""
+    if rows.size:
+        al.outcome[rows] = code
+        reasons = np.empty(rows.size, dtype=object)
+        reasons[:] = texts
+        al.reason[rows] = reasons
 
 
 def estimate(al: Aligned, spec: StudySpec) -> Fitted:
-    avail = _available(al)
-    ev_cols = al.is_event
-    est_mask = al.is_est[None, :] & avail & ~al.excluded
-    if spec.scholes_williams:
-        est_mask &= np.isfinite(al.B_lag) & np.isfinite(al.B_lead)
-    nobs_all = est_mask.sum(axis=1).astype(np.int64)
-    excluded_all = (al.excluded & al.is_est[None, :]).sum(axis=1).astype(np.int64)
-    wtxt = format_window(spec.widest_window)
-    pending = al.outcome == ""
-    bad_r_all = ~np.isfinite(al.R[:, ev_cols])
-    for i in np.flatnonzero(pending & bad_r_all.any(axis=1)):
-        al.set(
-            int(i),
-            "gap_in_event_window",
-            f"no return of the ticker for day(s) {_describe_days(al, int(i), _full(ev_cols, bad_r_all[i]))} "
-            f"of the widest window {wtxt}",
-        )
-    if al.B.shape[2]:
-        bad_b_all: BoolArray = ~np.asarray(np.isfinite(al.B[:, ev_cols]).all(axis=2))
-        for i in np.flatnonzero((al.outcome == "") & bad_b_all.any(axis=1)):
-            al.set(
-                int(i),
-                "no_benchmark",
-                f"benchmark {al.markets[i]} has no price for day(s) "
-                f"{_describe_days(al, int(i), _full(ev_cols, bad_b_all[i]))} of the widest window {wtxt}",
-            )
-    if al.F.shape[2]:
-        bad_f_all: BoolArray = ~np.asarray(np.isfinite(al.F[:, ev_cols]).all(axis=2))
-        for i in np.flatnonzero((al.outcome == "") & bad_f_all.any(axis=1)):
-            al.set(
-                int(i),
-                "no_factors",
-                f"no factor returns for day(s) {_describe_days(al, int(i), _full(ev_cols, bad_f_all[i]))} "
-                f"of the widest window {wtxt}",
-            )
-    need = max(spec.min_obs, spec.n_params + 1)
-    for i in np.flatnonzero((al.outcome == "") & (nobs_all < need)):
-        al.set(int(i), "thin_estimation", _thin_reason(al, int(i), spec, need, int(nobs_all[i])))
-    cand = np.flatnonzero(al.outcome == "")
-    every = cand.size == al.R.shape[0]
-    rows: IntArray | slice = slice(None) if every else cand  # no fancy-index copies when all are candidates
-    k = spec.n_params
+    n_all, k_axis = al.R.shape
     n_est = int(al.is_est.sum())
     est = slice(0, n_est)  # the estimation days are the first columns of the axis
     assert al.is_est[:n_est].all()
     assert not al.is_est[n_est:].any()
-    mc = est_mask[rows]
+    est_mask = np.empty((n_all, k_axis), dtype=bool)
+    nobs_all = np.empty(n_all, dtype=np.int64)
+    excluded_all = np.empty(n_all, dtype=np.int64)
+
+    def masks(sl: slice) -> None:
+        m = np.isfinite(al.R[sl])
+        if al.B.shape[2] == 1:
+            m &= np.isfinite(al.B[sl, :, 0])
+        elif al.B.shape[2]:
+            m &= np.isfinite(al.B[sl]).all(axis=2)
+        if al.F.shape[2]:
+            m &= np.isfinite(al.F[sl]).all(axis=2)
+        m &= ~al.excluded[sl]
+        m[:, n_est:] = False
+        if spec.scholes_williams:
+            m &= np.isfinite(al.B_lag[sl]) & np.isfinite(al.B_lead[sl])
+        est_mask[sl] = m
+        nobs_all[sl] = row_counts(m)
+        excluded_all[sl] = row_counts(al.excluded[sl, est])
+
+    map_blocks(masks, _blocks(n_all))
+    ev_cols = al.is_event
+    wtxt = format_window(spec.widest_window)
+    bad_r_all = ~np.isfinite(al.R[:, ev_cols])
+    fail = np.flatnonzero((al.outcome == "") & bad_r_all.any(axis=1))
+    _set_many(
+        al,
+        fail,
+        "gap_in_event_window",
+        [
+            f"no return of the ticker for day(s) {d} of the widest window {wtxt}"
+            for d in describe_days(al, fail, bad_r_all[fail])
+        ],
+    )
+    if al.B.shape[2]:
+        bad_b_all: BoolArray = ~np.asarray(np.isfinite(al.B[:, ev_cols]).all(axis=2))
+        fail = np.flatnonzero((al.outcome == "") & bad_b_all.any(axis=1))
+        _set_many(
+            al,
+            fail,
+            "no_benchmark",
+            [
+                f"benchmark {al.markets[i]} has no price for day(s) {d} of the widest window {wtxt}"
+                for i, d in zip(fail.tolist(), describe_days(al, fail, bad_b_all[fail]), strict=True)
+            ],
+        )
+    if al.F.shape[2]:
+        bad_f_all: BoolArray = ~np.asarray(np.isfinite(al.F[:, ev_cols]).all(axis=2))
+        fail = np.flatnonzero((al.outcome == "") & bad_f_all.any(axis=1))
+        _set_many(
+            al,
+            fail,
+            "no_factors",
+            [
+                f"no factor returns for day(s) {d} of the widest window {wtxt}"
+                for d in describe_days(al, fail, bad_f_all[fail])
+            ],
+        )
+    need = max(spec.min_obs, spec.n_params + 1)
+    fail = np.flatnonzero((al.outcome == "") & (nobs_all < need))
+    _set_many(al, fail, "thin_estimation", thin_reasons(al, fail, spec, need, nobs_all[fail]))
+    cand = np.flatnonzero(al.outcome == "")
+    every = cand.size == n_all
+    rows: IntArray | slice = slice(None) if every else cand  # no fancy-index copies when all are candidates
+    k = spec.n_params
+    mc = est_mask if every else est_mask[cand]
     disp = np.flatnonzero(al.is_display)
     simple = spec.model == "market" or (spec.model == "custom" and len(spec.benchmarks) == 1)
     n_c = cand.size
@@ -488,18 +572,23 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
     def block_rows(sl: slice) -> IntArray | slice:
         return sl if every else cand[sl]
 
+    X: FloatArray = np.empty((0, 0, 0))
+    y: FloatArray = np.empty((0, 0))
     if simple:  # design [1, x]: closed-form OLS block by block, no (N, K, 2) design nor copies of R, B
         params = np.empty((n_c, 2))
         inv = np.empty((n_c, 2, 2))
         ols_singular = np.empty(n_c, dtype=bool)
-        X_disp = np.ones((n_c, disp.size, 2))
-        for lo in range(0, n_c, _BLOCK):
-            sl = slice(lo, lo + _BLOCK)
+        X_disp = np.empty((n_c, disp.size, 2))
+
+        def fit_block(sl: slice) -> None:
             rb = block_rows(sl)
             xb = al.B[rb, :, 0]
             ob = simple_ols(xb[:, est], al.R[rb][:, est], mc[sl, est])
             params[sl], inv[sl], ols_singular[sl] = ob.params, ob.xtx_inv, ob.singular
+            X_disp[sl, :, 0] = 1.0
             X_disp[sl, :, 1] = xb[:, disp]
+
+        map_blocks(fit_block, _blocks(n_c))
     else:
         X, offset = _design(al, spec, cand)
         y = al.R[cand] - offset
@@ -517,12 +606,12 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
         )
         params = np.where(ols_singular[:, None], np.nan, np.stack([alpha, beta], axis=1))
     p0 = np.nan_to_num(params)
-    ar = np.empty((n_c, al.R.shape[1]))
-    ssr = np.empty(cand.size)
-    sst = np.empty(cand.size)
-    nobs = mc.sum(axis=1).astype(np.int64)
-    for lo in range(0, cand.size, _BLOCK):  # ARs and residual moments block by block
-        sl = slice(lo, lo + _BLOCK)
+    ar = np.empty((n_c, k_axis))
+    ssr = np.empty(n_c)
+    sst = np.empty(n_c)
+    nobs = row_counts(mc)
+
+    def ar_block(sl: slice) -> None:  # ARs and residual moments of a block of events
         if simple:
             rb = block_rows(sl)
             yb = al.R[rb]
@@ -543,11 +632,13 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
             ye = yb[:, est]
             ybar = np.where(m, ye, 0.0).sum(axis=1) / nobs[sl]
             sst[sl] = np.where(m, (ye - ybar[:, None]) ** 2, 0.0).sum(axis=1)
+
+    map_blocks(ar_block, _blocks(n_c))
     dof = nobs - k
     denom = dof if spec.sigma_ddof == "model" else nobs
     with np.errstate(divide="ignore", invalid="ignore"):
         sigma = np.sqrt(ssr / denom)
-        r2 = np.where((sst > 0) & (k > 0), 1.0 - ssr / sst, np.nan) if k else np.full(cand.size, np.nan)
+        r2 = np.where((sst > 0) & (k > 0), 1.0 - ssr / sst, np.nan) if k else np.full(n_c, np.nan)
     singular = ols_singular | ~np.isfinite(params).all(axis=1)
     flat = ~singular & ~(np.isfinite(sigma) & (sigma >= ZERO_SIGMA))
     for q in np.flatnonzero(singular):
@@ -587,41 +678,6 @@ def _compact(a: FloatArray, keep: BoolArray) -> FloatArray:
     for lo in range(0, idx.size, _BLOCK):  # destination rows never pass the source rows still to move
         a[lo : lo + _BLOCK] = a[idx[lo : lo + _BLOCK]]
     return a[: idx.size]
-
-
-def _thin_reason(al: Aligned, i: int, spec: StudySpec, need: int, nobs: int) -> str:
-    """Why event ``i`` has fewer estimation returns than needed, day counts by cause."""
-    est = al.is_est & ~al.excluded[i]
-    parts = []
-    before = int((est & ~al.inb[i]).sum())
-    if before:
-        parts.append(f"{before} days before the first price of the ticker")
-    if int(al.excluded[i].sum()):
-        parts.append(f"{int(al.excluded[i].sum())} inside other event windows of the same ticker")
-    inside = est & al.inb[i]
-    no_r = int((inside & ~np.isfinite(al.R[i])).sum())
-    if no_r:
-        parts.append(f"{no_r} without a ticker return")
-    if al.B.shape[2]:
-        no_b = int((inside & np.isfinite(al.R[i]) & ~np.isfinite(al.B[i]).all(axis=1)).sum())
-        if no_b:
-            parts.append(f"{no_b} without a return of benchmark {al.markets[i]}")
-    if al.F.shape[2]:
-        no_f = int((inside & np.isfinite(al.R[i]) & ~np.isfinite(al.F[i]).all(axis=1)).sum())
-        if no_f:
-            parts.append(f"{no_f} without factor data")
-    if spec.scholes_williams:
-        parts.append("Scholes-Williams also needs the market return of the adjacent days")
-    detail = f" ({'; '.join(parts)})" if parts else ""
-    window = format_window(spec.estimation)
-    return f"{nobs} estimation returns in {window}, fewer than the minimum {need}{detail}"
-
-
-def _full(cols: BoolArray, sub: BoolArray) -> BoolArray:
-    """Expand a mask over the columns where ``cols`` holds to a mask over the whole axis."""
-    out = np.zeros(cols.size, dtype=bool)
-    out[np.flatnonzero(cols)] = sub
-    return out
 
 
 def panel_windows(spec: StudySpec) -> tuple[tuple[int, int], ...]:
