@@ -7,14 +7,19 @@ test. Everything here is vectorised over events.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
+from dealstudy._parallel import map_blocks
 from dealstudy.errors import SpecificationError
 from dealstudy.stats.panel import BoolArray, EventPanel, FloatArray
+
+_T = TypeVar("_T", bound=np.generic)
 
 __all__ = ["PreparedPanel", "WindowSample", "masked_mean", "rank_rows"]
 
@@ -54,9 +59,19 @@ def rank_rows_two(x: FloatArray, part: BoolArray) -> tuple[FloatArray, FloatArra
 
 def _rank_rows_sorted(x: FloatArray, part: BoolArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     """:func:`rank_rows_two` plus each row sorted ascending (non-finite values as NaN, last)."""
+    rank_all, rank_part, xs, _, _ = _rank_rows_ordered(x, part)
+    return rank_all, rank_part, xs
+
+
+def _rank_rows_ordered(
+    x: FloatArray, part: BoolArray
+) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.intp], BoolArray]:
+    """:func:`_rank_rows_sorted` plus the sorting permutation of each row and which sorted entries are
+    finite ``part`` columns (the exact, argsort-based ranking)."""
     n, k = x.shape
     if x.size == 0:
-        return np.full(x.shape, np.nan), np.full((n, int(part.sum())), np.nan), np.full(x.shape, np.nan)
+        nan = np.full(x.shape, np.nan)
+        return nan, np.full((n, int(part.sum())), np.nan), nan, np.zeros(x.shape, np.intp), x == 0
     x = np.where(np.isfinite(x), x, np.nan)
     order = np.argsort(x, axis=1)  # NaN sorts last
     xs = np.take_along_axis(x, order, axis=1)
@@ -80,7 +95,116 @@ def _rank_rows_sorted(x: FloatArray, part: BoolArray) -> tuple[FloatArray, Float
     np.put_along_axis(rank_all, order, pos_all, axis=1)
     rank_part = np.empty((n, k))
     np.put_along_axis(rank_part, order, pos_part, axis=1)
-    return rank_all, rank_part[:, part], xs
+    return rank_all, rank_part[:, part], xs, order, in_part
+
+
+def _sortable_keys(x: FloatArray, fin: BoolArray) -> tuple[NDArray[np.int64], int]:
+    """Each value of ``x`` as an ``int64`` key that sorts like the value, its low bits replaced by the
+    column index; non-finite values (``~fin``) get keys above every finite one.
+
+    Returns the keys and the number of low bits holding the column index. Two finite values whose keys
+    differ by at most the index bits may be equal or differ only in their last mantissa bits: the caller
+    must not rely on the key order for them (:func:`_code_block` ranks such rows exactly instead).
+    """
+    k = x.shape[1]
+    shift = max(1, (k - 1).bit_length())
+    low = (1 << shift) - 1
+    key = (x + 0.0).view(np.int64)  # + 0.0 turns -0.0 into +0.0 (equal values get equal bits)
+    flip = key >> 63  # -1 where the sign bit is set, else 0
+    flip.view(np.uint64)[...] >>= np.uint64(1)  # 0x7fff...: flip every bit but the sign of negatives
+    key ^= flip
+    del flip
+    columns = np.arange(k, dtype=np.int64)
+    key &= ~low
+    key |= columns
+    np.copyto(key, np.iinfo(np.int64).max & ~low | columns, where=~fin)
+    return key, shift
+
+
+@dataclass(frozen=True)
+class _CodeBlock:
+    """Rank codes, estimation rank codes, estimation sort order and sign codes of a block of rows."""
+
+    rank: NDArray[np.signedinteger]
+    est: NDArray[np.signedinteger]
+    est_order: NDArray[np.unsignedinteger]
+    sign: NDArray[np.int8]
+
+
+def _code_block(
+    x: FloatArray,
+    in_est: BoolArray,
+    code_dtype: type[np.signedinteger],
+    est_dtype: type[np.signedinteger],
+    order_dtype: type[np.unsignedinteger],
+) -> _CodeBlock:
+    """Rank codes (twice the average rank, 0 where missing) of each row of ``x`` over all its columns
+    and over the ``in_est`` columns, the ``in_est`` columns of each row in ascending order of value (its
+    finite values first; ties in any order), and ``sign(x - row median)`` (0 where missing).
+
+    Rows are ranked by one sort of packed keys (:func:`_sortable_keys`); rows where two finite values
+    cannot be told apart by their keys (ties or near ties) are ranked by :func:`_rank_rows_ordered`
+    instead, so the codes are exactly those of the average ranks either way.
+    """
+    n, k = x.shape
+    te = int(in_est.sum())
+    est_col = np.cumsum(in_est) - 1  # column of each estimation column among the estimation columns
+    fin = np.isfinite(x)
+    m = fin.sum(axis=1)
+    if n == 0 or k == 0:
+        return _CodeBlock(
+            np.zeros((n, k), dtype=code_dtype),
+            np.zeros((n, te), dtype=est_dtype),
+            np.zeros((n, te), dtype=order_dtype),
+            np.zeros((n, k), dtype=np.int8),
+        )
+    key, shift = _sortable_keys(x, fin)
+    low = (1 << shift) - 1
+    est_key = np.array(_column_view(key, in_est))  # a copy, sorted on its own: estimation ranks, order
+    key.sort(axis=1)
+    # two finite neighbours whose keys differ by at most the index bits may be tied: rank those rows
+    # exactly (the estimation keys are a subset of the same keys, so this covers their ties too)
+    close = np.diff(key.view(np.uint64), axis=1) <= np.uint64(low)
+    close &= key[:, 1:] < (np.iinfo(np.int64).max & ~low)
+    exact = np.flatnonzero(close.any(axis=1))
+    del close
+    key &= low
+    key += np.arange(0, n * k, k)[:, None]
+    flat = key  # flat index into an (n, k) array of each sorted value
+    twice = np.arange(2, 2 * k + 1, 2, dtype=code_dtype)
+    rank = np.empty((n, k), dtype=code_dtype)
+    rank.ravel()[flat] = np.where(twice <= 2 * m[:, None], twice, 0)
+    est_key.sort(axis=1)
+    est_key &= low
+    order_est = np.take(est_col, est_key).astype(order_dtype)
+    est_key = order_est.astype(np.intp)
+    est_key += np.arange(0, n * te, te)[:, None]
+    twice_est = np.arange(2, 2 * te + 1, 2, dtype=est_dtype)
+    m_est = fin[:, in_est].sum(axis=1)
+    est = np.empty((n, te), dtype=est_dtype)
+    est.ravel()[est_key] = np.where(twice_est <= 2 * m_est[:, None], twice_est, 0)
+    del est_key
+    lo = np.clip((m - 1) // 2, 0, k - 1)
+    hi = np.clip(m // 2, 0, k - 1)
+    r = np.arange(n)
+    xs_lo, xs_hi = x.ravel()[flat[r, lo]], x.ravel()[flat[r, hi]]
+    if exact.size:  # ties or near ties: the argsort-based average ranks
+        rank_all, rank_part, xs, order, in_part = _rank_rows_ordered(x[exact], in_est)
+        rank[exact] = np.nan_to_num(2.0 * rank_all, nan=0.0)
+        est[exact] = np.nan_to_num(2.0 * rank_part, nan=0.0)
+        sub = np.zeros((exact.size, te), dtype=order_dtype)
+        r_idx, s_idx = np.nonzero(in_part)
+        sub[r_idx, np.cumsum(in_part, axis=1)[r_idx, s_idx] - 1] = est_col[order[r_idx, s_idx]]
+        order_est[exact] = sub
+        re = np.arange(exact.size)
+        xs_lo[exact], xs_hi[exact] = xs[re, lo[exact]], xs[re, hi[exact]]
+    with np.errstate(invalid="ignore"):  # rows without data: med NaN (their x values are not finite)
+        med = np.where(m > 0, 0.5 * (xs_lo + xs_hi), np.nan)[:, None]
+        # sign(x - med) (x - med is 0 only where x == med); 0 where x is missing
+        above = (x > med) & fin
+        below = (x < med) & fin
+    sign = above.view(np.int8) - below.view(np.int8)
+    return _CodeBlock(rank, est, order_est, sign)
 
 
 @dataclass(frozen=True)
@@ -108,17 +232,25 @@ def row_blocks(n: int, width: int) -> list[slice]:
     return [slice(start, min(start + step, n)) for start in range(0, n, step)]
 
 
-def _column_view(x: FloatArray, columns: BoolArray) -> FloatArray:
-    """``x[:, columns]``: a view when the selected columns are contiguous, else a copy."""
+def _column_view(x: NDArray[_T], columns: BoolArray) -> NDArray[_T]:
+    """``x[:, columns]``: a view when the selected columns are contiguous, else a C-ordered copy."""
     idx = np.flatnonzero(columns)
     if idx.size and idx[-1] - idx[0] + 1 == idx.size:
         return x[:, int(idx[0]) : int(idx[-1]) + 1]
-    return np.asarray(x[:, columns])
+    return np.ascontiguousarray(x[:, columns])  # (boolean column indexing alone gives Fortran order)
 
 
 def _rank_code_dtype(width: int) -> type[np.signedinteger]:
     """Smallest signed integer type that holds twice a rank among ``width`` values."""
     return np.int16 if 2 * width <= np.iinfo(np.int16).max else np.int32
+
+
+def _order_dtype(width: int) -> type[np.unsignedinteger]:
+    """Smallest unsigned integer type that holds a column index among ``width`` columns (and ``width``)."""
+    for dtype in (np.uint8, np.uint16):
+        if width <= np.iinfo(dtype).max:
+            return dtype
+    return np.uint32
 
 
 class PreparedPanel:
@@ -139,6 +271,7 @@ class PreparedPanel:
         "combined_count",
         "rank_codes",
         "est_rank_codes",
+        "est_order",
         "sign_codes",
         "est_sar_finite",
         "sigma_usable",
@@ -147,13 +280,18 @@ class PreparedPanel:
     )
     """Cached arrays with one row per event, which :meth:`subset` slices instead of recomputing."""
 
-    def __init__(self, panel: EventPanel) -> None:
+    def __init__(self, panel: EventPanel, windows_ahead: tuple[tuple[int, int], ...] = ()) -> None:
+        """``windows_ahead``: the windows all tests will be run on (as by
+        :func:`dealstudy.stats.aggregate.aggregate_table`); per-window work that is cheaper for many
+        windows at once (GRANK's sign counts) is then done for all of them on the first call."""
         self.panel = panel
+        self.windows_ahead = tuple(windows_ahead)
         self._windows: dict[tuple[int, int], WindowSample] = {}
+        self.grank_cache: dict[tuple[int, int], tuple[FloatArray, NDArray[np.int32]]] = {}
 
     def subset(self, mask: BoolArray) -> PreparedPanel:
         """The prepared panel of the events where ``mask`` is true, reusing per-event caches."""
-        sub = PreparedPanel(self.panel.subset(mask))
+        sub = PreparedPanel(self.panel.subset(mask), self.windows_ahead)
         for name in self._PER_EVENT:
             if name in self.__dict__:
                 sub.__dict__[name] = self.__dict__[name][mask]
@@ -161,10 +299,9 @@ class PreparedPanel:
 
     def release(self) -> None:
         """Drop every cached array (the panel stays); they are recomputed if needed again."""
-        panel = self.panel
+        panel, ahead = self.panel, self.windows_ahead
         self.__dict__.clear()
-        self.panel = panel
-        self._windows = {}
+        self.__init__(panel, ahead)  # type: ignore[misc]
 
     # -- per-window sample -------------------------------------------------------------------------
     def sample(self, window: tuple[int, int]) -> WindowSample:
@@ -236,40 +373,43 @@ class PreparedPanel:
         return np.asarray(self.panel.is_estimation | self.panel.is_event, dtype=bool)
 
     @cached_property
-    def _codes(self) -> tuple[NDArray[np.signedinteger], NDArray[np.signedinteger], NDArray[np.int8]]:
-        """One blocked pass over the ranking sample: rank codes, estimation rank codes, sign codes.
+    def _codes(
+        self,
+    ) -> tuple[
+        NDArray[np.signedinteger], NDArray[np.signedinteger], NDArray[np.int8], NDArray[np.unsignedinteger]
+    ]:
+        """One blocked pass over the ranking sample: rank codes, estimation rank codes, sign codes and
+        the estimation order.
 
         Per event (row): twice the average rank of each AR over the combined sample and over the
-        estimation days only (one sort serves both, see :func:`rank_rows_two`; 0 where missing, and the
-        estimation codes 0 on events whose residual sd is unusable), and
-        ``sign(AR - median over the combined sample)`` (0 where missing).
+        estimation days only (one sort serves both, see :func:`_code_block`; 0 where missing, and the
+        estimation codes 0 on events whose residual sd is unusable), ``sign(AR - median over the
+        combined sample)`` (0 where missing), and the estimation days in ascending order of AR. Row
+        blocks run on :func:`dealstudy._parallel.map_blocks` threads, each writing its own rows.
         """
         p = self.panel
         combined = self.combined_mask
         in_est = np.asarray(p.is_estimation[combined], dtype=bool)
         kc, te = int(combined.sum()), int(in_est.sum())
         n = p.n_events
-        rank_codes = np.zeros((n, kc), dtype=_rank_code_dtype(kc))
-        est_codes = np.zeros((n, te), dtype=_rank_code_dtype(te))
+        code_dtype, est_dtype = _rank_code_dtype(kc), _rank_code_dtype(te)
+        order_dtype = _order_dtype(te)
+        rank_codes = np.zeros((n, kc), dtype=code_dtype)
+        est_codes = np.zeros((n, te), dtype=est_dtype)
         sign_codes = np.zeros((n, kc), dtype=np.int8)
+        est_order = np.zeros((n, te), dtype=order_dtype)
         usable = self.sigma_usable > 0
         ar = np.asarray(p.ar, dtype=float)
-        for rows in row_blocks(n, kc):
-            x = np.asarray(ar[rows][:, combined], dtype=float)
-            rank_all, rank_part, xs = _rank_rows_sorted(x, in_est)
-            rank_codes[rows] = np.nan_to_num(2.0 * rank_all, nan=0.0)
-            est_codes[rows] = np.where(usable[rows, None], np.nan_to_num(2.0 * rank_part, nan=0.0), 0.0)
-            # median over the finite values (sorted first, NaN last): the middle of the finite part
-            fin = np.isfinite(x)
-            m = fin.sum(axis=1)
-            lo = np.clip((m - 1) // 2, 0, max(kc - 1, 0))
-            hi = np.clip(m // 2, 0, max(kc - 1, 0))
-            if kc:
-                r = np.arange(x.shape[0])
-                med = np.where(m > 0, 0.5 * (xs[r, lo] + xs[r, hi]), np.nan)
-                with np.errstate(invalid="ignore"):
-                    sign_codes[rows] = np.where(fin, np.sign(x - med[:, None]), 0.0)
-        return rank_codes, est_codes, sign_codes
+
+        def run(rows: slice) -> None:
+            block = _code_block(_column_view(ar[rows], combined), in_est, code_dtype, est_dtype, order_dtype)
+            rank_codes[rows] = block.rank
+            est_codes[rows] = np.where(usable[rows, None], block.est, 0)
+            sign_codes[rows] = block.sign
+            est_order[rows] = block.est_order
+
+        map_blocks(run, row_blocks(n, kc))
+        return rank_codes, est_codes, sign_codes, est_order
 
     @cached_property
     def rank_codes(self) -> NDArray[np.signedinteger]:
@@ -286,6 +426,12 @@ class PreparedPanel:
     def sign_codes(self) -> NDArray[np.int8]:
         """(N, K_c) ``G_it = sign(AR_it - median_i)``, median over the combined sample; 0 where missing."""
         return self._codes[2]
+
+    @cached_property
+    def est_order(self) -> NDArray[np.unsignedinteger]:
+        """(N, T1) the estimation days of each event in ascending order of residual: first the days with
+        a finite residual (``est_count`` of them; tied residuals in any order), then the others."""
+        return self._codes[3]
 
     @cached_property
     def combined_count(self) -> FloatArray:
@@ -390,11 +536,129 @@ class PreparedPanel:
             return np.asarray(full - w[drop] @ self.matrix_rows(matrix, drop), dtype=float)
         return np.asarray(full.copy(), dtype=float)
 
+    # -- GRANK sign counts (Kolari and Pynnonen 2011) ----------------------------------------------
+    @cached_property
+    def _sign_count_chunks(self) -> tuple[NDArray[np.intp], list[tuple[int, int, int]], FloatArray]:
+        """Events with a usable sd ordered by weight class (their number of estimation SARs), cut into
+        chunks of at most :data:`SIGN_COUNT_CHUNK` rows within one class.
+
+        Returns the event order, the chunks ``(start, stop, class)`` as positions in that order, and each
+        class's ``grank_weight``.
+        """
+        usable = np.flatnonzero(self.sigma_usable > 0)
+        count = self.est_sar_count[usable]
+        order = usable[np.argsort(count, kind="stable")]
+        count = self.est_sar_count[order]
+        starts = np.flatnonzero(np.r_[True, count[1:] != count[:-1]]) if order.size else np.zeros(0, np.intp)
+        bounds = np.r_[starts, order.size]
+        chunks = [
+            (int(a), min(int(a) + SIGN_COUNT_CHUNK, int(b)), c)
+            for c, (start, b) in enumerate(itertools.pairwise(bounds))
+            for a in range(int(start), int(b), SIGN_COUNT_CHUNK)
+        ]
+        return order, chunks, np.asarray(self.grank_weight[order[starts]], dtype=float)
+
+    def sign_count_sums(
+        self, g: FloatArray, threads: int | None = None
+    ) -> tuple[FloatArray, NDArray[np.int32]]:
+        """GRANK's comparisons of each event's estimation SARs with per-event values, for several sets
+        of values at once.
+
+        ``g`` is (N, W): column ``w`` holds a value per event, NaN for events not to count. With
+        ``lt_itw = [SAR_it < g_iw]`` and ``le_itw = [SAR_it <= g_iw]`` (0 where the SAR is missing),
+        returns
+
+        - ``sums`` (W, T1): ``sum_i grank_weight_i * (lt_itw + le_itw)``, the integer counts of each
+          weight class multiplied by its weight and added in class order (exact counts, and the same
+          sum for any number of threads);
+        - ``counts`` (N, W): ``sum_t (lt_itw + le_itw)``, twice the number of SARs below ``g_iw`` plus
+          the number equal to it.
+
+        Each event's SARs are compared through their rank codes: with ``a`` SARs below ``g`` and ``b``
+        at most ``g`` (binary searches in the event's SARs sorted by :attr:`est_order`),
+        ``SAR < g`` exactly where ``(code - 1) // 2 < a`` and ``SAR <= g`` where ``(code - 1) // 2 < b``
+        (the ranks of a run of equal values lie between the ranks below and above it). The SARs are
+        rebuilt as ``AR / sigma`` exactly as elsewhere. Not for panels with :attr:`sar_overflow` (an
+        infinite SAR would be counted). Chunks run on :func:`dealstudy._parallel.map_blocks` threads.
+        """
+        n, te = self.est_ar.shape
+        n_w = g.shape[1]
+        order, chunks, weights = self._sign_count_chunks
+        sigma = np.asarray(self.panel.sigma, dtype=float)
+        codes = self.est_rank_codes
+        est_order = self.est_order
+        est_count = self.est_count
+        width = 1 << max(te, 1).bit_length()  # a power of two above te: the searches' padded rows
+        code_dtype = np.uint8 if te < np.iinfo(np.uint8).max else np.uint16
+        code_max = np.iinfo(code_dtype).max
+
+        def run(chunk: tuple[int, int, int]) -> tuple[NDArray[np.int64], NDArray[np.intp], NDArray[np.intp]]:
+            idx = order[chunk[0] : chunk[1]]
+            rows = idx.size
+            gg = g[idx]
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                sar = np.take_along_axis(self.est_ar[idx], est_order[idx].astype(np.intp), axis=1)
+                sar /= sigma[idx, None]
+            padded = np.full((rows, width), np.inf)
+            padded[:, :te] = sar
+            padded[np.arange(width) >= est_count[idx, None]] = np.inf  # past the finite SARs
+            flat = padded.ravel()
+            base = np.arange(0, rows * width, width)[:, None]
+            below = _count_sorted(flat, base, gg, width, strict=True)
+            equal = flat[base + below] == gg
+            at_most = _count_sorted(flat, base, gg, width, strict=False) if equal.any() else below
+            half = (codes[idx] - 1) >> 1  # missing (code 0) -> -1 -> the largest unsigned value
+            half_codes: NDArray[np.unsignedinteger] = half.astype(code_dtype)
+            del half
+            lt = np.less(half_codes[:, None, :], np.minimum(below, code_max).astype(code_dtype)[:, :, None])
+            total = lt.view(np.uint8).sum(axis=0, dtype=np.uint8).astype(np.int64)
+            if at_most is below:
+                total *= 2
+            else:
+                lt = np.less(
+                    half_codes[:, None, :], np.minimum(at_most, code_max).astype(code_dtype)[:, :, None]
+                )
+                total += lt.view(np.uint8).sum(axis=0, dtype=np.uint8)
+            return total, idx, below + at_most
+
+        results = map_blocks(run, chunks, threads)
+        class_sums = np.zeros((weights.size, n_w, te), dtype=np.int64)
+        counts = np.zeros((n, n_w), dtype=np.int32)
+        for (_, _, c), (total, idx, both) in zip(chunks, results, strict=True):
+            class_sums[c] += total
+            counts[idx] = both
+        sums = np.zeros((n_w, te))
+        for c in range(weights.size):
+            sums += weights[c] * class_sums[c]
+        return sums, counts
+
     # -- cross-correlation (Kolari and Pynnonen 2010) ----------------------------------------------
     @cached_property
     def rbar(self) -> tuple[float, int]:
         """Mean pairwise correlation of estimation residuals and the number of events it is based on."""
         return mean_pairwise_correlation(self.est_ar)
+
+
+SIGN_COUNT_CHUNK = 255
+"""Rows of one chunk of :meth:`PreparedPanel.sign_count_sums` (its per-day counts fit in ``uint8``)."""
+
+
+def _count_sorted(
+    flat: FloatArray, base: NDArray[np.intp], values: FloatArray, width: int, *, strict: bool
+) -> NDArray[np.intp]:
+    """Per row and column of ``values`` (rows, W): how many entries of that row of the sorted rows
+    ``flat.reshape(rows, width)`` (ascending, padded with +inf; row ``r`` starts at ``base[r]``) are
+    ``< value`` (``strict``) or ``<= value``; 0 for a NaN value. Branch-free binary search: ``width``
+    must be a power of two above the count of finite entries."""
+    pos = np.zeros(values.shape, dtype=np.intp)
+    step = width >> 1
+    while step:
+        cand = pos + step
+        v = flat[base + cand - 1]
+        hit = v < values if strict else v <= values
+        np.copyto(pos, cand, where=hit)
+        step >>= 1
+    return pos
 
 
 def mean_pairwise_correlation(x: FloatArray, exact_max: int = RBAR_EXACT_MAX_EVENTS) -> tuple[float, int]:

@@ -82,7 +82,7 @@ def aggregate_table(panel: EventPanel) -> pd.DataFrame:
     """
     groups = [str(g) for g in panel.groups]
     labels = sorted(set(groups))
-    whole = PreparedPanel(panel)
+    whole = PreparedPanel(panel, windows_ahead=tuple(panel.windows))
     rows: list[tuple[str, str, int, float, str, float, float, str]] = []
     _test_set("all", whole, rows)
     if labels and labels != ["all"]:

@@ -10,11 +10,12 @@ import functools
 import math
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import special, stats
 
 from dealstudy.stats._prepared import PreparedPanel, row_blocks
 from dealstudy.stats._result import invalid, normal_result, t_result
-from dealstudy.stats.panel import EventPanel, FloatArray, TestResult
+from dealstudy.stats.panel import BoolArray, EventPanel, FloatArray, TestResult
 
 __all__ = ["corrado_rank", "corrado_sign", "generalized_sign", "grank", "sign", "wilcoxon"]
 
@@ -267,7 +268,9 @@ def _sign_sums(prep: PreparedPanel, g: FloatArray, w: FloatArray) -> tuple[Float
     return col, row
 
 
-def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
+def _grank_values(prep: PreparedPanel, window: Window) -> tuple[BoolArray, FloatArray] | TestResult:
+    """GRANK's sample (events with a complete window, a CAR variance and a usable sd) and each one's
+    re-standardized CAR ``SCAR*_i``, or the invalid result when the test cannot be computed."""
     name = "grank"
     s = prep.sample(window)
     sigma = np.asarray(prep.panel.sigma, dtype=float)
@@ -282,22 +285,56 @@ def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
     scar = s.car[ok] / np.sqrt(var[ok])
     if np.ptp(scar) == 0.0:
         return invalid(name, n, s.mean, "zero variance: all standardized CARs are equal")
-    g_ok = scar / scar.std(ddof=1)  # re-standardized for event-induced variance
-    g = np.full(prep.panel.n_events, np.nan)
-    g[ok] = g_ok
-    # Estimation SARs of all events; rows outside the sample get weight 0 (and g = NaN).
+    return ok, scar / scar.std(ddof=1)  # re-standardized for event-induced variance
+
+
+def _grank_sign_terms(
+    prep: PreparedPanel, window: Window, ok: BoolArray, g_ok: FloatArray
+) -> tuple[FloatArray, NDArray[np.int32]]:
+    """``sum_i w_i (#(SAR_it < g_i) + #(SAR_it <= g_i))`` per estimation day and the per-event counts
+    of :meth:`PreparedPanel.sign_count_sums`, for ``window`` (and, on the first call, for every window of
+    ``prep.windows_ahead`` at once; the results are kept in ``prep.grank_cache``)."""
+    if window not in prep.grank_cache:
+        batch = {window: (ok, g_ok)}
+        for other in prep.windows_ahead:
+            if other not in batch and other not in prep.grank_cache:
+                values = _grank_values(prep, other)
+                if not isinstance(values, TestResult):
+                    batch[other] = values
+        g = np.full((prep.panel.n_events, len(batch)), np.nan)
+        for j, (ok_w, g_w) in enumerate(batch.values()):
+            g[ok_w, j] = g_w
+        sums, counts = prep.sign_count_sums(g)
+        for j, key in enumerate(batch):
+            prep.grank_cache[key] = (sums[j], counts[:, j])
+    return prep.grank_cache[window]
+
+
+def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
+    name = "grank"
+    s = prep.sample(window)
+    values = _grank_values(prep, window)
+    if isinstance(values, TestResult):
+        return values
+    ok, g_ok = values
+    n = int(g_ok.size)
+    # Estimation SARs of all events; rows outside the sample get weight 0.
     # sign(SAR_it - g_i): +1 where the event value lies below an estimation value (lifting that value's
-    # rank by one), 0 for a tie (by one half), -1 above; 0 where missing or outside the sample (g NaN).
-    w = np.where(ok, prep.grank_weight, 0.0)  # 1 / (T_i + 1)
-    w_sgn, row_sgn = _sign_sums(prep, g, w)
+    # rank by one), 0 for a tie (by one half), -1 above; 0 where missing or outside the sample.
     t_fin = prep.est_sar_count[ok]  # non-missing estimation SARs
+    fin_w = prep.colsum("est_sar_finite", "grank_weight", ok)
+    if prep.sar_overflow:  # an infinite SAR counts as missing: compare the rebuilt SARs themselves
+        g = np.full(prep.panel.n_events, np.nan)
+        g[ok] = g_ok
+        w_sgn, row_sgn = _sign_sums(prep, g, np.where(ok, prep.grank_weight, 0.0))
+        below_twice: FloatArray | NDArray[np.int32] = t_fin - row_sgn[ok]
+    else:  # sign = finite - [SAR < g] - [SAR <= g], counted from the rank codes
+        below, counts = _grank_sign_terms(prep, window, ok, g_ok)
+        w_sgn = fin_w - below
+        below_twice = counts[ok]
     n_t = prep.colsum("est_sar_finite", "sigma_usable", ok)
-    u_sum = (
-        prep.colsum("est_sar_rank_filled", "grank_weight", ok)
-        + 0.5 * (prep.colsum("est_sar_finite", "grank_weight", ok) + w_sgn)
-        - 0.5 * n_t
-    )
-    rank_event = 1.0 + 0.5 * (t_fin - row_sgn[ok])  # 1 + #(SAR < g) + #(SAR == g) / 2
+    u_sum = prep.colsum("est_sar_rank_filled", "grank_weight", ok) + 0.5 * (fin_w + w_sgn) - 0.5 * n_t
+    rank_event = 1.0 + 0.5 * below_twice  # 1 + #(SAR < g) + #(SAR == g) / 2
     u_event = rank_event / (t_fin + 2.0) - 0.5
     days = n_t > 0
     ubar_t = u_sum[days] / n_t[days]
