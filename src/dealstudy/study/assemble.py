@@ -18,8 +18,9 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 
-#: Events per block in :func:`sq_pvalues`.
+#: Events per thread task in :func:`sq_pvalues`, and per sub-block inside it (kept small for the cache).
 _BLOCK = 8192
+_SUB = 512
 
 
 def param_names(spec: StudySpec) -> tuple[str, ...]:
@@ -71,7 +72,6 @@ def _sq_pvalues(cars: FloatArray, lengths: IntArray, residuals: FloatArray, used
     The null sums of every length come from one sequential pass (after adding the ``L``-th residual the
     running sums are those of length ``L``, added in the same order as :func:`sq_pvalues` adds them).
     """
-    from dealstudy.stats.single import SQ_MIN_ESTIMATION_CARS
 
     n, t = residuals.shape
     out = np.full(cars.shape, np.nan)
@@ -79,34 +79,57 @@ def _sq_pvalues(cars: FloatArray, lengths: IntArray, residuals: FloatArray, used
         return out
     longest = min(int(lengths.max()), t) if lengths.size else 0
 
-    def block(sl: slice) -> None:  # events in blocks: temporaries of block x windows, own rows written
-        res = residuals[sl]
-        valid = used[sl] & np.isfinite(res)
-        filled = np.where(valid, res, 0.0)
-        gaps = np.zeros((res.shape[0], t + 1), dtype=np.int32)
-        np.cumsum(~valid, axis=1, out=gaps[:, 1:])
-        sums = np.zeros((res.shape[0], t))
-        for j in range(longest):  # sequential sums, as a sliding window would add them
-            sums[:, : t - j] += filled[:, j:]
-            length = j + 1
-            m_windows = t - length + 1
-            which = np.flatnonzero(lengths == length)
-            if which.size == 0:
-                continue
-            complete = gaps[:, length:] == gaps[:, :m_windows]  # no missing residual in the window
-            m = row_counts(complete)
-            part = np.where(complete, sums[:, :m_windows], np.nan)  # incomplete windows never count
-            for w in which.tolist():
-                c = cars[w, sl]
-                lower = row_counts(part <= c[:, None])
-                upper = row_counts(part >= c[:, None])
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    p = np.minimum(1.0, 2.0 * np.minimum(lower, upper) / m)
-                ok = (m >= SQ_MIN_ESTIMATION_CARS) & np.isfinite(c)
-                out[w, sl] = np.where(ok, p, np.nan)
+    def chunk(rows: slice) -> None:  # own rows written; small sub-blocks stay in the CPU cache
+        for lo in range(rows.start, min(rows.stop, n), _SUB):
+            _sq_block(cars, lengths, residuals, used, slice(lo, min(lo + _SUB, n)), longest, out)
 
-    map_blocks(block, [slice(lo, lo + _BLOCK) for lo in range(0, n, _BLOCK)])
+    map_blocks(chunk, [slice(lo, lo + _BLOCK) for lo in range(0, n, _BLOCK)])
     return out
+
+
+def _sq_block(
+    cars: FloatArray,
+    lengths: IntArray,
+    residuals: FloatArray,
+    used: BoolArray,
+    sl: slice,
+    longest: int,
+    out: FloatArray,
+) -> None:
+    """SQ p-values of the events ``sl`` into ``out[:, sl]``, days along the first axis (time-major)."""
+    from dealstudy.stats.single import SQ_MIN_ESTIMATION_CARS
+
+    t = residuals.shape[1]
+    res = residuals[sl].T  # (t, b) view
+    valid = np.ascontiguousarray((used[sl] & np.isfinite(residuals[sl])).T)
+    b = valid.shape[1]
+    filled = np.where(valid, res, 0.0)
+    gaps = np.zeros((t + 1, b), dtype=np.int32)
+    np.cumsum(~valid, axis=0, out=gaps[1:])
+    sums = np.zeros((t, b))
+    below = np.empty((t, b), dtype=bool)
+    for j in range(longest):  # sequential sums, as a sliding window would add them
+        sums[: t - j] += filled[j:]
+        length = j + 1
+        m_windows = t - length + 1
+        which = np.flatnonzero(lengths == length)
+        if which.size == 0:
+            continue
+        complete = gaps[length:] == gaps[:m_windows]  # no missing residual in the window
+        m = row_counts(complete.T)
+        part, flags = sums[:m_windows], below[:m_windows]
+        for w in which.tolist():
+            c = cars[w, sl]
+            np.less_equal(part, c[None, :], out=flags)
+            flags &= complete  # incomplete windows never count
+            lower = row_counts(flags.T)
+            np.greater_equal(part, c[None, :], out=flags)
+            flags &= complete
+            upper = row_counts(flags.T)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p = np.minimum(1.0, 2.0 * np.minimum(lower, upper) / m)
+            ok = (m >= SQ_MIN_ESTIMATION_CARS) & np.isfinite(c)
+            out[w, sl] = np.where(ok, p, np.nan)
 
 
 def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -> StudyResults:

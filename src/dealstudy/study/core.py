@@ -4,6 +4,7 @@ event an outcome, and build the panel of abnormal returns with their variances."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ IntArray = NDArray[np.int64]
 ZERO_SIGMA = 1e-12
 
 #: Events per block where the engine works on (events x days) arrays block by block.
-_BLOCK = 8192
+_BLOCK = 512
 
 
 @dataclass
@@ -309,26 +310,46 @@ def align_events(
     contiguous = rows_all.size == n  # every event gathered: blocks are slices (views, no fancy indexing)
     same_b = bool((bstart[rows_all] == tstart[rows_all]).all())
 
+    largest = max(tp.ns.size, all_b.shape[0] if all_b is not None else 0)
+    index_type: type[np.signedinteger[Any]] = np.int32 if largest < 2**31 - 1 else np.int64
+
     def gather(lo_row: int) -> None:
         sel: slice | IntArray = (
             slice(lo_row, lo_row + _BLOCK) if contiguous else rows_all[lo_row : lo_row + _BLOCK]
         )
-        local = p0_of[sel][:, None] + rel[None, :]
-        inb = (local >= 0) & (local < tlen[sel][:, None])
-        np.copyto(local, 0, where=~inb)
-        flat = tstart[sel][:, None] + local
-        al.inb[sel] = inb
-        al.R[sel] = np.where(inb, tp.returns[flat], np.nan)
-        al.dates[sel] = np.where(inb[:, disp], all_dates[flat[:, disp]], nat)
-        al.excluded[sel] = inb & al.is_est[None, :] & cover[flat]
+        local: NDArray[np.signedinteger[Any]] = (p0_of[sel][:, None] + rel[None, :]).astype(index_type)
+        n_t = tlen[sel][:, None]
+        outside = (local < 0) | (local >= n_t)
+        np.clip(local, 0, n_t - 1, out=local)  # positions outside the data read a date of it, then masked
+        flat: NDArray[np.signedinteger[Any]] = local + tstart[sel].astype(index_type)[:, None]
+
+        def put(target: NDArray[Any], source: NDArray[Any], where: NDArray[np.signedinteger[Any]]) -> None:
+            """``target[sel] = source[where]``, NaN outside the data."""
+            fill = np.nan
+            if contiguous:
+                view = target[sel]
+                np.take(source, where, axis=0, out=view, mode="clip")  # every index is valid
+                np.copyto(view, fill, where=outside if view.ndim == 2 else outside[:, :, None])
+            else:
+                values = source[where]
+                np.copyto(values, fill, where=outside if values.ndim == 2 else outside[:, :, None])
+                target[sel] = values
+
+        al.inb[sel] = ~outside
+        put(al.R, tp.returns, flat)
+        al.dates[sel] = np.where(outside[:, disp], nat, all_dates[flat[:, disp]])
+        excl = cover[flat]
+        excl &= ~outside
+        excl &= al.is_est[None, :]
+        al.excluded[sel] = excl
         if all_b is not None:
-            flat_b = flat if same_b else bstart[sel][:, None] + local
-            al.B[sel] = np.where(inb[:, :, None], all_b[flat_b], np.nan)
+            flat_b = flat if same_b else local + bstart[sel].astype(index_type)[:, None]
+            put(al.B, all_b, flat_b)
             if all_lag is not None and all_lead is not None:
-                al.B_lag[sel] = np.where(inb, all_lag[flat_b], np.nan)
-                al.B_lead[sel] = np.where(inb, all_lead[flat_b], np.nan)
+                put(al.B_lag, all_lag, flat_b)
+                put(al.B_lead, all_lead, flat_b)
         if all_f is not None:
-            al.F[sel] = np.where(inb[:, :, None], all_f[flat], np.nan)
+            put(al.F, all_f, flat)
 
     map_blocks(gather, range(0, rows_all.size, _BLOCK))
     return al
