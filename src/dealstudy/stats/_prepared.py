@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -137,6 +137,7 @@ def _code_block(
     code_dtype: type[np.signedinteger],
     est_dtype: type[np.signedinteger],
     order_dtype: type[np.unsignedinteger],
+    include: BoolArray | None = None,
 ) -> _CodeBlock:
     """Rank codes (twice the average rank, 0 where missing) of each row of ``x`` over all its columns
     and over the ``in_est`` columns, the ``in_est`` columns of each row in ascending order of value (its
@@ -144,12 +145,17 @@ def _code_block(
 
     Rows are ranked by one sort of packed keys (:func:`_sortable_keys`); rows where two finite values
     cannot be told apart by their keys (ties or near ties) are ranked by :func:`_rank_rows_ordered`
-    instead, so the codes are exactly those of the average ranks either way.
+    instead, so the codes are exactly those of the average ranks either way. Columns outside
+    ``include`` (when given) are left out, as missing values.
     """
+    x = np.ascontiguousarray(x)
     n, k = x.shape
     te = int(in_est.sum())
     est_col = np.cumsum(in_est) - 1  # column of each estimation column among the estimation columns
     fin = np.isfinite(x)
+    if include is not None:
+        fin &= include
+        in_est = in_est & include
     m = fin.sum(axis=1)
     if n == 0 or k == 0:
         return _CodeBlock(
@@ -189,7 +195,8 @@ def _code_block(
     r = np.arange(n)
     xs_lo, xs_hi = x.ravel()[flat[r, lo]], x.ravel()[flat[r, hi]]
     if exact.size:  # ties or near ties: the argsort-based average ranks
-        rank_all, rank_part, xs, order, in_part = _rank_rows_ordered(x[exact], in_est)
+        x_exact = x[exact] if include is None else np.where(include, x[exact], np.nan)
+        rank_all, rank_part, xs, order, in_part = _rank_rows_ordered(x_exact, in_est)
         rank[exact] = np.nan_to_num(2.0 * rank_all, nan=0.0)
         est[exact] = np.nan_to_num(2.0 * rank_part, nan=0.0)
         sub = np.zeros((exact.size, te), dtype=order_dtype)
@@ -288,6 +295,8 @@ class PreparedPanel:
         self.windows_ahead = tuple(windows_ahead)
         self._windows: dict[tuple[int, int], WindowSample] = {}
         self.grank_cache: dict[tuple[int, int], tuple[FloatArray, NDArray[np.int32]]] = {}
+        self.memo: dict[Any, Any] = {}
+        """Intermediate results that several tests share (keyed by name, or name and window)."""
 
     def subset(self, mask: BoolArray) -> PreparedPanel:
         """The prepared panel of the events where ``mask`` is true, reusing per-event caches."""
@@ -400,12 +409,14 @@ class PreparedPanel:
         est_order = np.zeros((n, te), dtype=order_dtype)
         usable = self.sigma_usable > 0
         ar = np.asarray(p.ar, dtype=float)
+        est_all = np.asarray(p.is_estimation, dtype=bool)
 
         def run(rows: slice) -> None:
-            block = _code_block(_column_view(ar[rows], combined), in_est, code_dtype, est_dtype, order_dtype)
-            rank_codes[rows] = block.rank
+            # rank whole rows of the panel, the days outside the sample left out (no column copy)
+            block = _code_block(ar[rows], est_all, code_dtype, est_dtype, order_dtype, include=combined)
+            rank_codes[rows] = block.rank[:, combined]
             est_codes[rows] = np.where(usable[rows, None], block.est, 0)
-            sign_codes[rows] = block.sign
+            sign_codes[rows] = block.sign[:, combined]
             est_order[rows] = block.est_order
 
         map_blocks(run, row_blocks(n, kc))
@@ -525,10 +536,13 @@ class PreparedPanel:
         key = f"_colsum_{matrix}_{weight}"
         w: FloatArray = getattr(self, weight)
         if key not in self.__dict__:
-            width = self.matrix_rows(matrix, slice(0, 0)).shape[1]
+            width = self.matrix_rows(matrix, slice(0, 0)).shape[1]  # (also computes the caches it uses)
             full = np.zeros(width)
-            for rows in row_blocks(self.panel.n_events, width):
-                full += w[rows] @ self.matrix_rows(matrix, rows)
+            parts = map_blocks(
+                lambda rows: w[rows] @ self.matrix_rows(matrix, rows), row_blocks(self.panel.n_events, width)
+            )
+            for part in parts:  # in block order: the same sum for any number of threads
+                full += part
             self.__dict__[key] = full
         full = self.__dict__[key]
         drop = np.flatnonzero(~mask & (w != 0) & self._row_nonzero(matrix))
@@ -592,33 +606,45 @@ class PreparedPanel:
         code_dtype = np.uint8 if te < np.iinfo(np.uint8).max else np.uint16
         code_max = np.iinfo(code_dtype).max
 
-        def run(chunk: tuple[int, int, int]) -> tuple[NDArray[np.int64], NDArray[np.intp], NDArray[np.intp]]:
+        est_count = np.asarray(self.est_count, dtype=np.intp)
+        source = _flat_columns(np.asarray(self.panel.ar), np.asarray(self.panel.is_estimation))
+        tail = np.arange(width) >= te
+
+        def run(chunk: tuple[int, int, int]) -> tuple[NDArray[np.int64], NDArray[np.intp], NDArray[np.int32]]:
             idx = order[chunk[0] : chunk[1]]
             rows = idx.size
             gg = g[idx]
+            # each event's SARs in ascending order, padded with +inf past its finite ones
+            padded = np.empty((rows, width))
+            positions = est_order[idx].astype(np.intp)
+            if source is None:
+                padded[:, :te] = np.take_along_axis(self.est_ar[idx], positions, axis=1)
+            else:
+                flat_source, row_length, first = source
+                positions += (idx * row_length + first)[:, None]
+                padded[:, :te] = flat_source[positions]
+            del positions
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-                sar = np.take_along_axis(self.est_ar[idx], est_order[idx].astype(np.intp), axis=1)
-                sar /= sigma[idx, None]
-            padded = np.full((rows, width), np.inf)
-            padded[:, :te] = sar
-            padded[np.arange(width) >= est_count[idx, None]] = np.inf  # past the finite SARs
+                padded[:, :te] /= sigma[idx, None]
+            np.copyto(padded, np.inf, where=tail | (np.arange(width) >= est_count[idx, None]))
             flat = padded.ravel()
             base = np.arange(0, rows * width, width)[:, None]
             below = _count_sorted(flat, base, gg, width, strict=True)
             equal = flat[base + below] == gg
             at_most = _count_sorted(flat, base, gg, width, strict=False) if equal.any() else below
+            del padded, flat
             half = (codes[idx] - 1) >> 1  # missing (code 0) -> -1 -> the largest unsigned value
             half_codes: NDArray[np.unsignedinteger] = half.astype(code_dtype)
             del half
-            lt = np.less(half_codes[:, None, :], np.minimum(below, code_max).astype(code_dtype)[:, :, None])
-            total = lt.view(np.uint8).sum(axis=0, dtype=np.uint8).astype(np.int64)
+            total = np.zeros((n_w, te), dtype=np.int64)
+            for limit in (below,) if at_most is below else (below, at_most):
+                threshold = np.minimum(limit, code_max).astype(code_dtype)[:, :, None]
+                for start in range(0, rows, _UINT8_ROWS):  # at most 255 rows: the counts fit in uint8
+                    part = slice(start, start + _UINT8_ROWS)
+                    lt = np.less(half_codes[part, None, :], threshold[part])
+                    total += lt.view(np.uint8).sum(axis=0, dtype=np.uint8)
             if at_most is below:
                 total *= 2
-            else:
-                lt = np.less(
-                    half_codes[:, None, :], np.minimum(at_most, code_max).astype(code_dtype)[:, :, None]
-                )
-                total += lt.view(np.uint8).sum(axis=0, dtype=np.uint8)
             return total, idx, below + at_most
 
         results = map_blocks(run, chunks, threads)
@@ -639,24 +665,36 @@ class PreparedPanel:
         return mean_pairwise_correlation(self.est_ar)
 
 
-SIGN_COUNT_CHUNK = 255
-"""Rows of one chunk of :meth:`PreparedPanel.sign_count_sums` (its per-day counts fit in ``uint8``)."""
+SIGN_COUNT_CHUNK = 1020
+"""Rows of one chunk of :meth:`PreparedPanel.sign_count_sums` (counted in parts of 255 rows, whose
+per-day counts fit in ``uint8``)."""
+
+_UINT8_ROWS = 255
+
+
+def _flat_columns(x: NDArray[_T], columns: BoolArray) -> tuple[NDArray[_T], int, int] | None:
+    """``(x.ravel(), row length, first column)`` when ``x`` is C-contiguous and ``columns`` are contiguous,
+    so that ``x[i, columns][j]`` is ``flat[i * row_length + first + j]``; else None."""
+    idx = np.flatnonzero(columns)
+    if not x.flags.c_contiguous or idx.size == 0 or idx[-1] - idx[0] + 1 != idx.size:
+        return None
+    return x.ravel(), int(x.shape[1]), int(idx[0])
 
 
 def _count_sorted(
     flat: FloatArray, base: NDArray[np.intp], values: FloatArray, width: int, *, strict: bool
-) -> NDArray[np.intp]:
+) -> NDArray[np.int32]:
     """Per row and column of ``values`` (rows, W): how many entries of that row of the sorted rows
     ``flat.reshape(rows, width)`` (ascending, padded with +inf; row ``r`` starts at ``base[r]``) are
     ``< value`` (``strict``) or ``<= value``; 0 for a NaN value. Branch-free binary search: ``width``
     must be a power of two above the count of finite entries."""
-    pos = np.zeros(values.shape, dtype=np.intp)
+    pos = np.zeros(values.shape, dtype=np.int32)
+    base32 = base.astype(np.int32)
+    compare = np.less if strict else np.less_equal
     step = width >> 1
     while step:
-        cand = pos + step
-        v = flat[base + cand - 1]
-        hit = v < values if strict else v <= values
-        np.copyto(pos, cand, where=hit)
+        hit = compare(np.take(flat, pos + (base32 + (step - 1))), values)
+        pos += hit * np.int32(step)
         step >>= 1
     return pos
 
@@ -688,8 +726,11 @@ def mean_pairwise_correlation(x: FloatArray, exact_max: int = RBAR_EXACT_MAX_EVE
         NaN when no pair has a defined correlation.
     """
     count = np.zeros(x.shape[0], dtype=np.int64)
-    for rows in row_blocks(x.shape[0], x.shape[1]):
+
+    def count_rows(rows: slice) -> None:
         count[rows] = np.isfinite(x[rows]).sum(axis=1)
+
+    map_blocks(count_rows, row_blocks(x.shape[0], x.shape[1]))
     keep = count >= 3
     n = int(keep.sum())
     if n > exact_max:
@@ -706,34 +747,31 @@ def mean_pairwise_correlation(x: FloatArray, exact_max: int = RBAR_EXACT_MAX_EVE
     v2 = v * v
     n_ij = m @ m.T
     sx = v @ m.T  # sum of x_i over days both observe
-    sy = sx.T
     sxx = v2 @ m.T
-    syy = sxx.T
     sxy = v @ v.T
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = sxy - sx * sy / n_ij
-        vx = sxx - sx * sx / n_ij
-        vy = syy - sy * sy / n_ij
-        r = cov / np.sqrt(vx * vy)
     raw2 = np.where(fin, x * x, 0.0) @ m.T  # scale of x_i on the common days, for a relative tolerance
-    ok = (n_ij >= 3) & (vx > 1e-12 * raw2) & (vy > 1e-12 * raw2.T) & np.isfinite(r)
-    np.fill_diagonal(ok, False)
-    upper = np.triu(ok, 1)
-    if not upper.any():
+    # each pair (i < j) once, in row-major order: y = row j, so sum y = sx[j, i] and sum y^2 = sxx[j, i]
+    i, j = np.triu_indices(n, 1)
+    n_pair, sum_x, sum_y = n_ij[i, j], sx[i, j], sx[j, i]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = sxy[i, j] - sum_x * sum_y / n_pair
+        vx = sxx[i, j] - sum_x * sum_x / n_pair
+        vy = sxx[j, i] - sum_y * sum_y / n_pair
+        r = cov / np.sqrt(vx * vy)
+    ok = (n_pair >= 3) & (vx > 1e-12 * raw2[i, j]) & (vy > 1e-12 * raw2[j, i]) & np.isfinite(r)
+    if not ok.any():
         return float("nan"), n
-    return float(np.clip(r[upper], -1.0, 1.0).mean()), n
+    return float(np.clip(r[ok], -1.0, 1.0).mean()), n
 
 
 def _pooled_correlation(x: FloatArray, keep: BoolArray) -> float:
     """The pooled mean pairwise correlation of :func:`mean_pairwise_correlation` (O(N T)) over the rows
-    of ``x`` where ``keep``, in row blocks (no (N, T) temporary)."""
+    of ``x`` where ``keep``, in row blocks (no (N, T) temporary) on :func:`dealstudy._parallel.map_blocks`
+    threads; the blocks' column sums are added in block order."""
     n_rows, t = x.shape
-    mu = np.full(n_rows, np.nan)
-    count = np.zeros(n_rows)
-    sd = np.full(n_rows, np.nan)
-    usable = np.zeros(n_rows, dtype=bool)
-    blocks = row_blocks(n_rows, t)
-    for rows in blocks:  # first pass: each row's mean, sd and whether it is usable
+
+    def block_sums(rows: slice) -> tuple[int, FloatArray, float, NDArray[np.int64]] | None:
+        # each row's mean, sd and whether it is usable; then its standardized values
         xb = x[rows]
         fin = np.isfinite(xb)
         mu_b, count_b = masked_mean(xb, fin, axis=1)
@@ -741,24 +779,24 @@ def _pooled_correlation(x: FloatArray, keep: BoolArray) -> float:
         with np.errstate(invalid="ignore", divide="ignore"):
             sd_b = np.sqrt((centred**2).sum(axis=1) / (count_b - 1.0))
             ok = sd_b > 1e-12 * np.sqrt(np.where(fin, xb * xb, 0.0).sum(axis=1) / count_b)
-        mu[rows], count[rows], sd[rows] = mu_b, count_b, sd_b
-        usable[rows] = ok & keep[rows]
-    n = int(usable.sum())
-    if n < 2:
-        return float("nan")
+        use = ok & keep[rows]
+        if not use.any():
+            return None
+        z = centred[use] / sd_b[use, None]
+        return int(use.sum()), z.sum(axis=0), float((z**2).sum()), fin[use].sum(axis=0)
+
+    n = 0
     col = np.zeros(t)
     squares = 0.0
     n_t = np.zeros(t)
-    for rows in blocks:  # second pass: standardized rows, their column sums and sum of squares
-        use = usable[rows]
-        if not use.any():
-            continue
-        xb = x[rows][use]
-        fin = np.isfinite(xb)
-        z = np.where(fin, xb - mu[rows][use, None], 0.0) / sd[rows][use, None]
-        col += z.sum(axis=0)
-        squares += float((z**2).sum())
-        n_t += fin.sum(axis=0)
+    for part in map_blocks(block_sums, row_blocks(n_rows, t)):
+        if part is not None:
+            n += part[0]
+            col += part[1]
+            squares += part[2]
+            n_t += part[3]
+    if n < 2:
+        return float("nan")
     numerator = float((col**2).sum()) - squares
     denominator = float((n_t**2 - n_t).sum()) - n * (n - 1.0)
     if not denominator > 0:

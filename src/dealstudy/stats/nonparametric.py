@@ -189,6 +189,24 @@ def _signed_rank_cdf(n: int) -> tuple[float, ...]:
     return tuple(np.cumsum(counts) / 2.0**n)
 
 
+def _signed_rank_sum(x: FloatArray) -> tuple[float, NDArray[np.int64]]:
+    """``W+``, the sum of the average ranks of ``|x|`` (1 = smallest) over the positive values of ``x``,
+    and the sizes of the runs of equal ``|x|`` in ascending order (as ``np.unique(..., return_counts=True)``).
+
+    The same numbers as ``scipy.stats.rankdata(abs(x))[x > 0].sum()``, from two sorts: the average rank
+    of a value ``v`` is ``(#(|x| < v) + #(|x| <= v) + 1) / 2``, found by binary search in the sorted
+    ``|x|`` for the sorted positive values. Ranks are multiples of 1/2, so the sum is exact in any order.
+    """
+    absx = np.sort(np.abs(x))
+    positive = np.sort(x[x > 0])
+    below = np.searchsorted(absx, positive, side="left")
+    at_most = np.searchsorted(absx, positive, side="right")
+    w_plus = float((below + at_most + 1).sum()) / 2.0
+    starts = np.flatnonzero(np.r_[True, absx[1:] != absx[:-1]]) if absx.size else np.zeros(0, np.intp)
+    counts = np.diff(np.r_[starts, absx.size]).astype(np.int64)
+    return w_plus, counts
+
+
 def wilcoxon_prepared(prep: PreparedPanel, window: Window) -> TestResult:
     name = "wilcoxon"
     s = prep.sample(window)
@@ -199,10 +217,7 @@ def wilcoxon_prepared(prep: PreparedPanel, window: Window) -> TestResult:
     if n == 0:
         reason = "no event with a complete window" if x.size == 0 else "all CARs are exactly zero"
         return invalid(name, n, s.mean, reason, dist)
-    absx = np.abs(nonzero)
-    ranks = stats.rankdata(absx)
-    w_plus = float(ranks[nonzero > 0].sum())
-    _, counts = np.unique(absx, return_counts=True)
+    w_plus, counts = _signed_rank_sum(nonzero)
     var = n * (n + 1) * (2 * n + 1) / 24.0 - float((counts**3 - counts).sum()) / 48.0
     z = (w_plus - n * (n + 1) / 4.0) / math.sqrt(var) if var > 0 else math.nan
     if n > WILCOXON_EXACT_MAX_N:
@@ -270,7 +285,16 @@ def _sign_sums(prep: PreparedPanel, g: FloatArray, w: FloatArray) -> tuple[Float
 
 def _grank_values(prep: PreparedPanel, window: Window) -> tuple[BoolArray, FloatArray] | TestResult:
     """GRANK's sample (events with a complete window, a CAR variance and a usable sd) and each one's
-    re-standardized CAR ``SCAR*_i``, or the invalid result when the test cannot be computed."""
+    re-standardized CAR ``SCAR*_i``, or the invalid result when the test cannot be computed (cached per
+    window in ``prep.memo``)."""
+    key = ("grank_values", window)
+    if key not in prep.memo:
+        prep.memo[key] = _compute_grank_values(prep, window)
+    result: tuple[BoolArray, FloatArray] | TestResult = prep.memo[key]
+    return result
+
+
+def _compute_grank_values(prep: PreparedPanel, window: Window) -> tuple[BoolArray, FloatArray] | TestResult:
     name = "grank"
     s = prep.sample(window)
     sigma = np.asarray(prep.panel.sigma, dtype=float)

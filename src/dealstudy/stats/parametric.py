@@ -38,7 +38,18 @@ def _cross_sectional_t(name: str, x: FloatArray, mean: float) -> TestResult:
 
 
 def _standardized_cars(prep: PreparedPanel, window: Window) -> tuple[FloatArray, FloatArray, float]:
-    """Standardized CARs ``CAR_i / sd(CAR_i)`` of the usable events, their dof, and the CAAR."""
+    """Standardized CARs ``CAR_i / sd(CAR_i)`` of the usable events, their dof, and the CAAR (the last
+    window's are kept in ``prep.memo``: Patell, BMP and Kolari-Pynnonen use them in turn)."""
+    key = "standardized_cars"
+    last = prep.memo.get(key)
+    if last is None or last[0] != window:
+        last = (window, _compute_standardized_cars(prep, window))
+        prep.memo[key] = last
+    result: tuple[FloatArray, FloatArray, float] = last[1]
+    return result
+
+
+def _compute_standardized_cars(prep: PreparedPanel, window: Window) -> tuple[FloatArray, FloatArray, float]:
     s = prep.sample(window)
     var = s.car_var
     with np.errstate(invalid="ignore"):
