@@ -138,7 +138,6 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
     rows = fit.rows
     names = param_names(spec)
     groups = ev["group"].to_numpy(dtype=object)[rows]
-    panel, _, car_var = make_panel(al, fit, spec, np.asarray(groups, dtype=object))
 
     # --- outcomes (every event) ---
     out = pd.DataFrame(
@@ -207,6 +206,9 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
             "var_cum_ar": var_cum.reshape(-1)[at],
         }
     )
+
+    # the panel last but the CARs: it may take fit.ar's memory, masked (display days read above)
+    panel, car_var = make_panel(al, fit, spec, np.asarray(groups, dtype=object))
 
     # --- CARs (ok events, every requested window) ---
     n_est = int(al.is_est.sum())  # the estimation days are the first columns of the axis

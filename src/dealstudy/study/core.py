@@ -308,51 +308,75 @@ def align_events(
         return al
     disp = np.flatnonzero(is_display)
     contiguous = rows_all.size == n  # every event gathered: blocks are slices (views, no fancy indexing)
-    same_b = bool((bstart[rows_all] == tstart[rows_all]).all())
-
-    largest = max(tp.ns.size, all_b.shape[0] if all_b is not None else 0)
-    index_type: type[np.signedinteger[Any]] = np.int32 if largest < 2**31 - 1 else np.int64
+    # Each event reads k_axis consecutive positions of the concatenated data, from ``first``: rows of a
+    # sliding-window view (one block copy per event). The sources are padded by k_axis on both sides so that
+    # every window lies inside them; positions outside the ticker's data are masked.
+    win_first = tstart + p0_of + est_lo + k_axis
+    win_first_b = bstart + p0_of + est_lo + k_axis
+    col = np.arange(k_axis, dtype=np.int64)
+    win_r = _windows(tp.returns, k_axis, np.nan)
+    win_cover = _windows(cover, k_axis, False)
+    win_b = _windows(all_b, k_axis, np.nan) if all_b is not None else None
+    win_lag = _windows(all_lag, k_axis, np.nan) if all_lag is not None else None
+    win_lead = _windows(all_lead, k_axis, np.nan) if all_lead is not None else None
+    win_f = _windows(all_f, k_axis, np.nan) if all_f is not None else None
 
     def gather(lo_row: int) -> None:
         sel: slice | IntArray = (
             slice(lo_row, lo_row + _BLOCK) if contiguous else rows_all[lo_row : lo_row + _BLOCK]
         )
-        local: NDArray[np.signedinteger[Any]] = (p0_of[sel][:, None] + rel[None, :]).astype(index_type)
-        n_t = tlen[sel][:, None]
-        outside = (local < 0) | (local >= n_t)
-        np.clip(local, 0, n_t - 1, out=local)  # positions outside the data read a date of it, then masked
-        flat: NDArray[np.signedinteger[Any]] = local + tstart[sel].astype(index_type)[:, None]
+        begin = np.maximum(-(p0_of[sel] + est_lo), 0)[:, None]  # first column inside the data
+        end = (tlen[sel] - p0_of[sel] - est_lo)[:, None]  # first column after it
+        outside = (col[None, :] < begin) | (col[None, :] >= end)
+        starts = win_first[sel]
 
-        def put(target: NDArray[Any], source: NDArray[Any], where: NDArray[np.signedinteger[Any]]) -> None:
-            """``target[sel] = source[where]``, NaN outside the data."""
-            fill = np.nan
+        def put(target: NDArray[Any], windows: NDArray[Any], where: IntArray) -> None:
+            """``target[sel]`` = the windows starting at ``where``, NaN outside the data."""
+            values = windows[where]  # (b, K) or (b, m, K)
+            if values.ndim == 3:
+                values = values.transpose(0, 2, 1)
             if contiguous:
                 view = target[sel]
-                np.take(source, where, axis=0, out=view, mode="clip")  # every index is valid
-                np.copyto(view, fill, where=outside if view.ndim == 2 else outside[:, :, None])
+                view[...] = values
+                np.copyto(view, np.nan, where=outside if view.ndim == 2 else outside[:, :, None])
             else:
-                values = source[where]
-                np.copyto(values, fill, where=outside if values.ndim == 2 else outside[:, :, None])
+                values = values.copy()
+                np.copyto(values, np.nan, where=outside if values.ndim == 2 else outside[:, :, None])
                 target[sel] = values
 
         al.inb[sel] = ~outside
-        put(al.R, tp.returns, flat)
-        al.dates[sel] = np.where(outside[:, disp], nat, all_dates[flat[:, disp]])
-        excl = cover[flat]
+        put(al.R, win_r, starts)
+        al.dates[sel] = np.where(
+            outside[:, disp],
+            nat,
+            all_dates[np.clip(starts[:, None] + disp[None, :] - k_axis, 0, all_dates.size - 1)],
+        )
+        excl = win_cover[starts]
         excl &= ~outside
         excl &= al.is_est[None, :]
         al.excluded[sel] = excl
-        if all_b is not None:
-            flat_b = flat if same_b else local + bstart[sel].astype(index_type)[:, None]
-            put(al.B, all_b, flat_b)
-            if all_lag is not None and all_lead is not None:
-                put(al.B_lag, all_lag, flat_b)
-                put(al.B_lead, all_lead, flat_b)
-        if all_f is not None:
-            put(al.F, all_f, flat)
+        if win_b is not None:
+            starts_b = win_first_b[sel]
+            put(al.B, win_b, starts_b)
+            if win_lag is not None and win_lead is not None:
+                put(al.B_lag, win_lag, starts_b)
+                put(al.B_lead, win_lead, starts_b)
+        if win_f is not None:
+            put(al.F, win_f, starts)
 
     map_blocks(gather, range(0, rows_all.size, _BLOCK))
     return al
+
+
+def _windows(values: NDArray[Any], width: int, fill: object) -> NDArray[Any]:
+    """Every run of ``width`` consecutive rows of ``values`` padded by ``width`` fill rows on both sides, as a
+    read-only view: row ``s`` of the result holds padded rows ``s .. s + width - 1`` (``(n, width)`` for 1-D
+    ``values``, ``(n, m, width)`` for ``(T, m)``)."""
+    padded = np.empty((values.shape[0] + 2 * width, *values.shape[1:]), dtype=values.dtype)
+    padded[:width] = fill
+    padded[width:-width] = values
+    padded[-width:] = fill
+    return np.lib.stride_tricks.sliding_window_view(padded, width, axis=0)
 
 
 #: ``day0_rule`` by code: given, after the close, a session, not a session, outside the data.
@@ -637,8 +661,9 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
             rb = block_rows(sl)
             yb = al.R[rb]
             regressors = al.B[rb, :, 0]
-            fitted = p0[sl, :1] + np.nan_to_num(regressors) * p0[sl, 1:]
             known = np.isfinite(regressors)
+            with np.errstate(invalid="ignore", over="ignore"):  # values where a regressor is missing unused
+                fitted = p0[sl, :1] + regressors * p0[sl, 1:]
         else:
             yb = y[sl]
             fitted = np.einsum("ntk,nk->nt", np.nan_to_num(X[sl]), p0[sl]) if k else np.zeros(yb.shape)
@@ -711,10 +736,12 @@ def panel_windows(spec: StudySpec) -> tuple[tuple[int, int], ...]:
 
 def make_panel(
     al: Aligned, fit: Fitted, spec: StudySpec, groups: NDArray[np.object_]
-) -> tuple[EventPanel, FloatArray, FloatArray]:
-    """The :class:`EventPanel` of the ok events, plus ``var_ar`` on the event days and the CAR variances.
+) -> tuple[EventPanel, FloatArray]:
+    """The :class:`EventPanel` of the ok events and the CAR variances of its windows.
 
-    The panel's axis ends with the widest window (days of the display range after it are left out)."""
+    The panel's axis ends with the widest window (days of the display range after it are left out). When
+    the axis is the whole of ``fit.ar``'s, the panel's ARs are ``fit.ar`` itself with the days outside the
+    estimation sample and the widest window set missing (so ``fit.ar`` must not be read after this)."""
     windows = panel_windows(spec)
     n_ok = fit.rows.size
     k = fit.X.shape[2]
@@ -722,26 +749,41 @@ def make_panel(
     pe = spec.variance == "prediction_error" and k > 0
     disp_rel = al.rel[al.is_display]
     ev_cols = np.flatnonzero(al.is_event)
-    X0 = np.nan_to_num(fit.X[:, al.is_event[al.is_display]])  # (n_ok, event days, k)
-    c = 1.0 + np.einsum("ntk,nkl,ntl->nt", X0, fit.xtx_inv, X0) if pe else np.ones((n_ok, ev_cols.size))
-    est = al.is_est[None, :] & fit.est_mask
-    var_ar = np.where(est, sig2[:, None], np.nan)
-    var_ar[:, ev_cols] = sig2[:, None] * c  # event days (the prediction-error factor only there)
+    ev_in_disp = al.is_event[al.is_display]
+    ev_rel = disp_rel[ev_in_disp]
+    axis_len = int((al.rel <= spec.widest_window[1]).sum())  # a prefix of the axis
+    in_place = axis_len == fit.ar.shape[1]
+    var_ar = np.empty((n_ok, axis_len))
     car_var = np.empty((n_ok, len(windows)))
-    ev_rel = disp_rel[al.is_event[al.is_display]]
-    for w, (a, b) in enumerate(windows):
-        length = b - a + 1
-        q = np.zeros(n_ok)
-        if pe:
-            s = X0[:, (ev_rel >= a) & (ev_rel <= b)].sum(axis=1)
-            q = np.einsum("nk,nkl,nl->n", s, fit.xtx_inv, s)
-        car_var[:, w] = sig2 * (length + q)
-    axis = slice(0, int((al.rel <= spec.widest_window[1]).sum()))  # a prefix of the axis
-    shown = al.is_event[None, axis] | est[:, axis]
+    ar = fit.ar if in_place else np.empty((n_ok, axis_len))
+    in_window = [(ev_rel >= a) & (ev_rel <= b) for a, b in windows]
+
+    def block(sl: slice) -> None:  # rows of one block of events
+        s2 = sig2[sl]
+        X0 = np.nan_to_num(fit.X[sl][:, ev_in_disp])  # (b, event days, k)
+        inv = fit.xtx_inv[sl]
+        c = 1.0 + np.einsum("ntk,nkl,ntl->nt", X0, inv, X0) if pe else np.ones((s2.size, ev_cols.size))
+        est = al.is_est[None, :axis_len] & fit.est_mask[sl, :axis_len]
+        var_ar[sl] = np.where(est, s2[:, None], np.nan)
+        var_ar[sl, ev_cols] = s2[:, None] * c  # event days (the prediction-error factor only there)
+        for w, (a, b) in enumerate(windows):
+            q = np.zeros(s2.size)
+            if pe:
+                sw = X0[:, in_window[w]].sum(axis=1)
+                q = np.einsum("nk,nkl,nl->n", sw, inv, sw)
+            car_var[sl, w] = s2 * (b - a + 1 + q)
+        hidden = ~(al.is_event[None, :axis_len] | est)
+        if in_place:
+            np.copyto(ar[sl], np.nan, where=hidden)
+        else:
+            ar[sl] = np.where(hidden, np.nan, fit.ar[sl, :axis_len])
+
+    map_blocks(block, _blocks(n_ok))
+    axis = slice(0, axis_len)
     panel = EventPanel(
         rel_days=al.rel[axis].copy(),
-        ar=np.where(shown, fit.ar[:, axis], np.nan),
-        var_ar=var_ar[:, axis],
+        ar=ar,
+        var_ar=var_ar,
         sigma=fit.sigma.copy(),
         nobs=fit.nobs.copy(),
         dof=fit.dof.copy(),
@@ -751,7 +793,7 @@ def make_panel(
         car_var=car_var,
         groups=groups,
     )
-    return panel, var_ar, car_var
+    return panel, car_var
 
 
 def display_variances(
@@ -767,19 +809,30 @@ def display_variances(
     for a window that starts on the first display day.
     """
     cols = np.flatnonzero(al.is_display).astype(np.int64)
-    ar = fit.ar[:, cols]
+    n_ok = fit.ar.shape[0]
     k = fit.X.shape[2]
-    sig2 = fit.sigma[:, None] ** 2
-    shown = np.isfinite(ar)
-    count = np.cumsum(shown, axis=1)
-    if spec.variance == "prediction_error" and k > 0:
-        X0 = np.where(shown[:, :, None], np.nan_to_num(fit.X), 0.0)  # fit.X is on the display days
-        c = 1.0 + np.einsum("ntk,nkl,ntl->nt", X0, fit.xtx_inv, X0)
-        s = np.cumsum(X0, axis=1)
-        q = np.einsum("ntk,nkl,ntl->nt", s, fit.xtx_inv, s)
-    else:
-        c = np.ones(ar.shape)
-        q = np.zeros(ar.shape)
-    var_ar = np.where(shown, sig2 * c, np.nan)
-    var_cum = np.where(shown, sig2 * (count + q), np.nan)
+    pe = spec.variance == "prediction_error" and k > 0
+    ar = np.empty((n_ok, cols.size))
+    var_ar = np.empty((n_ok, cols.size))
+    var_cum = np.empty((n_ok, cols.size))
+
+    def block(sl: slice) -> None:  # rows of one block of events
+        a = fit.ar[sl][:, cols]
+        ar[sl] = a
+        sig2 = fit.sigma[sl, None] ** 2
+        shown = np.isfinite(a)
+        count = np.cumsum(shown, axis=1)
+        if pe:
+            X0 = np.where(shown[:, :, None], np.nan_to_num(fit.X[sl]), 0.0)  # fit.X is on the display days
+            inv = fit.xtx_inv[sl]
+            c = 1.0 + np.einsum("ntk,nkl,ntl->nt", X0, inv, X0)
+            s = np.cumsum(X0, axis=1)
+            q = np.einsum("ntk,nkl,ntl->nt", s, inv, s)
+        else:
+            c = np.ones(a.shape)
+            q = np.zeros(a.shape)
+        var_ar[sl] = np.where(shown, sig2 * c, np.nan)
+        var_cum[sl] = np.where(shown, sig2 * (count + q), np.nan)
+
+    map_blocks(block, _blocks(n_ok))
     return cols, ar, var_ar, var_cum
