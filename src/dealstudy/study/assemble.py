@@ -104,18 +104,19 @@ def _sq_block(
     valid = np.ascontiguousarray((used[sl] & np.isfinite(residuals[sl])).T)
     b = valid.shape[1]
     filled = np.where(valid, res, 0.0)
-    gaps = np.zeros((t + 1, b), dtype=np.int32)
-    np.cumsum(~valid, axis=0, out=gaps[1:])
+    missing = (~valid).view(np.uint8)
     sums = np.zeros((t, b))
+    gaps = np.zeros((t, b), dtype=np.uint16 if longest < 65_535 else np.int64)  # missing days per window
     below = np.empty((t, b), dtype=bool)
     for j in range(longest):  # sequential sums, as a sliding window would add them
         sums[: t - j] += filled[j:]
+        gaps[: t - j] += missing[j:]
         length = j + 1
         m_windows = t - length + 1
         which = np.flatnonzero(lengths == length)
         if which.size == 0:
             continue
-        complete = gaps[length:] == gaps[:m_windows]  # no missing residual in the window
+        complete = gaps[:m_windows] == 0  # no missing residual in the window
         m = row_counts(complete.T)
         part, flags = sums[:m_windows], below[:m_windows]
         for w in which.tolist():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from dealstudy.errors import SpecificationError
 
@@ -35,11 +37,12 @@ def normalise_events(events: pd.DataFrame, default_market: str) -> pd.DataFrame:
     out = pd.DataFrame(index=pd.RangeIndex(n))
     ids = events["event_id"].astype(str).str.strip().to_numpy()
     tickers = events["ticker"].astype(str).str.strip().to_numpy()
-    for i in range(n):
-        if not ids[i] or ids[i] in ("nan", "None", "<NA>"):
+    empty_id = _empty(ids)
+    empty_ticker = _empty(tickers)
+    for i in np.flatnonzero(empty_id | empty_ticker)[:1].tolist():  # the first offending row
+        if empty_id[i]:
             raise SpecificationError(f"events row {i}: empty event_id")
-        if not tickers[i] or tickers[i] in ("nan", "None", "<NA>"):
-            raise SpecificationError(f"events row {i} (event {ids[i]}): empty ticker")
+        raise SpecificationError(f"events row {i} (event {ids[i]}): empty ticker")
     dup = pd.Series(ids).duplicated()
     if dup.any():
         raise SpecificationError(f"events: duplicate event_id {ids[int(dup.to_numpy().argmax())]!r}")
@@ -72,11 +75,30 @@ def _dates(events: pd.DataFrame, column: str, ids: object) -> pd.Series:
     return parsed.dt.normalize().astype("datetime64[ns]")
 
 
+def _empty(values: NDArray[np.object_]) -> NDArray[np.bool_]:
+    """Where a stripped text is empty or spells a missing value: ``not v or v in ("nan", "None", "<NA>")``."""
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all str: a hash look-up
+        return np.asarray(pd.Series(values, dtype=object).isin(_MISSING_TEXT).to_numpy(), dtype=bool)
+    return np.array([not v or v in _MISSING_TEXT[1:] for v in values.tolist()], dtype=bool)
+
+
+_MISSING_TEXT = ("", "nan", "None", "<NA>")
+
+
+def _clean_text(v: object, default: str) -> str:
+    text = "" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
+    return text if text and text not in ("nan", "<NA>", "None") else default
+
+
 def _text(events: pd.DataFrame, column: str, default: str) -> pd.Series:
     if column not in events.columns:
         return pd.Series([default] * len(events), dtype=object)
-    values = []
-    for v in events[column].tolist():
-        text = "" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
-        values.append(text if text and text not in ("nan", "<NA>", "None") else default)
-    return pd.Series(values, dtype=object)
+    raw = events[column].to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(raw, skipna=True) == "string":  # text and missing values only
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)  # each distinct text cleaned once
+        table = np.array([_clean_text(u, default) for u in uniques] + [""], dtype=object)
+        values = table[codes]
+        for i in np.flatnonzero(codes < 0).tolist():  # missing values, as they are
+            values[i] = _clean_text(raw[i], default)
+        return pd.Series(values, dtype=object)
+    return pd.Series([_clean_text(v, default) for v in raw.tolist()], dtype=object)
