@@ -7,7 +7,9 @@ test. Everything here is vectorised over events.
 
 from __future__ import annotations
 
+import functools
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
@@ -247,6 +249,16 @@ def _column_view(x: NDArray[_T], columns: BoolArray) -> NDArray[_T]:
     return np.ascontiguousarray(x[:, columns])  # (boolean column indexing alone gives Fortran order)
 
 
+def _take_rows(x: NDArray[_T], mask: BoolArray) -> NDArray[_T]:
+    """``x[mask]``."""
+    return x[mask]
+
+
+def _call(task: Callable[[], Any]) -> Any:
+    """``task()`` (for :func:`dealstudy._parallel.map_blocks` over a list of tasks)."""
+    return task()
+
+
 def _rank_code_dtype(width: int) -> type[np.signedinteger]:
     """Smallest signed integer type that holds twice a rank among ``width`` values."""
     return np.int16 if 2 * width <= np.iinfo(np.int16).max else np.int32
@@ -287,30 +299,62 @@ class PreparedPanel:
     )
     """Cached arrays with one row per event, which :meth:`subset` slices instead of recomputing."""
 
-    def __init__(self, panel: EventPanel, windows_ahead: tuple[tuple[int, int], ...] = ()) -> None:
+    def __init__(
+        self,
+        panel: EventPanel,
+        windows_ahead: tuple[tuple[int, int], ...] = (),
+        parts: NDArray[np.intp] | None = None,
+    ) -> None:
         """``windows_ahead``: the windows all tests will be run on (as by
         :func:`dealstudy.stats.aggregate.aggregate_table`); per-window work that is cheaper for many
-        windows at once (GRANK's sign counts) is then done for all of them on the first call."""
+        windows at once (GRANK's sign counts) is then done for all of them on the first call.
+
+        ``parts``: (N,) the part (0, 1, ...) of each event when the tests will also be run on the
+        events of each part (:meth:`part`, the groups of ``aggregate_table``); the passes over all
+        events then also compute some of each part's sums, which :meth:`part` hands on.
+        """
         self.panel = panel
         self.windows_ahead = tuple(windows_ahead)
+        self.parts = None if parts is None else np.asarray(parts, dtype=np.intp)
+        self.part_count = int(self.parts.max()) + 1 if self.parts is not None and self.parts.size else 0
+        self.part_shared: list[dict[str, Any]] = [{} for _ in range(self.part_count)]
+        """Per part: results of shared passes, by the name the part's panel keeps them under."""
         self._windows: dict[tuple[int, int], WindowSample] = {}
-        self.grank_cache: dict[tuple[int, int], tuple[FloatArray, NDArray[np.int32]]] = {}
+        self.grank_cache: dict[tuple[int, int], tuple[FloatArray, NDArray[np.int16]]] = {}
         self.memo: dict[Any, Any] = {}
         """Intermediate results that several tests share (keyed by name, or name and window)."""
 
     def subset(self, mask: BoolArray) -> PreparedPanel:
-        """The prepared panel of the events where ``mask`` is true, reusing per-event caches."""
-        sub = PreparedPanel(self.panel.subset(mask), self.windows_ahead)
-        for name in self._PER_EVENT:
-            if name in self.__dict__:
-                sub.__dict__[name] = self.__dict__[name][mask]
+        """The prepared panel of the events where ``mask`` is true, reusing per-event caches (the
+        panel and the caches are sliced on :func:`dealstudy._parallel.map_blocks` threads)."""
+        names = [name for name in self._PER_EVENT if name in self.__dict__]
+        tasks: list[Callable[[], Any]] = [lambda: self.panel.subset(mask)]
+        tasks += [functools.partial(_take_rows, self.__dict__[name], mask) for name in names]
+        panel, *arrays = map_blocks(_call, tasks)
+        sub = PreparedPanel(panel, self.windows_ahead)
+        sub.__dict__.update(zip(names, arrays, strict=True))
+        return sub
+
+    def part(self, index: int) -> PreparedPanel:
+        """The prepared panel of the events of part ``index`` (see ``parts``), reusing per-event caches
+        and the part's results of passes over all events (column sums, GRANK sign counts, rbar)."""
+        if self.parts is None:
+            raise ValueError("this panel has no parts")
+        sub = self.subset(self.parts == index)
+        for name, value in self.part_shared[index].items():
+            if name == "grank_cache":
+                sub.grank_cache.update(value)
+            elif name == "memo":
+                sub.memo.update(value)
+            else:
+                sub.__dict__[name] = value
         return sub
 
     def release(self) -> None:
         """Drop every cached array (the panel stays); they are recomputed if needed again."""
-        panel, ahead = self.panel, self.windows_ahead
+        panel, ahead, parts = self.panel, self.windows_ahead, self.parts
         self.__dict__.clear()
-        self.__init__(panel, ahead)  # type: ignore[misc]
+        self.__init__(panel, ahead, parts)  # type: ignore[misc]
 
     # -- per-window sample -------------------------------------------------------------------------
     def sample(self, window: tuple[int, int]) -> WindowSample:
@@ -348,7 +392,14 @@ class PreparedPanel:
 
     @cached_property
     def est_finite(self) -> BoolArray:
-        return np.isfinite(self.est_ar)
+        x = self.est_ar
+        out = np.empty(x.shape, dtype=bool)
+
+        def run(rows: slice) -> None:
+            np.isfinite(x[rows], out=out[rows])
+
+        map_blocks(run, row_blocks(x.shape[0], x.shape[1]))
+        return out
 
     @cached_property
     def est_count(self) -> FloatArray:
@@ -359,10 +410,14 @@ class PreparedPanel:
     def portfolio_est(self) -> FloatArray:
         """(T1,) equally weighted mean residual per estimation day (NaN on days with no event)."""
         x, fin = self.est_ar, self.est_finite
-        count = fin.sum(axis=0).astype(float)
+        count = np.zeros(x.shape[1], dtype=np.int64)
         total = np.zeros(x.shape[1])
-        for rows in row_blocks(x.shape[0], x.shape[1]):
-            total += np.where(fin[rows], x[rows], 0.0).sum(axis=0)
+        blocks = row_blocks(x.shape[0], x.shape[1])
+        for block_total, block_count in map_blocks(
+            lambda rows: (np.where(fin[rows], x[rows], 0.0).sum(axis=0), fin[rows].sum(axis=0)), blocks
+        ):  # in block order: the same sum for any number of threads
+            total += block_total
+            count += block_count
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(count > 0, total / count, np.nan)
 
@@ -370,8 +425,12 @@ class PreparedPanel:
     def positive_share(self) -> FloatArray:
         """(N,) share of positive estimation residuals per event (Cowan 1992), NaN without data."""
         positive = np.zeros(self.panel.n_events)
-        for rows in row_blocks(self.panel.n_events, self.est_ar.shape[1]):
+
+        def run(rows: slice) -> None:
             positive[rows] = ((self.est_ar[rows] > 0) & self.est_finite[rows]).sum(axis=1)
+
+        self.est_finite  # noqa: B018 (computed once, before the threads read it)
+        map_blocks(run, row_blocks(self.panel.n_events, self.est_ar.shape[1]))
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(self.est_count > 0, positive / self.est_count, np.nan)
 
@@ -463,9 +522,13 @@ class PreparedPanel:
         n, t = self.est_ar.shape
         out = np.empty((n, t), dtype=bool)
         sigma = np.asarray(self.panel.sigma, dtype=float)
-        for rows in row_blocks(n, t):
+        x = self.est_ar
+
+        def run(rows: slice) -> None:
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-                out[rows] = np.isfinite(self.est_ar[rows] / sigma[rows, None])
+                np.isfinite(x[rows] / sigma[rows, None], out=out[rows])
+
+        map_blocks(run, row_blocks(n, t))
         return out
 
     @cached_property
@@ -537,13 +600,22 @@ class PreparedPanel:
         w: FloatArray = getattr(self, weight)
         if key not in self.__dict__:
             width = self.matrix_rows(matrix, slice(0, 0)).shape[1]  # (also computes the caches it uses)
-            full = np.zeros(width)
-            parts = map_blocks(
-                lambda rows: w[rows] @ self.matrix_rows(matrix, rows), row_blocks(self.panel.n_events, width)
-            )
-            for part in parts:  # in block order: the same sum for any number of threads
-                full += part
-            self.__dict__[key] = full
+            part_of, n_parts = self.parts, self.part_count
+
+            def block_sums(rows: slice) -> list[FloatArray]:
+                values = self.matrix_rows(matrix, rows)
+                sums = [w[rows] @ values]
+                if part_of is not None:  # each part's events' sum too, for its own panel
+                    sums.extend(np.where(part_of[rows] == p, w[rows], 0.0) @ values for p in range(n_parts))
+                return sums
+
+            totals = [np.zeros(width) for _ in range(1 + n_parts)]
+            for sums in map_blocks(block_sums, row_blocks(self.panel.n_events, width)):
+                for total, part in zip(totals, sums, strict=True):  # block order: any number of threads
+                    total += part
+            self.__dict__[key] = totals[0]
+            for p in range(n_parts):
+                self.part_shared[p][key] = totals[1 + p]
         full = self.__dict__[key]
         drop = np.flatnonzero(~mask & (w != 0) & self._row_nonzero(matrix))
         if drop.size:
@@ -552,29 +624,34 @@ class PreparedPanel:
 
     # -- GRANK sign counts (Kolari and Pynnonen 2011) ----------------------------------------------
     @cached_property
-    def _sign_count_chunks(self) -> tuple[NDArray[np.intp], list[tuple[int, int, int]], FloatArray]:
-        """Events with a usable sd ordered by weight class (their number of estimation SARs), cut into
-        chunks of at most :data:`SIGN_COUNT_CHUNK` rows within one class.
+    def _sign_count_chunks(self) -> tuple[NDArray[np.intp], list[tuple[int, int, int, int]], FloatArray]:
+        """Events with a usable sd ordered by weight class (their number of estimation SARs) and part
+        (when the panel has parts), cut into chunks of at most :data:`SIGN_COUNT_CHUNK` rows within one
+        class and part.
 
-        Returns the event order, the chunks ``(start, stop, class)`` as positions in that order, and each
-        class's ``grank_weight``.
+        Returns the event order, the chunks ``(start, stop, class, part)`` as positions in that order,
+        and each class's ``grank_weight``.
         """
         usable = np.flatnonzero(self.sigma_usable > 0)
         count = self.est_sar_count[usable]
-        order = usable[np.argsort(count, kind="stable")]
-        count = self.est_sar_count[order]
-        starts = np.flatnonzero(np.r_[True, count[1:] != count[:-1]]) if order.size else np.zeros(0, np.intp)
+        _, first, cls = np.unique(count, return_index=True, return_inverse=True)
+        n_parts = max(self.part_count, 1)
+        part = self.parts[usable] if self.parts is not None else np.zeros(usable.size, dtype=np.intp)
+        key = cls.ravel() * n_parts + part
+        local = np.argsort(key, kind="stable")
+        order, key = usable[local], key[local]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if order.size else np.zeros(0, np.intp)
         bounds = np.r_[starts, order.size]
         chunks = [
-            (int(a), min(int(a) + SIGN_COUNT_CHUNK, int(b)), c)
-            for c, (start, b) in enumerate(itertools.pairwise(bounds))
+            (a, min(a + SIGN_COUNT_CHUNK, int(b)), int(key[start]) // n_parts, int(key[start]) % n_parts)
+            for start, b in itertools.pairwise(bounds)
             for a in range(int(start), int(b), SIGN_COUNT_CHUNK)
         ]
-        return order, chunks, np.asarray(self.grank_weight[order[starts]], dtype=float)
+        return order, chunks, np.asarray(self.grank_weight[usable[first]], dtype=float)
 
     def sign_count_sums(
         self, g: FloatArray, threads: int | None = None
-    ) -> tuple[FloatArray, NDArray[np.int32]]:
+    ) -> tuple[FloatArray, NDArray[np.int16]]:
         """GRANK's comparisons of each event's estimation SARs with per-event values, for several sets
         of values at once.
 
@@ -582,9 +659,10 @@ class PreparedPanel:
         ``lt_itw = [SAR_it < g_iw]`` and ``le_itw = [SAR_it <= g_iw]`` (0 where the SAR is missing),
         returns
 
-        - ``sums`` (W, T1): ``sum_i grank_weight_i * (lt_itw + le_itw)``, the integer counts of each
-          weight class multiplied by its weight and added in class order (exact counts, and the same
-          sum for any number of threads);
+        - ``sums`` (1 + parts, W, T1): ``sum_i grank_weight_i * (lt_itw + le_itw)`` over all events
+          (``sums[0]``) and over the events of each part (``sums[1 + p]``), each the integer counts of a
+          weight class multiplied by its weight and added in class order (exact counts; the same sums
+          for any number of threads, and a part's sums are those its own panel would find);
         - ``counts`` (N, W): ``sum_t (lt_itw + le_itw)``, twice the number of SARs below ``g_iw`` plus
           the number equal to it.
 
@@ -610,7 +688,9 @@ class PreparedPanel:
         source = _flat_columns(np.asarray(self.panel.ar), np.asarray(self.panel.is_estimation))
         tail = np.arange(width) >= te
 
-        def run(chunk: tuple[int, int, int]) -> tuple[NDArray[np.int64], NDArray[np.intp], NDArray[np.int32]]:
+        def run(
+            chunk: tuple[int, int, int, int],
+        ) -> tuple[NDArray[np.int64], NDArray[np.intp], NDArray[np.int32]]:
             idx = order[chunk[0] : chunk[1]]
             rows = idx.size
             gg = g[idx]
@@ -648,21 +728,37 @@ class PreparedPanel:
             return total, idx, below + at_most
 
         results = map_blocks(run, chunks, threads)
-        class_sums = np.zeros((weights.size, n_w, te), dtype=np.int64)
-        counts = np.zeros((n, n_w), dtype=np.int32)
-        for (_, _, c), (total, idx, both) in zip(chunks, results, strict=True):
-            class_sums[c] += total
+        n_parts = max(self.part_count, 1)
+        sums = np.zeros((1 + self.part_count, n_w, te))
+        counts = np.zeros((n, n_w), dtype=np.int16)
+        class_total = np.zeros((n_w, te), dtype=np.int64)
+        part_total = np.zeros((n_parts, n_w, te), dtype=np.int64)
+        for k, ((_, _, c, p), (total, idx, both)) in enumerate(zip(chunks, results, strict=True)):
+            part_total[p] += total
             counts[idx] = both
-        sums = np.zeros((n_w, te))
-        for c in range(weights.size):
-            sums += weights[c] * class_sums[c]
+            if k + 1 == len(chunks) or chunks[k + 1][2] != c:  # last chunk of the class: add its sums
+                class_total[...] = part_total.sum(axis=0)
+                sums[0] += weights[c] * class_total
+                for q in range(self.part_count):
+                    sums[1 + q] += weights[c] * part_total[q]
+                part_total[...] = 0
         return sums, counts
 
     # -- cross-correlation (Kolari and Pynnonen 2010) ----------------------------------------------
     @cached_property
     def rbar(self) -> tuple[float, int]:
-        """Mean pairwise correlation of estimation residuals and the number of events it is based on."""
-        return mean_pairwise_correlation(self.est_ar)
+        """Mean pairwise correlation of estimation residuals and the number of events it is based on.
+
+        With parts, the pass over all events also gives each part's pooled estimate (where the part
+        has more than :data:`RBAR_EXACT_MAX_EVENTS` events), which :meth:`part` hands on."""
+        if self.parts is None:
+            return mean_pairwise_correlation(self.est_ar)
+        whole, by_part = _mean_pairwise_correlation_parts(
+            self.est_ar, RBAR_EXACT_MAX_EVENTS, self.parts, self.part_count
+        )
+        for p, value in by_part.items():
+            self.part_shared[p]["rbar"] = value
+        return whole
 
 
 SIGN_COUNT_CHUNK = 1020
@@ -725,6 +821,15 @@ def mean_pairwise_correlation(x: FloatArray, exact_max: int = RBAR_EXACT_MAX_EVE
     (rbar, n_rows)
         NaN when no pair has a defined correlation.
     """
+    return _mean_pairwise_correlation_parts(x, exact_max)[0]
+
+
+def _mean_pairwise_correlation_parts(
+    x: FloatArray, exact_max: int, parts: NDArray[np.intp] | None = None, n_parts: int = 0
+) -> tuple[tuple[float, int], dict[int, tuple[float, int]]]:
+    """:func:`mean_pairwise_correlation` of all rows and, from the same pass, of the rows of each part
+    (``parts``: the part of each row) that has more than ``exact_max`` usable rows (pooled estimator;
+    the other parts are left out of the dict)."""
     count = np.zeros(x.shape[0], dtype=np.int64)
 
     def count_rows(rows: slice) -> None:
@@ -734,7 +839,15 @@ def mean_pairwise_correlation(x: FloatArray, exact_max: int = RBAR_EXACT_MAX_EVE
     keep = count >= 3
     n = int(keep.sum())
     if n > exact_max:
-        return _pooled_correlation(x, keep), n
+        part_n = np.bincount(parts[keep], minlength=n_parts) if parts is not None else np.zeros(0, np.int64)
+        pooled = [p for p in range(n_parts) if part_n[p] > exact_max]
+        whole, by_part = _pooled_correlation(x, keep, parts, pooled)
+        return (whole, n), {p: (by_part[p], int(part_n[p])) for p in pooled}
+    return _exact_mean_pairwise_correlation(x, keep, n), {}
+
+
+def _exact_mean_pairwise_correlation(x: FloatArray, keep: BoolArray, n: int) -> tuple[float, int]:
+    """The pair-by-pair mean correlation of :func:`mean_pairwise_correlation` over the rows ``keep``."""
     x = np.asarray(x[keep], dtype=float)
     fin = np.isfinite(x)
     if n < 2:
@@ -764,13 +877,21 @@ def mean_pairwise_correlation(x: FloatArray, exact_max: int = RBAR_EXACT_MAX_EVE
     return float(np.clip(r[ok], -1.0, 1.0).mean()), n
 
 
-def _pooled_correlation(x: FloatArray, keep: BoolArray) -> float:
+def _pooled_correlation(
+    x: FloatArray,
+    keep: BoolArray,
+    parts: NDArray[np.intp] | None = None,
+    pooled_parts: list[int] | None = None,
+) -> tuple[float, dict[int, float]]:
     """The pooled mean pairwise correlation of :func:`mean_pairwise_correlation` (O(N T)) over the rows
-    of ``x`` where ``keep``, in row blocks (no (N, T) temporary) on :func:`dealstudy._parallel.map_blocks`
-    threads; the blocks' column sums are added in block order."""
+    of ``x`` where ``keep``, and over those of each part in ``pooled_parts`` (``parts``: the part of each
+    row), in row blocks (no (N, T) temporary) on :func:`dealstudy._parallel.map_blocks` threads; the
+    blocks' column sums are added in block order."""
     n_rows, t = x.shape
+    chosen = pooled_parts or []
+    _Sums = tuple[int, FloatArray, float, NDArray[np.int64]]
 
-    def block_sums(rows: slice) -> tuple[int, FloatArray, float, NDArray[np.int64]] | None:
+    def block_sums(rows: slice) -> list[_Sums | None]:
         # each row's mean, sd and whether it is usable; then its standardized values
         xb = x[rows]
         fin = np.isfinite(xb)
@@ -781,24 +902,37 @@ def _pooled_correlation(x: FloatArray, keep: BoolArray) -> float:
             ok = sd_b > 1e-12 * np.sqrt(np.where(fin, xb * xb, 0.0).sum(axis=1) / count_b)
         use = ok & keep[rows]
         if not use.any():
-            return None
+            return [None] * (1 + len(chosen))
         z = centred[use] / sd_b[use, None]
-        return int(use.sum()), z.sum(axis=0), float((z**2).sum()), fin[use].sum(axis=0)
+        fin_used = fin[use]
+        out: list[_Sums | None] = [(int(use.sum()), z.sum(axis=0), float((z**2).sum()), fin_used.sum(axis=0))]
+        if chosen and parts is not None:
+            part_used = parts[rows][use]
+            for p in chosen:
+                sel = part_used == p
+                zp = z[sel]
+                out.append((int(sel.sum()), zp.sum(axis=0), float((zp**2).sum()), fin_used[sel].sum(axis=0)))
+        return out
 
-    n = 0
-    col = np.zeros(t)
-    squares = 0.0
-    n_t = np.zeros(t)
-    for part in map_blocks(block_sums, row_blocks(n_rows, t)):
-        if part is not None:
-            n += part[0]
-            col += part[1]
-            squares += part[2]
-            n_t += part[3]
-    if n < 2:
-        return float("nan")
-    numerator = float((col**2).sum()) - squares
-    denominator = float((n_t**2 - n_t).sum()) - n * (n - 1.0)
-    if not denominator > 0:
-        return float("nan")
-    return numerator / denominator
+    def correlation(sums: list[_Sums | None]) -> float:
+        n = 0
+        col = np.zeros(t)
+        squares = 0.0
+        n_t = np.zeros(t)
+        for part in sums:  # in block order
+            if part is not None:
+                n += part[0]
+                col += part[1]
+                squares += part[2]
+                n_t += part[3]
+        if n < 2:
+            return float("nan")
+        numerator = float((col**2).sum()) - squares
+        denominator = float((n_t**2 - n_t).sum()) - n * (n - 1.0)
+        if not denominator > 0:
+            return float("nan")
+        return numerator / denominator
+
+    blocks = map_blocks(block_sums, row_blocks(n_rows, t))
+    whole = correlation([b[0] for b in blocks])
+    return whole, {p: correlation([b[1 + i] for b in blocks]) for i, p in enumerate(chosen)}

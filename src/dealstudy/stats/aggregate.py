@@ -82,14 +82,20 @@ def aggregate_table(panel: EventPanel) -> pd.DataFrame:
     """
     groups = [str(g) for g in panel.groups]
     labels = sorted(set(groups))
-    whole = PreparedPanel(panel, windows_ahead=tuple(panel.windows))
+    grouped = bool(labels) and labels != ["all"]
+    parts = (
+        np.searchsorted(np.asarray(labels, dtype=object), np.asarray(groups, dtype=object))
+        if grouped
+        else None
+    )
+    whole = PreparedPanel(panel, windows_ahead=tuple(panel.windows), parts=parts)
     rows: list[tuple[str, str, int, float, str, float, float, str]] = []
     _test_set("all", whole, rows)
-    if labels and labels != ["all"]:
-        codes = np.asarray(groups, dtype=object)
+    if grouped:
         for i, label in enumerate(labels):
-            # the group's caches are sliced from the whole panel's (ranks are within events, so exact)
-            sub = whole.subset(np.asarray(codes == label, dtype=bool))
+            # the group's caches are sliced from the whole panel's (ranks are within events, so exact),
+            # and its column sums, GRANK counts and pooled rbar come from the passes over all events
+            sub = whole.part(i)
             if i == len(labels) - 1:
                 whole.release()  # no later set needs the whole panel's caches
             _test_set(label, sub, rows)

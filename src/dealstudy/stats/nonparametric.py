@@ -312,12 +312,30 @@ def _compute_grank_values(prep: PreparedPanel, window: Window) -> tuple[BoolArra
     return ok, scar / scar.std(ddof=1)  # re-standardized for event-induced variance
 
 
+def _part_grank_values(
+    prep: PreparedPanel, window: Window, candidates: BoolArray, part: int
+) -> tuple[BoolArray, FloatArray] | None:
+    """:func:`_grank_values` of the events of part ``part`` of ``prep`` (what that part's own panel
+    finds, from the same per-event values in the same order), as a mask over all events; None where
+    the part's test cannot be computed. ``candidates``: the events of any part in GRANK's sample."""
+    assert prep.parts is not None
+    s = prep.sample(window)
+    ok = candidates & (prep.parts == part)
+    if int(ok.sum()) < 2:
+        return None
+    scar = s.car[ok] / np.sqrt(s.car_var[ok])
+    if np.ptp(scar) == 0.0:
+        return None
+    return ok, scar / scar.std(ddof=1)
+
+
 def _grank_sign_terms(
     prep: PreparedPanel, window: Window, ok: BoolArray, g_ok: FloatArray
-) -> tuple[FloatArray, NDArray[np.int32]]:
+) -> tuple[FloatArray, NDArray[np.int16]]:
     """``sum_i w_i (#(SAR_it < g_i) + #(SAR_it <= g_i))`` per estimation day and the per-event counts
     of :meth:`PreparedPanel.sign_count_sums`, for ``window`` (and, on the first call, for every window of
-    ``prep.windows_ahead`` at once; the results are kept in ``prep.grank_cache``)."""
+    ``prep.windows_ahead`` and for each part of ``prep`` at once; the results are kept in
+    ``prep.grank_cache``, the parts' in ``prep.part_shared`` for their own panels)."""
     if window not in prep.grank_cache:
         batch = {window: (ok, g_ok)}
         for other in prep.windows_ahead:
@@ -325,12 +343,35 @@ def _grank_sign_terms(
                 values = _grank_values(prep, other)
                 if not isinstance(values, TestResult):
                     batch[other] = values
-        g = np.full((prep.panel.n_events, len(batch)), np.nan)
-        for j, (ok_w, g_w) in enumerate(batch.values()):
-            g[ok_w, j] = g_w
-        sums, counts = prep.sign_count_sums(g)
-        for j, key in enumerate(batch):
-            prep.grank_cache[key] = (sums[j], counts[:, j])
+        n_w = len(batch)
+        # one column per window for all events, and one per window with each event's own part's values
+        g = np.full((n_w * (2 if prep.part_count else 1), prep.panel.n_events), np.nan)  # (columns, N)
+        by_part: list[dict[Window, tuple[BoolArray, FloatArray]]] = [{} for _ in range(prep.part_count)]
+        sigma = np.asarray(prep.panel.sigma, dtype=float)
+        for j, (w, (ok_w, g_w)) in enumerate(batch.items()):
+            g[j, ok_w] = g_w
+            if prep.part_count:
+                s = prep.sample(w)
+                with np.errstate(invalid="ignore"):
+                    candidates = s.used & np.isfinite(s.car_var) & (s.car_var > 0)
+                    candidates &= np.isfinite(sigma) & (sigma > 0)
+            for p in range(prep.part_count):
+                part_values = _part_grank_values(prep, w, candidates, p)
+                if part_values is not None:
+                    g[n_w + j, part_values[0]] = part_values[1]
+                    by_part[p][w] = part_values
+        sums, counts = prep.sign_count_sums(g.T)
+        for j, w in enumerate(batch):
+            prep.grank_cache[w] = (sums[0, j], counts[:, j])
+        for p, part_windows in enumerate(by_part):
+            assert prep.parts is not None
+            rows = prep.parts == p
+            shared = prep.part_shared[p]
+            for j, w in enumerate(batch):
+                if w in part_windows:
+                    ok_p, g_p = part_windows[w]
+                    shared.setdefault("grank_cache", {})[w] = (sums[1 + p, n_w + j], counts[rows, n_w + j])
+                    shared.setdefault("memo", {})[("grank_values", w)] = (ok_p[rows], g_p)
     return prep.grank_cache[window]
 
 
@@ -351,7 +392,7 @@ def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
         g = np.full(prep.panel.n_events, np.nan)
         g[ok] = g_ok
         w_sgn, row_sgn = _sign_sums(prep, g, np.where(ok, prep.grank_weight, 0.0))
-        below_twice: FloatArray | NDArray[np.int32] = t_fin - row_sgn[ok]
+        below_twice: FloatArray | NDArray[np.int16] = t_fin - row_sgn[ok]
     else:  # sign = finite - [SAR < g] - [SAR <= g], counted from the rank codes
         below, counts = _grank_sign_terms(prep, window, ok, g_ok)
         w_sgn = fin_w - below
