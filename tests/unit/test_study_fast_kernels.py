@@ -274,24 +274,37 @@ def test_row_counts_equal_sums() -> None:
 
 @pytest.mark.parametrize("kind", ["simple", "log"])
 def test_ticker_panel_equals_per_ticker_inputs(kind: str) -> None:
-    """The batched tickers and regressors equal :meth:`ticker` and :meth:`regressor` per ticker."""
+    """Returns and regressors at chosen positions of the concatenated tickers (runs and isolated positions,
+    first and last sessions) equal :meth:`ticker` and :meth:`regressor` per ticker."""
     prices = _prices()
     symbols = ["A", "B", "NONE", "C", "D", "Z", "E", "MKT"]
-    for inputs in (PriceInputs(prices, kind), ReturnInputs({k: v.pct_change() for k, v in prices.items()})):  # type: ignore[arg-type]
+    rng = np.random.default_rng(4)
+    given_returns = {k: v.pct_change() for k, v in prices.items()}
+    for inputs in (PriceInputs(prices, kind), ReturnInputs(given_returns)):  # type: ignore[arg-type]
         tp = inputs.tickers(symbols)
-        for j, s in enumerate(symbols):
-            one = inputs.ticker(s)
-            if one is None:
-                assert tp.length[j] == 0
-                continue
-            span = slice(tp.start[j], tp.start[j] + tp.length[j])
-            np.testing.assert_array_equal(tp.ns[span], one.dates.view(np.int64))
-            np.testing.assert_array_equal(tp.returns[span], one.returns)
-            for bench in ("MKT", "SHORT", "E"):
-                whole = inputs.regressor_panel(bench, tp)
-                assert whole is not None
-                np.testing.assert_array_equal(whole[span], inputs.regressor(bench, one.dates))
-        assert inputs.regressor_panel("NONE", tp) is None
+        inside = np.concatenate(
+            [np.arange(s, s + n) for s, n in zip(tp.start, tp.length, strict=True) if n > 0]
+        )
+        for at in (inside, np.unique(rng.choice(inside, 300)), inside[:1], inside[-1:]):
+            got_r = inputs.returns_at(tp, at)
+            got_b = {b: inputs.regressor_at(b, tp, at) for b in ("MKT", "SHORT", "E")}
+            assert inputs.regressor_at("NONE", tp, at) is None
+            for j, sym in enumerate(symbols):
+                one = inputs.ticker(sym)
+                if one is None:
+                    assert tp.length[j] == 0
+                    continue
+                np.testing.assert_array_equal(
+                    tp.ns[tp.start[j] : tp.start[j] + tp.length[j]], one.dates.view(np.int64)
+                )
+                mine = (at >= tp.start[j]) & (at < tp.start[j] + tp.length[j])
+                local = at[mine] - tp.start[j]
+                np.testing.assert_array_equal(got_r[mine], one.returns[local])
+                for b, values in got_b.items():
+                    want = inputs.regressor(b, one.dates)
+                    assert values is not None
+                    assert want is not None
+                    np.testing.assert_array_equal(values[mine], want[local])
 
 
 def test_text_columns_equal_the_per_value_cleaning() -> None:

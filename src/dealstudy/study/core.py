@@ -138,21 +138,17 @@ def align_events(
     last_date = np.full(n, nat, dtype="datetime64[ns]")
     all_dates = tp.ns.view("datetime64[ns]")
 
-    # --- day 0: one search over (ticker, date) keys ---
+    # --- day 0: one search per ticker ---
     p0_of = np.full(n, -1, dtype=np.int64)  # position of day 0 within its ticker's data
     rule = given_rules.copy()  # events of tickers without data keep the given rule
     dv = np.flatnonzero(has_data)
     if dv.size:
         last_date[dv] = all_dates[tstart[dv] + tlen[dv] - 1]
-        present = np.flatnonzero(tp.length > 0)
-        span, base, seg_keys, key_first = _ticker_keys(tp, present)
         a = anchor[dv]
-        a_day = -(-a.view(np.int64) // _DAY_NS)  # first whole day at or after the anchor
-        a_key = t_of[dv] * span + np.clip(a_day - base + 1, 0, span - 1)
-        a_key = np.where(np.isnat(a), t_of[dv] * span + span - 1, a_key)
         n_t = tlen[dv]
-        # first date at or after the anchor, as np.searchsorted(dates, anchor, side="left") per ticker
-        pos = np.searchsorted(seg_keys, a_key, side="left") - key_first[t_of[dv]]
+        # first date at or after the anchor: np.searchsorted(dates, anchor, side="left") ticker by ticker
+        pos = _search_by_ticker(tp, t_of[dv], a.view(np.int64))
+        pos = np.where(np.isnat(a), n_t, pos)  # (as numpy sorts NaT last)
         exact = (pos < n_t) & (all_dates[tstart[dv] + np.minimum(pos, n_t - 1)] == a)
         first_d = all_dates[tstart[dv]]
         last_d = all_dates[tstart[dv] + n_t - 1]
@@ -228,11 +224,23 @@ def align_events(
         counts = np.bincount(up, minlength=size) - np.bincount(down, minlength=size)
         cover = np.cumsum(counts)[: tp.ns.size] > 0
 
-    # --- regressors: each symbol on every ticker's dates at once ---
-    bstart = tstart.copy()  # where the event's regressor values begin in all_b
+    # --- values on the positions the events read: returns, regressors, factors, coverage ---
+    # Each event reads k_axis consecutive positions of the concatenated data (one block copy per event from a
+    # sliding-window view of an array padded by k_axis on both sides). Only the positions inside the tickers'
+    # data that some event reads are computed; every other position is read only where it is masked.
+    lo_x = 1 if spec.scholes_williams else 0  # one more session each side for the adjacent market returns
+    ev_lo = tstart + np.maximum(p0_of + est_lo - lo_x, 0)
+    ev_hi = tstart + np.minimum(p0_of + spec.last_day + 1 + lo_x, tlen)
+    total = tp.ns.size
+    need = _union(ev_lo[located], ev_hi[located])
+    full_r = _padded(total, k_axis, np.nan)
+    full_r[need + k_axis] = inputs.returns_at(tp, need)
+    full_cover = _padded(total, k_axis, False)
+    full_cover[k_axis : k_axis + total] = cover
+    del cover
+    bstart = tstart.copy()  # where the event's regressor values begin (one copy of the axis per symbol set)
     gathered = np.zeros(n, dtype=bool)
     gathered[located] = True
-    b_parts: list[FloatArray] = []
     if spec.uses_market:
         groups = pd.factorize(market_col[located], sort=True)
         symbol_sets: list[tuple[str, ...]] = [(str(s),) for s in groups[1]]
@@ -240,10 +248,11 @@ def align_events(
     else:
         symbol_sets = [_regressors(spec, "")]
         group_of = np.zeros(located.size, dtype=np.int64)
-    offset = 0
+    parts: list[tuple[int, IntArray, list[FloatArray]]] = []  # axis copy, positions, values by column
     for g, symbols in enumerate(symbol_sets):
         sub = located[group_of == g]
-        series = [inputs.regressor_panel(s, tp) for s in symbols]
+        at = need if len(symbol_sets) == 1 else _union(ev_lo[sub], ev_hi[sub])
+        series = [inputs.regressor_at(s, tp, at) for s in symbols]
         absent = [s for s, v in zip(symbols, series, strict=True) if v is None]
         if absent:
             cause = "; ".join(f"{s}: {unavailable.get(s, _NO_DATA)}" for s in absent)
@@ -253,27 +262,30 @@ def align_events(
             gathered[sub] = False
             continue
         if m:
-            b = np.empty((tp.ns.size, m))
-            for c, values in enumerate(series):
-                assert values is not None
-                b[:, c] = values
-            b_parts.append(b)
-            bstart[sub] += offset
-            offset += tp.ns.size
-    all_b = (b_parts[0] if len(b_parts) == 1 else np.concatenate(b_parts)) if b_parts else None
-    del b_parts
-    all_lag = all_lead = None
-    if spec.scholes_williams and all_b is not None:
-        first_col = all_b[:, 0]
-        all_lag = np.concatenate([[np.nan], first_col[:-1]])
-        all_lead = np.concatenate([first_col[1:], [np.nan]])
-        present = np.flatnonzero(tp.length > 0)
-        for base_b in range(0, all_b.shape[0], max(tp.ns.size, 1)):  # each symbol set's copy of the axis
-            all_lag[base_b + tp.start[present]] = np.nan
-            all_lead[base_b + tp.start[present] + tp.length[present] - 1] = np.nan
-    all_f = None
+            bstart[sub] += len(parts) * total
+            parts.append((len(parts), at, [v for v in series if v is not None]))
+    full_b = full_lag = full_lead = None
+    if parts:
+        full_b = _padded(len(parts) * total, k_axis, np.nan, m)
+        if spec.scholes_williams:
+            full_lag = _padded(len(parts) * total, k_axis, np.nan)
+            full_lead = _padded(len(parts) * total, k_axis, np.nan)
+        for copy, at, columns in parts:
+            where = copy * total + at + k_axis
+            for c, values in enumerate(columns):
+                full_b[where, c] = values
+            if full_lag is not None and full_lead is not None:  # the market return of the adjacent sessions
+                lag = full_b[where - 1, 0]
+                lag[tp.is_first[at]] = np.nan
+                full_lag[where] = lag
+                lead = full_b[where + 1, 0]
+                lead[tp.is_last[at]] = np.nan
+                full_lead[where] = lead
+    del parts
+    full_f = None
     if factor_frame is not None:
-        all_f = align_factors(factor_frame, (*factor_cols, "rf"), all_dates)
+        full_f = _padded(total, k_axis, np.nan, f)
+        full_f[need + k_axis] = align_factors(factor_frame, (*factor_cols, "rf"), all_dates[need])
 
     al = Aligned(
         rel=rel,
@@ -308,18 +320,16 @@ def align_events(
         return al
     disp = np.flatnonzero(is_display)
     contiguous = rows_all.size == n  # every event gathered: blocks are slices (views, no fancy indexing)
-    # Each event reads k_axis consecutive positions of the concatenated data, from ``first``: rows of a
-    # sliding-window view (one block copy per event). The sources are padded by k_axis on both sides so that
-    # every window lies inside them; positions outside the ticker's data are masked.
     win_first = tstart + p0_of + est_lo + k_axis
     win_first_b = bstart + p0_of + est_lo + k_axis
     col = np.arange(k_axis, dtype=np.int64)
-    win_r = _windows(tp.returns, k_axis, np.nan)
-    win_cover = _windows(cover, k_axis, False)
-    win_b = _windows(all_b, k_axis, np.nan) if all_b is not None else None
-    win_lag = _windows(all_lag, k_axis, np.nan) if all_lag is not None else None
-    win_lead = _windows(all_lead, k_axis, np.nan) if all_lead is not None else None
-    win_f = _windows(all_f, k_axis, np.nan) if all_f is not None else None
+    sliding = np.lib.stride_tricks.sliding_window_view
+    win_r = sliding(full_r, k_axis, axis=0)
+    win_cover = sliding(full_cover, k_axis, axis=0)
+    win_b = sliding(full_b, k_axis, axis=0) if full_b is not None else None
+    win_lag = sliding(full_lag, k_axis, axis=0) if full_lag is not None else None
+    win_lead = sliding(full_lead, k_axis, axis=0) if full_lead is not None else None
+    win_f = sliding(full_f, k_axis, axis=0) if full_f is not None else None
 
     def gather(lo_row: int) -> None:
         sel: slice | IntArray = (
@@ -368,15 +378,43 @@ def align_events(
     return al
 
 
-def _windows(values: NDArray[Any], width: int, fill: object) -> NDArray[Any]:
-    """Every run of ``width`` consecutive rows of ``values`` padded by ``width`` fill rows on both sides, as a
-    read-only view: row ``s`` of the result holds padded rows ``s .. s + width - 1`` (``(n, width)`` for 1-D
-    ``values``, ``(n, m, width)`` for ``(T, m)``)."""
-    padded = np.empty((values.shape[0] + 2 * width, *values.shape[1:]), dtype=values.dtype)
-    padded[:width] = fill
-    padded[width:-width] = values
-    padded[-width:] = fill
-    return np.lib.stride_tricks.sliding_window_view(padded, width, axis=0)
+def _padded(size: int, width: int, fill: object, *columns: int) -> NDArray[Any]:
+    """An uninitialised array of ``size`` rows (``(size, *columns)``) between ``width`` fill rows each side."""
+    dtype = np.bool_ if isinstance(fill, bool) else np.float64
+    out: NDArray[Any] = np.empty((size + 2 * width, *columns), dtype=dtype)
+    out[:width] = fill
+    out[size + width :] = fill
+    return out
+
+
+def _union(lo: IntArray, hi: IntArray) -> IntArray:
+    """The positions of the union of the ranges ``lo[j] .. hi[j] - 1``, ascending."""
+    keep = hi > lo
+    lo, hi = lo[keep], hi[keep]
+    if lo.size == 0:
+        return np.empty(0, dtype=np.int64)
+    order = np.argsort(lo, kind="stable")
+    lo, hi = lo[order], hi[order]
+    reach = np.maximum.accumulate(hi)
+    new = np.concatenate([[True], lo[1:] > reach[:-1]])  # a range that starts a new run
+    starts = lo[new]
+    ends = reach[np.concatenate([np.flatnonzero(new)[1:] - 1, [lo.size - 1]])]
+    lengths = ends - starts
+    before = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    out: IntArray = np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - before, lengths)
+    return out
+
+
+def _search_by_ticker(tp: TickerPanel, t: IntArray, when: IntArray) -> IntArray:
+    """``np.searchsorted(dates of ticker t[j], when[j], side="left")`` for every ``j``, a call per ticker."""
+    order = np.argsort(t, kind="stable")
+    ts, ws = t[order], when[order]
+    cuts = np.flatnonzero(np.concatenate([[True], ts[1:] != ts[:-1], [True]]))
+    out = np.empty(t.size, dtype=np.int64)
+    for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        s, n_t = int(tp.start[ts[a]]), int(tp.length[ts[a]])
+        out[order[a:b]] = np.searchsorted(tp.ns[s : s + n_t], ws[a:b], side="left")
+    return out
 
 
 #: ``day0_rule`` by code: given, after the close, a session, not a session, outside the data.
@@ -393,24 +431,6 @@ _DAY0_RULES = np.array(
 
 _DAY_NS = 86_400_000_000_000
 _NO_DATA = "the price source has no data for it"
-
-
-def _ticker_keys(tp: TickerPanel, present: IntArray) -> tuple[int, int, IntArray, IntArray]:
-    """Sorted keys ``ticker * span + (day - base) + 1`` of the present tickers' dates, end to end.
-
-    Returns ``span``, ``base`` (the first day), the keys and where each ticker's keys begin (by ticker). The
-    offsets ``0`` and ``span - 1`` within a ticker's keys are below and above every one of its dates.
-    """
-    lens = tp.length[present]
-    begin = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
-    owner = np.repeat(present, lens)
-    idx = np.arange(int(lens.sum()), dtype=np.int64) + np.repeat(tp.start[present] - begin, lens)
-    days = tp.ns[idx] // _DAY_NS
-    lo, hi = int(days.min()), int(days.max())
-    span = hi - lo + 3
-    first = np.zeros(tp.length.size, dtype=np.int64)
-    first[present] = begin
-    return span, lo, owner * span + (days - lo) + 1, first
 
 
 @dataclass

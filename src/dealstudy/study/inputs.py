@@ -9,7 +9,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from dealstudy.errors import SpecificationError
-from dealstudy.study.returns import clean_series, interval_returns
+from dealstudy.study.returns import clean_series, interval_returns, price_ratio_returns
 from dealstudy.study.spec import ReturnKind
 
 __all__ = ["PriceInputs", "ReturnInputs", "TickerData", "TickerPanel", "align_factors"]
@@ -34,22 +34,28 @@ class TickerData:
 
 
 class TickerPanel:
-    """Several tickers' dates and returns, concatenated (internal).
+    """Several tickers' dates and data, concatenated (internal).
 
     Ticker ``j``'s sessions are ``ns[start[j] : start[j] + length[j]]`` (nanoseconds since the epoch) with
-    returns ``returns`` there (the first one NaN for prices); ``length[j]`` is 0 where there is no data.
-    Positions outside every ticker's range are never read.
+    ``data`` there (prices or returns, as the inputs were given); ``length[j]`` is 0 where there is no
+    data. ``is_first`` / ``is_last`` mark each ticker's first and last session. Positions outside every
+    ticker's range are never read.
     """
 
-    __slots__ = ("length", "ns", "returns", "start")
+    __slots__ = ("data", "is_first", "is_last", "length", "ns", "start")
 
     def __init__(
-        self, ns: NDArray[np.int64], returns: FloatArray, start: NDArray[np.int64], length: NDArray[np.int64]
+        self, ns: NDArray[np.int64], data: FloatArray, start: NDArray[np.int64], length: NDArray[np.int64]
     ) -> None:
         self.ns = ns
-        self.returns = returns
+        self.data = data
         self.start = start
         self.length = length
+        have = length > 0
+        self.is_first = np.zeros(ns.size, dtype=bool)
+        self.is_first[start[have]] = True
+        self.is_last = np.zeros(ns.size, dtype=bool)
+        self.is_last[start[have] + length[have] - 1] = True
 
 
 def _concat(
@@ -142,7 +148,7 @@ class PriceInputs(_Inputs):
         return TickerData(dates, interval_returns(data.vals[lo:hi], self._kind))
 
     def tickers(self, symbols: list[str]) -> TickerPanel:
-        """:meth:`ticker` of every symbol at once (the same dates and returns), concatenated."""
+        """Every symbol's dates and prices, concatenated (the dates of :meth:`ticker`)."""
         ns, vals, offset, sizes = _concat([self._series(s) for s in symbols])
         start = np.zeros(len(symbols), dtype=np.int64)
         length = np.zeros(len(symbols), dtype=np.int64)
@@ -152,22 +158,33 @@ class PriceInputs(_Inputs):
             first = finite[np.searchsorted(finite, offset[have], side="left")]
             last = finite[np.searchsorted(finite, offset[have] + sizes[have], side="left") - 1]
             start[have], length[have] = first, last + 1 - first
-        returns = interval_returns(vals, self._kind)  # each ticker's first return is set missing below
-        returns[start[have]] = np.nan
-        return TickerPanel(ns, returns, start, length)
+        return TickerPanel(ns, vals, start, length)
 
-    def regressor_panel(self, symbol: str, panel: TickerPanel) -> FloatArray | None:
-        """:meth:`regressor` on every ticker's dates of ``panel`` at once (aligned with ``panel.ns``)."""
+    def returns_at(self, panel: TickerPanel, at: NDArray[np.int64]) -> FloatArray:
+        """The returns of :meth:`ticker` at the positions ``at`` of ``panel`` (the same arithmetic)."""
+        out = price_ratio_returns(panel.data[at], panel.data[at - 1], self._kind)
+        out[panel.is_first[at]] = np.nan
+        return out
+
+    def regressor_at(self, symbol: str, panel: TickerPanel, at: NDArray[np.int64]) -> FloatArray | None:
+        """:meth:`regressor` on the tickers' dates at the ascending positions ``at`` of ``panel``."""
         data = self._series(symbol)
         if data is None:
             return None
         good_ns, good_vals, _ = self._good(symbol, data)
-        want = panel.ns
-        pos = np.searchsorted(good_ns, want, side="right") - 1
-        inside = (pos >= 0) & (want <= good_ns[-1])
-        aligned = np.where(inside, good_vals[np.maximum(pos, 0)], np.nan)
-        out = interval_returns(aligned, self._kind)  # elementwise as in :meth:`regressor`
-        out[panel.start[panel.length > 0]] = np.nan
+
+        def aligned(want: NDArray[np.int64]) -> FloatArray:
+            pos = np.searchsorted(good_ns, want, side="right") - 1
+            inside = (pos >= 0) & (want <= good_ns[-1])
+            return np.where(inside, good_vals[np.maximum(pos, 0)], np.nan)
+
+        cur = aligned(panel.ns[at])
+        prev = np.empty_like(cur)  # the aligned price one session earlier: mostly the previous position
+        prev[1:] = cur[:-1]
+        jumps = np.flatnonzero(np.concatenate([[True], at[1:] != at[:-1] + 1]))
+        prev[jumps] = aligned(panel.ns[at[jumps] - 1])
+        out = price_ratio_returns(cur, prev, self._kind)  # elementwise as in :meth:`regressor`
+        out[panel.is_first[at]] = np.nan
         return out
 
     def regressor(self, symbol: str, dates: NDArray[np.datetime64]) -> FloatArray | None:
@@ -216,18 +233,20 @@ class ReturnInputs(_Inputs):
         return TickerData(data.ns.view("datetime64[ns]"), data.vals)
 
     def tickers(self, symbols: list[str]) -> TickerPanel:
-        """:meth:`ticker` of every symbol at once, concatenated."""
+        """Every symbol's dates and returns (those of :meth:`ticker`), concatenated."""
         ns, vals, offset, sizes = _concat([self._series(s) for s in symbols])
         return TickerPanel(ns, vals, offset, sizes)
 
-    def regressor_panel(self, symbol: str, panel: TickerPanel) -> FloatArray | None:
-        """:meth:`regressor` on every ticker's dates of ``panel`` at once (aligned with ``panel.ns``)."""
+    def returns_at(self, panel: TickerPanel, at: NDArray[np.int64]) -> FloatArray:
+        """The returns at the positions ``at`` of ``panel``."""
+        return panel.data[at]
+
+    def regressor_at(self, symbol: str, panel: TickerPanel, at: NDArray[np.int64]) -> FloatArray | None:
+        """:meth:`regressor` on the tickers' dates at the positions ``at`` of ``panel``."""
         data = self._series(symbol)
         if data is None:
             return None
-        want = panel.ns
-        if data.ns.size == 0:
-            return np.full(want.size, np.nan)
+        want = panel.ns[at]
         pos = np.minimum(np.searchsorted(data.ns, want), data.ns.size - 1)
         return np.where(data.ns[pos] == want, data.vals[pos], np.nan)
 

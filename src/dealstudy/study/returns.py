@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from dealstudy.study.spec import ReturnKind
 
-__all__ = ["align_prices", "clean_series", "interval_returns", "price_returns"]
+__all__ = ["align_prices", "clean_series", "interval_returns", "price_ratio_returns", "price_returns"]
 
 FloatArray = NDArray[np.float64]
 
@@ -34,13 +34,17 @@ def interval_returns(prices: FloatArray, kind: ReturnKind) -> FloatArray:
     out = np.full(p.shape, np.nan)
     if p.size < 2:
         return out
-    good = np.isfinite(p) & (p > 0)
-    prev, cur = p[:-1], p[1:]
-    ok = good[:-1] & good[1:]
+    out[1:] = price_ratio_returns(p[1:], p[:-1], kind)
+    return out
+
+
+def price_ratio_returns(cur: FloatArray, prev: FloatArray, kind: ReturnKind) -> FloatArray:
+    """Returns from the prices ``prev`` to ``cur``, element by element (missing where either price is missing
+    or not positive): the arithmetic of :func:`interval_returns`."""
+    ok = np.isfinite(cur) & (cur > 0) & np.isfinite(prev) & (prev > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(ok, cur / np.where(ok, prev, 1.0), np.nan)
-    out[1:] = np.log(ratio) if kind == "log" else ratio - 1.0
-    return out
+    return np.log(ratio) if kind == "log" else ratio - 1.0
 
 
 def price_returns(prices: pd.Series, kind: ReturnKind) -> pd.Series:
