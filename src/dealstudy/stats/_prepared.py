@@ -102,7 +102,8 @@ def _rank_rows_ordered(
 
 def _sortable_keys(x: FloatArray, fin: BoolArray) -> tuple[NDArray[np.int64], int]:
     """Each value of ``x`` as an ``int64`` key that sorts like the value, its low bits replaced by the
-    column index; non-finite values (``~fin``) get keys above every finite one.
+    column index; non-finite values (``~fin``) get keys above every finite one, further apart than the
+    index bits (so that they never look tied).
 
     Returns the keys and the number of low bits holding the column index. Two finite values whose keys
     differ by at most the index bits may be equal or differ only in their last mantissa bits: the caller
@@ -119,7 +120,9 @@ def _sortable_keys(x: FloatArray, fin: BoolArray) -> tuple[NDArray[np.int64], in
     columns = np.arange(k, dtype=np.int64)
     key &= ~low
     key |= columns
-    np.copyto(key, np.iinfo(np.int64).max & ~low | columns, where=~fin)
+    # above the largest finite key (of the largest double, 0x7fef...): 0x7ff0... + column << shift | column
+    missing = np.int64(0x7FF0 << 48) + (columns << shift) + columns
+    np.copyto(key, missing, where=~fin)
     return key, shift
 
 
@@ -172,10 +175,11 @@ def _code_block(
     key.sort(axis=1)
     # two finite neighbours whose keys differ by at most the index bits may be tied: rank those rows
     # exactly (the estimation keys are a subset of the same keys, so this covers their ties too)
-    close = np.diff(key.view(np.uint64), axis=1) <= np.uint64(low)
-    close &= key[:, 1:] < (np.iinfo(np.int64).max & ~low)
-    exact = np.flatnonzero(close.any(axis=1))
-    del close
+    if k > 1:
+        closest = np.diff(key.view(np.uint64), axis=1).min(axis=1)
+        exact = np.flatnonzero(closest <= np.uint64(low))
+    else:
+        exact = np.zeros(0, dtype=np.intp)
     key &= low
     key += np.arange(0, n * k, k)[:, None]
     flat = key  # flat index into an (n, k) array of each sorted value
@@ -188,7 +192,7 @@ def _code_block(
     est_key = order_est.astype(np.intp)
     est_key += np.arange(0, n * te, te)[:, None]
     twice_est = np.arange(2, 2 * te + 1, 2, dtype=est_dtype)
-    m_est = fin[:, in_est].sum(axis=1)
+    m_est = _column_view(fin, in_est).sum(axis=1)
     est = np.empty((n, te), dtype=est_dtype)
     est.ravel()[est_key] = np.where(twice_est <= 2 * m_est[:, None], twice_est, 0)
     del est_key

@@ -193,18 +193,23 @@ def _signed_rank_sum(x: FloatArray) -> tuple[float, NDArray[np.int64]]:
     """``W+``, the sum of the average ranks of ``|x|`` (1 = smallest) over the positive values of ``x``,
     and the sizes of the runs of equal ``|x|`` in ascending order (as ``np.unique(..., return_counts=True)``).
 
-    The same numbers as ``scipy.stats.rankdata(abs(x))[x > 0].sum()``, from two sorts: the average rank
-    of a value ``v`` is ``(#(|x| < v) + #(|x| <= v) + 1) / 2``, found by binary search in the sorted
-    ``|x|`` for the sorted positive values. Ranks are multiples of 1/2, so the sum is exact in any order.
+    The same numbers as ``scipy.stats.rankdata(abs(x))[x > 0].sum()``, from one sort: the bits of a
+    non-negative float sort like its value, so ``bits(|x|) * 2 + (x > 0)`` sorts the values with the sign
+    of each in the lowest bit. A run of equal ``|x|`` from position ``s`` (0-based) of length ``L`` has the
+    average rank ``s + (L + 1) / 2``; W+ adds it once per positive member (exact: sums of half integers).
     """
-    absx = np.sort(np.abs(x))
-    positive = np.sort(x[x > 0])
-    below = np.searchsorted(absx, positive, side="left")
-    at_most = np.searchsorted(absx, positive, side="right")
-    w_plus = float((below + at_most + 1).sum()) / 2.0
-    starts = np.flatnonzero(np.r_[True, absx[1:] != absx[:-1]]) if absx.size else np.zeros(0, np.intp)
-    counts = np.diff(np.r_[starts, absx.size]).astype(np.int64)
-    return w_plus, counts
+    n = x.size
+    if n == 0:
+        return 0.0, np.zeros(0, dtype=np.int64)
+    key = np.abs(x).view(np.uint64) << np.uint64(1)
+    key |= (x > 0).view(np.uint8).astype(np.uint64)
+    key.sort()
+    value = key >> np.uint64(1)
+    starts = np.flatnonzero(np.r_[True, value[1:] != value[:-1]])
+    lengths = np.diff(np.r_[starts, n])
+    positive = np.add.reduceat((key & np.uint64(1)).astype(np.int64), starts)
+    w_plus = float(int((positive * (2 * starts + lengths + 1)).sum())) / 2.0
+    return w_plus, lengths.astype(np.int64)
 
 
 def wilcoxon_prepared(prep: PreparedPanel, window: Window) -> TestResult:
@@ -313,20 +318,25 @@ def _compute_grank_values(prep: PreparedPanel, window: Window) -> tuple[BoolArra
 
 
 def _part_grank_values(
-    prep: PreparedPanel, window: Window, candidates: BoolArray, part: int
-) -> tuple[BoolArray, FloatArray] | None:
-    """:func:`_grank_values` of the events of part ``part`` of ``prep`` (what that part's own panel
-    finds, from the same per-event values in the same order), as a mask over all events; None where
-    the part's test cannot be computed. ``candidates``: the events of any part in GRANK's sample."""
-    assert prep.parts is not None
+    prep: PreparedPanel, window: Window, masks: list[BoolArray]
+) -> list[tuple[BoolArray, FloatArray] | None]:
+    """:func:`_grank_values` of the events of each part of ``prep`` (``masks``: the events of each part),
+    as masks over all events: what each part's own panel finds, from the same per-event values in the
+    same order; None where a part's test cannot be computed."""
     s = prep.sample(window)
-    ok = candidates & (prep.parts == part)
-    if int(ok.sum()) < 2:
-        return None
-    scar = s.car[ok] / np.sqrt(s.car_var[ok])
-    if np.ptp(scar) == 0.0:
-        return None
-    return ok, scar / scar.std(ddof=1)
+    sigma = np.asarray(prep.panel.sigma, dtype=float)
+    var = s.car_var
+    with np.errstate(invalid="ignore"):
+        candidates = s.used & np.isfinite(var) & (var > 0) & np.isfinite(sigma) & (sigma > 0)
+    out: list[tuple[BoolArray, FloatArray] | None] = []
+    for mask in masks:
+        ok = candidates & mask
+        scar = s.car[ok] / np.sqrt(var[ok])
+        if scar.size < 2 or np.ptp(scar) == 0.0:
+            out.append(None)
+        else:
+            out.append((ok, scar / scar.std(ddof=1)))
+    return out
 
 
 def _grank_sign_terms(
@@ -346,17 +356,11 @@ def _grank_sign_terms(
         n_w = len(batch)
         # one column per window for all events, and one per window with each event's own part's values
         g = np.full((n_w * (2 if prep.part_count else 1), prep.panel.n_events), np.nan)  # (columns, N)
-        by_part: list[dict[Window, tuple[BoolArray, FloatArray]]] = [{} for _ in range(prep.part_count)]
-        sigma = np.asarray(prep.panel.sigma, dtype=float)
+        masks = [prep.parts == p for p in range(prep.part_count)] if prep.parts is not None else []
+        by_part: list[dict[Window, tuple[BoolArray, FloatArray]]] = [{} for _ in masks]
         for j, (w, (ok_w, g_w)) in enumerate(batch.items()):
             g[j, ok_w] = g_w
-            if prep.part_count:
-                s = prep.sample(w)
-                with np.errstate(invalid="ignore"):
-                    candidates = s.used & np.isfinite(s.car_var) & (s.car_var > 0)
-                    candidates &= np.isfinite(sigma) & (sigma > 0)
-            for p in range(prep.part_count):
-                part_values = _part_grank_values(prep, w, candidates, p)
+            for p, part_values in enumerate(_part_grank_values(prep, w, masks) if masks else []):
                 if part_values is not None:
                     g[n_w + j, part_values[0]] = part_values[1]
                     by_part[p][w] = part_values
@@ -364,14 +368,13 @@ def _grank_sign_terms(
         for j, w in enumerate(batch):
             prep.grank_cache[w] = (sums[0, j], counts[:, j])
         for p, part_windows in enumerate(by_part):
-            assert prep.parts is not None
-            rows = prep.parts == p
+            part_counts = counts[masks[p]]
             shared = prep.part_shared[p]
             for j, w in enumerate(batch):
                 if w in part_windows:
                     ok_p, g_p = part_windows[w]
-                    shared.setdefault("grank_cache", {})[w] = (sums[1 + p, n_w + j], counts[rows, n_w + j])
-                    shared.setdefault("memo", {})[("grank_values", w)] = (ok_p[rows], g_p)
+                    shared.setdefault("grank_cache", {})[w] = (sums[1 + p, n_w + j], part_counts[:, n_w + j])
+                    shared.setdefault("memo", {})[("grank_values", w)] = (ok_p[masks[p]], g_p)
     return prep.grank_cache[window]
 
 
