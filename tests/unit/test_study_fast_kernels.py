@@ -43,6 +43,9 @@ def _prices(seed: int = 3) -> dict[str, pd.Series]:
     out["C"].index = out["C"].index.as_unit("s")
     out["D"] = out["D"].iloc[::-1]  # unsorted: cleaned by the slow path
     out["Z"] = pd.Series(np.nan, index=dates)
+    out["F"] = out["E"].copy()
+    out["F"].index = out["F"].index + pd.Timedelta(hours=16)  # not whole days: normalised by the slow path
+    out["G"] = out["E"].iloc[:0]  # empty
     return out
 
 
@@ -277,7 +280,7 @@ def test_ticker_panel_equals_per_ticker_inputs(kind: str) -> None:
     """Returns and regressors at chosen positions of the concatenated tickers (runs and isolated positions,
     first and last sessions) equal :meth:`ticker` and :meth:`regressor` per ticker."""
     prices = _prices()
-    symbols = ["A", "B", "NONE", "C", "D", "Z", "E", "MKT"]
+    symbols = ["A", "B", "NONE", "C", "D", "Z", "F", "G", "E", "MKT"]
     rng = np.random.default_rng(4)
     given_returns = {k: v.pct_change() for k, v in prices.items()}
     for inputs in (PriceInputs(prices, kind), ReturnInputs(given_returns)):  # type: ignore[arg-type]

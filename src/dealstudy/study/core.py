@@ -379,7 +379,7 @@ def align_events(
 
 
 def _padded(size: int, width: int, fill: object, *columns: int) -> NDArray[Any]:
-    """An uninitialised array of ``size`` rows (``(size, *columns)``) between ``width`` fill rows each side."""
+    """An uninitialised array of ``size`` rows (``(size, *columns)``), ``width`` fill rows each side."""
     dtype = np.bool_ if isinstance(fill, bool) else np.float64
     out: NDArray[Any] = np.empty((size + 2 * width, *columns), dtype=dtype)
     out[:width] = fill

@@ -58,18 +58,6 @@ class TickerPanel:
         self.is_last[start[have] + length[have] - 1] = True
 
 
-def _concat(
-    parts: list[_Series | None],
-) -> tuple[NDArray[np.int64], FloatArray, NDArray[np.int64], NDArray[np.int64]]:
-    """All series' dates and values end to end, where each begins and its size (0 for a missing one)."""
-    sizes = np.array([0 if p is None else p.ns.size for p in parts], dtype=np.int64)
-    offset = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    have = [p for p in parts if p is not None]
-    ns = np.concatenate([p.ns for p in have]) if have else np.empty(0, dtype=np.int64)
-    vals = np.concatenate([p.vals for p in have]) if have else np.empty(0)
-    return ns, vals, offset, sizes
-
-
 class _Series:
     """A cleaned series as arrays: dates in ns since the epoch, values.
 
@@ -109,6 +97,21 @@ def _clean_arrays(series: pd.Series) -> tuple[NDArray[np.int64], FloatArray] | N
     return ns, series.to_numpy(dtype=np.float64)
 
 
+def _fast_parts(series: object) -> tuple[NDArray[np.int64], int, FloatArray] | None:
+    """``(integers of the index in its unit, ns per unit, values)`` of a float Series on a tz-naive
+    DatetimeIndex of a known unit, else None (no pass over the data: :func:`_clean_arrays` checks the rest).
+    """
+    if not isinstance(series, pd.Series) or series.dtype != np.float64:
+        return None
+    index = series.index
+    if not isinstance(index, pd.DatetimeIndex) or index.tz is not None:
+        return None
+    factor = _NS_PER_UNIT.get(str(index.unit))
+    if factor is None or not len(index):
+        return None
+    return index.asi8, factor, series.to_numpy(dtype=np.float64)
+
+
 class _Inputs:
     """Each caller Series is cleaned once per fit (keyed by its id; the mapping keeps it alive)."""
 
@@ -127,6 +130,65 @@ class _Inputs:
             arrays = _Series(raw)
             self._cache[key] = arrays if np.isfinite(arrays.vals).any() else None
         return self._cache[key]
+
+    def _concat_series(
+        self, symbols: list[str]
+    ) -> tuple[NDArray[np.int64], FloatArray, NDArray[np.int64], NDArray[np.int64]]:
+        """Every symbol's :meth:`_series` (dates in ns, values) end to end: ``(ns, values, offset, size)``,
+        size 0 where :meth:`_series` is None. Series that are clean are checked together (sorted, unique,
+        whole days, some finite value) in passes over the concatenation; any other goes through
+        :meth:`_series`. Positions outside every symbol's range may hold anything."""
+        n = len(symbols)
+        fast: list[tuple[int, NDArray[np.int64], int, FloatArray]] = []
+        slow: list[tuple[int, _Series]] = []
+        for j, symbol in enumerate(symbols):
+            raw = self._data.get(symbol)
+            parts = None if raw is None or id(raw) in self._cache else _fast_parts(raw)
+            if parts is not None:
+                fast.append((j, *parts))
+                continue
+            cached = self._series(symbol)
+            if cached is not None:
+                slow.append((j, cached))
+        offset = np.zeros(n, dtype=np.int64)
+        size = np.zeros(n, dtype=np.int64)
+        ns = np.empty(0, dtype=np.int64)
+        vals = np.empty(0)
+        if fast:
+            sizes = np.array([f[1].size for f in fast], dtype=np.int64)
+            offs = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+            factors = np.array([f[2] for f in fast], dtype=np.int64)
+            raw_all = np.concatenate([f[1] for f in fast])
+            vals = np.concatenate([f[3] for f in fast])
+            bad = ~((_MIN_NS // factors < raw_all[offs]) & (raw_all[offs + sizes - 1] < _MAX_NS // factors))
+            starts = np.zeros(raw_all.size, dtype=bool)
+            starts[offs] = True
+            down = (
+                np.flatnonzero(raw_all[1:] <= raw_all[:-1]) + 1
+            )  # not increasing (at a series' start: fine)
+            bad[np.searchsorted(offs, down[~starts[down]], side="right") - 1] = True
+            same_unit = bool((factors == factors[0]).all())
+            ns = raw_all * (factors[0] if same_unit else np.repeat(factors, sizes))
+            if bad.any():  # out of the ns range: keep the ints as they are; those series are redone below
+                ns = np.where(np.repeat(bad, sizes), raw_all, ns)
+            off_day = np.flatnonzero(ns - (ns // _DAY_NS) * _DAY_NS)  # not a whole day
+            bad[np.searchsorted(offs, off_day, side="right") - 1] = True
+            finite = np.add.reduceat(np.isfinite(vals).view(np.uint8), offs, dtype=np.int64) > 0
+            for q, (j, *_rest) in enumerate(fast):
+                if bad[q]:
+                    cached = self._series(symbols[j])  # the general path decides (and may raise)
+                    if cached is not None:
+                        slow.append((j, cached))
+                elif finite[q]:
+                    offset[j], size[j] = offs[q], sizes[q]
+        if slow:
+            base = ns.size
+            ns = np.concatenate([ns, *(c.ns for _, c in slow)])
+            vals = np.concatenate([vals, *(c.vals for _, c in slow)])
+            for j, cached in slow:
+                offset[j], size[j] = base, cached.ns.size
+                base += cached.ns.size
+        return ns, vals, offset, size
 
 
 class PriceInputs(_Inputs):
@@ -149,7 +211,7 @@ class PriceInputs(_Inputs):
 
     def tickers(self, symbols: list[str]) -> TickerPanel:
         """Every symbol's dates and prices, concatenated (the dates of :meth:`ticker`)."""
-        ns, vals, offset, sizes = _concat([self._series(s) for s in symbols])
+        ns, vals, offset, sizes = self._concat_series(symbols)
         start = np.zeros(len(symbols), dtype=np.int64)
         length = np.zeros(len(symbols), dtype=np.int64)
         have = np.flatnonzero(sizes > 0)
@@ -234,7 +296,7 @@ class ReturnInputs(_Inputs):
 
     def tickers(self, symbols: list[str]) -> TickerPanel:
         """Every symbol's dates and returns (those of :meth:`ticker`), concatenated."""
-        ns, vals, offset, sizes = _concat([self._series(s) for s in symbols])
+        ns, vals, offset, sizes = self._concat_series(symbols)
         return TickerPanel(ns, vals, offset, sizes)
 
     def returns_at(self, panel: TickerPanel, at: NDArray[np.int64]) -> FloatArray:
