@@ -254,6 +254,24 @@ def test_pooled_rbar_of_parts_equals_each_parts_own() -> None:
         assert value == pytest.approx(own, rel=1e-12)
 
 
+def test_pairwise_rbar_of_parts_equals_each_parts_own() -> None:
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((80, 30)) + 0.5 * rng.standard_normal(30)
+    x[rng.random(x.shape) < 0.1] = np.nan
+    x[3, 1:] = np.nan  # too few days: left out
+    parts = rng.integers(0, 4, 80)
+    parts[parts == 3] = 2  # part 3 has no rows
+    (whole, n), by_part = _mean_pairwise_correlation_parts(x, 2000, parts, 4)
+    assert (whole, n) == mean_pairwise_correlation(x)
+    for p in range(3):
+        value, count = by_part[p]
+        own, own_n = mean_pairwise_correlation(x[parts == p])
+        assert count == own_n
+        assert value == pytest.approx(own, rel=1e-12)
+    assert math.isnan(by_part[3][0])
+    assert by_part[3][1] == 0
+
+
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocks of a few rows, so that even small panels are split among threads."""
     monkeypatch.setattr(prepared, "BLOCK_ELEMENTS", 1 << 11)

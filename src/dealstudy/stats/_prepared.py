@@ -344,7 +344,16 @@ class PreparedPanel:
         and the part's results of passes over all events (column sums, GRANK sign counts, rbar)."""
         if self.parts is None:
             raise ValueError("this panel has no parts")
-        sub = self.subset(self.parts == index)
+        mask = self.parts == index
+        sub = self.subset(mask)
+        for window, s in self._windows.items():  # the same per-event values; n and mean of the part's
+            used = s.used[mask]
+            car = s.car[mask]
+            n = int(used.sum())
+            mean = float(car[used].mean()) if n else float("nan")
+            sub._windows[window] = WindowSample(
+                window, s.columns, s.length, used, car, s.car_var[mask], n, mean
+            )
         for name, value in self.part_shared[index].items():
             if name == "grank_cache":
                 sub.grank_cache.update(value)
@@ -376,8 +385,12 @@ class PreparedPanel:
             raise SpecificationError(f"window {a}:{b} is not inside the panel's event days ({span})")
         cols = p.window_columns((a, b))
         block = p.ar[:, cols]
-        used: BoolArray = np.asarray(np.isfinite(block).all(axis=1), dtype=bool)
-        car = np.where(used, np.where(used[:, None], block, 0.0).sum(axis=1), np.nan)
+        if a == b:  # one day: the CAR is the AR (a sum of one value is that value)
+            used: BoolArray = np.isfinite(block[:, 0])
+            car = np.where(used, block[:, 0], np.nan)
+        else:
+            used = np.asarray(np.isfinite(block).all(axis=1), dtype=bool)
+            car = np.where(used, np.where(used[:, None], block, 0.0).sum(axis=1), np.nan)
         if (a, b) in p.windows:
             var = np.asarray(p.car_var[:, p.window_position((a, b))], dtype=float)
         elif a == b:
@@ -832,8 +845,9 @@ def _mean_pairwise_correlation_parts(
     x: FloatArray, exact_max: int, parts: NDArray[np.intp] | None = None, n_parts: int = 0
 ) -> tuple[tuple[float, int], dict[int, tuple[float, int]]]:
     """:func:`mean_pairwise_correlation` of all rows and, from the same pass, of the rows of each part
-    (``parts``: the part of each row) that has more than ``exact_max`` usable rows (pooled estimator;
-    the other parts are left out of the dict)."""
+    (``parts``: the part of each row): with the pooled estimator for the parts with more than
+    ``exact_max`` usable rows (the other parts are then left out of the dict), or pair by pair when all
+    rows are at most ``exact_max`` (each part's pairs are among all rows' pairs)."""
     count = np.zeros(x.shape[0], dtype=np.int64)
 
     def count_rows(rows: slice) -> None:
@@ -842,20 +856,32 @@ def _mean_pairwise_correlation_parts(
     map_blocks(count_rows, row_blocks(x.shape[0], x.shape[1]))
     keep = count >= 3
     n = int(keep.sum())
+    part_n = np.bincount(parts[keep], minlength=n_parts) if parts is not None else np.zeros(0, np.int64)
     if n > exact_max:
-        part_n = np.bincount(parts[keep], minlength=n_parts) if parts is not None else np.zeros(0, np.int64)
         pooled = [p for p in range(n_parts) if part_n[p] > exact_max]
-        whole, by_part = _pooled_correlation(x, keep, parts, pooled)
-        return (whole, n), {p: (by_part[p], int(part_n[p])) for p in pooled}
-    return _exact_mean_pairwise_correlation(x, keep, n), {}
-
-
-def _exact_mean_pairwise_correlation(x: FloatArray, keep: BoolArray, n: int) -> tuple[float, int]:
-    """The pair-by-pair mean correlation of :func:`mean_pairwise_correlation` over the rows ``keep``."""
-    x = np.asarray(x[keep], dtype=float)
-    fin = np.isfinite(x)
+        whole, pooled_values = _pooled_correlation(x, keep, parts, pooled)
+        return (whole, n), {p: (pooled_values[p], int(part_n[p])) for p in pooled}
     if n < 2:
-        return float("nan"), n
+        return (float("nan"), n), {p: (float("nan"), int(part_n[p])) for p in range(n_parts)}
+    i, j, r, ok = _pairwise_correlations(np.asarray(x[keep], dtype=float))
+    whole = float(np.clip(r[ok], -1.0, 1.0).mean()) if ok.any() else float("nan")
+    by_part: dict[int, tuple[float, int]] = {}
+    if parts is not None:
+        kept_parts = parts[keep]
+        for p in range(n_parts):
+            in_part = ok & (kept_parts[i] == p) & (kept_parts[j] == p)  # the part's pairs, in its order
+            value = float(np.clip(r[in_part], -1.0, 1.0).mean()) if in_part.any() else float("nan")
+            by_part[p] = (value, int(part_n[p]))
+    return (whole, n), by_part
+
+
+def _pairwise_correlations(
+    x: FloatArray,
+) -> tuple[NDArray[np.intp], NDArray[np.intp], FloatArray, BoolArray]:
+    """Each pair of rows ``(i, j)``, ``i < j``, in row-major order, its correlation over the days both
+    observe, and whether that correlation is defined (see :func:`mean_pairwise_correlation`)."""
+    n = x.shape[0]
+    fin = np.isfinite(x)
     m = fin.astype(float)
     v = np.where(fin, x, 0.0)
     # Centre each row on its own mean for numerical stability (correlations are shift invariant).
@@ -876,9 +902,7 @@ def _exact_mean_pairwise_correlation(x: FloatArray, keep: BoolArray, n: int) -> 
         vy = sxx[j, i] - sum_y * sum_y / n_pair
         r = cov / np.sqrt(vx * vy)
     ok = (n_pair >= 3) & (vx > 1e-12 * raw2[i, j]) & (vy > 1e-12 * raw2[j, i]) & np.isfinite(r)
-    if not ok.any():
-        return float("nan"), n
-    return float(np.clip(r[ok], -1.0, 1.0).mean()), n
+    return i, j, r, ok
 
 
 def _pooled_correlation(
