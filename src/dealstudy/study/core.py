@@ -639,42 +639,12 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
 
     X: FloatArray = np.empty((0, 0, 0))
     y: FloatArray = np.empty((0, 0))
-    if simple:  # design [1, x]: closed-form OLS block by block, no (N, K, 2) design nor copies of R, B
-        params = np.empty((n_c, 2))
-        inv = np.empty((n_c, 2, 2))
-        ols_singular = np.empty(n_c, dtype=bool)
-        X_disp = np.empty((n_c, disp.size, 2))
-
-        def fit_block(sl: slice) -> None:
-            rb = block_rows(sl)
-            xb = al.B[rb, :, 0]
-            ob = simple_ols(xb[:, est], al.R[rb][:, est], mc[sl, est])
-            params[sl], inv[sl], ols_singular[sl] = ob.params, ob.xtx_inv, ob.singular
-            X_disp[sl, :, 0] = 1.0
-            X_disp[sl, :, 1] = xb[:, disp]
-
-        map_blocks(fit_block, _blocks(n_c))
-    else:
-        X, offset = _design(al, spec, cand)
-        y = al.R[cand] - offset
-        del offset
-        ols = batch_ols(X[:, est], y[:, est], mc[:, est])
-        X_disp = X[:, disp]
-        params, inv, ols_singular = ols.params, ols.xtx_inv, ols.singular
-    if spec.scholes_williams:
-        alpha, beta, _ = scholes_williams_beta(
-            al.R[rows][:, est],
-            al.B[rows][:, est, 0],
-            al.B_lag[rows][:, est],
-            al.B_lead[rows][:, est],
-            mc[:, est],
-        )
-        params = np.where(ols_singular[:, None], np.nan, np.stack([alpha, beta], axis=1))
-    p0 = np.nan_to_num(params)
     ar = np.empty((n_c, k_axis))
     ssr = np.empty(n_c)
     sst = np.empty(n_c)
     nobs = row_counts(mc)
+    p0 = np.empty((n_c, k))  # the parameters with NaN as 0 (filled below)
+    fused = simple and not spec.scholes_williams  # the ARs of a block right after its fit
 
     def ar_block(sl: slice) -> None:  # ARs and residual moments of a block of events
         if simple:
@@ -699,7 +669,43 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
             ybar = np.where(m, ye, 0.0).sum(axis=1) / nobs[sl]
             sst[sl] = np.where(m, (ye - ybar[:, None]) ** 2, 0.0).sum(axis=1)
 
-    map_blocks(ar_block, _blocks(n_c))
+    if simple:  # design [1, x]: closed-form OLS block by block, no (N, K, 2) design nor copies of R, B
+        params = np.empty((n_c, 2))
+        inv = np.empty((n_c, 2, 2))
+        ols_singular = np.empty(n_c, dtype=bool)
+        X_disp = np.empty((n_c, disp.size, 2))
+
+        def fit_block(sl: slice) -> None:
+            rb = block_rows(sl)
+            xb = al.B[rb, :, 0]
+            ob = simple_ols(xb[:, est], al.R[rb][:, est], mc[sl, est], with_ssr=False)
+            params[sl], inv[sl], ols_singular[sl] = ob.params, ob.xtx_inv, ob.singular
+            X_disp[sl, :, 0] = 1.0
+            X_disp[sl, :, 1] = xb[:, disp]
+            if fused:
+                p0[sl] = np.nan_to_num(params[sl])
+                ar_block(sl)
+
+        map_blocks(fit_block, _blocks(n_c))
+    else:
+        X, offset = _design(al, spec, cand)
+        y = al.R[cand] - offset
+        del offset
+        ols = batch_ols(X[:, est], y[:, est], mc[:, est])
+        X_disp = X[:, disp]
+        params, inv, ols_singular = ols.params, ols.xtx_inv, ols.singular
+    if spec.scholes_williams:
+        alpha, beta, _ = scholes_williams_beta(
+            al.R[rows][:, est],
+            al.B[rows][:, est, 0],
+            al.B_lag[rows][:, est],
+            al.B_lead[rows][:, est],
+            mc[:, est],
+        )
+        params = np.where(ols_singular[:, None], np.nan, np.stack([alpha, beta], axis=1))
+    if not fused:
+        p0 = np.nan_to_num(params)
+        map_blocks(ar_block, _blocks(n_c))
     dof = nobs - k
     denom = dof if spec.sigma_ddof == "model" else nobs
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -147,7 +147,9 @@ def scholes_williams_beta(
     return alpha, beta, nobs
 
 
-def simple_ols(x: FloatArray, y: FloatArray, mask: BoolArray, block: int = 8192) -> BatchOLS:
+def simple_ols(
+    x: FloatArray, y: FloatArray, mask: BoolArray, block: int = 8192, *, with_ssr: bool = True
+) -> BatchOLS:
     """:func:`batch_ols` for the design ``[1, x]`` (one regressor and a constant), in closed form.
 
     Parameters
@@ -158,6 +160,8 @@ def simple_ols(x: FloatArray, y: FloatArray, mask: BoolArray, block: int = 8192)
         Observations to use.
     block : int
         Events handled at a time (bounds the temporaries to ``block x T``).
+    with_ssr : bool
+        Compute the residual sums of squares (``ssr`` is NaN when False).
 
     Returns
     -------
@@ -198,8 +202,11 @@ def simple_ols(x: FloatArray, y: FloatArray, mask: BoolArray, block: int = 8192)
             alpha = ybar - beta * xbar
             eig_min = 1.0 - np.abs(sx) / np.sqrt(cnt * sxx_raw)
             sing = (cnt <= 2) | ~(sxx_raw > 0) | ~(sxx > 0) | ~(eig_min >= SINGULAR_TOL)
-            resid = np.where(m, ym - alpha[:, None] - beta[:, None] * xm, 0.0)
-            ssr_b = np.einsum("nt,nt->n", resid, resid)
+            if with_ssr:
+                resid = np.where(m, ym - alpha[:, None] - beta[:, None] * xm, 0.0)
+                ssr_b = np.einsum("nt,nt->n", resid, resid)
+            else:
+                ssr_b = np.full(alpha.size, np.nan)
             inv_b = np.empty((alpha.size, 2, 2))
             inv_b[:, 0, 0] = 1.0 / cnt + xbar * xbar / sxx
             inv_b[:, 0, 1] = inv_b[:, 1, 0] = -xbar / sxx
