@@ -782,7 +782,11 @@ def make_panel(
     var_ar = np.empty((n_ok, axis_len))
     car_var = np.empty((n_ok, len(windows)))
     ar = fit.ar if in_place else np.empty((n_ok, axis_len))
-    in_window = [(ev_rel >= a) & (ev_rel <= b) for a, b in windows]
+    # each window's event days as a slice of the event days (a window is a run of consecutive days)
+    in_window = [
+        slice(int(np.searchsorted(ev_rel, a)), int(np.searchsorted(ev_rel, b, side="right")))
+        for a, b in windows
+    ]
 
     def block(sl: slice) -> None:  # rows of one block of events
         s2 = sig2[sl]
