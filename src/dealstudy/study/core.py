@@ -3,6 +3,8 @@ event an outcome, and build the panel of abnormal returns with their variances."
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,7 +236,7 @@ def align_events(
     total = tp.ns.size
     need = _union(ev_lo[located], ev_hi[located])
     full_r = _padded(total, k_axis, np.nan)
-    full_r[need + k_axis] = inputs.returns_at(tp, need)
+    full_r[need + k_axis] = _in_chunks(lambda at: inputs.returns_at(tp, at), need)
     full_cover = _padded(total, k_axis, False)
     full_cover[k_axis : k_axis + total] = cover
     del cover
@@ -252,7 +254,7 @@ def align_events(
     for g, symbols in enumerate(symbol_sets):
         sub = located[group_of == g]
         at = need if len(symbol_sets) == 1 else _union(ev_lo[sub], ev_hi[sub])
-        series = [inputs.regressor_at(s, tp, at) for s in symbols]
+        series = [_in_chunks(functools.partial(inputs.regressor_at, s, tp), at) for s in symbols]
         absent = [s for s, v in zip(symbols, series, strict=True) if v is None]
         if absent:
             cause = "; ".join(f"{s}: {unavailable.get(s, _NO_DATA)}" for s in absent)
@@ -385,6 +387,19 @@ def _padded(size: int, width: int, fill: object, *columns: int) -> NDArray[Any]:
     out[:width] = fill
     out[size + width :] = fill
     return out
+
+
+def _in_chunks(func: Callable[[IntArray], FloatArray | None], at: IntArray) -> FloatArray | None:
+    """``func(at)`` computed on chunks of ``at`` on threads (``func`` works element by element), or None."""
+    chunks = [at[lo : lo + _CHUNK] for lo in range(0, at.size, _CHUNK)] or [at]
+    parts = map_blocks(func, chunks)
+    if any(p is None for p in parts):
+        return None
+    return np.concatenate([p for p in parts if p is not None])
+
+
+#: Positions per chunk of :func:`_in_chunks`.
+_CHUNK = 1 << 20
 
 
 def _union(lo: IntArray, hi: IntArray) -> IntArray:
