@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from dealstudy._parallel import map_blocks
+from dealstudy._parallel import map_blocks, thread_count
 from dealstudy.errors import SpecificationError
 from dealstudy.stats.panel import BoolArray, EventPanel, FloatArray
 
@@ -253,6 +253,20 @@ def _column_view(x: NDArray[_T], columns: BoolArray) -> NDArray[_T]:
     return np.ascontiguousarray(x[:, columns])  # (boolean column indexing alone gives Fortran order)
 
 
+def _column_runs(columns: BoolArray) -> list[tuple[slice, slice]]:
+    """The runs of consecutive selected ``columns``: ``(source, target)`` slices with
+    ``x[:, columns][:, target] == x[:, source]``."""
+    idx = np.flatnonzero(columns)
+    if idx.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > 1) + 1
+    starts, stops = np.r_[0, breaks], np.r_[breaks, idx.size]
+    return [
+        (slice(int(idx[a]), int(idx[b - 1]) + 1), slice(int(a), int(b)))
+        for a, b in zip(starts, stops, strict=True)
+    ]
+
+
 def _take_rows(x: NDArray[_T], mask: BoolArray) -> NDArray[_T]:
     """``x[mask]``."""
     return x[mask]
@@ -354,7 +368,8 @@ class PreparedPanel:
             sub._windows[window] = WindowSample(
                 window, s.columns, s.length, used, car, s.car_var[mask], n, mean
             )
-        for name, value in self.part_shared[index].items():
+        shared, self.part_shared[index] = self.part_shared[index], {}  # handed on: the part frees them
+        for name, value in shared.items():
             if name == "grank_cache":
                 sub.grank_cache.update(value)
             elif name == "memo":
@@ -457,8 +472,22 @@ class PreparedPanel:
         """(K,) axis days in the ranking sample: estimation days and event days."""
         return np.asarray(self.panel.is_estimation | self.panel.is_event, dtype=bool)
 
-    @cached_property
-    def _codes(
+    _CODES = ("rank_codes", "est_rank_codes", "sign_codes", "est_order")
+
+    def _codes(self, name: str) -> Any:
+        """The cached array ``name`` of :data:`_CODES`, computed (with the other missing ones) by
+        :meth:`_compute_codes` when missing (the estimation order is dropped once GRANK's sign counts
+        of every window are known, see :meth:`drop_est_order`)."""
+        if name not in self.__dict__:
+            for key, value in zip(self._CODES, self._compute_codes(), strict=True):
+                self.__dict__.setdefault(key, value)
+        return self.__dict__[name]
+
+    def drop_est_order(self) -> None:
+        """Free :attr:`est_order` (recomputed if needed again)."""
+        self.__dict__.pop("est_order", None)
+
+    def _compute_codes(
         self,
     ) -> tuple[
         NDArray[np.signedinteger], NDArray[np.signedinteger], NDArray[np.int8], NDArray[np.unsignedinteger]
@@ -487,38 +516,42 @@ class PreparedPanel:
         ar = np.asarray(p.ar, dtype=float)
         est_all = np.asarray(p.is_estimation, dtype=bool)
 
+        runs = _column_runs(combined)
+
         def run(rows: slice) -> None:
             # rank whole rows of the panel, the days outside the sample left out (no column copy)
             block = _code_block(ar[rows], est_all, code_dtype, est_dtype, order_dtype, include=combined)
-            rank_codes[rows] = block.rank[:, combined]
-            est_codes[rows] = np.where(usable[rows, None], block.est, 0)
-            sign_codes[rows] = block.sign[:, combined]
+            for source, target in runs:
+                rank_codes[rows, target] = block.rank[:, source]
+                sign_codes[rows, target] = block.sign[:, source]
+            block.est[~usable[rows]] = 0
+            est_codes[rows] = block.est
             est_order[rows] = block.est_order
 
-        map_blocks(run, row_blocks(n, kc))
+        map_blocks(run, row_blocks(n, 2 * kc))  # half-size blocks: the sort keys' temporaries stay small
         return rank_codes, est_codes, sign_codes, est_order
 
-    @cached_property
+    @property
     def rank_codes(self) -> NDArray[np.signedinteger]:
         """(N, K_c) twice the average rank of each AR over the combined sample, 0 where missing."""
-        return self._codes[0]
+        return self._codes("rank_codes")  # type: ignore[no-any-return]
 
-    @cached_property
+    @property
     def est_rank_codes(self) -> NDArray[np.signedinteger]:
         """(N, T1) twice the average rank of each estimation residual (= SAR) within its event, 0 where
         missing or where the event's residual sd is unusable."""
-        return self._codes[1]
+        return self._codes("est_rank_codes")  # type: ignore[no-any-return]
 
-    @cached_property
+    @property
     def sign_codes(self) -> NDArray[np.int8]:
         """(N, K_c) ``G_it = sign(AR_it - median_i)``, median over the combined sample; 0 where missing."""
-        return self._codes[2]
+        return self._codes("sign_codes")  # type: ignore[no-any-return]
 
-    @cached_property
+    @property
     def est_order(self) -> NDArray[np.unsignedinteger]:
         """(N, T1) the estimation days of each event in ascending order of residual: first the days with
         a finite residual (``est_count`` of them; tied residuals in any order), then the others."""
-        return self._codes[3]
+        return self._codes("est_order")  # type: ignore[no-any-return]
 
     @cached_property
     def combined_count(self) -> FloatArray:
@@ -707,7 +740,7 @@ class PreparedPanel:
 
         def run(
             chunk: tuple[int, int, int, int],
-        ) -> tuple[NDArray[np.int64], NDArray[np.intp], NDArray[np.int32]]:
+        ) -> tuple[NDArray[np.int16], NDArray[np.intp], NDArray[np.int16]]:
             idx = order[chunk[0] : chunk[1]]
             rows = idx.size
             gg = g[idx]
@@ -733,7 +766,7 @@ class PreparedPanel:
             half = (codes[idx] - 1) >> 1  # missing (code 0) -> -1 -> the largest unsigned value
             half_codes: NDArray[np.unsignedinteger] = half.astype(code_dtype)
             del half
-            total = np.zeros((n_w, te), dtype=np.int64)
+            total = np.zeros((n_w, te), dtype=np.int16)  # at most 2 * SIGN_COUNT_CHUNK per day
             for limit in (below,) if at_most is below else (below, at_most):
                 threshold = np.minimum(limit, code_max).astype(code_dtype)[:, :, None]
                 for start in range(0, rows, _UINT8_ROWS):  # at most 255 rows: the counts fit in uint8
@@ -742,23 +775,26 @@ class PreparedPanel:
                     total += lt.view(np.uint8).sum(axis=0, dtype=np.uint8)
             if at_most is below:
                 total *= 2
-            return total, idx, below + at_most
+            return total, idx, (below + at_most).astype(np.int16)
 
-        results = map_blocks(run, chunks, threads)
         n_parts = max(self.part_count, 1)
         sums = np.zeros((1 + self.part_count, n_w, te))
         counts = np.zeros((n, n_w), dtype=np.int16)
         class_total = np.zeros((n_w, te), dtype=np.int64)
         part_total = np.zeros((n_parts, n_w, te), dtype=np.int64)
-        for k, ((_, _, c, p), (total, idx, both)) in enumerate(zip(chunks, results, strict=True)):
-            part_total[p] += total
-            counts[idx] = both
-            if k + 1 == len(chunks) or chunks[k + 1][2] != c:  # last chunk of the class: add its sums
-                class_total[...] = part_total.sum(axis=0)
-                sums[0] += weights[c] * class_total
-                for q in range(self.part_count):
-                    sums[1 + q] += weights[c] * part_total[q]
-                part_total[...] = 0
+        wave = 16 * thread_count()  # chunks run at once, so that few chunks' results are held
+        for first in range(0, len(chunks), wave):
+            results = map_blocks(run, chunks[first : first + wave], threads)
+            for k, (total, idx, both) in enumerate(results, start=first):
+                c, p = chunks[k][2], chunks[k][3]
+                part_total[p] += total
+                counts[idx] = both
+                if k + 1 == len(chunks) or chunks[k + 1][2] != c:  # the class's last chunk: add its sums
+                    class_total[...] = part_total.sum(axis=0)
+                    sums[0] += weights[c] * class_total
+                    for q in range(self.part_count):
+                        sums[1 + q] += weights[c] * part_total[q]
+                    part_total[...] = 0
         return sums, counts
 
     # -- cross-correlation (Kolari and Pynnonen 2010) ----------------------------------------------

@@ -360,28 +360,35 @@ def _grank_sign_terms(
         by_part: list[dict[Window, tuple[BoolArray, FloatArray]]] = [{} for _ in masks]
         for j, (w, (ok_w, g_w)) in enumerate(batch.items()):
             g[j, ok_w] = g_w
+            if w != window:  # kept in g until the counts are known (not twice)
+                prep.memo.pop(("grank_values", w), None)
             for p, part_values in enumerate(_part_grank_values(prep, w, masks) if masks else []):
                 if part_values is not None:
                     g[n_w + j, part_values[0]] = part_values[1]
                     by_part[p][w] = part_values
         sums, counts = prep.sign_count_sums(g.T)
-        for j, w in enumerate(batch):
+        for j, (w, (ok_w, _)) in enumerate(batch.items()):
             prep.grank_cache[w] = (sums[0, j], counts[:, j])
+            if w != window:
+                prep.memo[("grank_values", w)] = (ok_w, g[j, ok_w])
         for p, part_windows in enumerate(by_part):
-            part_counts = counts[masks[p]]
+            part_counts = counts[masks[p], n_w:]
             shared = prep.part_shared[p]
             for j, w in enumerate(batch):
                 if w in part_windows:
                     ok_p, g_p = part_windows[w]
-                    shared.setdefault("grank_cache", {})[w] = (sums[1 + p, n_w + j], part_counts[:, n_w + j])
+                    shared.setdefault("grank_cache", {})[w] = (sums[1 + p, n_w + j], part_counts[:, j])
                     shared.setdefault("memo", {})[("grank_values", w)] = (ok_p[masks[p]], g_p)
-    return prep.grank_cache[window]
+        if window in prep.windows_ahead:  # every window's counts are known: the order is not needed
+            prep.drop_est_order()
+    return prep.grank_cache.pop(window)  # (each window's test runs once: free as we go)
 
 
 def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
     name = "grank"
     s = prep.sample(window)
     values = _grank_values(prep, window)
+    prep.memo.pop(("grank_values", window), None)  # (each window's test runs once: free as we go)
     if isinstance(values, TestResult):
         return values
     ok, g_ok = values
