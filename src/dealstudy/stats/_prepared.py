@@ -729,7 +729,6 @@ class PreparedPanel:
         sigma = np.asarray(self.panel.sigma, dtype=float)
         codes = self.est_rank_codes
         est_order = self.est_order
-        est_count = self.est_count
         width = 1 << max(te, 1).bit_length()  # a power of two above te: the searches' padded rows
         code_dtype = np.uint8 if te < np.iinfo(np.uint8).max else np.uint16
         code_max = np.iinfo(code_dtype).max
