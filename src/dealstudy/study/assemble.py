@@ -287,5 +287,5 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
         abnormal_returns=ars,
         cars=cars,
         panel=panel,
-        panel_event_ids=tuple(str(i) for i in ids),
+        panel_event_ids=tuple(map(str, ids.tolist())),
     )

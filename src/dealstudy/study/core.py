@@ -99,10 +99,12 @@ def align_events(
     Notes
     -----
     The tickers' data are concatenated (:class:`~dealstudy.study.inputs.TickerPanel`); day 0 is located
-    for all events in one search over keys ``(ticker, date)``, same-ticker overlaps and duplicates come
-    from one sort of ``(ticker, day 0)``, and the window coverage of every ticker's sessions from one
-    cumulative sum. The gather runs on blocks of events (on :func:`~dealstudy._parallel.map_blocks`'
-    threads, each block writing its own rows).
+    by one search per ticker, same-ticker overlaps and duplicates come from one sort of ``(ticker, day
+    0)``, and the window coverage of every ticker's sessions from one cumulative sum. Returns, regressors
+    and factors are computed only on the positions some event reads (with the same arithmetic as
+    :meth:`~dealstudy.study.inputs.PriceInputs.ticker` and ``regressor`` per ticker). Each event's days are
+    then copied as one block from a sliding-window view, in blocks of events on
+    :func:`~dealstudy._parallel.map_blocks`' threads (each block writing its own rows).
     """
     n = len(ev)
     est_lo, est_hi = spec.estimation
