@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from dealstudy.stats import EventPanel, aggregate_table, grank
+from dealstudy.stats import EventPanel, aggregate, aggregate_table, grank
 from dealstudy.stats import _prepared as prepared
 from dealstudy.stats._prepared import (
     PreparedPanel,
@@ -277,6 +277,7 @@ def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(prepared, "BLOCK_ELEMENTS", 1 << 11)
     monkeypatch.setattr(prepared, "SIGN_COUNT_CHUNK", 9)
     monkeypatch.setattr(prepared, "RBAR_EXACT_MAX_EVENTS", 40)  # the pooled rbar, also of groups
+    monkeypatch.setattr(aggregate, "PARALLEL_WINDOWS_MIN_EVENTS", 0)  # windows tested on threads
 
 
 def test_aggregate_table_is_the_same_on_one_and_two_threads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -287,6 +288,16 @@ def test_aggregate_table_is_the_same_on_one_and_two_threads(monkeypatch: pytest.
     monkeypatch.setenv("DEALSTUDY_THREADS", "2")
     two = aggregate_table(panel)
     pd.testing.assert_frame_equal(one, two, check_exact=True)
+
+
+def test_windows_on_threads_give_the_table_of_windows_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    small_blocks(monkeypatch)
+    panel = awkward_panel(150, 24)
+    monkeypatch.setenv("DEALSTUDY_THREADS", "2")
+    threaded = aggregate_table(panel)
+    monkeypatch.setattr(aggregate, "PARALLEL_WINDOWS_MIN_EVENTS", 10**9)
+    in_turn = aggregate_table(panel)
+    pd.testing.assert_frame_equal(threaded, in_turn, check_exact=True)
 
 
 def test_groups_from_the_whole_panel_equal_each_groups_own_table(monkeypatch: pytest.MonkeyPatch) -> None:

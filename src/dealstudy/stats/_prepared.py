@@ -339,6 +339,7 @@ class PreparedPanel:
         """Per part: results of shared passes, by the name the part's panel keeps them under."""
         self._windows: dict[tuple[int, int], WindowSample] = {}
         self.grank_cache: dict[tuple[int, int], tuple[FloatArray, NDArray[np.int16]]] = {}
+        self.grank_done: set[tuple[int, int]] = set()
         self.memo: dict[Any, Any] = {}
         """Intermediate results that several tests share (keyed by name, or name and window)."""
 
@@ -377,6 +378,35 @@ class PreparedPanel:
             else:
                 sub.__dict__[name] = value
         return sub
+
+    def prefetch(self) -> None:
+        """Compute every cached array the tests of any window use (their first use is then not inside
+        threads that test several windows at once)."""
+        for name in (
+            "est_finite",
+            "est_count",
+            "portfolio_est",
+            "positive_share",
+            "combined_count",
+            "est_sar_finite",
+            "sigma_usable",
+            "est_sar_count",
+            "grank_weight",
+            "ones",
+            "sar_overflow",
+            "rbar",
+        ):
+            getattr(self, name)
+        everyone = np.ones(self.panel.n_events, dtype=bool)
+        for matrix, weight in (
+            ("combined_observed", "ones"),
+            ("corrado_u_filled", "ones"),
+            ("corrado_g_filled", "ones"),
+            ("est_sar_finite", "sigma_usable"),
+            ("est_sar_finite", "grank_weight"),
+            ("est_sar_rank_filled", "grank_weight"),
+        ):
+            self.colsum(matrix, weight, everyone)
 
     def release(self) -> None:
         """Drop every cached array (the panel stays); they are recomputed if needed again."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from dealstudy._parallel import map_blocks
 from dealstudy.stats import nonparametric as npt
 from dealstudy.stats import parametric as pt
 from dealstudy.stats._prepared import PreparedPanel
@@ -56,15 +57,40 @@ def format_window(window: Window) -> str:
     return f"{window[0]}:{window[1]}"
 
 
+PARALLEL_WINDOWS_MIN_EVENTS = 20_000
+"""From this many events on, the windows of a set (after the first) are tested on
+:func:`dealstudy._parallel.map_blocks` threads: their array work then outweighs the Python overhead."""
+
+
 def _test_set(
     label: str, prep: PreparedPanel, rows: list[tuple[str, str, int, float, str, float, float, str]]
 ) -> None:
-    """Append every test of every window of one (group) panel to ``rows``."""
-    for window in prep.panel.windows:
+    """Append every test of every window of one (group) panel to ``rows``.
+
+    On large panels the first window is tested alone (it computes most of what all windows share),
+    the rest of the shared arrays are computed (:meth:`PreparedPanel.prefetch`,
+    :func:`dealstudy.stats.nonparametric.prefetch`), then the other windows are tested on threads;
+    each window's results depend only on the shared arrays, and come back in window order.
+    """
+
+    def window_rows(window: Window) -> list[tuple[str, str, int, float, str, float, float, str]]:
         wname = format_window(window)
+        out = []
         for name, test in _PREPARED.items():
             r = test(prep, window)
-            rows.append((label, wname, r.n, r.mean, name, r.stat, r.pvalue, r.reason))
+            out.append((label, wname, r.n, r.mean, name, r.stat, r.pvalue, r.reason))
+        return out
+
+    windows = list(prep.panel.windows)
+    if prep.panel.n_events < PARALLEL_WINDOWS_MIN_EVENTS or len(windows) < 2:
+        for window in windows:
+            rows.extend(window_rows(window))
+        return
+    rows.extend(window_rows(windows[0]))
+    prep.prefetch()
+    npt.prefetch(prep)
+    for part in map_blocks(window_rows, windows[1:]):
+        rows.extend(part)
 
 
 def aggregate_table(panel: EventPanel) -> pd.DataFrame:

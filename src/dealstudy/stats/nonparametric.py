@@ -17,7 +17,7 @@ from dealstudy.stats._prepared import PreparedPanel, row_blocks
 from dealstudy.stats._result import invalid, normal_result, t_result
 from dealstudy.stats.panel import BoolArray, EventPanel, FloatArray, TestResult
 
-__all__ = ["corrado_rank", "corrado_sign", "generalized_sign", "grank", "sign", "wilcoxon"]
+__all__ = ["corrado_rank", "corrado_sign", "generalized_sign", "grank", "prefetch", "sign", "wilcoxon"]
 
 Window = tuple[int, int]
 
@@ -346,10 +346,18 @@ def _grank_sign_terms(
     of :meth:`PreparedPanel.sign_count_sums`, for ``window`` (and, on the first call, for every window of
     ``prep.windows_ahead`` and for each part of ``prep`` at once; the results are kept in
     ``prep.grank_cache``, the parts' in ``prep.part_shared`` for their own panels)."""
+    _ensure_grank_counts(prep, window, ok, g_ok)
+    prep.grank_done.add(window)
+    return prep.grank_cache.pop(window)  # (each window's test runs once: free as we go)
+
+
+def _ensure_grank_counts(prep: PreparedPanel, window: Window, ok: BoolArray, g_ok: FloatArray) -> None:
+    """Fill ``prep.grank_cache`` for ``window`` (and the windows ahead, and the parts; see
+    :func:`_grank_sign_terms`)."""
     if window not in prep.grank_cache:
         batch = {window: (ok, g_ok)}
         for other in prep.windows_ahead:
-            if other not in batch and other not in prep.grank_cache:
+            if other not in batch and other not in prep.grank_cache and other not in prep.grank_done:
                 values = _grank_values(prep, other)
                 if not isinstance(values, TestResult):
                     batch[other] = values
@@ -381,7 +389,20 @@ def _grank_sign_terms(
                     shared.setdefault("memo", {})[("grank_values", w)] = (ok_p[masks[p]], g_p)
         if window in prep.windows_ahead:  # every window's counts are known: the order is not needed
             prep.drop_est_order()
-    return prep.grank_cache.pop(window)  # (each window's test runs once: free as we go)
+
+
+def prefetch(prep: PreparedPanel) -> None:
+    """Compute what the nonparametric tests of every window of ``prep.windows_ahead`` share (GRANK's
+    sign counts), so that the windows can then be tested in any order or at once."""
+    if prep.sar_overflow:
+        return
+    for window in prep.windows_ahead:
+        if window in prep.grank_done or window in prep.grank_cache:
+            continue
+        values = _grank_values(prep, window)
+        if not isinstance(values, TestResult):
+            _ensure_grank_counts(prep, window, *values)
+            return
 
 
 def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:

@@ -11,6 +11,7 @@ window of :math:`L` days, :math:`\\hat\\sigma^2_{\\mathrm{CAR}_i}` = ``panel.car
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 
@@ -39,8 +40,8 @@ def _cross_sectional_t(name: str, x: FloatArray, mean: float) -> TestResult:
 
 def _standardized_cars(prep: PreparedPanel, window: Window) -> tuple[FloatArray, FloatArray, float]:
     """Standardized CARs ``CAR_i / sd(CAR_i)`` of the usable events, their dof, and the CAAR (the last
-    window's are kept in ``prep.memo``: Patell, BMP and Kolari-Pynnonen use them in turn)."""
-    key = "standardized_cars"
+    window's are kept in ``prep.memo``, per thread: Patell, BMP and Kolari-Pynnonen use them in turn)."""
+    key = ("standardized_cars", threading.get_ident())
     last = prep.memo.get(key)
     if last is None or last[0] != window:
         last = (window, _compute_standardized_cars(prep, window))
