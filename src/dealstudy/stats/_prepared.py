@@ -267,6 +267,15 @@ def _column_runs(columns: BoolArray) -> list[tuple[slice, slice]]:
     ]
 
 
+def _part_sample(s: WindowSample, mask: BoolArray) -> WindowSample:
+    """The sample of the events ``mask`` from the same per-event values (n and mean of the part's)."""
+    used = s.used[mask]
+    car = s.car[mask]
+    n = int(used.sum())
+    mean = float(car[used].mean()) if n else float("nan")
+    return WindowSample(s.window, s.columns, s.length, used, car, s.car_var[mask], n, mean)
+
+
 def _take_rows(x: NDArray[_T], mask: BoolArray) -> NDArray[_T]:
     """``x[mask]``."""
     return x[mask]
@@ -361,14 +370,8 @@ class PreparedPanel:
             raise ValueError("this panel has no parts")
         mask = self.parts == index
         sub = self.subset(mask)
-        for window, s in self._windows.items():  # the same per-event values; n and mean of the part's
-            used = s.used[mask]
-            car = s.car[mask]
-            n = int(used.sum())
-            mean = float(car[used].mean()) if n else float("nan")
-            sub._windows[window] = WindowSample(
-                window, s.columns, s.length, used, car, s.car_var[mask], n, mean
-            )
+        samples = map_blocks(functools.partial(_part_sample, mask=mask), list(self._windows.values()))
+        sub._windows.update((s.window, s) for s in samples)
         shared, self.part_shared[index] = self.part_shared[index], {}  # handed on: the part frees them
         for name, value in shared.items():
             if name == "grank_cache":

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special, stats
 
+from dealstudy._parallel import map_blocks
 from dealstudy.stats._prepared import PreparedPanel, row_blocks
 from dealstudy.stats._result import invalid, normal_result, t_result
 from dealstudy.stats.panel import BoolArray, EventPanel, FloatArray, TestResult
@@ -355,22 +357,36 @@ def _ensure_grank_counts(prep: PreparedPanel, window: Window, ok: BoolArray, g_o
     """Fill ``prep.grank_cache`` for ``window`` (and the windows ahead, and the parts; see
     :func:`_grank_sign_terms`)."""
     if window not in prep.grank_cache:
-        batch = {window: (ok, g_ok)}
-        for other in prep.windows_ahead:
-            if other not in batch and other not in prep.grank_cache and other not in prep.grank_done:
-                values = _grank_values(prep, other)
-                if not isinstance(values, TestResult):
-                    batch[other] = values
+        others = [
+            w
+            for w in prep.windows_ahead
+            if w != window and w not in prep.grank_cache and w not in prep.grank_done
+        ]
+        masks = [prep.parts == p for p in range(prep.part_count)] if prep.parts is not None else []
+        prep.sample(window)  # (so that the threads below only add samples of other windows)
+
+        def values_of(w: Window) -> tuple[tuple[BoolArray, FloatArray] | TestResult, list[Any]]:
+            own = (ok, g_ok) if w == window else _grank_values(prep, w)
+            return own, _part_grank_values(prep, w, masks) if masks else []
+
+        # each window's values (and its sample) on threads: independent, results in window order
+        batch: dict[Window, tuple[BoolArray, FloatArray]] = {}
+        part_values_of: dict[Window, list[Any]] = {}
+        for w, (own, parts_w) in zip(
+            [window, *others], map_blocks(values_of, [window, *others]), strict=True
+        ):
+            if not isinstance(own, TestResult):
+                batch[w] = own
+                part_values_of[w] = parts_w
         n_w = len(batch)
         # one column per window for all events, and one per window with each event's own part's values
         g = np.full((n_w * (2 if prep.part_count else 1), prep.panel.n_events), np.nan)  # (columns, N)
-        masks = [prep.parts == p for p in range(prep.part_count)] if prep.parts is not None else []
         by_part: list[dict[Window, tuple[BoolArray, FloatArray]]] = [{} for _ in masks]
         for j, (w, (ok_w, g_w)) in enumerate(batch.items()):
             g[j, ok_w] = g_w
             if w != window:  # kept in g until the counts are known (not twice)
                 prep.memo.pop(("grank_values", w), None)
-            for p, part_values in enumerate(_part_grank_values(prep, w, masks) if masks else []):
+            for p, part_values in enumerate(part_values_of[w]):
                 if part_values is not None:
                     g[n_w + j, part_values[0]] = part_values[1]
                     by_part[p][w] = part_values
