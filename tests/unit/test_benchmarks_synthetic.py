@@ -101,7 +101,7 @@ def test_peer_returns_table_matches_the_engine_convention() -> None:
 def test_render_reports_an_unavailable_peer_and_missing_report() -> None:
     run = _module("benchmarks.run")
     row = {
-        "events": 1000, "ok": 900, "runs": 1, "best_seconds": 2.0, "best_fit_seconds": 1.5,
+        "events": 1000, "threads": 2, "ok": 900, "runs": 1, "best_seconds": 2.0, "best_fit_seconds": 1.5,
         "best_aggregate_seconds": 0.5, "best_cpu_seconds": 2.0, "tracemalloc_peak_mib": 80.0,
         "peak_rss_mib": 350.0, "rss_before_mib": 200.0,
         "peer": {"available": False, "version": "", "origin": "", "message": "pip failed: no network"},
@@ -115,5 +115,5 @@ def test_render_reports_an_unavailable_peer_and_missing_report() -> None:
     text = run.render(summary)
     assert "NOT AVAILABLE: pip failed: no network" in text
     assert "Report build: not available yet (no module)." in text
-    assert "| 1,000 | 900 | 1 | 2.000 |" in text
+    assert "| 1,000 | 2 | 900 | 1 | 2.000 |" in text
     assert ">= 30x the peer: peer not run or not available" in text
