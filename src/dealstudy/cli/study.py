@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,7 +20,10 @@ from dealstudy.cli import app
 from dealstudy.cli._options import CacheOption, OfflineOption, PricesOption
 from dealstudy.config import DEFAULT_ESTIMATION, DEFAULT_MIN_OBS
 from dealstudy.errors import SpecificationError
-from dealstudy.study import MODELS, StudyResults, StudySpec, format_window, parse_window
+from dealstudy.study import MODELS, StudySpec, format_window, parse_window
+
+if TYPE_CHECKING:
+    from dealstudy.study import StudyResults
 
 __all__ = ["study_command"]
 
