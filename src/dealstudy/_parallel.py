@@ -6,12 +6,15 @@ own rows or returns its own partial result; callers combine partial results in b
 result does not depend on the number of threads or on which thread ran first.
 
 The number of threads is the number of CPUs this process may use (at most :data:`MAX_THREADS`), or
-``$DEALSTUDY_THREADS`` when set (``1`` turns threading off).
+``$DEALSTUDY_THREADS`` when set (``1`` turns threading off). The worker threads are started once per
+process and reused (starting a pool costs about 0.3 ms, more than many blocks take); a forked child
+starts its own when it first needs them.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -42,14 +45,49 @@ def thread_count() -> int:
     return max(1, min(cpus, MAX_THREADS))
 
 
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+_local = threading.local()
+
+
+def _forget_pools() -> None:
+    """In a forked child: the parent's worker threads do not exist there, so start afresh."""
+    global _pools_lock
+    _pools.clear()
+    _pools_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools)
+
+
+def _pool(n_threads: int) -> ThreadPoolExecutor:
+    with _pools_lock:
+        pool = _pools.get(n_threads)
+        if pool is None:
+            pool = ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="dealstudy")
+            _pools[n_threads] = pool
+        return pool
+
+
+def _run_marked(func: Callable[[T], R], item: T) -> R:
+    """``func(item)`` in a worker, marked as such (so nested :func:`map_blocks` calls run serially)."""
+    _local.worker = True
+    try:
+        return func(item)
+    finally:
+        _local.worker = False
+
+
 def map_blocks(func: Callable[[T], R], items: Sequence[T], threads: int | None = None) -> list[R]:
     """``[func(item) for item in items]``, the calls spread over up to ``threads`` threads.
 
-    Results come back in the order of ``items``. With one thread, or fewer than two items, the calls run
-    in the calling thread. An exception raised by ``func`` is raised here (the first in item order).
+    Results come back in the order of ``items``. With one thread, fewer than two items, or when called
+    from inside another :func:`map_blocks` call's worker (no nested pools, no deadlock), the calls run in
+    the calling thread. An exception raised by ``func`` is raised here (the first in item order).
     """
     n_threads = thread_count() if threads is None else max(1, int(threads))
-    if n_threads == 1 or len(items) < 2:
+    if n_threads == 1 or len(items) < 2 or getattr(_local, "worker", False):
         return [func(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(n_threads, len(items)), thread_name_prefix="dealstudy") as pool:
-        return list(pool.map(func, items))
+    pool = _pool(min(n_threads, MAX_THREADS))
+    return list(pool.map(_run_marked, [func] * len(items), items))

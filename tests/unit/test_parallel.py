@@ -83,3 +83,56 @@ def test_thread_count_default_is_usable_cpus(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.delenv(THREADS_ENV, raising=False)
     assert thread_count() == max(1, min(len(os.sched_getaffinity(0)), MAX_THREADS))
+
+
+def test_nested_calls_run_in_the_worker_without_deadlock() -> None:
+    def inner(i: int) -> str:
+        return threading.current_thread().name
+
+    def outer(i: int) -> list[str]:
+        return map_blocks(inner, [i, i + 1, i + 2], threads=2)
+
+    done: list[list[list[str]]] = []
+    runner = threading.Thread(target=lambda: done.append(map_blocks(outer, [0, 10, 20, 30], threads=2)))
+    runner.start()
+    runner.join(timeout=20)
+    assert not runner.is_alive(), "nested map_blocks deadlocked"
+    for names in done[0]:
+        assert len(set(names)) == 1  # each inner call ran in its outer worker's thread
+
+
+def test_pool_is_reused_and_works_in_a_forked_child() -> None:
+    import os
+
+    first = map_blocks(lambda _: threading.current_thread().name, list(range(8)), threads=2)
+    second = map_blocks(lambda _: threading.current_thread().name, list(range(8)), threads=2)
+    assert set(first) | set(second) <= {n for n in first + second if n.startswith("dealstudy")}
+    assert len(set(first) | set(second)) <= 2  # the same two workers both times
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    import signal
+    import time
+    import warnings
+
+    read, write = os.pipe()
+    with warnings.catch_warnings():  # Python >= 3.12 warns about forking a process with threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # child: the parent's workers do not exist here; map_blocks must still finish
+        try:
+            out = map_blocks(lambda v: v * 2, list(range(6)), threads=2)
+            os.write(write, repr(out).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    deadline = time.monotonic() + 20
+    while (waited := os.waitpid(pid, os.WNOHANG)) == (0, 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if waited == (0, 0):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(read)
+        pytest.fail("map_blocks hung in a forked child")
+    with os.fdopen(read) as pipe:
+        assert pipe.read() == repr([0, 2, 4, 6, 8, 10])
+    assert waited[1] == 0
