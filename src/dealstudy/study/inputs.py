@@ -75,14 +75,23 @@ class _Series:
         self.ns, self.vals = fast
 
 
-def _clean_arrays(series: pd.Series) -> tuple[NDArray[np.int64], FloatArray] | None:
-    """``(ns, values)`` of a series that is already clean (values a view), else ``None``."""
+def _float_on_naive_dates(series: object) -> tuple[pd.DatetimeIndex, int | None] | None:
+    """The index of a float64 Series on a tz-naive DatetimeIndex and its ns per unit (None if the unit is
+    unknown); ``None`` for anything else."""
     if not isinstance(series, pd.Series) or series.dtype != np.float64:
         return None
     index = series.index
     if not isinstance(index, pd.DatetimeIndex) or index.tz is not None:
         return None
-    factor = _NS_PER_UNIT.get(str(index.unit))
+    return index, _NS_PER_UNIT.get(str(index.unit))
+
+
+def _clean_arrays(series: pd.Series) -> tuple[NDArray[np.int64], FloatArray] | None:
+    """``(ns, values)`` of a series that is already clean (values a view), else ``None``."""
+    found = _float_on_naive_dates(series)
+    if found is None:
+        return None
+    index, factor = found
     raw = index.asi8  # integers in the index's own unit
     if raw.size > 1 and not (raw[1:] > raw[:-1]).all():  # sorted and unique
         return None
@@ -101,15 +110,11 @@ def _fast_parts(series: object) -> tuple[NDArray[np.int64], int, FloatArray] | N
     """``(integers of the index in its unit, ns per unit, values)`` of a float Series on a tz-naive
     DatetimeIndex of a known unit, else None (no pass over the data: :func:`_clean_arrays` checks the rest).
     """
-    if not isinstance(series, pd.Series) or series.dtype != np.float64:
+    found = _float_on_naive_dates(series)
+    if found is None or found[1] is None or not len(found[0]):
         return None
-    index = series.index
-    if not isinstance(index, pd.DatetimeIndex) or index.tz is not None:
-        return None
-    factor = _NS_PER_UNIT.get(str(index.unit))
-    if factor is None or not len(index):
-        return None
-    return index.asi8, factor, series.to_numpy(dtype=np.float64)
+    assert isinstance(series, pd.Series)
+    return found[0].asi8, found[1], series.to_numpy(dtype=np.float64)
 
 
 class _Inputs:
