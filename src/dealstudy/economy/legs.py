@@ -54,6 +54,21 @@ def _num(value: float | None) -> float:
     return float("nan") if value is None else float(value)
 
 
+def _deal_values(deal: Deal) -> dict[str, object]:
+    """The deal-level columns shared by :func:`legs_frame` and :func:`deals_frame`, in column order."""
+    return {
+        "announced": pd.Timestamp(deal.announced),
+        "counterparty": deal.counterparty,
+        "kind": deal.kind,
+        "binding_status": deal.binding_status,
+        "headline_value_usd": _num(deal.headline_value_usd),
+        "binding_value_usd": _num(deal.binding_value_usd),
+        "non_binding_value_usd": _num(deal.non_binding_value_usd),
+        "duration_years": _num(deal.duration_years),
+        "confounded": deal.confounded,
+    }
+
+
 def legs_frame(deals: Iterable[Deal]) -> pd.DataFrame:
     """One row per (deal, listed security), in catalog order, with the columns :data:`LEG_COLUMNS`.
 
@@ -73,15 +88,7 @@ def legs_frame(deals: Iterable[Deal]) -> pd.DataFrame:
                     "direct": security.role not in INDIRECT_ROLES,
                     "exchange": security.exchange,
                     "currency": currency_for_mic(security.exchange),
-                    "announced": pd.Timestamp(deal.announced),
-                    "counterparty": deal.counterparty,
-                    "kind": deal.kind,
-                    "binding_status": deal.binding_status,
-                    "headline_value_usd": _num(deal.headline_value_usd),
-                    "binding_value_usd": _num(deal.binding_value_usd),
-                    "non_binding_value_usd": _num(deal.non_binding_value_usd),
-                    "duration_years": _num(deal.duration_years),
-                    "confounded": deal.confounded,
+                    **_deal_values(deal),
                 }
             )
     frame = pd.DataFrame(rows, columns=list(LEG_COLUMNS))
@@ -133,15 +140,7 @@ def deals_frame(deals: Iterable[Deal]) -> pd.DataFrame:
         rows.append(
             {
                 "deal_id": deal.id,
-                "announced": pd.Timestamp(deal.announced),
-                "counterparty": deal.counterparty,
-                "kind": deal.kind,
-                "binding_status": deal.binding_status,
-                "headline_value_usd": _num(deal.headline_value_usd),
-                "binding_value_usd": _num(deal.binding_value_usd),
-                "non_binding_value_usd": _num(deal.non_binding_value_usd),
-                "duration_years": _num(deal.duration_years),
-                "confounded": deal.confounded,
+                **_deal_values(deal),
                 "related": tuple(deal.related),
                 "tickers": deal.tickers,
                 "direct_tickers": tuple(s.ticker for s in direct),
