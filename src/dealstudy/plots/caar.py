@@ -15,6 +15,7 @@ from dealstudy.plots.style import (
     CLASS_LINESTYLES,
     integer_event_time,
     legend_below,
+    mark_day0,
     new_axes,
     style,
 )
@@ -58,16 +59,8 @@ def fig_caar_paths(data: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
                 markersize=3,
                 label=f"{CLASS_LABELS[cls]} (n={n})",
             )
-        ax.axvline(0, color="#1a1a1a", linewidth=1, linestyle=":")
+        mark_day0(ax)
         ax.axhline(0, color="#4d4d4d", linewidth=0.8)
-        ax.annotate(
-            "day 0",
-            (0, 1),
-            xycoords=("data", "axes fraction"),
-            xytext=(3, -12),
-            textcoords="offset points",
-            fontsize=8.5,
-        )
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
         ax.set_xlabel("Trading days relative to the announcement (day 0)")
         ax.set_ylabel("Cumulative average abnormal return")

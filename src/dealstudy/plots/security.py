@@ -9,21 +9,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from dealstudy.plots._frames import require_columns
-from dealstudy.plots.style import integer_event_time, legend_below, new_axes, style
+from dealstudy.plots.style import integer_event_time, legend_below, mark_day0, new_axes, style
 
 __all__ = ["fig_event_ar_car", "fig_event_prices", "fig_security_event"]
-
-
-def _day0(ax: Axes) -> None:
-    ax.axvline(0, color="#1a1a1a", linewidth=1, linestyle=":", zorder=1)
-    ax.annotate(
-        "day 0",
-        (0, 1),
-        xycoords=("data", "axes fraction"),
-        xytext=(3, -12),
-        textcoords="offset points",
-        fontsize=8.5,
-    )
 
 
 def fig_event_prices(
@@ -63,7 +51,7 @@ def fig_event_prices(
         ax.plot(
             frame["event_time"], frame["close"], color="#1a1a1a", linewidth=1.6, marker="o", markersize=2.5
         )
-        _day0(ax)
+        mark_day0(ax, zorder=1)
         ax.set_xlabel("Trading days relative to day 0")
         ax.set_ylabel(f"Close ({currency})")
         ax.set_title(f"{ticker}: closing price around the announcement")
@@ -177,7 +165,7 @@ def fig_event_ar_car(
             zorder=3,
         )
         ax.axhline(0, color="#4d4d4d", linewidth=0.8)
-        _day0(ax)
+        mark_day0(ax, zorder=1)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel("Trading days relative to day 0")
         ax.set_ylabel("Abnormal return")

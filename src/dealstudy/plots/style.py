@@ -30,6 +30,7 @@ __all__ = [
     "format_usd",
     "integer_event_time",
     "legend_below",
+    "mark_day0",
     "money_formatter",
     "new_axes",
     "style",
@@ -139,6 +140,20 @@ def legend_below(ax: Axes, *, ncols: int = 2) -> None:
 def integer_event_time(ax: Axes) -> None:
     """Event time is in whole trading days: integer ticks only."""
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def mark_day0(ax: Axes, *, zorder: float | None = None) -> None:
+    """A dotted vertical line at event day 0, labelled "day 0" at the top of the axes."""
+    line: dict[str, Any] = {} if zorder is None else {"zorder": zorder}
+    ax.axvline(0, color="#1a1a1a", linewidth=1, linestyle=":", **line)
+    ax.annotate(
+        "day 0",
+        (0, 1),
+        xycoords=("data", "axes fraction"),
+        xytext=(3, -12),
+        textcoords="offset points",
+        fontsize=8.5,
+    )
 
 
 def format_usd(value: float, *, decimals: int | None = None) -> str:
