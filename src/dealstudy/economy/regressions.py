@@ -363,6 +363,19 @@ def _lstsq(X: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64
     return np.asarray(np.linalg.lstsq(X, y, rcond=None)[0], dtype=float)
 
 
+def _term_design(
+    result: RegressionResult, terms: Sequence[str]
+) -> tuple[list[str], list[int], NDArray[np.float64], NDArray[np.float64]] | None:
+    """The ``terms`` the fitted ``result`` has, their positions among its parameters, and its design
+    ``X`` and response ``y`` as arrays; ``None`` when the result is not fitted or has none of them."""
+    present = [t for t in terms if result.fitted and t in result.params.index]
+    if not present:
+        return None
+    names = list(result.params.index)
+    positions = [names.index(t) for t in present]
+    return present, positions, result.X.to_numpy(dtype=float), result.y.to_numpy(dtype=float)
+
+
 def bootstrap_ci(
     result: RegressionResult,
     terms: Sequence[str],
@@ -384,12 +397,10 @@ def bootstrap_ci(
     Freedman, D. A. (1981). Bootstrapping regression models. *Annals of Statistics* 9, 1218-1228.
     """
     columns = ["model", "term", "coef", "ci_low", "ci_high", "confidence", "reps", "skipped", "seed"]
-    present = [t for t in terms if result.fitted and t in result.params.index]
-    if not present:
+    found = _term_design(result, terms)
+    if found is None:
         return pd.DataFrame(columns=columns)
-    X = result.X.to_numpy(dtype=float)
-    y = result.y.to_numpy(dtype=float)
-    positions = [list(result.params.index).index(t) for t in present]
+    present, positions, X, y = found
     rng = np.random.default_rng(seed)
     n = len(y)
     if result.cov_type == "cluster" and result.clusters is not None:
@@ -446,12 +457,10 @@ def leave_one_out(result: RegressionResult, terms: Sequence[str]) -> pd.DataFram
     ``most_influential`` flags, per term, the observation with the largest absolute change.
     """
     columns = ["model", "term", "left_out", "coef_full", "coef_without", "change", "most_influential"]
-    present = [t for t in terms if result.fitted and t in result.params.index]
-    if not present:
+    found = _term_design(result, terms)
+    if found is None:
         return pd.DataFrame(columns=columns)
-    X = result.X.to_numpy(dtype=float)
-    y = result.y.to_numpy(dtype=float)
-    positions = [list(result.params.index).index(t) for t in present]
+    present, positions, X, y = found
     rows = []
     for i in range(len(y)):
         keep = np.arange(len(y)) != i
