@@ -8,10 +8,12 @@ Tests that need ``../shared`` (real prices, factors, reference cases) use the ``
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 
 from dealstudy.config import find_shared_dir
@@ -63,3 +65,29 @@ def _close_figures() -> object:
     leaked = plt.get_fignums()
     plt.close("all")
     assert not leaked, f"test left {len(leaked)} matplotlib figure(s) open"
+
+
+WriteCloses = Callable[[Path, str, pd.DatetimeIndex, np.ndarray], pd.Series]
+
+
+def _write_closes(folder: Path, symbol: str, dates: pd.DatetimeIndex, close: np.ndarray) -> pd.Series:
+    """Write ``close`` as the CSV snapshot ``folder/<symbol>.csv`` (open = high = low = close = adj_close,
+    volume 1e6) and return it as a Series on ``dates``."""
+    pd.DataFrame(
+        {
+            "date": dates.strftime("%Y-%m-%d"),
+            "open": close,
+            "high": close,
+            "low": close,
+            "close": close,
+            "adj_close": close,
+            "volume": 1e6,
+        }
+    ).to_csv(folder / f"{symbol}.csv", index=False)
+    return pd.Series(close, index=dates)
+
+
+@pytest.fixture(scope="session")
+def write_closes() -> WriteCloses:
+    """Writer of seeded price snapshots for the CSV price source (see :func:`_write_closes`)."""
+    return _write_closes

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -38,20 +39,11 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _write_prices(folder: Path, symbol: str, rng: np.random.Generator) -> None:
+def _write_prices(
+    write: Callable[..., pd.Series], folder: Path, symbol: str, rng: np.random.Generator
+) -> None:
     dates = sessions("XNYS", "2024-06-03", "2025-12-31")
-    close = 100.0 * np.cumprod(1 + rng.normal(0.0003, 0.01, len(dates)))
-    pd.DataFrame(
-        {
-            "date": dates.strftime("%Y-%m-%d"),
-            "open": close,
-            "high": close,
-            "low": close,
-            "close": close,
-            "adj_close": close,
-            "volume": 1e6,
-        }
-    ).to_csv(folder / f"{symbol}.csv", index=False)
+    write(folder, symbol, dates, 100.0 * np.cumprod(1 + rng.normal(0.0003, 0.01, len(dates))))
 
 
 def _out_with_a_file(tmp_path: Path) -> Path:
@@ -80,11 +72,11 @@ def test_cli_offline_with_an_empty_cache_is_a_clear_data_error(tmp_path: Path) -
 
 
 def test_cli_snapshot_without_any_catalog_ticker_is_a_clear_data_error(
-    tmp_path: Path, rng: np.random.Generator
+    tmp_path: Path, rng: np.random.Generator, write_closes: Callable[..., pd.Series]
 ) -> None:
     prices = tmp_path / "prices"
     prices.mkdir()
-    _write_prices(prices, "SPY", rng)  # the benchmark only
+    _write_prices(write_closes, prices, "SPY", rng)  # the benchmark only
     out = _out_with_a_file(tmp_path)
     done = _run("--catalog", str(REPO / "events"), "--prices", str(prices), "--out", str(out))
     assert done.returncode == 3, done.stdout + done.stderr
@@ -100,12 +92,14 @@ def test_library_offline_with_an_empty_cache_raises_missing_data(tmp_path: Path)
 
 
 @pytest.fixture
-def lonely(tmp_path: Path, rng: np.random.Generator) -> tuple[Path, Path]:
+def lonely(
+    tmp_path: Path, rng: np.random.Generator, write_closes: Callable[..., pd.Series]
+) -> tuple[Path, Path]:
     """A catalog of two deals whose securities have prices but no benchmark: nothing is estimable."""
     prices = tmp_path / "prices"
     prices.mkdir()
-    _write_prices(prices, "AAA", rng)
-    _write_prices(prices, "BBB", rng)
+    _write_prices(write_closes, prices, "AAA", rng)
+    _write_prices(write_closes, prices, "BBB", rng)
     catalog = tmp_path / "events"
     catalog.mkdir()
     for i, ticker in enumerate(("AAA", "BBB")):
@@ -161,21 +155,17 @@ def test_cli_all_events_excluded_prints_not_estimable_and_writes_files(
 
 
 def test_library_odd_catalog_runs_and_explains_every_security(
-    tmp_path: Path, rng: np.random.Generator
+    tmp_path: Path, rng: np.random.Generator, write_closes: Callable[..., pd.Series]
 ) -> None:
     """Zero securities, a security without prices, a Tokyo listing without an FX file, binding 0 and
     headline null, a month-precision date: every listed security gets a value or an outcome with a reason."""
     prices = tmp_path / "prices"
     prices.mkdir()
     for symbol in ("SPY", "AAA", "BBB", "CCC", "DDD"):
-        _write_prices(prices, symbol, rng)
+        _write_prices(write_closes, prices, symbol, rng)
     tokyo = sessions("XTKS", "2024-06-03", "2025-12-31")
     for symbol in ("^N225", "9999.T"):
-        close = 3000.0 * np.cumprod(1 + rng.normal(0.0003, 0.01, len(tokyo)))
-        frame = pd.DataFrame({"date": tokyo.strftime("%Y-%m-%d"), "close": close, "adj_close": close})
-        frame.assign(open=close, high=close, low=close, volume=1e6).to_csv(
-            prices / f"{symbol}.csv", index=False
-        )
+        write_closes(prices, symbol, tokyo, 3000.0 * np.cumprod(1 + rng.normal(0.0003, 0.01, len(tokyo))))
     pd.DataFrame(
         [
             {"symbol": s, "as_of": "2025-06-30", "shares": 1e9, "source": "synthetic"}

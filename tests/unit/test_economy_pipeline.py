@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -21,27 +22,15 @@ from dealstudy.study import StudySpec
 STUDY_FILES = ("outcomes.csv", "abnormal_returns.csv", "cars.csv", "aggregate.csv")
 
 
-def _prices(
-    folder: Path, symbol: str, dates: pd.DatetimeIndex, returns: np.ndarray, start: float
-) -> pd.Series:
-    close = start * np.cumprod(1 + returns)
-    frame = pd.DataFrame(
-        {
-            "date": dates.strftime("%Y-%m-%d"),
-            "open": close,
-            "high": close,
-            "low": close,
-            "close": close,
-            "adj_close": close,
-            "volume": 1e6,
-        }
-    )
-    frame.to_csv(folder / f"{symbol}.csv", index=False)
-    return pd.Series(close, index=dates)
-
-
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def world(
+    tmp_path_factory: pytest.TempPathFactory, write_closes: Callable[..., pd.Series]
+) -> dict[str, object]:
+    def _prices(
+        folder: Path, symbol: str, dates: pd.DatetimeIndex, returns: np.ndarray, start: float
+    ) -> pd.Series:
+        return write_closes(folder, symbol, dates, start * np.cumprod(1 + returns))
+
     rng = np.random.default_rng(7)
     root = tmp_path_factory.mktemp("analyze")
     prices = root / "prices"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,35 +19,25 @@ from dealstudy.data.calendars import sessions
 from dealstudy.pipeline.report import STAGES, build_report
 
 
-def _write_prices(folder: Path, symbol: str, returns: np.ndarray, dates: pd.DatetimeIndex) -> None:
-    close = 100.0 * np.cumprod(1 + returns)
-    pd.DataFrame(
-        {
-            "date": dates.strftime("%Y-%m-%d"),
-            "open": close,
-            "high": close,
-            "low": close,
-            "close": close,
-            "adj_close": close,
-            "volume": 1e6,
-        }
-    ).to_csv(folder / f"{symbol}.csv", index=False)
-
-
 def test_report_stages_in_order_and_their_sum_is_the_build_time(
-    tmp_path: Path, rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    rng: np.random.Generator,
+    monkeypatch: pytest.MonkeyPatch,
+    write_closes: Callable[..., pd.Series],
 ) -> None:
     prices = tmp_path / "prices"
     prices.mkdir()
     dates = sessions("XNYS", "2024-06-03", "2025-12-31")
     market = rng.normal(0.0004, 0.01, len(dates))
-    _write_prices(prices, "SPY", market, dates)
+    write_closes(prices, "SPY", dates, 100.0 * np.cumprod(1 + market))
     catalog = tmp_path / "events"
     catalog.mkdir()
     rows = []
     for i in range(5):
         ticker = f"T{i}"
-        _write_prices(prices, ticker, 1.1 * market + rng.normal(0, 0.01, len(dates)), dates)
+        write_closes(
+            prices, ticker, dates, 100.0 * np.cumprod(1 + 1.1 * market + rng.normal(0, 0.01, len(dates)))
+        )
         rows.append({"symbol": ticker, "as_of": "2025-06-30", "shares": 1e9, "source": "synthetic"})
         write_deal(
             catalog,
