@@ -248,3 +248,37 @@ def test_yfinance_warnings_held_back_and_settings_restored_during_a_call(
     assert "outside the call" in messages
     assert not any("crumb" in m for m in messages)
     assert (yf.config.debug.hide_exceptions, yf_log.level) == (before_hide, before_level)
+
+
+def test_shares_are_retried_like_prices_and_a_permanent_error_is_not() -> None:
+    series = pd.Series([24.2e9], index=pd.DatetimeIndex(["2025-08-22"]))
+    failures: list[Exception] = [YFRateLimitError(), ConnectionError("reset")]
+
+    def shares(symbol: str, start: dt.date, end: dt.date, session: Any) -> pd.Series:
+        if failures:
+            raise failures.pop(0)
+        return series
+
+    sleeps: list[float] = []
+    source = YahooSharesSource(shares=shares, sleep=sleeps.append, backoff=0.5)
+    count = source.shares_on("NVDA", D(2025, 9, 1))
+    assert count is not None
+    assert count.shares == 24.2e9
+    assert sleeps == [0.5, 1.0]
+
+    def always_limited(symbol: str, start: dt.date, end: dt.date, session: Any) -> pd.Series:
+        raise YFRateLimitError()
+
+    sleeps.clear()
+    limited = YahooSharesSource(shares=always_limited, sleep=sleeps.append, max_retries=2)
+    with pytest.raises(DownloadError, match=r"NVDA: Yahoo shares outstanding .* failed after 3 attempts"):
+        limited.shares_on("NVDA", D(2025, 9, 1))
+    assert sleeps == [1.0, 2.0]
+
+    def missing(symbol: str, start: dt.date, end: dt.date, session: Any) -> pd.Series:
+        raise KeyError("no such symbol")
+
+    sleeps.clear()
+    with pytest.raises(DownloadError, match=r"ZZZZ: Yahoo shares outstanding .* failed: KeyError"):
+        YahooSharesSource(shares=missing, sleep=sleeps.append).shares_on("ZZZZ", D(2025, 9, 1))
+    assert sleeps == []

@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: ``download(symbol, start, end_exclusive, session) -> yfinance-shaped DataFrame``.
 DownloadFn = Callable[[str, dt.date, dt.date, Any], pd.DataFrame]
@@ -143,6 +145,32 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(status, int) and (status == 429 or status >= 500)
 
 
+def _with_retries(
+    call: Callable[[], T], what: str, *, max_retries: int, backoff: float, sleep: Callable[[float], None]
+) -> T:
+    """``call()``, retried on transient errors (:func:`is_transient`) with exponential backoff.
+
+    Attempt ``k`` (0-based) that fails transiently waits ``backoff * 2**k`` seconds, up to ``max_retries``
+    retries. Any other error, or the last transient one, becomes a :class:`DownloadError` that starts with
+    ``what`` (e.g. ``"AMD: Yahoo download 2025-10-01..2025-10-06"``) and names the cause.
+    """
+    attempt = 0
+    while True:
+        try:
+            return call()
+        except Exception as exc:
+            if not is_transient(exc):
+                raise DownloadError(f"{what} failed: {type(exc).__name__}: {exc}") from exc
+            if attempt >= max_retries:
+                raise DownloadError(
+                    f"{what} failed after {attempt + 1} attempts ({type(exc).__name__}: {exc})"
+                ) from exc
+            delay = backoff * (2**attempt)
+            log.warning("%s: %s, retrying in %.1f s", what, type(exc).__name__, delay)
+            sleep(delay)
+            attempt += 1
+
+
 def normalise_yahoo_frame(raw: pd.DataFrame, symbol: str) -> pd.DataFrame:
     """Turn a yfinance frame into the package's price frame.
 
@@ -237,24 +265,13 @@ class YahooSource:
 
     def _fetch(self, symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
         end_exclusive = end + dt.timedelta(days=1)
-        attempt = 0
-        while True:
-            try:
-                return self._download(symbol, start, end_exclusive, self.session)
-            except Exception as exc:
-                if not is_transient(exc):
-                    raise DownloadError(
-                        f"{symbol}: Yahoo download {start}..{end} failed: {type(exc).__name__}: {exc}"
-                    ) from exc
-                if attempt >= self.max_retries:
-                    raise DownloadError(
-                        f"{symbol}: Yahoo download {start}..{end} failed after {attempt + 1} attempts "
-                        f"({type(exc).__name__}: {exc})"
-                    ) from exc
-                delay = self.backoff * (2**attempt)
-                log.warning("%s: %s, retrying in %.1f s", symbol, type(exc).__name__, delay)
-                self.sleep(delay)
-                attempt += 1
+        return _with_retries(
+            lambda: self._download(symbol, start, end_exclusive, self.session),
+            f"{symbol}: Yahoo download {start}..{end}",
+            max_retries=self.max_retries,
+            backoff=self.backoff,
+            sleep=self.sleep,
+        )
 
     def history(self, symbol: str, start: dt.date, end: dt.date) -> PriceHistory:
         """Daily prices for sessions ``start <= date <= end`` (both inclusive).
@@ -333,19 +350,13 @@ class YahooSharesSource:
         if key in self._memo:
             return self._memo[key]
         start = on - dt.timedelta(days=self.lookback_days)
-        attempt = 0
-        while True:
-            try:
-                series = self._shares(symbol, start, on + dt.timedelta(days=1), self.session)
-                break
-            except Exception as exc:
-                if not is_transient(exc) or attempt >= self.max_retries:
-                    raise DownloadError(
-                        f"{symbol}: Yahoo shares outstanding {start}..{on} failed: "
-                        f"{type(exc).__name__}: {exc}"
-                    ) from exc
-                self.sleep(self.backoff * (2**attempt))
-                attempt += 1
+        series = _with_retries(
+            lambda: self._shares(symbol, start, on + dt.timedelta(days=1), self.session),
+            f"{symbol}: Yahoo shares outstanding {start}..{on}",
+            max_retries=self.max_retries,
+            backoff=self.backoff,
+            sleep=self.sleep,
+        )
         result: SharesCount | None = None
         if series is not None and len(series):
             values = pd.Series(series).dropna()
