@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +75,11 @@ def _status_label(status: str) -> str:
     return status.replace("_", " ")
 
 
+def _number(fmt: Callable[[Any], str], value: object) -> dict[str, Any]:
+    """A numeric cell: ``value`` shown through ``fmt``, sorted by its float value."""
+    return cell(fmt(value), as_float(value), numeric=True)
+
+
 def _main_table(data: ReportData, deals: dict[str, Deal]) -> dict[str, Any]:
     cars = _cars_by_event(data)
     window = data.window
@@ -97,30 +103,14 @@ def _main_table(data: ReportData, deals: dict[str, Deal]) -> dict[str, Any]:
             cell(fmt_date(announced), fmt_date(announced), nowrap=True),
             cell(fmt_date(record.get("day0")), fmt_date(record.get("day0")), nowrap=True),
             cell(deal.counterparty if deal else ""),
-            cell(
-                fmt_usd(record.get("headline_value_usd")),
-                as_float(record.get("headline_value_usd")),
-                numeric=True,
-            ),
-            cell(
-                fmt_usd(record.get("binding_value_usd")),
-                as_float(record.get("binding_value_usd")),
-                numeric=True,
-            ),
+            _number(fmt_usd, record.get("headline_value_usd")),
+            _number(fmt_usd, record.get("binding_value_usd")),
             cell(_status_label(status), f"{list(CLASS_LABELS).index(cls)}{status}", title=CLASS_LABELS[cls]),
-            cell(fmt_pct(record.get("car")), as_float(record.get("car")), numeric=True),
-            cell(fmt_num(t_stat), as_float(t_stat), numeric=True),
-            cell(fmt_sq_p(car_row.get("sq_p_value")), as_float(car_row.get("sq_p_value")), numeric=True),
-            cell(
-                fmt_usd(record.get("abnormal_value_usd")),
-                as_float(record.get("abnormal_value_usd")),
-                numeric=True,
-            ),
-            cell(
-                fmt_multiple(record.get("press_release_multiple")),
-                as_float(record.get("press_release_multiple")),
-                numeric=True,
-            ),
+            _number(fmt_pct, record.get("car")),
+            _number(fmt_num, t_stat),
+            _number(fmt_sq_p, car_row.get("sq_p_value")),
+            _number(fmt_usd, record.get("abnormal_value_usd")),
+            _number(fmt_multiple, record.get("press_release_multiple")),
             cell(outcome, outcome, title=reason),
         ]
         rows.append({"cells": cells, "attrs": {"data-class": cls, "data-outcome": outcome}})
