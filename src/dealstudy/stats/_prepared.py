@@ -592,13 +592,6 @@ class PreparedPanel:
         return np.asarray((self.rank_codes > 0).sum(axis=1), dtype=float)
 
     # -- standardized estimation residuals (Kolari and Pynnonen 2011) ------------------------------
-    def est_sar_rows(self, rows: slice | NDArray[np.intp]) -> FloatArray:
-        """Estimation residuals divided by the event's residual sd, rows ``rows`` (NaN where not finite)."""
-        sigma = np.asarray(self.panel.sigma, dtype=float)[rows]
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            sar = self.est_ar[rows] / sigma[:, None]
-        return np.where(np.isfinite(sar), sar, np.nan)
-
     @cached_property
     def est_sar_finite(self) -> BoolArray:
         """(N, T1) the estimation SAR is observed (finite)."""
