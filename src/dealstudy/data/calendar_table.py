@@ -95,11 +95,6 @@ class SessionTable:
         """Whether ``day`` (naive midnight) is a session."""
         return self._pos(day, "right") > self._pos(day)
 
-    def session_on_or_after(self, day: pd.Timestamp) -> pd.Timestamp | None:
-        """The first session ``>= day``; ``None`` past the last session."""
-        i = self._pos(day)
-        return pd.Timestamp(self.sessions[i]) if i < len(self.sessions) else None
-
     def session_after(self, day: pd.Timestamp) -> pd.Timestamp | None:
         """The first session ``> day``; ``None`` past the last session."""
         i = self._pos(day, "right")
