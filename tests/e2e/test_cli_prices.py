@@ -19,6 +19,22 @@ from dealstudy.cli import main
 ENTRY_POINT = Path(sys.executable).parent / "dealstudy"
 
 
+def _dates(path: Path) -> pd.Series:
+    return pd.to_datetime(pd.read_csv(path, usecols=["date"])["date"]).dt.date
+
+
+def _first_date(path: Path) -> dt.date:
+    return _dates(path).min()
+
+
+def _last_date(path: Path) -> dt.date:
+    return _dates(path).max()
+
+
+def _rows(path: Path) -> int:
+    return len(_dates(path))
+
+
 def _deal(deal_id: str, announced: dt.date, *securities: Security) -> Deal:
     return Deal(
         id=deal_id,
@@ -96,10 +112,13 @@ def test_status_on_shared_snapshot_reports_catalog_tickers_and_spy(
     for symbol in ("AMD", "ORCL", "9984.T", "SPY", "QQQ", "SMH", "JPY=X"):
         assert symbol in lines
     assert "2025-10-06" not in lines["AMD"]  # coverage, not prices
-    assert "854" in lines["SPY"]
     assert "catalog" in lines["AMD"]
     assert "ok" in lines["AMD"]  # 2024-09 .. 2025-11 is covered
-    assert "needs" in lines["9984.T"]  # Stargate 2025-01-22 - 400 days is before 2025-06-26
+    # 9984.T needs history from 400 days before Stargate (2025-01-22): whether the snapshot covers it is read
+    # from the snapshot itself, never pinned (the shared data grows).
+    first = _first_date(prices_dir / "9984.T.csv")
+    assert ("needs" in lines["9984.T"]) == (first > dt.date(2025, 1, 22) - dt.timedelta(days=400))
+    assert str(_rows(prices_dir / "SPY.csv")) in lines["SPY"]
     assert "1 (2025-09-19)" in lines["005930.KS"]
     assert "no data for: OKLO" in out
 
@@ -125,11 +144,16 @@ def test_status_json(
     data = json.loads(out)
     by_symbol = {r["symbol"]: r for r in data["symbols"]}
     assert data["no_data"] == ["OKLO"]
-    assert by_symbol["SPY"]["rows"] == 854
-    assert by_symbol["SPY"]["first"] == "2023-01-03"
+    assert by_symbol["SPY"]["rows"] == _rows(prices_dir / "SPY.csv")
+    assert by_symbol["SPY"]["first"] == _first_date(prices_dir / "SPY.csv").isoformat()
     assert by_symbol["AMD"]["covers_needed"] is True
     assert by_symbol["AMD"]["needed"] == ["2024-09-01", "2025-11-05"]
-    assert by_symbol["9984.T"]["covers_needed"] is False
+    softbank = by_symbol["9984.T"]
+    first, last = _first_date(prices_dir / "9984.T.csv"), _last_date(prices_dir / "9984.T.csv")
+    expected = first <= dt.date.fromisoformat(softbank["needed"][0]) and last >= dt.date.fromisoformat(
+        softbank["needed"][1]
+    )
+    assert softbank["covers_needed"] is expected
     assert by_symbol["000660.KS"]["missing_sessions"] == ["2025-09-19"]
 
 
@@ -201,7 +225,8 @@ def test_import_then_offline_status_and_show(
     cache = tmp_path / "cache"
     code, out, err = run(capsys, monkeypatch, "prices", "import", str(prices_dir), "--cache", str(cache))
     assert code == 0, err
-    assert "imported 27 symbol(s)" in out
+    n_price_files = sum(1 for f in prices_dir.glob("*.csv") if f.name != "shares_outstanding.csv")
+    assert f"imported {n_price_files} symbol(s)" in out
     assert (cache / "shares_outstanding.csv").is_file()
     assert (cache / "factors" / "ff_factors_daily.csv").is_file()
     code, out, err = run(
