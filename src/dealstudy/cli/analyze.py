@@ -15,8 +15,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from dealstudy._timings import stage
 from dealstudy.cli import app
 from dealstudy.cli._options import CacheOption, CatalogOption, OfflineOption, PricesOption
+from dealstudy.cli._summary import command_timings, print_exclusions, print_study_summary
 from dealstudy.errors import SpecificationError
 from dealstudy.study import MODELS
 
@@ -131,6 +133,10 @@ def analyze_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the study files and the economy tables here.")
     ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="File format of the --out tables: csv (default) or parquet.")
+    ] = "csv",
+    timings: Annotated[bool, typer.Option("--timings", help="Print the time of each stage.")] = False,
 ) -> None:
     """Run the whole analysis on the deals catalog and print the headline table.
 
@@ -145,6 +151,8 @@ def analyze_command(
         raise SpecificationError("--model custom needs benchmarks; use `dealstudy study` for custom models")
     if reps < 0:
         raise SpecificationError("--bootstrap-reps must be >= 0")
+    if fmt not in ("csv", "parquet"):
+        raise SpecificationError(f"--format {fmt!r}: choose csv or parquet")
     parse_window(window)
     models = tuple(m.strip() for m in robustness.split(",") if m.strip())
     for name in models:
@@ -155,20 +163,25 @@ def analyze_command(
     from dealstudy.data import open_sources
     from dealstudy.pipeline.analyze import analyze, write_analysis
 
-    sources = open_sources(prices=prices, offline=offline, cache=cache)
-    results = analyze(
-        catalog,
-        sources,
-        spec,
-        window=window,
-        models=models,
-        cov_type=cov,  # type: ignore[arg-type]
-        bootstrap_reps=reps,
-        seed=seed,
-    )
-    console = Console(highlight=False, width=160)
-    _print_headline(results, console)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    if out is not None:
-        paths = write_analysis(results, out)
-        err.print(f"wrote {len(paths)} files to {out}", markup=False)
+    with command_timings(timings):
+        sources = open_sources(prices=prices, offline=offline, cache=cache)
+        results = analyze(
+            catalog,
+            sources,
+            spec,
+            window=window,
+            models=models,
+            cov_type=cov,  # type: ignore[arg-type]
+            bootstrap_reps=reps,
+            seed=seed,
+        )
+        with stage("print"):
+            console = Console(highlight=False, width=160)
+            print_study_summary(results.study, console, 0)
+            _print_headline(results, console)
+            print_exclusions(results.study.outcomes, err)
+        if out is not None:
+            with stage("write"):
+                paths = write_analysis(results, out, fmt)  # type: ignore[arg-type]  # checked above
+            err.print(f"wrote {len(paths)} files to {out}", markup=False)

@@ -8,32 +8,27 @@ files raise :class:`~dealstudy.errors.SpecificationError` (exit 2); unavailable 
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from dealstudy._timings import stage
 from dealstudy.cli import app
 from dealstudy.cli._options import CacheOption, OfflineOption, PricesOption
+from dealstudy.cli._summary import (
+    DEFAULT_SHOW,
+    command_timings,
+    parse_show,
+    print_exclusions,
+    print_study_summary,
+)
 from dealstudy.config import DEFAULT_ESTIMATION, DEFAULT_MIN_OBS
 from dealstudy.errors import SpecificationError
 from dealstudy.study import MODELS, StudySpec, format_window, parse_window
 
-if TYPE_CHECKING:
-    from dealstudy.study import StudyResults
-
 __all__ = ["study_command"]
-
-
-def _number(value: Any, digits: int = 4) -> str:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return "" if not math.isfinite(x) else f"{x:.{digits}f}"
 
 
 def _spec(
@@ -63,51 +58,6 @@ def _spec(
         scholes_williams=scholes_williams,
         **options,
     )
-
-
-def _print_tables(results: StudyResults, console: Console) -> None:
-    spec = results.spec
-    cars = results.cars
-    table = Table(title=f"CARs ({spec.model} model, {spec.returns} returns)", show_lines=False)
-    for col in ("event", "ticker", "day 0"):
-        table.add_column(col)
-    for w in spec.windows:
-        table.add_column(f"CAR {format_window(w)}", justify="right")
-        table.add_column("t", justify="right")
-    ok = results.outcomes[results.outcomes["outcome"] == "ok"]
-    by_event = {str(eid): grp.set_index("window") for eid, grp in cars.groupby("event_id", sort=False)}
-    for row in ok.itertuples(index=False):
-        grp = by_event.get(str(row.event_id))
-        cells = [str(row.event_id), str(row.ticker), str(row.day0)[:10]]
-        for w in spec.windows:
-            name = format_window(w)
-            if grp is None or name not in grp.index:
-                cells += ["", ""]
-            else:
-                cells += [_number(grp.loc[name, "car"]), _number(grp.loc[name, "t_stat"], 2)]
-        table.add_row(*cells)
-    console.print(table)
-    if not results.n_ok:
-        return
-    main = format_window(spec.windows[0])
-    agg = results.aggregate
-    sel = agg[(agg["group"] == "all") & (agg["window"] == main)]
-    tests = Table(title=f"Aggregate tests, window {main}, all events (two-sided p-values)")
-    for col, just in (("test", "left"), ("n", "right"), ("mean", "right"), ("stat", "right"), ("p", "right")):
-        tests.add_column(col, justify=just)  # type: ignore[arg-type]
-    tests.add_column("note")
-    for r in sel.itertuples(index=False):
-        tests.add_row(
-            str(r.test), str(r.n), _number(r.mean), _number(r.stat, 3), _number(r.p_value, 4), str(r.reason)
-        )
-    console.print(tests)
-
-
-def _print_outcomes(results: StudyResults, console: Console) -> None:
-    out = results.outcomes
-    console.print(f"events: {len(out)}   ok: {results.n_ok}   excluded: {len(out) - results.n_ok}")
-    for row in results.excluded.itertuples(index=False):
-        console.print(f"  {row.event_id} ({row.ticker}): {row.outcome}: {row.reason}", markup=False)
 
 
 @app.command("study")
@@ -146,27 +96,63 @@ def study_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write outcomes/abnormal_returns/cars/aggregate.csv here.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="csv (default) or parquet: format of the --out tables; json: the tables as JSON on stdout.",
+        ),
+    ] = "csv",
+    show: Annotated[
+        str, typer.Option("--show", help="Events listed, largest |t| of the first window first; or 'all'.")
+    ] = DEFAULT_SHOW,
+    timings: Annotated[bool, typer.Option("--timings", help="Print the time of each stage.")] = False,
 ) -> None:
-    """Run an event study of the events in EVENTS.csv.
+    """Run an event study of the events in EVENTS.csv and print a summary.
+
+    The terminal shows the outcome counts, the aggregate tests of the first window and the events with the
+    largest |t| (--show); every event is in the files written with --out.
 
     Example: dealstudy study events.csv --prices ../shared/data/prices --window 0:0 --window=-1:1 --out out/
     """
+    with command_timings(timings):
+        _run(events, prices, offline, cache, out, fmt, show, (
+            model, market, benchmarks, returns, estimation, min_obs, window, variance, scholes_williams,
+        ))  # fmt: skip
+
+
+def _run(
+    events: Path,
+    prices: Path | None,
+    offline: bool,
+    cache: Path | None,
+    out: Path | None,
+    fmt: str,
+    show: str,
+    spec_args: tuple[Any, ...],
+) -> None:
     from dealstudy.data import open_sources
     from dealstudy.pipeline.study import read_events_csv, run_study, study_to_json, write_study
 
-    if fmt not in ("table", "json"):
-        raise SpecificationError(f"--format {fmt!r}: choose table or json")
-    spec = _spec(model, market, benchmarks, returns, estimation, min_obs, window, variance, scholes_williams)
-    frame = read_events_csv(events)
+    fmt = "csv" if fmt == "table" else fmt  # "table" was the name of the default before csv/parquet
+    if fmt not in ("csv", "parquet", "json"):
+        raise SpecificationError(f"--format {fmt!r}: choose csv, parquet or json")
+    shown = parse_show(show)
+    spec = _spec(*spec_args)
+    with stage("read events"):
+        frame = read_events_csv(events)
     sources = open_sources(prices=prices, offline=offline, cache=cache)
     results = run_study(frame, sources, spec)
+    with stage("tests"):
+        _ = results.aggregate
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     if out is not None:
-        paths = write_study(results, out)
+        with stage("write"):
+            paths = write_study(results, out, "parquet" if fmt == "parquet" else "csv")
         err.print(f"wrote {', '.join(p.name for p in paths)} to {out}", markup=False)
-    if fmt == "json":
-        typer.echo(study_to_json(results))
-    else:
-        _print_tables(results, Console(highlight=False, width=200))
-    _print_outcomes(results, err)
+    with stage("print"):
+        if fmt == "json":
+            typer.echo(study_to_json(results))
+        else:
+            print_study_summary(results, Console(highlight=False, width=200), shown)
+        print_exclusions(results.outcomes, err)

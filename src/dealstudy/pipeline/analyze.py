@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from dealstudy._atomic import atomic_write_csv, atomic_write_text
+from dealstudy._tables import TableFormat, write_table
 from dealstudy.catalog import Catalog, load_catalog
 from dealstudy.data import DataSources
 from dealstudy.data.calendars import map_day0
@@ -388,15 +389,17 @@ def _text_dates(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_analysis(results: AnalysisResults, out_dir: Path | str) -> list[Path]:
+def write_analysis(results: AnalysisResults, out_dir: Path | str, fmt: TableFormat = "csv") -> list[Path]:
     """Write the study's four files (as ``dealstudy study`` does) and the economy's tables; returns paths.
+
+    ``fmt="parquet"`` writes every table as ``.parquet`` with the same columns (the text files stay text).
 
     Files: ``outcomes.csv``, ``abnormal_returns.csv``, ``cars.csv``, ``aggregate.csv`` (the study), then
     :data:`ANALYSIS_FILES`. ``deal_values.csv`` has exactly the columns
     :data:`dealstudy.economy.DEAL_VALUE_COLUMNS`; every write is atomic.
     """
     folder = Path(out_dir)
-    paths = write_study(results.study, folder)
+    paths = write_study(results.study, folder, fmt)
     economy = results.economy
     tables: dict[str, pd.DataFrame] = {
         "events.csv": results.events,
@@ -415,6 +418,9 @@ def write_analysis(results: AnalysisResults, out_dir: Path | str) -> list[Path]:
         "exclusions.csv": economy.exclusions,
     }
     for name, table in tables.items():
+        if fmt == "parquet":
+            paths.append(write_table(folder, name.removesuffix(".csv"), _text_dates(table), fmt))
+            continue
         path = folder / name
         atomic_write_csv(path, _text_dates(table))
         paths.append(path)

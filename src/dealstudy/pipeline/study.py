@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dealstudy._atomic import atomic_write_csv
+from dealstudy._tables import TableFormat, dates_to_text, write_table
+from dealstudy._timings import stage
 from dealstudy.catalog.schema import TIMINGS
 from dealstudy.data import DataSources
 from dealstudy.data.calendars import exchange_for_symbol, map_day0, sessions
@@ -238,44 +239,36 @@ def run_study(events: pd.DataFrame, sources: DataSources, spec: StudySpec | None
     elif spec.model == "custom":
         benchmarks = list(spec.benchmarks)
     tickers = list(dict.fromkeys(str(t) for t in events["ticker"]))
-    prices, unavailable = fetch_prices(sources, [*tickers, *benchmarks], start, end)
-    for ticker in tickers:
-        if ticker in prices and ticker not in benchmarks:
-            prices[ticker] = _on_exchange_sessions(ticker, prices[ticker])
-    frame = events if "day0" in events.columns else map_event_day0(events, prices)
-    factors = None
-    if spec.uses_factors:
-        if sources.factors_dir is None:
-            raise MissingDataError(
-                f"model {spec.model!r} needs factor files; none found ({sources.description})"
-            )
-        factors = load_factors(sources.factors_dir, spec.model)  # type: ignore[arg-type]
-    return EventStudy(spec).fit(frame, prices, factors=factors, unavailable=unavailable)
+    with stage("read prices"):
+        prices, unavailable = fetch_prices(sources, [*tickers, *benchmarks], start, end)
+        factors = None
+        if spec.uses_factors:
+            if sources.factors_dir is None:
+                raise MissingDataError(
+                    f"model {spec.model!r} needs factor files; none found ({sources.description})"
+                )
+            factors = load_factors(sources.factors_dir, spec.model)  # type: ignore[arg-type]
+    with stage("align and fit"):
+        for ticker in tickers:
+            if ticker in prices and ticker not in benchmarks:
+                prices[ticker] = _on_exchange_sessions(ticker, prices[ticker])
+        frame = events if "day0" in events.columns else map_event_day0(events, prices)
+        return EventStudy(spec).fit(frame, prices, factors=factors, unavailable=unavailable)
 
 
-def _dates_to_text(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
-    return out
-
-
-def write_study(results: StudyResults, out_dir: Path | str) -> list[Path]:
-    """Write exactly ``outcomes.csv``, ``abnormal_returns.csv``, ``cars.csv`` and ``aggregate.csv`` (atomic
-    writes, ISO dates, full float precision) into ``out_dir``; returns the paths."""
-    folder = Path(out_dir)
+def write_study(results: StudyResults, out_dir: Path | str, fmt: TableFormat = "csv") -> list[Path]:
+    """Write exactly ``outcomes``, ``abnormal_returns``, ``cars`` and ``aggregate`` into ``out_dir`` as
+    ``.csv`` (default: atomic writes, ISO dates, full float precision) or ``.parquet`` (same columns);
+    returns the paths."""
     tables = (results.outcomes, results.abnormal_returns, results.cars, results.aggregate)
-    paths = []
-    for name, table in zip(STUDY_FILES, tables, strict=True):
-        path = folder / name
-        atomic_write_csv(path, _dates_to_text(table))
-        paths.append(path)
-    return paths
+    return [
+        write_table(out_dir, name.removesuffix(".csv"), table, fmt)
+        for name, table in zip(STUDY_FILES, tables, strict=True)
+    ]
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = _dates_to_text(frame)
+    out = dates_to_text(frame)
     records: list[dict[str, Any]] = []
     for row in out.to_dict(orient="records"):
         clean: dict[str, Any] = {}

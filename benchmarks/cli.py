@@ -1,0 +1,243 @@
+"""Whole-process benchmark: ``dealstudy study`` on a folder of CSV files beside the peer's whole process.
+
+The workload is what a new user has: a folder of ``SYMBOL.csv`` files (the snapshot's columns, written by
+pandas), a market series and an events file ``event_id,ticker,date``. Both sides are timed as whole
+processes under ``/usr/bin/time -v`` (wall time and peak RSS from the kernel):
+
+- ours: ``dealstudy study events.csv --prices prices --market MKT --estimation=-250:-11 --window=-5:5
+  --out out --timings`` (the stage table it prints on stderr gives startup, read prices, align and fit,
+  tests, write and print);
+- the peer: a fresh interpreter that imports ``eventstudy``, reads one wide CSV of the same simple returns
+  (``Single.import_returns``), the events file, and runs ``Multiple.from_list(..., Single.market_model)``
+  with the same estimation and event window.
+
+The workload is written once per configuration under ``benchmarks/results/cli-workload-*`` (git-ignored)
+and reused. Startup is also measured with ``python -X importtime -c "import dealstudy"`` and
+``dealstudy --help``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.peer import peer_returns_table
+from benchmarks.synthetic import PanelConfig, make_events, make_panel
+
+__all__ = ["CliWorkload", "import_time", "run_cli_benchmark", "run_timed", "write_workload"]
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+ESTIMATION = (-250, -11)
+WINDOW = (-5, 5)
+MARKET = "MKT"
+
+_PEER_SCRIPT = """
+import csv, sys, time, warnings, logging
+import numpy as np
+warnings.simplefilter("ignore")
+import eventstudy as es
+returns, events_csv, est0, est1, w0, w1 = sys.argv[1:7]
+est0, est1, w0, w1 = int(est0), int(est1), int(w0), int(w1)
+t0 = time.perf_counter()
+es.Single.import_returns(returns)
+with open(events_csv, newline="") as fh:
+    rows = list(csv.DictReader(fh))
+events = [{"security_ticker": r["ticker"], "market_ticker": "MKT",
+           "event_date": np.datetime64(r["date"])} for r in rows]
+t1 = time.perf_counter()
+logging.disable(logging.WARNING)
+with np.errstate(all="ignore"):
+    result = es.Multiple.from_list(events, es.Single.market_model, event_window=(w0, w1),
+                                   estimation_size=est1 - est0 + 1, buffer_size=w0 - est1 - 1,
+                                   keep_model=False, ignore_errors=True)
+t2 = time.perf_counter()
+print(f"PEER read {t1 - t0:.3f} fit {t2 - t1:.3f} events {len(result.sample)}")
+"""
+
+
+@dataclass(frozen=True)
+class CliWorkload:
+    """Paths of a written workload."""
+
+    folder: Path
+    prices: Path
+    events: Path
+    returns: Path
+    n_tickers: int
+    n_days: int
+    n_events: int
+
+
+def write_workload(
+    n_tickers: int = 1_000, n_days: int = 1_250, n_events: int = 50_000, *, seed: int = 7
+) -> CliWorkload:
+    """Write (or reuse) the price folder, the events file and the peer's wide returns CSV."""
+    folder = RESULTS / f"cli-workload-{n_tickers}x{n_days}-{n_events}-s{seed}"
+    work = CliWorkload(
+        folder, folder / "prices", folder / "events.csv", folder / "returns.csv", n_tickers, n_days, n_events
+    )
+    if (folder / "DONE").is_file():
+        return work
+    if folder.exists():
+        shutil.rmtree(folder)
+    work.prices.mkdir(parents=True)
+    panel = make_panel(PanelConfig(n_tickers=n_tickers, n_days=n_days, seed=20_261_204))
+    rng = np.random.default_rng(seed)
+    for symbol, series in panel.prices.items():
+        close = series.dropna()
+        spread = rng.uniform(0.0, 0.02, len(close))
+        frame = pd.DataFrame(
+            {
+                "date": close.index.strftime("%Y-%m-%d"),
+                "open": close.to_numpy() * (1 - spread / 2),
+                "high": close.to_numpy() * (1 + spread),
+                "low": close.to_numpy() * (1 - spread),
+                "close": close.to_numpy(),
+                "adj_close": close.to_numpy(),
+                "volume": rng.integers(10_000, 5_000_000, len(close)),
+            }
+        )
+        frame.to_csv(work.prices / f"{symbol}.csv", index=False)
+    events = make_events(panel, n_events, seed=seed, estimation_start=ESTIMATION[0], window_end=WINDOW[1])
+    dates = events["day0"].dt.strftime("%Y-%m-%d")
+    pd.DataFrame({"event_id": events["event_id"], "ticker": events["ticker"], "date": dates}).to_csv(
+        work.events, index=False
+    )
+    table = peer_returns_table(panel.prices, panel.dates)
+    wide = pd.DataFrame(table)
+    wide["date"] = pd.DatetimeIndex(wide["date"]).strftime("%Y-%m-%d")
+    wide.to_csv(work.returns, index=False)
+    (folder / "DONE").write_text("ok\n", encoding="utf-8")
+    return work
+
+
+def run_timed(cmd: list[str], *, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``cmd`` under ``/usr/bin/time -v``: wall seconds, peak RSS MiB, exit code, stdout, stderr."""
+    timer = shutil.which("time") or "/usr/bin/time"
+    full = [timer, "-v", *cmd] if Path(timer).exists() else cmd
+    t0 = time.perf_counter()
+    done = subprocess.run(full, capture_output=True, text=True, check=False, env=env, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    return {
+        "cmd": " ".join(cmd),
+        "seconds": wall,
+        "peak_rss_mib": int(rss.group(1)) / 1024 if rss else float("nan"),
+        "returncode": done.returncode,
+        "stdout": done.stdout,
+        "stderr": done.stderr,
+    }
+
+
+def _stages(stderr: str) -> dict[str, float]:
+    """The ``--timings`` table of the command (lines ``stage  seconds s``)."""
+    out: dict[str, float] = {}
+    for line in stderr.splitlines():
+        m = re.match(r"^\s{2}(\S[^:]*?)\s{2,}([0-9.]+) s$", line)
+        if m:
+            out[m.group(1)] = float(m.group(2))
+    return out
+
+
+def import_time(module: str = "dealstudy") -> float:
+    """Cumulative import time of ``module`` in seconds, from ``python -X importtime``."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+    total = 0.0
+    for line in done.stderr.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[2].strip() == module:
+            total = int(parts[1]) / 1e6
+    return total
+
+
+def _dealstudy() -> list[str]:
+    return [sys.executable, "-c", "from dealstudy.cli import main; main()"]
+
+
+def run_cli_benchmark(
+    n_events: int = 50_000, n_tickers: int = 1_000, *, peer: bool = True, extra: list[str] | None = None
+) -> dict[str, Any]:
+    """Run the whole-process comparison once; returns a JSON-able summary."""
+    work = write_workload(n_tickers=n_tickers, n_events=n_events)
+    summary: dict[str, Any] = {"events": n_events, "tickers": n_tickers, "sessions": work.n_days}
+    summary["import_seconds"] = import_time()
+    help_run = run_timed([*_dealstudy(), "--help"])
+    summary["help_seconds"] = help_run["seconds"]
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="dealstudy-bench-cli-") as tmp:
+        cmd = [
+            *_dealstudy(), "study", str(work.events), "--prices", str(work.prices), "--market", MARKET,
+            f"--estimation={ESTIMATION[0]}:{ESTIMATION[1]}", f"--window={WINDOW[0]}:{WINDOW[1]}",
+            "--out", str(Path(tmp) / "out"), "--timings", *(extra or []),
+        ]  # fmt: skip
+        ours = run_timed(cmd, env=env)
+        if ours["returncode"] == 2 and "--timings" in ours["stderr"]:
+            cmd.remove("--timings")  # an older checkout without the option
+            ours = run_timed(cmd, env=env)
+        summary["ours"] = {k: v for k, v in ours.items() if k not in ("stdout", "stderr")}
+        summary["ours"]["stages"] = _stages(ours["stderr"])
+        summary["ours"]["stdout_bytes"] = len(ours["stdout"].encode())
+        if ours["returncode"] != 0:
+            summary["ours"]["error"] = ours["stderr"][-2000:]
+    if peer:
+        args = [str(work.returns), str(work.events), str(ESTIMATION[0]), str(ESTIMATION[1])]
+        theirs = run_timed([sys.executable, "-c", _PEER_SCRIPT, *args, str(WINDOW[0]), str(WINDOW[1])])
+        m = re.search(r"PEER read ([0-9.]+) fit ([0-9.]+)", theirs["stdout"])
+        summary["peer"] = {k: v for k, v in theirs.items() if k not in ("stdout", "stderr")}
+        if m:
+            summary["peer"]["stages"] = {"read": float(m.group(1)), "fit": float(m.group(2))}
+        if theirs["returncode"] != 0:
+            summary["peer"]["error"] = theirs["stderr"][-2000:]
+    return summary
+
+
+def render_cli(summary: dict[str, Any]) -> str:
+    """Markdown lines for the whole-process comparison."""
+    ours, peer = summary["ours"], summary.get("peer")
+    lines = [
+        f"Whole process, `dealstudy study` on {summary['events']:,} events over {summary['tickers']:,} CSV "
+        f"files x {summary['sessions']:,} sessions (market model, estimation -250:-11, window -5:5):",
+        "",
+        "| process | wall s | peak RSS MiB | exit |",
+        "|---|---:|---:|---:|",
+        f"| dealstudy study | {ours['seconds']:.2f} | {ours['peak_rss_mib']:,.0f} | {ours['returncode']} |",
+    ]
+    if peer:
+        lines.append(
+            f"| eventstudy Multiple.from_list | {peer['seconds']:.2f} | {peer['peak_rss_mib']:,.0f} "
+            f"| {peer['returncode']} |"
+        )
+        lines += ["", f"Ratio (peer wall / ours wall): {peer['seconds'] / ours['seconds']:.1f}x"]
+    if ours.get("stages"):
+        lines += ["", "Stages of ours: " + ", ".join(f"{k} {v:.2f} s" for k, v in ours["stages"].items())]
+    if peer and peer.get("stages"):
+        lines.append("Stages of the peer: " + ", ".join(f"{k} {v:.2f} s" for k, v in peer["stages"].items()))
+    lines += [
+        "",
+        f"Startup: `import dealstudy` {summary['import_seconds']:.3f} s (python -X importtime, cumulative); "
+        f"`dealstudy --help` {summary['help_seconds']:.3f} s whole process.",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m benchmarks.cli [EVENTS]
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
+    result = run_cli_benchmark(size)
+    print(render_cli(result))
+    print(json.dumps(result, default=str))
