@@ -26,8 +26,10 @@ __all__ = ["CSV_COLUMNS", "REQUIRED_CSV_COLUMNS", "import_csv", "read_deals_csv"
 SECURITY_COLUMNS: Final = ("ticker", "exchange", "role", "security_name", "security_timing")
 _LIST_COLUMNS: Final = ("confounders", "market_events", "related", "sources")
 _NUMBER_COLUMNS: Final = ("headline_value_usd", "duration_years", "estimated_value_usd", "binding_value_usd")
+#: Deal keys that hold structured lists a CSV row cannot express (edit them in the YAML file).
+_NESTED_KEYS: Final = ("securities", "overlaps", "press_claims")
 #: Every column the importer accepts, in the documented order.
-CSV_COLUMNS: Final = (*(k for k in DEAL_KEYS if k != "securities"), *SECURITY_COLUMNS)
+CSV_COLUMNS: Final = (*(k for k in DEAL_KEYS if k not in _NESTED_KEYS), *SECURITY_COLUMNS)
 #: Columns the header must contain (their cells may still be empty where the field is optional).
 REQUIRED_CSV_COLUMNS: Final = (
     "id",

@@ -16,6 +16,7 @@ __all__ = [
     "CONFIDENCES",
     "DEAL_KINDS",
     "FIGURE_METRICS",
+    "OVERLAP_RELATIONS",
     "TIMINGS",
     "VALUE_QUALIFIERS",
     "BindingStatus",
@@ -25,6 +26,9 @@ __all__ = [
     "Deal",
     "DealKind",
     "FigureMetric",
+    "Overlap",
+    "OverlapRelation",
+    "PressClaim",
     "Security",
     "Timing",
     "ValueQualifier",
@@ -72,7 +76,15 @@ Confidence = Literal["high", "medium", "low"]
 #: What a counterparty's stated figure measures.
 FigureMetric = Literal["revenue_run_rate_usd", "revenue_usd", "compute_commitments_usd", "valuation_usd"]
 
+#: How a deal's headline relates to another deal's headline (see ``events/README.md``, *Overlaps*).
+OverlapRelation = Literal[
+    "restates",  # the same money announced again (a re-announcement, a filing of an announced deal)
+    "includes",  # this headline contains the other deal's headline (or part of it)
+    "overlaps",  # the two headlines share some dollars, neither contains the other
+]
+
 TIMINGS: tuple[str, ...] = get_args(Timing)
+OVERLAP_RELATIONS: tuple[str, ...] = get_args(OverlapRelation)
 BINDING_STATUSES: tuple[str, ...] = get_args(BindingStatus)
 DEAL_KINDS: tuple[str, ...] = get_args(DealKind)
 VALUE_QUALIFIERS: tuple[str, ...] = get_args(ValueQualifier)
@@ -93,6 +105,32 @@ class Security:
     exchange: str  # ISO 10383 MIC of the listing: XNAS, XNYS, XTKS, XKRX
     name: str | None = None
     timing: Timing | None = None
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """This deal's headline shares dollars with another catalog deal's headline.
+
+    ``amount_usd`` is the overlapping amount where known (never above either headline); ``None`` when the
+    sources do not say how much overlaps.
+    """
+
+    deal: str  # the other deal's id
+    relation: OverlapRelation
+    amount_usd: float | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class PressClaim:
+    """What the press said the market did with a deal ("Amazon added $150B"), with its basis and source."""
+
+    amount_usd: float
+    basis: str  # what the figure measures: "market value added", "intraday", "close to close" ...
+    source: str  # https URL
+    security: str | None = None  # the ticker the claim is about (one of the deal's securities)
+    date: dt.date | None = None  # the trading day the claim refers to
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +162,8 @@ class Deal:
     confounders: tuple[str, ...] = ()  # firm-specific news in the window: same-day results, other deals
     market_events: tuple[str, ...] = ()  # market-wide or sector news in the window (context, not confounding)
     related: tuple[str, ...] = ()
+    overlaps: tuple[Overlap, ...] = ()  # headlines that restate, include or overlap this one's dollars
+    press_claims: tuple[PressClaim, ...] = ()  # what the press said the market did
     notes: str | None = None
     confidence: Confidence | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from dealstudy.catalog._yaml import dump_yaml
@@ -43,6 +44,8 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
         "confounders": list(deal.confounders),
         "market_events": list(deal.market_events),
         "related": list(deal.related),
+        "overlaps": [dataclasses.asdict(o) for o in deal.overlaps],
+        "press_claims": [dataclasses.asdict(c) for c in deal.press_claims],
         "sources": list(deal.sources),
         "notes": deal.notes,
         "confidence": deal.confidence,
@@ -55,6 +58,8 @@ def deal_to_json_dict(deal: Deal) -> dict[str, Any]:
     out["announced"] = deal.announced.isoformat() if deal.announced_precision == "day" else out["announced"]
     out["announced_precision"] = deal.announced_precision
     out["announced_at"] = deal.announced_at.isoformat() if deal.announced_at is not None else None
+    for claim in out["press_claims"]:
+        claim["date"] = claim["date"].isoformat() if claim["date"] is not None else None
     out["non_binding_value_usd"] = deal.non_binding_value_usd
     out["confounded"] = deal.confounded
     return out

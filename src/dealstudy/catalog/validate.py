@@ -26,6 +26,7 @@ from dealstudy.catalog.schema import (
     CONFIDENCES,
     DEAL_KINDS,
     FIGURE_METRICS,
+    OVERLAP_RELATIONS,
     TIMINGS,
     VALUE_QUALIFIERS,
     BindingStatus,
@@ -35,6 +36,9 @@ from dealstudy.catalog.schema import (
     Deal,
     DealKind,
     FigureMetric,
+    Overlap,
+    OverlapRelation,
+    PressClaim,
     Security,
     Timing,
     ValueQualifier,
@@ -80,6 +84,8 @@ DEAL_KEYS: Final = (
     "confounders",
     "market_events",
     "related",
+    "overlaps",
+    "press_claims",
     "sources",
     "notes",
     "confidence",
@@ -109,6 +115,10 @@ FIGURE_KEYS: Final = (
     "note",
 )
 REQUIRED_FIGURE_KEYS: Final = ("metric", "value_usd", "stated", "source")
+OVERLAP_KEYS: Final = ("deal", "relation", "amount_usd", "note")
+REQUIRED_OVERLAP_KEYS: Final = ("deal", "relation")
+PRESS_CLAIM_KEYS: Final = ("amount_usd", "basis", "security", "source", "date", "note")
+REQUIRED_PRESS_CLAIM_KEYS: Final = ("amount_usd", "basis", "source")
 
 _EASTERN: Final = ZoneInfo("America/New_York")
 
@@ -232,6 +242,8 @@ def parse_deal(data: object, file: str) -> tuple[Deal | None, list[CatalogProble
         for i, other in enumerate(related):
             if other == deal_id:
                 p.add(f"related[{i}]", "a deal cannot be related to itself")
+    overlaps = _parse_overlaps(p, get("overlaps"), deal_id, headline)
+    press_claims = _parse_press_claims(p, get("press_claims"), securities)
     sources = _parse_sources(p, get("sources"))
     notes = p.text("notes", get("notes"))
     confidence = p.choice("confidence", get("confidence"), CONFIDENCES)
@@ -243,6 +255,7 @@ def parse_deal(data: object, file: str) -> tuple[Deal | None, list[CatalogProble
     assert counterparty is not None and kind is not None and binding_status is not None  # noqa: PT018
     assert securities is not None and sources is not None  # noqa: PT018
     assert confounders is not None and related is not None and market_events is not None  # noqa: PT018
+    assert overlaps is not None and press_claims is not None  # noqa: PT018
     deal = Deal(
         id=deal_id,
         title=title,
@@ -267,6 +280,8 @@ def parse_deal(data: object, file: str) -> tuple[Deal | None, list[CatalogProble
         confounders=confounders,
         market_events=market_events,
         related=related,
+        overlaps=overlaps,
+        press_claims=press_claims,
         notes=notes,
         confidence=cast(Confidence | None, confidence),
     )
@@ -322,6 +337,76 @@ def _parse_securities(p: Problems, value: object) -> tuple[Security, ...] | None
     return tuple(result)
 
 
+def _parse_overlaps(
+    p: Problems, value: object, deal_id: str | None, headline: float | None
+) -> tuple[Overlap, ...] | None:
+    """``overlaps``: other deals whose headline shares dollars with this one (ids checked across files)."""
+    items = p.items_of("overlaps", value)
+    if items is None:
+        return None if value not in (MISSING, None) else ()
+    before = len(p.items)
+    result: list[Overlap] = []
+    for i, item in enumerate(items):
+        prefix = f"overlaps[{i}]"
+        if not isinstance(item, Mapping):
+            p.add(prefix, f"expected a mapping with deal and relation, got {describe(item)}")
+            continue
+        p.keys(item, OVERLAP_KEYS, REQUIRED_OVERLAP_KEYS, prefix=prefix + ".")
+        other = p.text(f"{prefix}.deal", item.get("deal", MISSING), required=True)
+        if other is not None and other == deal_id:
+            p.add(f"{prefix}.deal", "a deal cannot overlap itself")
+        relation = p.choice(
+            f"{prefix}.relation", item.get("relation", MISSING), OVERLAP_RELATIONS, required=True
+        )
+        amount = p.number(f"{prefix}.amount_usd", item.get("amount_usd", MISSING))
+        if amount is not None and headline is not None and amount > headline:
+            p.add(
+                f"{prefix}.amount_usd",
+                f"overlapping amount ({format_usd(amount)}) exceeds this deal's headline value "
+                f"({format_usd(headline)})",
+            )
+        note = p.text(f"{prefix}.note", item.get("note", MISSING))
+        if other is not None and relation is not None:
+            result.append(Overlap(other, cast(OverlapRelation, relation), amount, note))
+    if len(p.items) != before:
+        return None
+    return tuple(result)
+
+
+def _parse_press_claims(
+    p: Problems, value: object, securities: tuple[Security, ...] | None
+) -> tuple[PressClaim, ...] | None:
+    """``press_claims``: what the press said the market did, each with its basis and https source."""
+    items = p.items_of("press_claims", value)
+    if items is None:
+        return None if value not in (MISSING, None) else ()
+    before = len(p.items)
+    tickers = {s.ticker for s in securities or ()}
+    result: list[PressClaim] = []
+    for i, item in enumerate(items):
+        prefix = f"press_claims[{i}]"
+        if not isinstance(item, Mapping):
+            p.add(prefix, f"expected a mapping with amount_usd, basis and source, got {describe(item)}")
+            continue
+        p.keys(item, PRESS_CLAIM_KEYS, REQUIRED_PRESS_CLAIM_KEYS, prefix=prefix + ".")
+        amount = p.number(f"{prefix}.amount_usd", item.get("amount_usd", MISSING))
+        if "amount_usd" in item and item["amount_usd"] is None:
+            p.add(f"{prefix}.amount_usd", "must not be null")
+        basis = p.text(f"{prefix}.basis", item.get("basis", MISSING), required=True)
+        security = p.text(f"{prefix}.security", item.get("security", MISSING))
+        if security is not None and securities is not None and security not in tickers:
+            listed = ", ".join(sorted(tickers)) or "none"
+            p.add(f"{prefix}.security", f"{quote(security)} is not one of this deal's tickers ({listed})")
+        source = p.url(f"{prefix}.source", item.get("source", MISSING), required=True)
+        date = p.date(f"{prefix}.date", item.get("date", MISSING))
+        note = p.text(f"{prefix}.note", item.get("note", MISSING))
+        if amount is not None and basis is not None and source is not None:
+            result.append(PressClaim(amount, basis, source, security, date, note))
+    if len(p.items) != before:
+        return None
+    return tuple(result)
+
+
 def _parse_sources(p: Problems, value: object) -> tuple[str, ...] | None:
     if value is MISSING:
         return None
@@ -342,7 +427,10 @@ def _parse_sources(p: Problems, value: object) -> tuple[str, ...] | None:
 
 # -------------------------------------------------------------------------------- cross-file
 def check_deals(deals: Sequence[tuple[str, Deal]], other_ids: Iterable[str] = ()) -> list[CatalogProblem]:
-    """Rules across deal files: file name equals id, ids unique, related ids exist.
+    """Rules across deal files: file name equals id, ids unique, related and overlapping ids exist.
+
+    An overlapping amount may not exceed the other deal's headline value (this deal's own headline is checked
+    with the deal).
 
     ``deals`` pairs each deal with the file it came from. A file whose name does not end in ``.yaml`` (a
     CSV row, command-line options) is not checked against its id. ``other_ids`` are ids of deal files that
@@ -353,6 +441,7 @@ def check_deals(deals: Sequence[tuple[str, Deal]], other_ids: Iterable[str] = ()
     for file, deal in deals:
         files_by_id.setdefault(deal.id, []).append(file)
     known = set(files_by_id) | set(other_ids)
+    headlines = {deal.id: deal.headline_value_usd for _, deal in deals}
     for file, deal in deals:
         if file.endswith(".yaml") and file.rsplit("/", 1)[-1] != f"{deal.id}.yaml":
             problems.append(
@@ -372,12 +461,27 @@ def check_deals(deals: Sequence[tuple[str, Deal]], other_ids: Iterable[str] = ()
             )
         for i, other in enumerate(deal.related):
             if other not in known:
-                close = difflib.get_close_matches(other, sorted(known), n=1, cutoff=0.8)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                problems.append(
-                    CatalogProblem(file, deal.id, f"related[{i}]", f"unknown deal id '{other}'{hint}")
+                problems.append(CatalogProblem(file, deal.id, f"related[{i}]", _unknown_id(other, known)))
+        for i, overlap in enumerate(deal.overlaps):
+            field = f"overlaps[{i}]"
+            if overlap.deal not in known:
+                message = _unknown_id(overlap.deal, known)
+                problems.append(CatalogProblem(file, deal.id, field + ".deal", message))
+                continue
+            limit = headlines.get(overlap.deal)
+            if overlap.amount_usd is not None and limit is not None and overlap.amount_usd > limit:
+                message = (
+                    f"overlapping amount ({format_usd(overlap.amount_usd)}) exceeds the headline value of "
+                    f"'{overlap.deal}' ({format_usd(limit)})"
                 )
+                problems.append(CatalogProblem(file, deal.id, field + ".amount_usd", message))
     return problems
+
+
+def _unknown_id(other: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(other, sorted(known), n=1, cutoff=0.8)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown deal id '{other}'{hint}"
 
 
 # ---------------------------------------------------------------------------- counterparties
