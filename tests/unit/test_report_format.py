@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from dealstudy.report.environment import environment, link
 from dealstudy.report.format import (
+    column_kind,
+    fmt,
     fmt_date,
     fmt_multiple,
     fmt_num,
@@ -17,6 +20,7 @@ from dealstudy.report.format import (
     fmt_usd,
     https_url,
 )
+from dealstudy.report.tables import frame_table
 
 
 @pytest.mark.parametrize(
@@ -85,12 +89,113 @@ def test_number_formats() -> None:
     assert fmt_pct(-0.5, 1) == "−50.0%"
     assert fmt_pct(float("nan")) == "n/a"
     assert fmt_num(-2.345) == "−2.35"
-    assert fmt_p(0.0004) == "<0.001"
+    assert fmt_p(0.0004) == "< 0.001"
     assert fmt_p(0.0456) == "0.046"
-    assert fmt_sq_p(0.0) == "0 (beyond all)"  # not "<0.001": the SQ test moves in steps of 2/M
+    assert fmt_sq_p(0.0) == "0 (beyond all)"  # not "< 0.001": the SQ test moves in steps of 2/M
     assert fmt_sq_p(0.0102) == "0.010"
     assert fmt_multiple(0.8333) == "0.83×"
     assert fmt_multiple(0.0037) == "0.0037×"
     assert fmt_date(dt.date(2025, 9, 10)) == "2025-09-10"
     assert fmt_date("2025-09-10") == "2025-09-10"
     assert fmt_date(None) == "n/a"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "text"),
+    [
+        ("id", 2025, "2025"),  # years: no thousands separator
+        ("id", 2025.0, "2025"),
+        ("id", 20251103, "20251103"),  # seeds
+        ("id", None, "n/a"),
+        ("count", 1999, "1,999"),
+        ("count", float("nan"), "n/a"),
+        ("usd", 3.2e11, "$320bn"),
+        ("usd", 1.9266e12, "$1,927bn"),
+        ("usd", 5.5e9, "$5.5bn"),
+        ("usd", -4.5e8, "−$450m"),
+        ("pct", 0.0321, "+3.21%"),
+        ("pct", -0.0321, "−3.21%"),
+        ("share", 0.95, "95%"),
+        ("share", 0.0213, "2.13%"),
+        ("share", 0.32179375562435153, "32.18%"),
+        ("p", 0.0004, "< 0.001"),
+        ("p", 0.001, "0.001"),
+        ("p", 0.21234, "0.212"),
+        ("sq_p", 0.0, "0 (beyond all)"),
+        ("stat", 7.188617476027236, "7.19"),
+        ("stat", 25.34, "25.3"),
+        ("stat", 0.3073116315336805, "0.307"),
+        ("stat", -6.773e-05, "−6.8×10⁻⁵"),
+        ("stat", 1234.56, "1,235"),
+        ("stat", 8.0, "8"),
+        ("stat", 9.996, "10.0"),
+        ("multiple", 9.14, "9.14×"),
+        ("date", "2025-09-10", "2025-09-10"),
+        ("bool", True, "yes"),
+        ("bool", "False", "no"),
+        ("text", "ok", "ok"),
+    ],
+)
+def test_fmt_by_kind(kind: str, value: object, text: str) -> None:
+    assert fmt(value, kind) == text
+
+
+def test_fmt_rejects_unknown_kind() -> None:
+    with pytest.raises(ValueError, match="unknown number kind 'money'"):
+        fmt(1.0, "money")
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("year", "id"),
+        ("first_year", "id"),
+        ("seed", "id"),
+        ("deal_id", "id"),
+        ("headline_usd", "usd"),
+        ("abnormal_value_usd", "usd"),
+        ("p", "p"),
+        ("headline_bn_p", "p"),
+        ("p_value", "p"),
+        ("sq_p_value", "sq_p"),
+        ("car", "pct"),
+        ("confidence", "share"),
+        ("reversed_share", "share"),
+        ("exposure", "share"),
+        ("press_release_multiple", "multiple"),
+        ("abnormal_to_headline", "multiple"),
+        ("reps", "count"),
+        ("skipped", "count"),
+        ("headline_n", "count"),
+        ("as_of", "date"),
+        ("original_day0", "date"),
+    ],
+)
+def test_column_kind_from_name(name: str, kind: str) -> None:
+    assert column_kind(name) == kind
+
+
+def test_column_kind_from_dtype() -> None:
+    assert column_kind("coef", pd.Series([0.5])) == "stat"
+    assert column_kind("rows", pd.Series([3])) == "count"
+    assert column_kind("direct", pd.Series([True])) == "bool"
+    assert column_kind("note", pd.Series(["x"])) == "text"
+
+
+def test_template_filter_is_the_same_formatter() -> None:
+    out = environment().from_string("{{ y|fmt('id') }} {{ v|fmt('usd') }} {{ p|fmt('p') }}")
+    assert out.render(y=2025, v=3.2e11, p=0.0001) == "2025 $320bn &lt; 0.001"  # autoescaped
+
+
+def test_frame_table_formats_cells_by_kind() -> None:
+    frame = pd.DataFrame(
+        {"year": [2025], "seed": [20251103], "headline_usd": [3.8e10], "p": [0.2], "coef": [7.887e-05]}
+    )
+    table = frame_table(frame, table_id="t", caption="c")
+    assert [c["text"] for c in table["rows"][0]["cells"]] == [
+        "2025",
+        "20251103",
+        "$38.0bn",
+        "0.200",
+        "7.9×10⁻⁵",
+    ]

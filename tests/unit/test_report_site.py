@@ -272,3 +272,14 @@ def test_figures_drawn_in_workers_are_identical() -> None:
     assert sum(len(v) for v in serial.values()) == 5
     for eid, figures in serial.items():
         assert [f.svg for f in parallel[eid]] == [f.svg for f in figures], eid
+
+
+def test_no_internal_notes_in_pages(site: Path) -> None:
+    """Generated pages speak to readers: no tracker references ("issue 5 columns") and no raw e-notation."""
+    for path in sorted(site.rglob("*.html")):
+        text = re.sub(r"<svg.*?</svg>", "", path.read_text(encoding="utf-8"), flags=re.S)
+        text = re.sub(r"<(script|style)\b.*?</\1>", "", text, flags=re.S)
+        assert not re.search(r"\bissues?\b", text, flags=re.I), path.name
+        shown = re.sub(r"<[^>]+>", " ", text)
+        assert not re.search(r"\d[eE][+−-]?\d", shown), path.name
+        assert not re.search(r"\b2,0[0-9]{2}\b", shown), path.name  # years never get a separator

@@ -24,6 +24,7 @@ from dealstudy.economy.sample import regression_sample
 __all__ = [
     "KEY_TERMS",
     "ModelSet",
+    "car_size_baselines",
     "deal_level",
     "fit_models",
     "robustness_table",
@@ -51,11 +52,39 @@ class ModelSet:
         return (self.headline, self.binding_split, self.car_size)
 
 
-def _dummies(series: pd.Series, prefix: str, min_obs: int) -> pd.DataFrame:
+def _pooled(series: pd.Series, min_obs: int) -> tuple[pd.Series, pd.Series, str]:
+    """Levels with fewer than ``min_obs`` rows pooled into ``other``; their counts; the baseline level."""
     counts = series.value_counts()
     pooled = series.where(series.map(counts) >= min_obs, "other")
     order = pooled.value_counts()
-    baseline = str(order.index[0]) if len(order) else ""
+    return pooled, order, str(order.index[0]) if len(order) else ""
+
+
+def _car_size_rows(sample: pd.DataFrame) -> pd.DataFrame:
+    keep = np.isfinite(sample["log_size"].to_numpy(dtype=float)) & np.isfinite(
+        sample["car_pct"].to_numpy(dtype=float)
+    )
+    return pd.DataFrame(sample[keep])
+
+
+def car_size_baselines(sample: pd.DataFrame, *, min_level_obs: int = 3) -> dict[str, str]:
+    """The omitted level of each categorical of ``car_size``: ``binding``, ``kind`` and ``counterparty``.
+
+    Indicator coefficients are differences from these levels (the most frequent level of each categorical
+    after pooling; for the counterparty, every counterparty but the most frequent one).
+    """
+    sized = _car_size_rows(sample)
+    top = sized["counterparty"].value_counts()
+    main_party = str(top.index[0]) if len(top) else ""
+    return {
+        "binding": _pooled(sized["binding_class"], min_level_obs)[2],
+        "kind": _pooled(sized["kind"], min_level_obs)[2],
+        "counterparty": f"not {main_party}" if main_party else "",
+    }
+
+
+def _dummies(series: pd.Series, prefix: str, min_obs: int) -> pd.DataFrame:
+    pooled, order, baseline = _pooled(series, min_obs)
     levels = sorted(str(level) for level in order.index if str(level) != baseline)
     return pd.DataFrame(
         {f"{prefix}[{level}]": (pooled == level).astype(float) for level in levels}, index=series.index
@@ -97,10 +126,7 @@ def fit_models(sample: pd.DataFrame, *, cov_type: CovType = "HC3", min_level_obs
         labels=tuple(split["label"]),
     )
     wald = wald_equal(binding_split, "binding_bn", "non_binding_bn")
-    sized = sample[
-        np.isfinite(sample["log_size"].to_numpy(dtype=float))
-        & np.isfinite(sample["car_pct"].to_numpy(dtype=float))
-    ]
+    sized = _car_size_rows(sample)
     top = sized["counterparty"].value_counts()
     main_party = str(top.index[0]) if len(top) else ""
     X3 = pd.concat(

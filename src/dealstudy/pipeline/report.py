@@ -42,6 +42,7 @@ from dealstudy import __version__
 from dealstudy.catalog import Catalog, load_catalog
 from dealstudy.data import DataSources
 from dealstudy.economy.currency import currency_for_mic
+from dealstudy.economy.models import car_size_baselines
 from dealstudy.errors import DownloadError, MissingDataError
 from dealstudy.pipeline.analyze import AnalysisResults, analyze
 from dealstudy.report import (
@@ -325,7 +326,10 @@ def report_data(
             "bootstrap",
             "Pairs-bootstrap confidence intervals",
             economy.bootstrap,
-            "Resampling deal x security observations with replacement; percentile intervals.",
+            "Resampling deal x security observations with replacement; percentile intervals. skipped: "
+            "resamples that left an indicator regressor constant (e.g. no confounded event drawn), so the "
+            "model cannot be fitted on them; the interval is taken over the remaining reps − skipped "
+            "resamples.",
         ),
         TableSpec(
             "influence",
@@ -406,6 +410,7 @@ def report_data(
         settings=settings,
         day0_rules=rules,
         scatter=_scatter(results),
+        baselines=car_size_baselines(economy.sample, min_level_obs=economy.spec.min_level_obs),
     )
 
 

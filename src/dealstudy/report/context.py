@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,12 +20,12 @@ from dealstudy.plots.style import CLASS_LABELS, binding_class
 from dealstudy.report.figures import FigureSet, SiteFigure, event_id
 from dealstudy.report.format import (
     as_float,
+    fmt,
     fmt_date,
     fmt_multiple,
     fmt_num,
     fmt_p,
     fmt_pct,
-    fmt_sq_p,
     fmt_usd,
     https_url,
 )
@@ -75,9 +74,9 @@ def _status_label(status: str) -> str:
     return status.replace("_", " ")
 
 
-def _number(fmt: Callable[[Any], str], value: object) -> dict[str, Any]:
-    """A numeric cell: ``value`` shown through ``fmt``, sorted by its float value."""
-    return cell(fmt(value), as_float(value), numeric=True)
+def _number(kind: str, value: object) -> dict[str, Any]:
+    """A numeric cell: ``value`` written as a ``kind`` (see ``fmt``), sorted by its float value."""
+    return cell(fmt(value, kind), as_float(value), numeric=True)
 
 
 def _main_table(data: ReportData, deals: dict[str, Deal]) -> dict[str, Any]:
@@ -103,14 +102,14 @@ def _main_table(data: ReportData, deals: dict[str, Deal]) -> dict[str, Any]:
             cell(fmt_date(announced), fmt_date(announced), nowrap=True),
             cell(fmt_date(record.get("day0")), fmt_date(record.get("day0")), nowrap=True),
             cell(deal.counterparty if deal else ""),
-            _number(fmt_usd, record.get("headline_value_usd")),
-            _number(fmt_usd, record.get("binding_value_usd")),
+            _number("usd", record.get("headline_value_usd")),
+            _number("usd", record.get("binding_value_usd")),
             cell(_status_label(status), f"{list(CLASS_LABELS).index(cls)}{status}", title=CLASS_LABELS[cls]),
-            _number(fmt_pct, record.get("car")),
-            _number(fmt_num, t_stat),
-            _number(fmt_sq_p, car_row.get("sq_p_value")),
-            _number(fmt_usd, record.get("abnormal_value_usd")),
-            _number(fmt_multiple, record.get("press_release_multiple")),
+            _number("pct", record.get("car")),
+            _number("stat", t_stat),
+            _number("sq_p", car_row.get("sq_p_value")),
+            _number("usd", record.get("abnormal_value_usd")),
+            _number("multiple", record.get("press_release_multiple")),
             cell(outcome, outcome, title=reason),
         ]
         rows.append({"cells": cells, "attrs": {"data-class": cls, "data-outcome": outcome}})
@@ -147,6 +146,7 @@ def _main_table(data: ReportData, deals: dict[str, Deal]) -> dict[str, Any]:
         "rows": rows,
         "n": len(rows),
         "sortable": True,
+        "csv": "data/deal_values.csv",
         "filters": [
             {
                 "attr": "data-class",
@@ -258,14 +258,15 @@ def _security_tables(data: ReportData, deal: Deal) -> list[dict[str, Any]]:
             notes=_CAR_NOTES,
             columns=[
                 Column("window", "Window (trading days)"),
-                Column("car", "CAR", lambda v: fmt_pct(v, 2), True),
-                Column("bhar", "BHAR", lambda v: fmt_pct(v, 2), True),
-                Column("se", "se", lambda v: fmt_pct(v, 2, sign=False), True),
-                Column("t_stat", "t", lambda v: fmt_num(v, 2), True),
-                Column("p_value", "p (t test)", fmt_p, True),
-                Column("sq_p_value", "SQ p", fmt_sq_p, True),
+                Column("car", "CAR", "pct"),
+                Column("bhar", "BHAR", "pct"),
+                Column("se", "se", "share"),
+                Column("t_stat", "t", "stat"),
+                Column("p_value", "p (t test)", "p"),
+                Column("sq_p_value", "SQ p", "sq_p"),
             ],
             sortable=False,
+            csv="data/cars.csv",
         )
         sections.append(
             {
@@ -372,9 +373,66 @@ _REGRESSION_NOTES: dict[str, str] = {
     "binding_split": "Abnormal value on the binding and the non-binding part of the headline value. The "
     "press-release-economy hypothesis is that the two slopes are equal: the market does not discount the "
     "part that is not committed.",
-    "car_size": "CAR (in %) on log deal size relative to market cap, binding-class, counterparty, deal-kind "
-    "and confounded-day indicators. Coefficients on indicators are differences from the baseline level.",
+    "car_size": "CAR (in %) on log_size = ln(headline value / market cap at day −1), the natural logarithm, "
+    "with binding-class, counterparty, deal-kind and confounded-day indicators: a log_size coefficient b "
+    "means b × ln 2 ≈ 0.69 b percentage points of CAR for a deal twice as large relative to the firm. "
+    "Coefficients on indicators are differences from the omitted level.",
 }
+
+
+def _baseline_note(baselines: dict[str, str]) -> str:
+    names = {"binding": "binding class", "kind": "deal kind", "counterparty": "counterparty"}
+    parts = [
+        f"{names.get(k, k)} {v.replace('_', ' ')}" for k, v in baselines.items() if v and not v.isspace()
+    ]
+    if not parts:
+        return ""
+    return (
+        " Omitted levels (the most frequent of each, after pooling levels with fewer than 3 observations "
+        f"into “other”): {'; '.join(parts)}."
+    )
+
+
+def _years_shown(frame: pd.DataFrame, ledger: pd.DataFrame | None) -> pd.DataFrame:
+    """``first_year``/``last_year`` of the ledger totals as one ``years`` column a reader can take at face
+    value: ``2025–2031``, or ``2025 (duration not stated)`` for commitments booked in their announcement
+    year only because the catalog has no duration."""
+    if not {"first_year", "last_year"} <= set(frame.columns) or frame.empty:
+        return frame
+    unknown: set[tuple[str, str]] = set()
+    if ledger is not None and {"counterparty", "partner", "spread"} <= set(ledger.columns):
+        flagged = ledger[ledger["spread"].astype(str).str.contains("duration_unknown")]
+        unknown = set(zip(flagged["counterparty"].astype(str), flagged["partner"].astype(str), strict=True))
+    years = []
+    for row in frame.to_dict("records"):
+        first, last = fmt(row["first_year"], "id"), fmt(row["last_year"], "id")
+        if first != last:
+            years.append(f"{first}–{last}")
+        elif (str(row.get("counterparty")), str(row.get("partner"))) in unknown:
+            years.append(f"{first} (duration not stated)")
+        else:
+            years.append(first)
+    at = list(frame.columns).index("first_year")
+    out = frame.drop(columns=["first_year", "last_year"])
+    out.insert(at, "years", years)
+    return out
+
+
+def _page_tables(data: ReportData, page: str) -> list[dict[str, Any]]:
+    """The further tables of ``page`` (index, regressions or methods), as shown (ledger years joined)."""
+    ledger = next((t.frame for t in data.tables if t.name == "ledger"), None)
+    return [
+        frame_table(
+            _years_shown(t.frame, ledger) if t.name == "ledger_totals" else t.frame,
+            table_id=f"tbl-{t.name}",
+            caption=t.title,
+            notes=t.notes,
+            sortable=len(t.frame) > 5,
+            csv=f"data/{t.name}.csv",
+        )
+        for t in data.tables
+        if t.page == page
+    ]
 
 
 def _regressions(data: ReportData) -> dict[str, Any]:
@@ -391,18 +449,14 @@ def _regressions(data: ReportData) -> dict[str, Any]:
                 caption=f"Regression “{model}”: N = {fmt_num(n, 0)}, R² = {fmt_num(r2, 3)}; "
                 f"window {data.window}, {data.model} model",
                 notes=_REGRESSION_NOTES.get(model, "")
+                + (_baseline_note(dict(data.baselines)) if model == "car_size" else "")
                 + " Standard errors heteroskedasticity-robust (HC3) unless the table says otherwise; "
                 "t and p two-sided.",
                 sortable=False,
+                csv="data/regressions.csv",
             )
         )
-    extra = [
-        frame_table(
-            t.frame, table_id=f"tbl-{t.name}", caption=t.title, notes=t.notes, sortable=len(t.frame) > 5
-        )
-        for t in data.tables
-        if t.page == "regressions"
-    ]
+    extra = _page_tables(data, "regressions")
     agg = data.aggregate
     if not agg.empty:
         agg = agg[agg["window"].astype(str) == data.window]
@@ -413,6 +467,7 @@ def _regressions(data: ReportData) -> dict[str, Any]:
         notes="Each test's statistic and two-sided p-value; named after its paper (see Methods). Groups are "
         "the study's event groups; 'all' is the whole sample. Tests that cannot be computed show n/a.",
         sortable=True,
+        csv="data/aggregate.csv",
     )
     return {
         "tables": tables,
@@ -430,12 +485,9 @@ def _methods(data: ReportData) -> dict[str, Any]:
         caption=f"Every exclusion ({len(data.exclusions)}) with its reason",
         notes="Nothing is dropped silently: each deal × security either has a dollar value or appears here "
         "(study outcome codes such as no_prices or thin_estimation, and rows left out of a regression).",
+        csv="data/exclusions.csv",
     )
-    extra = [
-        frame_table(t.frame, table_id=f"tbl-{t.name}", caption=t.title, notes=t.notes)
-        for t in data.tables
-        if t.page == "methods"
-    ]
+    extra = _page_tables(data, "methods")
     return {
         "settings": [{"label": k, "value": v} for k, v in data.settings],
         "provenance": [{"label": k, "value": v} for k, v in data.provenance],
@@ -447,7 +499,10 @@ def _methods(data: ReportData) -> dict[str, Any]:
 def _data_tables(data: ReportData) -> tuple[DataTable, ...]:
     tables = [
         DataTable(
-            "deal_values", "Dollar value per deal × security × window (issue 5 columns)", data.deal_values
+            "deal_values",
+            "Dollar value per deal × security × window: CAR, t, p, market cap, abnormal, raw and headline "
+            "value, multiples and the study outcome",
+            data.deal_values,
         ),
         DataTable("outcomes", "Study outcome, estimation fit per event", data.outcomes),
         DataTable("abnormal_returns", "Daily abnormal returns per event", data.abnormal_returns),
@@ -488,13 +543,7 @@ def build_context(
         "counts": _counts(data),
         "table": _main_table(data, deals),
         "figures": [_figure(f) for f in figures.index],
-        "extra": [
-            frame_table(
-                t.frame, table_id=f"tbl-{t.name}", caption=t.title, notes=t.notes, sortable=len(t.frame) > 5
-            )
-            for t in data.tables
-            if t.page == "index"
-        ],
+        "extra": _page_tables(data, "index"),
     }
     pages = tuple(_deal_page(data, d, deals, figures) for d in data.deals)
     return SiteContext(

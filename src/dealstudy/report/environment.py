@@ -8,7 +8,7 @@ from importlib import resources
 import jinja2
 from markupsafe import Markup, escape
 
-from dealstudy.report.format import https_url
+from dealstudy.report.format import fmt, https_url
 
 __all__ = ["environment", "link", "static_text"]
 
@@ -45,4 +45,5 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["link"] = link
+    env.filters["fmt"] = fmt
     return env

@@ -101,6 +101,9 @@ class ReportData:
         abnormal_value_usd, binding_status`` (USD); ``None`` uses the announcements' direct parties.
     day0_rules
         ``event_id -> sentence`` describing how day 0 was derived (from the calendar layer), where known.
+    baselines
+        The omitted level of each categorical regressor of ``car_size`` (``binding``, ``kind``,
+        ``counterparty``), named in the regression's notes.
     """
 
     deals: tuple[Deal, ...]
@@ -124,3 +127,4 @@ class ReportData:
     settings: tuple[tuple[str, str], ...] = ()
     day0_rules: Mapping[str, str] = field(default_factory=dict)
     scatter: pd.DataFrame | None = None
+    baselines: Mapping[str, str] = field(default_factory=dict)

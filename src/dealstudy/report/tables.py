@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from dealstudy.report.format import as_float, fmt_date, fmt_num, fmt_p, fmt_pct, fmt_sq_p, fmt_usd
+from dealstudy.report.format import NUMERIC_KINDS, as_float, column_kind, fmt
 
-__all__ = ["Column", "cell", "frame_table", "guess_formatter"]
-
-Formatter = Callable[[object], str]
+__all__ = ["Column", "cell", "frame_table"]
 
 
 @dataclass(frozen=True)
 class Column:
-    """A column of a rendered table: frame column, header text, formatter and whether it is numeric."""
+    """A column of a rendered table: frame column, header text, the kind of its values (see ``fmt``)."""
 
     key: str
     label: str
-    formatter: Formatter | None = None
-    numeric: bool = False
+    kind: str = "text"
     title: str = ""
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
 
 
 def cell(
@@ -46,47 +47,12 @@ def cell(
     return {"text": text, "sort": key, "href": href, "title": title, "num": numeric, "nowrap": nowrap}
 
 
-def guess_formatter(name: str, series: pd.Series) -> tuple[Formatter | None, bool]:
-    """A formatter for a results column from its name and dtype (``*_usd`` dollars, ``p``-values ...)."""
-    lower = name.lower()
-    if lower.endswith("_usd"):
-        return fmt_usd, True
-    if lower == "sq_p_value":
-        return fmt_sq_p, True
-    if lower in {"p", "p_value", "pvalue"} or lower.endswith("_p_value") or lower.startswith("p_"):
-        return fmt_p, True
-    if lower in {"car", "bhar", "caar", "ar", "mean"}:
-        return (lambda v: fmt_pct(v, 2)), True
-    if pd.api.types.is_bool_dtype(series):
-        return (lambda v: "yes" if v is True or v == 1 else "no"), False
-    if pd.api.types.is_integer_dtype(series):
-        return (lambda v: fmt_num(v, 0)), True
-    if pd.api.types.is_float_dtype(series):
-        return _significant, True
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return fmt_date, False
-    return None, False
-
-
 def _label(name: str) -> str:
     """A readable header: ``abnormal_value_usd`` -> ``abnormal value (US$)``; ``_bn`` -> ``($bn)``."""
     for suffix, unit in (("_usd", " (US$)"), ("_bn", " ($bn)")):
         if name.endswith(suffix):
             return name[: -len(suffix)].replace("_", " ") + unit
     return name.replace("_", " ")
-
-
-def _significant(value: object) -> str:
-    number = as_float(value)
-    if not math.isfinite(number):
-        return "n/a"
-    if number != 0 and (abs(number) >= 1e6 or abs(number) < 1e-3):
-        text = f"{number:.4g}"
-    elif number.is_integer():
-        text = f"{number:,.0f}"
-    else:
-        text = f"{number:,.4f}"
-    return text.replace("-", "−")
 
 
 def frame_table(
@@ -97,24 +63,22 @@ def frame_table(
     notes: str = "",
     columns: Sequence[Column] | None = None,
     sortable: bool = True,
+    csv: str = "",
 ) -> dict[str, Any]:
-    """Turn ``frame`` into ``{id, caption, notes, columns, rows, n}`` for the ``table`` macro."""
+    """Turn ``frame`` into ``{id, caption, notes, columns, rows, n, csv}`` for the ``table`` macro.
+
+    ``csv`` is the path of the table's CSV file relative to the site root, linked beside the table.
+    """
     if columns is None:
         columns = []
         for name in frame.columns:
-            formatter, numeric = guess_formatter(str(name), frame[name])
-            columns.append(Column(str(name), _label(str(name)), formatter, numeric))
+            columns.append(Column(str(name), _label(str(name)), column_kind(str(name), frame[name])))
     rows = []
     for record in frame.to_dict("records"):
         cells = []
         for column in columns:
             value = record.get(column.key)
-            if column.formatter is not None:
-                text = column.formatter(value)
-            elif value is None or (isinstance(value, float) and math.isnan(value)):
-                text = "n/a"
-            else:
-                text = str(value)
+            text = fmt(value, column.kind)
             sort = as_float(value) if column.numeric else text
             cells.append(cell(text, sort, numeric=column.numeric))
         rows.append({"cells": cells, "attrs": {}})
@@ -127,4 +91,5 @@ def frame_table(
         "n": len(rows),
         "sortable": sortable,
         "filters": [],
+        "csv": csv,
     }
