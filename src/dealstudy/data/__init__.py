@@ -30,6 +30,8 @@ from dealstudy.data.yahoo import YahooSharesSource, YahooSource
 
 __all__ = [
     "FACTORS_SUBDIR",
+    "NO_PARSED_CACHE_ENV",
+    "PARSED_SUBDIR",
     "PRICES_ENV",
     "PRICE_COLUMNS",
     "DataSources",
@@ -46,6 +48,10 @@ __all__ = [
 PRICES_ENV = "DEALSTUDY_PRICES_DIR"
 #: Folder inside the cache where ``prices import`` puts factor files.
 FACTORS_SUBDIR = "factors"
+#: Subfolder of the cache folder holding parsed CSV price folders as Parquet (dealstudy.data.parsed_cache).
+PARSED_SUBDIR = "parsed"
+#: Set (non-empty) to read price folders without the Parquet cache of parsed files.
+NO_PARSED_CACHE_ENV = "DEALSTUDY_NO_PARSED_CACHE"
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,9 @@ def open_sources(
         prices = Path(os.environ[PRICES_ENV])
     if prices is not None:
         directory = Path(prices).expanduser().resolve()
-        price_source = CsvDirSource(directory)
+        parsed = (Path(cache).expanduser() if cache is not None else default_cache_dir()) / PARSED_SUBDIR
+        use_parsed = not os.environ.get(NO_PARSED_CACHE_ENV)
+        price_source = CsvDirSource(directory, cache_dir=parsed if use_parsed else None)
         shares_path = directory / SHARES_FILE
         factors_dir = find_factors_dir(directory)
         description = (

@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from dealstudy._parallel import map_blocks
+from dealstudy.data.csv_schema import (
+    PRICE_SCHEMA,
+    SHARES_SCHEMA,
+    line_of,
+    parse_fast,
+    read_strings,
+    validate_strings,
+)
+from dealstudy.data.parsed_cache import FileKey, ParsedCache
 from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, Provenance, SharesCount
 from dealstudy.errors import MissingDataError, SnapshotError
 
@@ -21,6 +32,7 @@ __all__ = [
     "SHARES_FILE",
     "CsvDirSource",
     "CsvSharesSource",
+    "parse_price_bytes",
     "read_price_csv",
     "read_shares_csv",
     "validate_price_frame",
@@ -28,80 +40,9 @@ __all__ = [
 
 #: Name of the shares-outstanding file inside a snapshot directory.
 SHARES_FILE = "shares_outstanding.csv"
-SHARES_COLUMNS: tuple[str, ...] = ("symbol", "as_of", "shares", "source")
-_REQUIRED_PRICES = ("close", "adj_close")  # must be present on every row; the rest may be empty
-
-
-def _read_raw(path: Path) -> pd.DataFrame:
-    """The file as strings; blank lines kept (row numbers map to file lines) except trailing ones."""
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
-    except pd.errors.EmptyDataError as exc:
-        raise SnapshotError(f"{path}: line 1: file is empty (expected a header line)") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"{path}: cannot parse as CSV: {exc}") from exc
-    except OSError as exc:
-        raise SnapshotError(f"{path}: cannot read: {exc}") from exc
-    blank = (raw.astype(str).apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
-    end = len(raw)
-    while end and blank[end - 1]:
-        end -= 1
-    return raw.iloc[:end]
-
-
-def _line(pos: int) -> int:
-    """1-based file line of the data row at 0-based position ``pos`` (line 1 is the header)."""
-    return pos + 2
-
-
-def _parse_dates(raw: pd.Series, file: str, column: str) -> pd.DatetimeIndex:
-    text = raw.astype(str).str.strip()
-    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    bad = np.flatnonzero(parsed.isna().to_numpy())
-    if len(bad):
-        pos = int(bad[0])
-        raise SnapshotError(
-            f"{file}: line {_line(pos)}: unparseable {column} {text.iloc[pos]!r} (expected YYYY-MM-DD)"
-        )
-    return pd.DatetimeIndex(parsed)
-
-
-def _parse_numbers(raw: pd.Series, file: str, column: str, *, required: bool) -> pd.Series:
-    text = raw.astype(str).str.strip()
-    text = text.mask(text.str.lower().isin(["nan", "null", "na", "n/a"]), "")
-    values = pd.Series(pd.to_numeric(text.to_numpy(), errors="coerce"), index=text.index, dtype="float64")
-    non_numeric = (values.isna().to_numpy() & (text != "").to_numpy()) | np.isinf(values.to_numpy())
-    if non_numeric.any():
-        pos = int(np.flatnonzero(non_numeric)[0])
-        raise SnapshotError(f"{file}: line {_line(pos)}: non-numeric {column} {text.iloc[pos]!r}")
-    if required:
-        missing = values.isna().to_numpy()
-        if missing.any():
-            pos = int(np.flatnonzero(missing)[0])
-            raise SnapshotError(
-                f"{file}: line {_line(pos)}: {column} is empty or NaN (required on every row)"
-            )
-    return values
-
-
-def _check_dates(dates: pd.DatetimeIndex, file: str) -> None:
-    values = dates.asi8
-    dup = dates.duplicated(keep="first")
-    back = np.r_[False, values[1:] < values[:-1]]
-    bad = np.flatnonzero(dup | back)
-    if not len(bad):
-        return
-    pos = int(bad[0])
-    day = dates[pos]
-    if dup[pos]:
-        first = int(np.flatnonzero(values == values[pos])[0])
-        raise SnapshotError(
-            f"{file}: line {_line(pos)}: duplicate date {day.date()} (first at line {_line(first)})"
-        )
-    raise SnapshotError(
-        f"{file}: line {_line(pos)}: date {day.date()} comes after {dates[pos - 1].date()} "
-        "(dates must ascend)"
-    )
+SHARES_COLUMNS: tuple[str, ...] = SHARES_SCHEMA.names
+#: A preload of at least this many files uses (and fills) the Parquet cache of parsed folders.
+CACHE_MIN_FILES = 32
 
 
 def validate_price_frame(raw: pd.DataFrame, file: str) -> pd.DataFrame:
@@ -123,38 +64,33 @@ def validate_price_frame(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     ------
     SnapshotError
         Missing column, unparseable date, duplicate or unsorted dates, non-numeric value, empty/NaN close or
-        adj_close, a non-positive price or a negative volume; the message names the file and line.
+        adj_close, a non-positive price, a negative volume or a number beyond its bound
+        (:data:`~dealstudy.data.csv_schema.PRICE_SCHEMA`); the message names the file, line and column.
     """
-    columns = [str(c).strip().lower() for c in raw.columns]
-    raw = raw.set_axis(columns, axis=1)
-    missing = [c for c in ("date", *PRICE_COLUMNS) if c not in columns]
-    if missing:
-        raise SnapshotError(
-            f"{file}: line 1: missing column(s) {', '.join(missing)} "
-            f"(header must be date,{','.join(PRICE_COLUMNS)})"
-        )
-    dates = _parse_dates(raw["date"], file, "date")
-    _check_dates(dates, file)
-    out = pd.DataFrame(index=pd.DatetimeIndex(dates, name="date"))
-    for column in PRICE_COLUMNS:
-        values = _parse_numbers(raw[column], file, column, required=column in _REQUIRED_PRICES)
-        arr = values.to_numpy()
-        if column == "volume":
-            bad = np.flatnonzero(arr < 0)
-            what = "negative"
-        else:
-            bad = np.flatnonzero(arr <= 0)
-            what = "non-positive"
-        if len(bad):
-            pos = int(bad[0])
-            raise SnapshotError(f"{file}: line {_line(pos)}: {what} {column} {float(arr[pos])!r}")
-        out[column] = arr
-    return out
+    return _price_frame(validate_strings(raw, PRICE_SCHEMA, file))
+
+
+def _price_frame(columns: dict[str, object]) -> pd.DataFrame:
+    index = pd.DatetimeIndex(columns["date"], name="date")  # type: ignore[arg-type]
+    return pd.DataFrame({c: columns[c] for c in PRICE_COLUMNS}, index=index)
+
+
+def parse_price_bytes(data: bytes, path: Path) -> pd.DataFrame:
+    """The validated price frame of a file's bytes: column-wise (pyarrow) when the file is well formed,
+    else the precise path, which raises the message naming file, line and column."""
+    fast = parse_fast(data, PRICE_SCHEMA)
+    if fast is not None:
+        return _price_frame(fast)
+    return validate_price_frame(read_strings(path), str(path))
 
 
 def read_price_csv(path: Path) -> pd.DataFrame:
     """Read and validate one ``SYMBOL.csv`` snapshot file (see :func:`validate_price_frame`)."""
-    return validate_price_frame(_read_raw(path), str(path))
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot read: {exc}") from exc
+    return parse_price_bytes(data, Path(path))
 
 
 def _safe_symbol(symbol: str) -> str:
@@ -180,12 +116,14 @@ class CsvDirSource:
     coverage), and a range with no rows raises :class:`~dealstudy.errors.MissingDataError`.
     """
 
-    def __init__(self, directory: Path | str) -> None:
+    def __init__(self, directory: Path | str, *, cache_dir: Path | None = None) -> None:
         self.directory = Path(directory).expanduser()
         if not self.directory.is_dir():
             raise MissingDataError(f"price snapshot directory {self.directory} does not exist")
         self.name = f"csv:{self.directory}"
         self._frames: dict[str, tuple[pd.DataFrame, str]] = {}
+        self._errors: dict[str, SnapshotError] = {}
+        self._cache = ParsedCache(cache_dir, self.directory) if cache_dir is not None else None
 
     def symbols(self) -> list[str]:
         """Symbols with a price file in the directory, sorted."""
@@ -203,16 +141,79 @@ class CsvDirSource:
         """The whole validated file for ``symbol`` (a copy)."""
         return self._load(symbol)[0].copy()
 
+    def preload(self, symbols: Iterable[str]) -> None:
+        """Read the files of ``symbols`` now, in parallel threads, from the Parquet cache where it is valid.
+
+        Symbols without a file are left for :meth:`history` to report; a malformed file's error is kept and
+        raised when the symbol is used, so the first malformed file *used* is the one reported, as if the
+        files were read one by one. With a cache folder and at least :data:`CACHE_MIN_FILES` files to read,
+        the parsed frames are cached (see :mod:`dealstudy.data.parsed_cache`).
+        """
+        todo: list[str] = []
+        for symbol in dict.fromkeys(symbols):
+            try:
+                sym = _safe_symbol(symbol)
+            except MissingDataError:
+                continue
+            if sym not in self._frames and sym not in self._errors and self.path_for(sym).is_file():
+                todo.append(sym)
+        if not todo:
+            return
+        cache = self._cache if self._cache is not None and len(todo) >= CACHE_MIN_FILES else None
+        index = cache.index() if cache is not None else {}
+        read = map_blocks(lambda sym: self._read_one(sym, index), todo)
+        keys = {sym: key for sym, (_, key) in zip(todo, read, strict=True) if key is not None}
+        cached = cache.lookup({s: k for s, k in keys.items() if s in index}) if cache is not None else {}
+        parsed: dict[str, tuple[pd.DataFrame, FileKey]] = {}
+        for sym, (frame, key) in zip(todo, read, strict=True):
+            if key is None:
+                continue
+            if frame is None:
+                frame = cached.get(sym)
+                if frame is None:  # listed in the cache but unreadable now: parse it
+                    frame, key = self._read_one(sym, {})
+                    if frame is None or key is None:
+                        continue
+            if sym not in cached:
+                parsed[sym] = (frame, key)
+            self._frames[sym] = (frame, key.sha256)
+        if cache is not None and parsed:
+            cache.store(parsed, keep=keys)
+
+    def _read_one(
+        self, sym: str, index: dict[str, tuple[FileKey, int, int]]
+    ) -> tuple[pd.DataFrame | None, FileKey | None]:
+        """(frame, key) of one file; frame ``None`` when the cache holds this content; key ``None`` on an
+        error (kept in ``self._errors`` for a malformed file; a vanished file is left to :meth:`_load`)."""
+        path = self.path_for(sym)
+        try:
+            data = path.read_bytes()
+            key = FileKey.of(path, data)
+        except OSError:
+            return None, None
+        if sym in index and index[sym][0] == key:
+            return None, key
+        try:
+            return parse_price_bytes(data, path), key
+        except SnapshotError as exc:
+            self._errors[sym] = exc
+            return None, None
+
     def _load(self, symbol: str) -> tuple[pd.DataFrame, str]:
         sym = _safe_symbol(symbol)
+        if sym in self._errors:
+            raise self._errors[sym]
         if sym not in self._frames:
             path = self.path_for(sym)
             if not path.is_file():
                 raise MissingDataError(
                     f"no price file for symbol {sym!r} in {self.directory} (looked for {path.name})"
                 )
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            self._frames[sym] = (read_price_csv(path), digest)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise SnapshotError(f"{path}: cannot read: {exc}") from exc
+            self._frames[sym] = (parse_price_bytes(data, path), hashlib.sha256(data).hexdigest())
         return self._frames[sym]
 
     def history(self, symbol: str, start: dt.date, end: dt.date) -> PriceHistory:
@@ -241,32 +242,20 @@ def read_shares_csv(path: Path) -> pd.DataFrame:
     (str), sorted by symbol and date. Raises :class:`~dealstudy.errors.SnapshotError` naming file and line.
     """
     file = str(path)
-    raw = _read_raw(path)
-    raw = raw.set_axis([str(c).strip().lower() for c in raw.columns], axis=1)
-    missing = [c for c in SHARES_COLUMNS if c not in raw.columns]
-    if missing:
-        raise SnapshotError(
-            f"{file}: line 1: missing column(s) {', '.join(missing)} "
-            f"(header must be {','.join(SHARES_COLUMNS)})"
-        )
-    symbols = raw["symbol"].astype(str).str.strip()
-    empty = np.flatnonzero((symbols == "").to_numpy())
-    if len(empty):
-        raise SnapshotError(f"{file}: line {_line(int(empty[0]))}: empty symbol")
-    as_of = _parse_dates(raw["as_of"], file, "as_of")
-    shares = _parse_numbers(raw["shares"], file, "shares", required=True).to_numpy()
-    bad = np.flatnonzero(shares <= 0)
-    if len(bad):
-        pos = int(bad[0])
-        raise SnapshotError(f"{file}: line {_line(pos)}: non-positive shares {float(shares[pos])!r}")
+    columns = validate_strings(read_strings(path), SHARES_SCHEMA, file)
     out = pd.DataFrame(
-        {"symbol": symbols.to_numpy(), "as_of": as_of, "shares": shares, "source": raw["source"].astype(str)}
+        {
+            "symbol": columns["symbol"].to_numpy(),  # type: ignore[attr-defined]
+            "as_of": columns["as_of"],
+            "shares": columns["shares"],
+            "source": columns["source"],
+        }
     )
     dup = out.duplicated(["symbol", "as_of"], keep="first").to_numpy()
     if dup.any():
         pos = int(np.flatnonzero(dup)[0])
         raise SnapshotError(
-            f"{file}: line {_line(pos)}: duplicate row for {out['symbol'].iloc[pos]} "
+            f"{file}: line {line_of(pos)}: duplicate row for {out['symbol'].iloc[pos]} "
             f"as of {out['as_of'].iloc[pos].date()}"
         )
     return out.sort_values(["symbol", "as_of"], kind="stable").reset_index(drop=True)

@@ -83,6 +83,8 @@ _ALIASES = {
 #: Median |mkt_rf| above this means percent: a 5% median daily market move is impossible in decimals,
 #: and a 0.05% one is implausibly small in percent (the US median is about 0.5%).
 _PERCENT_THRESHOLD = 0.05
+#: Largest |factor return| accepted (percent or decimal per day): anything bigger is a data error.
+_MAX_FACTOR = 1e3
 
 
 def _normalise(name: str) -> str:
@@ -103,7 +105,10 @@ def _read_table(path: Path) -> pd.DataFrame:
             header_at = i
             break
     if header_at is None:
-        raise SnapshotError(f"{path}: no header line followed by dated rows (expected date,mkt_rf,...)")
+        raise SnapshotError(
+            f"{path}: no header line followed by dated rows (expected date,mkt_rf,...; "
+            "a header alone has no rows)"
+        )
     end = header_at + 1
     while end < len(lines) and date_re.match(lines[end]):
         end += 1
@@ -121,10 +126,22 @@ def _read_table(path: Path) -> pd.DataFrame:
         {c: pd.to_numeric(table[c].to_numpy(), errors="coerce") for c in table.columns if c != first},
         index=table.index,
     ).astype("float64")
-    bad = frame.isna().any(axis=1).to_numpy() | (frame <= -99.0).any(axis=1).to_numpy()
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise SnapshotError(f"{path}: line {header_at + pos + 2}: missing or non-numeric factor value")
+    values = frame.to_numpy()
+    with np.errstate(invalid="ignore"):
+        broken = ~np.isfinite(values) | (values <= -99.0)
+        too_big = np.isfinite(values) & (np.abs(values) > _MAX_FACTOR)
+    if (broken | too_big).any():
+        pos, col = (int(i[0]) for i in np.nonzero(broken | too_big))
+        name, lineno = str(frame.columns[col]), header_at + pos + 2
+        cell = str(table[table.columns[col + 1]].iloc[pos]).strip()
+        if broken[pos, col]:
+            raise SnapshotError(
+                f"{path}: line {lineno}: missing or non-numeric factor value {cell!r} in column {name}"
+            )
+        raise SnapshotError(
+            f"{path}: line {lineno}: factor value {cell} in column {name} is out of range (|value| at most "
+            f"{_MAX_FACTOR:g}, in percent or decimals per day)"
+        )
     frame.index = pd.DatetimeIndex(dates, name="date")
     if frame.index.has_duplicates or not frame.index.is_monotonic_increasing:
         raise SnapshotError(f"{path}: dates are duplicated or not ascending")

@@ -151,7 +151,11 @@ def fetch_prices(
     """
     prices: dict[str, pd.Series] = {}
     unavailable: dict[str, str] = {}
-    for symbol in dict.fromkeys(symbols):
+    wanted = list(dict.fromkeys(symbols))
+    preload = getattr(sources.prices, "preload", None)
+    if callable(preload):  # a folder of CSV files: read them in bulk, in parallel
+        preload(wanted)
+    for symbol in wanted:
         try:
             history = sources.prices.history(symbol, start, end)
         except (MissingDataError, DownloadError) as exc:

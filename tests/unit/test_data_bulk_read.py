@@ -1,0 +1,178 @@
+"""Price folders read in bulk: column-wise parsing, parallel files, the Parquet cache of parsed folders.
+
+The bulk path must give exactly what reading each file the precise (string) way gives: same frames bit for
+bit, same error messages, and a study on a seeded panel writes byte-identical CSV files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from dealstudy.cli import app
+from dealstudy.data import csv_dir
+from dealstudy.data.csv_dir import CsvDirSource, validate_price_frame
+from dealstudy.data.csv_schema import read_strings
+from dealstudy.errors import SnapshotError
+
+N_TICKERS = 40  # above CACHE_MIN_FILES, so the cache is used
+N_DAYS = 330
+
+
+@pytest.fixture(scope="module")
+def panel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A seeded folder of 40 tickers and SPY written by pandas (odd spreads, some empty open/volume cells),
+    and an events file of 120 events."""
+    root = tmp_path_factory.mktemp("bulk")
+    prices = root / "prices"
+    prices.mkdir()
+    rng = np.random.default_rng(2026)
+    dates = pd.bdate_range("2022-03-01", periods=N_DAYS)
+    market = 300 * np.cumprod(1 + rng.normal(0.0002, 0.011, N_DAYS))
+    symbols = ["SPY", *(f"S{i:02d}" for i in range(N_TICKERS))]
+    for k, symbol in enumerate(symbols):
+        beta = 0.5 + k / N_TICKERS
+        r = beta * np.r_[0, np.diff(market) / market[:-1]] + rng.standard_t(4, N_DAYS) * 0.01
+        close = rng.uniform(5, 900) * np.cumprod(1 + r)
+        frame = pd.DataFrame(
+            {
+                "date": dates.strftime("%Y-%m-%d"),
+                "open": close * (1 + rng.normal(0, 0.003, N_DAYS)),
+                "high": close * 1.01,
+                "low": close * 0.99,
+                "close": close,
+                "adj_close": close * 0.98,
+                "volume": rng.integers(0, 10**7, N_DAYS).astype(float),
+            }
+        )
+        frame.loc[rng.random(N_DAYS) < 0.02, ["open", "volume"]] = np.nan
+        frame.to_csv(prices / f"{symbol}.csv", index=False)
+    days = rng.integers(260, N_DAYS - 12, 120)
+    tickers = rng.integers(0, N_TICKERS, 120)
+    pd.DataFrame(
+        {
+            "event_id": [f"e{i:03d}" for i in range(120)],
+            "ticker": [f"S{t:02d}" for t in tickers],
+            "date": dates[days].strftime("%Y-%m-%d"),
+        }
+    ).to_csv(root / "events.csv", index=False)
+    return root
+
+
+def _precise(path: Path) -> pd.DataFrame:
+    return validate_price_frame(read_strings(path), str(path))
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    return (
+        a.index.equals(b.index)
+        and a.index.dtype == b.index.dtype
+        and list(a.columns) == list(b.columns)
+        and all(a[c].to_numpy().tobytes() == b[c].to_numpy().tobytes() for c in a.columns)
+    )
+
+
+def test_bulk_frames_equal_the_precise_reading_bit_for_bit(panel: Path, tmp_path: Path) -> None:
+    source = CsvDirSource(panel / "prices", cache_dir=tmp_path / "cache")
+    symbols = source.symbols()
+    source.preload(symbols)
+    for symbol in symbols:
+        assert _same(source.frame(symbol), _precise(source.path_for(symbol))), symbol
+    again = CsvDirSource(panel / "prices", cache_dir=tmp_path / "cache")
+    again.preload(symbols)  # from the cache now
+    for symbol in symbols:
+        assert _same(again.frame(symbol), _precise(source.path_for(symbol))), symbol
+
+
+def _copy(panel: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "prices"
+    folder.mkdir()
+    for path in (panel / "prices").iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
+def test_cache_serves_unchanged_files_and_reparses_changed_ones(
+    panel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _copy(panel, tmp_path)
+    cache = tmp_path / "cache"
+    first = CsvDirSource(folder, cache_dir=cache)
+    first.preload(first.symbols())
+    assert len(list(cache.rglob("prices.parquet"))) == 1
+    parsed: list[str] = []
+    real = csv_dir.parse_price_bytes
+
+    def counting(data: bytes, path: Path) -> pd.DataFrame:
+        parsed.append(path.stem)
+        return real(data, path)
+
+    monkeypatch.setattr(csv_dir, "parse_price_bytes", counting)
+    second = CsvDirSource(folder, cache_dir=cache)
+    second.preload(second.symbols())
+    assert parsed == []  # everything from the cache
+    # change one file's content (same size and mtime would still differ by hash) and touch another
+    path = folder / "S03.csv"
+    text = path.read_text().splitlines()
+    cells = text[5].split(",")
+    cells[4] = f"{float(cells[4]) * 1.5!r}"
+    text[5] = ",".join(cells)
+    path.write_text("\n".join(text) + "\n")
+    stat = (folder / "S07.csv").stat()
+    os.utime(folder / "S07.csv", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    third = CsvDirSource(folder, cache_dir=cache)
+    third.preload(third.symbols())
+    assert sorted(parsed) == ["S03", "S07"]
+    assert _same(third.frame("S03"), _precise(path))
+    assert third.frame("S03")["close"].iloc[4] == pytest.approx(1.5 * first.frame("S03")["close"].iloc[4])
+
+
+def test_corrupt_cache_is_ignored(panel: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = CsvDirSource(panel / "prices", cache_dir=cache)
+    first.preload(first.symbols())
+    (cache_file,) = cache.rglob("prices.parquet")
+    cache_file.write_bytes(b"PAR1 not parquet")
+    second = CsvDirSource(panel / "prices", cache_dir=cache)
+    second.preload(second.symbols())
+    assert _same(second.frame("S01"), _precise(panel / "prices" / "S01.csv"))
+
+
+def test_a_malformed_file_is_reported_when_used_with_the_precise_message(panel: Path, tmp_path: Path) -> None:
+    folder = _copy(panel, tmp_path)
+    bad = folder / "S05.csv"
+    lines = bad.read_text().splitlines()
+    lines[10] = lines[10].replace(lines[10].split(",")[0], "2022-13-01")
+    bad.write_text("\n".join(lines) + "\n")
+    source = CsvDirSource(folder, cache_dir=tmp_path / "cache")
+    source.preload(source.symbols())  # no error yet: S05 is not used
+    assert len(source.frame("S06")) == N_DAYS
+    with pytest.raises(SnapshotError) as info:
+        source.history("S05", dt.date(2022, 1, 1), dt.date(2024, 1, 1))
+    assert str(info.value) == f"{bad}: line 11: unparseable date '2022-13-01' (expected YYYY-MM-DD)"
+
+
+def test_study_outputs_byte_identical_to_the_precise_path(
+    panel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def study(out: Path) -> dict[str, bytes]:
+        args = ["study", str(panel / "events.csv"), "--prices", str(panel / "prices"), "--out", str(out)]
+        result = CliRunner().invoke(app, [*args, "--market", "SPY", "--cache", str(tmp_path / "cache")])
+        assert result.exit_code == 0, result.output
+        return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+    bulk_first = study(tmp_path / "bulk1")  # column-wise, fills the cache
+    bulk_cached = study(tmp_path / "bulk2")  # from the cache
+    assert list((tmp_path / "cache").rglob("prices.parquet"))
+    monkeypatch.setattr(csv_dir, "parse_fast", lambda data, schema: None)  # every file the precise way
+    monkeypatch.setenv("DEALSTUDY_NO_PARSED_CACHE", "1")
+    precise = study(tmp_path / "precise")
+    assert len(precise) == 4
+    assert bulk_first == precise
+    assert bulk_cached == precise
