@@ -16,6 +16,12 @@ Ad-hoc studies on any list of events::
     study = api.run_study(events, sources, api.StudySpec(model="market", windows=("0:0", "-1:1")))
     study.cars, study.aggregate
 
+The same study on a Dask cluster (``pip install dealstudy[dask]``; a ``LocalCluster`` unless a scheduler
+address is given), its tables written as Parquet::
+
+    big = api.run_study_dask(events, "out/", sources=sources, scheduler="tcp://10.0.0.5:8786")
+    big.aggregate, big.table("cars")                           # pandas, and a Dask DataFrame
+
 Only these functions wire a data source to a computation; the computation modules (``dealstudy.study``,
 ``dealstudy.stats``, ``dealstudy.economy``) take plain frames and can be used on their own.
 """
@@ -25,6 +31,7 @@ from __future__ import annotations
 from dealstudy.catalog import Catalog, load_catalog, validate_catalog
 from dealstudy.data import DataSources, open_sources
 from dealstudy.pipeline.analyze import AnalysisResults, analyze, catalog_events, write_analysis
+from dealstudy.pipeline.distributed import DaskStudy, run_study_dask  # imports dask only when run
 from dealstudy.pipeline.report import ReportSummary, build_report
 from dealstudy.pipeline.study import read_events_csv, run_study, study_to_json, write_study
 from dealstudy.study import EventStudy, StudyResults, StudySpec
@@ -32,6 +39,7 @@ from dealstudy.study import EventStudy, StudyResults, StudySpec
 __all__ = [
     "AnalysisResults",
     "Catalog",
+    "DaskStudy",
     "DataSources",
     "EventStudy",
     "ReportSummary",
@@ -44,6 +52,7 @@ __all__ = [
     "open_sources",
     "read_events_csv",
     "run_study",
+    "run_study_dask",
     "study_to_json",
     "validate_catalog",
     "write_analysis",

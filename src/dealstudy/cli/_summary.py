@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from rich.console import Console
 
-    from dealstudy.study import StudyResults
+    from dealstudy.study import StudyResults, StudySpec
 
 __all__ = [
     "DEFAULT_SHOW",
@@ -29,6 +29,7 @@ __all__ = [
     "parse_show",
     "print_exclusions",
     "print_study_summary",
+    "tests_table",
     "top_events",
 ]
 
@@ -86,13 +87,13 @@ def top_events(results: StudyResults, n: int | None) -> pd.DataFrame:
     return wide.iloc[order].reset_index(drop=True)
 
 
-def _tests_table(results: StudyResults) -> Any:
+def tests_table(agg: pd.DataFrame, spec: StudySpec) -> Any:
+    """The aggregate tests of the headline (first) window, all events, as a rich table."""
     from rich.table import Table
 
     from dealstudy.study.spec import format_window
 
-    main = format_window(results.spec.windows[0])
-    agg = results.aggregate
+    main = format_window(spec.windows[0])
     sel = agg[(agg["group"] == "all") & (agg["window"].astype(str) == main)]
     tests = Table(title=f"Aggregate tests, window {main}, all events (two-sided p-values)")
     for col, just in (("test", "left"), ("n", "right"), ("mean", "right"), ("stat", "right"), ("p", "right")):
@@ -122,7 +123,7 @@ def print_study_summary(results: StudyResults, console: Console, show: int | Non
     console.print(outcome_table)
     if not results.n_ok:
         return
-    console.print(_tests_table(results))
+    console.print(tests_table(results.aggregate, spec))
     if show == 0:
         return
     main = format_window(spec.windows[0])

@@ -8,8 +8,9 @@ files raise :class:`~dealstudy.errors.SpecificationError` (exit 2); unavailable 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,10 +24,16 @@ from dealstudy.cli._summary import (
     parse_show,
     print_exclusions,
     print_study_summary,
+    tests_table,
 )
 from dealstudy.config import DEFAULT_ESTIMATION, DEFAULT_MIN_OBS
 from dealstudy.errors import SpecificationError
 from dealstudy.study import MODELS, StudySpec, format_window, parse_window
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dealstudy.data import DataSources
 
 __all__ = ["study_command"]
 
@@ -107,6 +114,25 @@ def study_command(
         str, typer.Option("--show", help="Events listed, largest |t| of the first window first; or 'all'.")
     ] = DEFAULT_SHOW,
     timings: Annotated[bool, typer.Option("--timings", help="Print the time of each stage.")] = False,
+    engine: Annotated[
+        str,
+        typer.Option("--engine", help="single (this process) or dask (a Dask cluster; Parquet in --out)."),
+    ] = "single",
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="--engine dask: address of a running scheduler (tcp://host:8786)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="--engine dask without --scheduler: local workers (default: cores)."),
+    ] = None,
+    prices_dataset: Annotated[
+        str | None,
+        typer.Option(
+            "--prices-dataset",
+            help="Parquet price dataset (symbol, date, adj_close): a path or fsspec URL all workers read.",
+        ),
+    ] = None,
 ) -> None:
     """Run an event study of the events in EVENTS.csv and print a summary.
 
@@ -115,10 +141,56 @@ def study_command(
 
     Example: dealstudy study events.csv --prices ../shared/data/prices --window 0:0 --window=-1:1 --out out/
     """
+    cluster = _Cluster(engine, scheduler, workers, prices_dataset)
     with command_timings(timings):
-        _run(events, prices, offline, cache, out, fmt, show, (
+        _run(events, prices, offline, cache, out, fmt, show, cluster, (
             model, market, benchmarks, returns, estimation, min_obs, window, variance, scholes_williams,
         ))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Cluster:
+    """Where the study runs (``--engine``, ``--scheduler``, ``--workers``) and ``--prices-dataset``."""
+
+    engine: str
+    scheduler: str | None
+    workers: int | None
+    prices_dataset: str | None
+
+    def check(self, out: Path | None, fmt: str) -> None:
+        if self.engine not in ("single", "dask"):
+            raise SpecificationError(f"--engine {self.engine!r}: choose single or dask")
+        if self.engine == "single" and (self.scheduler or self.workers):
+            raise SpecificationError("--scheduler and --workers need --engine dask")
+        if self.engine == "dask" and out is None:
+            raise SpecificationError("--engine dask writes Parquet tables: give --out DIR")
+        if self.engine == "dask" and fmt == "json":
+            raise SpecificationError("--engine dask: --format json is not available (tables are in --out)")
+
+
+def _run_dask(
+    frame: pd.DataFrame, sources: DataSources, spec: StudySpec, out: Path, cluster: _Cluster, err: Console
+) -> None:
+    """``--engine dask``: the study on a Dask cluster, its tables written to ``out`` as Parquet."""
+    from dealstudy.pipeline.distributed import run_study_dask
+
+    result = run_study_dask(
+        frame,
+        out,
+        spec=spec,
+        sources=sources,
+        prices_dataset=cluster.prices_dataset,
+        scheduler=cluster.scheduler,
+        n_workers=cluster.workers,
+    )
+    err.print(
+        f"wrote outcomes/, abnormal_returns/, cars/ ({result.partitions} partitions) and aggregate.parquet "
+        f"to {out}",
+        markup=False,
+    )
+    if result.n_ok:
+        Console(highlight=False, width=200).print(tests_table(result.aggregate, spec))
+    print_exclusions(result.status, err)
 
 
 def _run(
@@ -129,6 +201,7 @@ def _run(
     out: Path | None,
     fmt: str,
     show: str,
+    cluster: _Cluster,
     spec_args: tuple[Any, ...],
 ) -> None:
     from dealstudy.data import open_sources
@@ -137,15 +210,24 @@ def _run(
     fmt = "csv" if fmt == "table" else fmt  # "table" was the name of the default before csv/parquet
     if fmt not in ("csv", "parquet", "json"):
         raise SpecificationError(f"--format {fmt!r}: choose csv, parquet or json")
+    cluster.check(out, fmt)
     shown = parse_show(show)
     spec = _spec(*spec_args)
     with stage("read events"):
         frame = read_events_csv(events)
     sources = open_sources(prices=prices, offline=offline, cache=cache)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if cluster.engine == "dask":
+        assert out is not None
+        _run_dask(frame, sources, spec, out, cluster, err)
+        return
+    if cluster.prices_dataset is not None:
+        from dealstudy.data.parquet_prices import ParquetPriceSource
+
+        sources = replace(sources, prices=ParquetPriceSource(cluster.prices_dataset))
     results = run_study(frame, sources, spec)
     with stage("tests"):
         _ = results.aggregate
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
     if out is not None:
         with stage("write"):
             paths = write_study(results, out, "parquet" if fmt == "parquet" else "csv")

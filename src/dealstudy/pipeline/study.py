@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,14 @@ from dealstudy.study.spec import format_window
 __all__ = [
     "EVENT_COLUMNS",
     "STUDY_FILES",
+    "StudyNeeds",
     "fetch_prices",
     "map_event_day0",
     "read_events_csv",
     "run_study",
+    "study_factors",
+    "study_needs",
+    "study_prices",
     "study_to_json",
     "write_study",
 ]
@@ -215,6 +220,76 @@ def map_event_day0(events: pd.DataFrame, prices: dict[str, pd.Series]) -> pd.Dat
     return out
 
 
+@dataclass(frozen=True)
+class StudyNeeds:
+    """What a study of some events needs from the data layer.
+
+    Attributes
+    ----------
+    start, end : date
+        The calendar range to fetch: the earliest event's estimation window to the latest event's last
+        window day, with a margin (:func:`_fetch_range`).
+    tickers : tuple of str
+        The events' tickers, in order of first appearance.
+    benchmarks : tuple of str
+        The benchmark series the model needs (markets of the events, or ``spec.benchmarks`` for custom).
+    """
+
+    start: dt.date
+    end: dt.date
+    tickers: tuple[str, ...]
+    benchmarks: tuple[str, ...]
+
+
+def study_needs(events: pd.DataFrame, spec: StudySpec) -> StudyNeeds:
+    """The symbols and the date range a study of ``events`` needs (see :class:`StudyNeeds`)."""
+    if "date" not in events.columns and "day0" not in events.columns:
+        raise SpecificationError("events need a 'date' (or 'day0') column")
+    anchor = events["day0"] if "day0" in events.columns else events["date"]
+    start, end = _fetch_range(pd.to_datetime(anchor), spec)
+    markets = events["market"].replace("", np.nan).fillna(spec.market) if "market" in events.columns else None
+    benchmarks: list[str] = []
+    if spec.uses_market:
+        benchmarks = list(dict.fromkeys(markets.tolist() if markets is not None else [spec.market]))
+    elif spec.model == "custom":
+        benchmarks = list(spec.benchmarks)
+    tickers = tuple(dict.fromkeys(str(t) for t in events["ticker"]))
+    return StudyNeeds(start, end, tickers, tuple(str(b) for b in benchmarks))
+
+
+def study_factors(sources: DataSources, spec: StudySpec) -> pd.DataFrame | None:
+    """The factor table the model needs (``None`` for models without factors)."""
+    if not spec.uses_factors:
+        return None
+    if sources.factors_dir is None:
+        raise MissingDataError(f"model {spec.model!r} needs factor files; none found ({sources.description})")
+    return load_factors(sources.factors_dir, spec.model)  # type: ignore[arg-type]
+
+
+def study_prices(
+    events: pd.DataFrame,
+    prices: dict[str, pd.Series],
+    spec: StudySpec,
+    *,
+    factors: pd.DataFrame | None = None,
+    unavailable: dict[str, str] | None = None,
+) -> StudyResults:
+    """Map day 0 and run the engine on prices already fetched (the part of :func:`run_study` after I/O).
+
+    ``prices`` maps the tickers and benchmarks of :func:`study_needs` to their adjusted closes (it is not
+    modified); ``unavailable`` gives the reason for each symbol the source could not supply. Every step is
+    per ticker, so a study of a subset of tickers (all events of each) gives those events' rows exactly as
+    a study of all events does (the distributed engine relies on it).
+    """
+    needs = study_needs(events, spec)
+    closes = dict(prices)
+    for ticker in needs.tickers:
+        if ticker in closes and ticker not in needs.benchmarks:
+            closes[ticker] = _on_exchange_sessions(ticker, closes[ticker])
+    frame = events if "day0" in events.columns else map_event_day0(events, closes)
+    return EventStudy(spec).fit(frame, closes, factors=factors, unavailable=unavailable or {})
+
+
 def run_study(events: pd.DataFrame, sources: DataSources, spec: StudySpec | None = None) -> StudyResults:
     """Fetch what the events need, map day 0 and run the study.
 
@@ -232,32 +307,13 @@ def run_study(events: pd.DataFrame, sources: DataSources, spec: StudySpec | None
     StudyResults
     """
     spec = spec or StudySpec()
-    if "date" not in events.columns and "day0" not in events.columns:
-        raise SpecificationError("events need a 'date' (or 'day0') column")
-    anchor = events["day0"] if "day0" in events.columns else events["date"]
-    start, end = _fetch_range(pd.to_datetime(anchor), spec)
-    markets = events["market"].replace("", np.nan).fillna(spec.market) if "market" in events.columns else None
-    benchmarks: list[str] = []
-    if spec.uses_market:
-        benchmarks = list(dict.fromkeys(markets.tolist() if markets is not None else [spec.market]))
-    elif spec.model == "custom":
-        benchmarks = list(spec.benchmarks)
-    tickers = list(dict.fromkeys(str(t) for t in events["ticker"]))
+    needs = study_needs(events, spec)
     with stage("read prices"):
-        prices, unavailable = fetch_prices(sources, [*tickers, *benchmarks], start, end)
-        factors = None
-        if spec.uses_factors:
-            if sources.factors_dir is None:
-                raise MissingDataError(
-                    f"model {spec.model!r} needs factor files; none found ({sources.description})"
-                )
-            factors = load_factors(sources.factors_dir, spec.model)  # type: ignore[arg-type]
+        symbols = [*needs.tickers, *needs.benchmarks]
+        prices, unavailable = fetch_prices(sources, symbols, needs.start, needs.end)
+        factors = study_factors(sources, spec)
     with stage("align and fit"):
-        for ticker in tickers:
-            if ticker in prices and ticker not in benchmarks:
-                prices[ticker] = _on_exchange_sessions(ticker, prices[ticker])
-        frame = events if "day0" in events.columns else map_event_day0(events, prices)
-        return EventStudy(spec).fit(frame, prices, factors=factors, unavailable=unavailable)
+        return study_prices(events, prices, spec, factors=factors, unavailable=unavailable)
 
 
 def write_study(results: StudyResults, out_dir: Path | str, fmt: TableFormat = "csv") -> list[Path]:

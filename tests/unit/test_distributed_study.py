@@ -1,0 +1,245 @@
+"""The study on a Dask cluster (``--engine dask``) against the single-process study on the same seeded panel.
+
+Same outcomes and reasons, CARs and BHARs to 1e-12, the same aggregate statistics; a worker killed mid-run
+loses and duplicates no event; a partition whose prices are missing gives exclusion codes. Clusters are
+loopback-only ``LocalCluster``s.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import sys
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+try:
+    import distributed
+except ImportError:  # pragma: no cover - CI installs the test group, which has dask[distributed]
+    if os.environ.get("CI", "").lower() == "true":
+        raise
+    pytest.skip("dask[distributed] is not installed (pip install dealstudy[dask])", allow_module_level=True)
+
+from dealstudy.data import open_sources
+from dealstudy.data.parquet_prices import ParquetPriceSource, read_closes, write_price_dataset
+from dealstudy.errors import MissingDataError, SpecificationError
+from dealstudy.pipeline.distributed import (
+    PartitionTask,
+    SharedInputs,
+    partition_events,
+    run_study_dask,
+    study_partition,
+)
+from dealstudy.pipeline.study import run_study, study_needs
+from dealstudy.study import StudyResults, StudySpec
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = StudySpec(estimation=(-120, -11), min_obs=60, windows=((0, 0), (-1, 1), (-5, 5)))
+
+
+def _synthetic() -> ModuleType:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return importlib.import_module("benchmarks.synthetic")
+
+
+@pytest.fixture(scope="module")
+def panel() -> Any:
+    syn = _synthetic()
+    return syn.make_panel(
+        syn.PanelConfig(n_tickers=24, n_days=420, missing_rate=0.01, ipo_share=0.1, seed=11)
+    )
+
+
+@pytest.fixture(scope="module")
+def events(panel: Any) -> pd.DataFrame:
+    ev = _synthetic().make_events(panel, 240, seed=5, estimation_start=-120, window_end=5)
+    extra = pd.DataFrame(  # two tickers without prices anywhere: no_prices, in a partition of their own
+        {
+            "event_id": ["X1", "X2", "X3"],
+            "ticker": ["NOPX1", "NOPX2", "NOPX1"],
+            "day0": [panel.dates[300], panel.dates[310], panel.dates[200]],
+            "market": "MKT",
+            "group": "g1",
+        }
+    )
+    out = pd.concat([ev, extra], ignore_index=True)
+    return out.rename(columns={"day0": "date"})
+
+
+@pytest.fixture(scope="module")
+def data(panel: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("dask_data")
+    csv = root / "csv"
+    csv.mkdir()
+    # a missing price is a missing row (CSV snapshots have no NaN closes); the same data in both stores
+    prices = {symbol: series.dropna() for symbol, series in panel.prices.items()}
+    for symbol, series in prices.items():
+        frame = pd.DataFrame({"date": series.index.strftime("%Y-%m-%d"), "adj_close": series.to_numpy()})
+        for col in ("open", "high", "low", "close"):
+            frame[col] = series.to_numpy()
+        frame["volume"] = 1e6
+        frame.to_csv(csv / f"{symbol}.csv", index=False)
+    return {"csv": csv, "dataset": write_price_dataset(prices, root / "prices.parquet")}
+
+
+@pytest.fixture(scope="module")
+def single(events: pd.DataFrame, data: dict[str, Path]) -> StudyResults:
+    return run_study(events, open_sources(prices=data["csv"]), SPEC)
+
+
+def _read(out: Path, name: str, events: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.read_parquet(out / name)
+    position = {e: i for i, e in enumerate(events["event_id"])}
+    order = np.argsort(frame["event_id"].map(position).to_numpy(), kind="stable")
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def _assert_same(out: Path, result: Any, single: StudyResults, events: pd.DataFrame) -> None:
+    outcomes = _read(out, "outcomes", events)
+    assert outcomes["event_id"].tolist() == events["event_id"].tolist()  # every event once, none lost
+    expected = single.outcomes
+    for col in ("event_id", "ticker", "outcome", "estimation_obs", "group"):
+        assert outcomes[col].astype(str).tolist() == expected[col].astype(str).tolist(), col
+    priced = (expected["outcome"] != "no_prices").to_numpy()  # the reason names the price source
+    assert outcomes["reason"][priced].tolist() == expected["reason"][priced].tolist()
+    np.testing.assert_allclose(outcomes["beta"], expected["beta"], rtol=0, atol=1e-12)
+    cars = _read(out, "cars", events)
+    exp_cars = single.cars.reset_index(drop=True)
+    assert cars[["event_id", "window"]].astype(str).to_numpy().tolist() == (
+        exp_cars[["event_id", "window"]].astype(str).to_numpy().tolist()
+    )
+    for col in ("car", "bhar", "se", "t_stat", "p_value", "sq_p_value"):
+        np.testing.assert_allclose(cars[col], exp_cars[col], rtol=0, atol=1e-12, err_msg=col)
+    ars = _read(out, "abnormal_returns", events)
+    assert len(ars) == len(single.abnormal_returns)
+    np.testing.assert_allclose(ars["ar"], single.abnormal_returns["ar"].to_numpy(), rtol=0, atol=1e-12)
+    aggregate = pd.read_parquet(out / "aggregate.parquet")
+    pd.testing.assert_frame_equal(result.aggregate, single.aggregate, check_exact=False, rtol=0, atol=1e-12)
+    pd.testing.assert_frame_equal(aggregate, single.aggregate, check_exact=False, rtol=0, atol=1e-12)
+
+
+def test_partitions_keep_each_ticker_whole() -> None:
+    tickers = ["A", "B", "A", "C", "C", "C", "D", "B", "E"]
+    parts = partition_events(tickers, max_events=3)
+    rows = np.concatenate(parts)
+    assert sorted(rows.tolist()) == list(range(len(tickers)))  # every event exactly once
+    owner = {t: i for i, part in enumerate(parts) for t in {tickers[r] for r in part}}
+    for i, part in enumerate(parts):
+        assert all(owner[tickers[r]] == i for r in part)  # a ticker lives in one partition
+    assert [sorted(tickers[r] for r in p) for p in parts] == [
+        ["A", "A"],
+        ["B", "B"],
+        ["C", "C", "C"],
+        ["D", "E"],
+    ]
+
+
+def test_dask_engine_equals_single_process(
+    events: pd.DataFrame, data: dict[str, Path], single: StudyResults, tmp_path: Path
+) -> None:
+    assert single.n_ok > 150
+    assert set(single.outcomes["outcome"]) >= {"ok", "no_prices"}
+    result = run_study_dask(
+        events,
+        tmp_path / "out",
+        spec=SPEC,
+        prices_dataset=data["dataset"],
+        n_workers=3,
+        processes=False,
+        max_partition_events=40,
+    )
+    assert result.partitions >= 5
+    _assert_same(tmp_path / "out", result, single, events)
+    assert result.status["outcome"].tolist() == single.outcomes["outcome"].tolist()
+    assert result.table("cars").npartitions == result.partitions
+    # the CSV folder read by the driver gives the same study
+    again = run_study_dask(
+        events,
+        tmp_path / "out",
+        spec=SPEC,
+        sources=open_sources(prices=data["csv"]),
+        n_workers=2,
+        processes=False,
+        max_partition_events=100,
+    )
+    _assert_same(tmp_path / "out", again, single, events)
+
+
+def test_single_engine_reads_a_price_dataset(
+    events: pd.DataFrame, data: dict[str, Path], single: StudyResults
+) -> None:
+    sources = replace(open_sources(prices=data["csv"]), prices=ParquetPriceSource(data["dataset"]))
+    results = run_study(events, sources, SPEC)
+    pd.testing.assert_frame_equal(results.cars, single.cars, check_exact=True)
+    pd.testing.assert_frame_equal(results.aggregate, single.aggregate, check_exact=True)
+    assert results.outcomes["outcome"].tolist() == single.outcomes["outcome"].tolist()
+    with pytest.raises(SpecificationError, match="unique"):
+        run_study_dask(pd.concat([events, events.iloc[:1]]), data["csv"], spec=SPEC, sources=sources)
+
+
+def test_partition_without_prices_gives_exclusion_codes(events: pd.DataFrame, tmp_path: Path) -> None:
+    needs = study_needs(events, SPEC)
+    sub = events[events["ticker"].isin(["NOPX1", "NOPX2"])]
+    with pytest.raises(MissingDataError, match="no-such-dataset: no such file or folder"):
+        read_closes(tmp_path / "no-such-dataset", ["NOPX1"], needs.start, needs.end)
+    shared = SharedInputs(SPEC, needs.start, needs.end, {}, {}, None)
+    task = PartitionTask(0, sub, ("NOPX1", "NOPX2"), dataset=str(tmp_path / "no-such-dataset"))
+    result = study_partition(task, shared)
+    out = result.tables["outcomes"]
+    assert out["outcome"].tolist() == ["no_prices"] * 3
+    assert all("no-such-dataset: no such file or folder" in r for r in out["reason"])
+    assert len(result.tables["cars"]) == 0
+    assert result.panel.n_events == 0
+
+
+class _KillOnce(distributed.WorkerPlugin):  # type: ignore[misc]
+    """Kills its worker process (SIGKILL) when the first partition task starts executing, once per run."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
+        if finish != "executing" or not str(key).startswith("dealstudy-partition-"):
+            return
+        if str(key).endswith("-summary"):
+            return
+        try:
+            os.close(os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_killed_worker_loses_and_duplicates_nothing(
+    events: pd.DataFrame, data: dict[str, Path], single: StudyResults, tmp_path: Path
+) -> None:
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the plugin travels by value
+    marker = tmp_path / "killed"
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        client.register_plugin(_KillOnce(str(marker)))
+        result = run_study_dask(
+            events,
+            tmp_path / "out",
+            spec=SPEC,
+            prices_dataset=data["dataset"],
+            scheduler=cluster.scheduler_address,
+            max_partition_events=60,
+        )
+    assert marker.exists()  # a worker was killed while running a partition
+    _assert_same(tmp_path / "out", result, single, events)
