@@ -76,3 +76,41 @@ def test_partitioned_parquet_failure_keeps_the_previous_folder(tmp_path: Path) -
         killed()
     assert len(read_table(tmp_path / "ar")) == 5
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ar"]
+
+
+def _pandas_text(frame: pd.DataFrame) -> str:
+    return str(frame.to_csv(index=False, lineterminator="\n"))
+
+
+@pytest.mark.parametrize("chunk", [3, 100_000])
+def test_fast_csv_writer_writes_pandas_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(_tables, "CSV_CHUNK_ROWS", chunk)
+    rng = np.random.default_rng(11)
+    n = 40
+    values = rng.normal(0, 1, n) * 10.0 ** rng.integers(-300, 300, n)
+    values[:6] = [np.nan, -0.0, np.inf, -np.inf, 1e16, 0.1 + 0.2]
+    frame = pd.DataFrame(
+        {
+            "event_id": [f"e{i}" for i in range(n)],
+            "event_time": rng.integers(-10, 11, n),
+            "x": values,
+            "flag": rng.random(n) < 0.5,
+            "empty": [""] * n,
+        }
+    )
+    assert _tables._plain_cells(frame) == ["str", "int", "float", "bool", "str"]
+    path = write_table(tmp_path, "t", frame, "csv")
+    assert path.read_text(encoding="utf-8") == _pandas_text(frame)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [["a,b", "c"], ['say "x"', "c"], [None, "c"], ["line\nbreak", "c"], pd.array([1, None], dtype="Int64")],
+)
+def test_tables_that_need_quoting_or_missing_text_use_pandas(tmp_path: Path, column: object) -> None:
+    frame = pd.DataFrame({"v": [1.5, 2.5], "c": column})
+    assert _tables._plain_cells(frame) is None
+    path = write_table(tmp_path, "t", frame, "csv")
+    assert path.read_text(encoding="utf-8") == _pandas_text(frame)
