@@ -18,12 +18,16 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from dealstudy._timings import format_timings
 from dealstudy.cli import app
 from dealstudy.cli._options import CacheOption, CatalogOption, OfflineOption, PricesOption
 from dealstudy.errors import SpecificationError
 from dealstudy.study import MODELS
 
-__all__ = ["report_command"]
+__all__ = ["FIGURES_SUBDIR", "report_command"]
+
+#: Subfolder of the cache folder holding the figure cache (dealstudy.report.figure_cache).
+FIGURES_SUBDIR = "figures"
 
 _STAGE_TEXT = {
     "load": "reading the catalog",
@@ -58,6 +62,14 @@ def report_command(
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open index.html in a browser when done.")
     ] = False,
+    timings: Annotated[bool, typer.Option("--timings", help="Print the table of stage times.")] = False,
+    figure_cache: Annotated[
+        bool,
+        typer.Option(
+            "--figure-cache/--no-figure-cache",
+            help="Reuse figures whose inputs did not change (cache folder: figures/ in the cache).",
+        ),
+    ] = True,
 ) -> None:
     """Build the static HTML report of the deals catalog.
 
@@ -65,6 +77,7 @@ def report_command(
     dealstudy report --offline (from the cache filled by `dealstudy prices`).
     """
     from dealstudy.data import open_sources
+    from dealstudy.data.cache import default_cache_dir
     from dealstudy.pipeline.report import STAGES, build_report
     from dealstudy.study import StudySpec, parse_window
 
@@ -91,9 +104,11 @@ def report_command(
         def update(stage: str, completed: int, total: int) -> None:
             progress.update(task, description=_STAGE_TEXT.get(stage, stage), completed=completed, total=total)
 
+        figures = (cache.expanduser() if cache is not None else default_cache_dir()) / FIGURES_SUBDIR
         summary = build_report(
-            catalog, sources, spec, out, window=window, progress=update, bootstrap_reps=reps
-        )
+            catalog, sources, spec, out, window=window, progress=update, bootstrap_reps=reps,
+            figure_cache=figures if figure_cache else None,
+        )  # fmt: skip
     console = Console(highlight=False, soft_wrap=True)
     console.print(
         f"{summary.deals} deals, {summary.events} deal x security events; "
@@ -115,8 +130,12 @@ def report_command(
             + ")",
             markup=False,
         )
-    timings = ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in summary.stage_seconds.items())
-    console.print(f"built in {summary.total_seconds:.1f}s ({timings})", markup=False)
+    stages = ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in summary.stage_seconds.items())
+    console.print(f"built in {summary.total_seconds:.1f}s ({stages})", markup=False)
+    if timings:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            format_timings(dict(summary.stage_seconds), summary.total_seconds), markup=False
+        )
     index = summary.out_dir / "index.html"
     console.print(f"report: {index}  ({summary.pages} pages, {summary.figures} figures)", markup=False)
     if open_browser:

@@ -55,6 +55,7 @@ from dealstudy.report import (
     render_site,
 )
 from dealstudy.report.context import SiteContext
+from dealstudy.report.figure_cache import FigureCache
 from dealstudy.study import StudySpec, format_window, parse_window
 
 __all__ = ["STAGES", "ProgressCallback", "ReportSummary", "build_report", "report_data"]
@@ -457,6 +458,7 @@ def build_report(
     progress: ProgressCallback | None = None,
     bootstrap_reps: int = 1999,
     workers: int | None = None,
+    figure_cache: Path | None = None,
 ) -> ReportSummary:
     """Build the static report of a catalog into ``out_dir``.
 
@@ -479,6 +481,9 @@ def build_report(
         Pairs-bootstrap resamples of the key slopes.
     workers : int, optional
         Processes drawing the per-security figures (default: up to 2, the CPUs available).
+    figure_cache : Path, optional
+        Folder of the content-addressed figure cache (:mod:`dealstudy.report.figure_cache`): figures whose
+        inputs did not change are reused instead of drawn. ``None`` draws every figure.
 
     Returns
     -------
@@ -509,7 +514,9 @@ def build_report(
         data = report_data(results, closes, coverage, sources)
     with timer.stage("figures"):
         figures = render_figures(
-            data, workers=workers if workers is not None else min(2, os.cpu_count() or 1)
+            data,
+            workers=workers if workers is not None else min(2, os.cpu_count() or 1),
+            cache=FigureCache(figure_cache) if figure_cache is not None else None,
         )
     counts: dict[str, int] = {}
 

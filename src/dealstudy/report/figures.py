@@ -24,6 +24,7 @@ from dealstudy.plots import (
     fig_value_vs_headline,
     figure_to_svg,
 )
+from dealstudy.report.figure_cache import FigureCache
 from dealstudy.report.format import as_float, fmt_date
 from dealstudy.report.inputs import ReportData
 from dealstudy.report.series import PATH_DAYS, caar_paths, event_path, price_window
@@ -430,7 +431,9 @@ def render_event_figures(data: ReportData, *, workers: int = 1) -> dict[str, tup
     return render_figures(data, workers=workers, index=False).events
 
 
-def render_figures(data: ReportData, *, workers: int = 1, index: bool = True) -> FigureSet:
+def render_figures(
+    data: ReportData, *, workers: int = 1, index: bool = True, cache: FigureCache | None = None
+) -> FigureSet:
     """Draw the index figures and the per-security figures of every deal page.
 
     Parameters
@@ -441,15 +444,26 @@ def render_figures(data: ReportData, *, workers: int = 1, index: bool = True) ->
         forked processes while this one draws the index figures; the output is identical.
     index : bool
         Draw the index figures (``False`` leaves ``FigureSet.index`` empty).
+    cache : FigureCache, optional
+        Per-security figures whose drawing job (data, captions, drawing code) is in the cache are taken
+        from it instead of being drawn; newly drawn ones are added.
     """
     ids, jobs = _event_jobs(data)
+    keys = {job.eid: cache.key(job) for job in jobs} if cache is not None else {}
+    drawn: dict[str, SiteFigure] = {}
+    if cache is not None:
+        for job in jobs:
+            hit = cache.get(keys[job.eid])
+            if isinstance(hit, SiteFigure):
+                drawn[job.eid] = hit
+        jobs = [job for job in jobs if job.eid not in drawn]
 
     def index_figures() -> tuple[SiteFigure, ...]:
         return _index_figures(data) if index else ()
 
     pool = _fork_pool(workers) if len(jobs) > 4 else None
     if pool is None:
-        drawn = dict(map(_draw_event, jobs))
+        new = dict(map(_draw_event, jobs))
         head = index_figures()
     else:
         with pool, warnings.catch_warnings():
@@ -459,5 +473,9 @@ def render_figures(data: ReportData, *, workers: int = 1, index: bool = True) ->
             chunks = max(1, len(jobs) // (4 * workers))
             results = pool.map(_draw_event, jobs, chunksize=chunks)
             head = index_figures()
-            drawn = dict(results)
+            new = dict(results)
+    if cache is not None:
+        for eid, figure in new.items():
+            cache.put(keys[eid], figure)
+    drawn.update(new)
     return FigureSet(index=head, events={eid: (drawn[eid],) if eid in drawn else () for eid in ids})

@@ -1,0 +1,60 @@
+"""Figures reused from the content-addressed cache when their inputs did not change, redrawn when they did."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from dealstudy.report import figures as figures_module
+from dealstudy.report.figure_cache import FigureCache
+from dealstudy.report.figures import SiteFigure, render_figures
+from dealstudy.report.sample import sample_deals, sample_report_data
+
+
+def test_unchanged_figures_are_reused_and_changed_ones_redrawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = sample_report_data(deals=sample_deals()[:3])
+    drawn: list[str] = []
+    real = figures_module._draw_event
+
+    def counting(job: figures_module._EventJob) -> tuple[str, SiteFigure]:
+        drawn.append(job.eid)
+        return real(job)
+
+    monkeypatch.setattr(figures_module, "_draw_event", counting)
+    first = render_figures(data, index=False, cache=FigureCache(tmp_path)).events
+    n = sum(len(v) for v in first.values())
+    assert n == 5
+    assert len(drawn) == n
+
+    drawn.clear()
+    cache = FigureCache(tmp_path)
+    second = render_figures(data, index=False, cache=cache).events
+    assert drawn == []
+    assert cache.hits == n
+    assert {k: [f.svg for f in v] for k, v in second.items()} == {
+        k: [f.svg for f in v] for k, v in first.items()
+    }
+
+    ticker = next(iter(data.closes))
+    closes = dict(data.closes)
+    closes[ticker] = closes[ticker] * 2.0
+    third = render_figures(dataclasses.replace(data, closes=closes), index=False, cache=FigureCache(tmp_path))
+    assert drawn
+    assert all(eid.endswith(f":{ticker}") for eid in drawn)
+    changed = drawn[0]
+    assert third.events[changed][0].svg != first[changed][0].svg
+
+
+def test_corrupt_entry_is_redrawn(tmp_path: Path) -> None:
+    data = sample_report_data(deals=sample_deals()[:1])
+    render_figures(data, index=False, cache=FigureCache(tmp_path))
+    for entry in tmp_path.rglob("*.pkl"):
+        entry.write_bytes(b"not a pickle")
+    cache = FigureCache(tmp_path)
+    again = render_figures(data, index=False, cache=cache).events
+    assert cache.hits == 0
+    assert all(f.svg.startswith("<svg") for v in again.values() for f in v)
