@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 import dealstudy.catalog
-import dealstudy.cli.prices
 import dealstudy.data
 from dealstudy.cli import main
 
@@ -22,8 +21,7 @@ def _no_data_work(monkeypatch: pytest.MonkeyPatch) -> None:
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("data work started before the options were checked")
 
-    monkeypatch.setattr(dealstudy.data, "open_sources", forbidden)
-    monkeypatch.setattr(dealstudy.cli.prices, "open_sources", forbidden)
+    monkeypatch.setattr(dealstudy.data, "open_sources", forbidden)  # cli.prices imports it on use
     monkeypatch.setattr(dealstudy.catalog, "load_catalog", forbidden)
 
 

@@ -13,10 +13,9 @@ Field meanings and conventions: ``events/README.md``.
 
 from __future__ import annotations
 
-from dealstudy.catalog.build import deal_from_mapping, parse_security_spec
-from dealstudy.catalog.catalog import Catalog, UnknownDealError, catalog_checksum, load_catalog
-from dealstudy.catalog.csv_import import CSV_COLUMNS, REQUIRED_CSV_COLUMNS, import_csv, read_deals_csv
-from dealstudy.catalog.frame import FRAME_COLUMNS, catalog_frame
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from dealstudy.catalog.schema import (
     BINDING_STATUSES,
     CONFIDENCES,
@@ -32,10 +31,46 @@ from dealstudy.catalog.schema import (
     PressClaim,
     Security,
 )
-from dealstudy.catalog.serialize import deal_to_dict, deal_to_json_dict, deal_to_yaml
-from dealstudy.catalog.validate import COUNTERPARTIES_FILE, parse_deal, validate_catalog
-from dealstudy.catalog.write import add_deals, write_deal
 from dealstudy.errors import CatalogError, CatalogProblem
+
+if TYPE_CHECKING:
+    from dealstudy.catalog.build import deal_from_mapping, parse_security_spec
+    from dealstudy.catalog.catalog import Catalog, UnknownDealError, catalog_checksum, load_catalog
+    from dealstudy.catalog.csv_import import CSV_COLUMNS, REQUIRED_CSV_COLUMNS, import_csv, read_deals_csv
+    from dealstudy.catalog.frame import FRAME_COLUMNS, catalog_frame
+    from dealstudy.catalog.serialize import deal_to_dict, deal_to_json_dict, deal_to_yaml
+    from dealstudy.catalog.validate import COUNTERPARTIES_FILE, parse_deal, validate_catalog
+    from dealstudy.catalog.write import add_deals, write_deal
+
+#: Names imported on first use (the catalog loader and its frame import pandas; ``dealstudy --help`` not).
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("deal_from_mapping", "parse_security_spec"), "dealstudy.catalog.build"),
+    **dict.fromkeys(
+        ("Catalog", "UnknownDealError", "catalog_checksum", "load_catalog"), "dealstudy.catalog.catalog"
+    ),
+    **dict.fromkeys(
+        ("CSV_COLUMNS", "REQUIRED_CSV_COLUMNS", "import_csv", "read_deals_csv"),
+        "dealstudy.catalog.csv_import",
+    ),
+    **dict.fromkeys(("FRAME_COLUMNS", "catalog_frame"), "dealstudy.catalog.frame"),
+    **dict.fromkeys(("deal_to_dict", "deal_to_json_dict", "deal_to_yaml"), "dealstudy.catalog.serialize"),
+    **dict.fromkeys(("COUNTERPARTIES_FILE", "parse_deal", "validate_catalog"), "dealstudy.catalog.validate"),
+    **dict.fromkeys(("add_deals", "write_deal"), "dealstudy.catalog.write"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dealstudy.catalog' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "BINDING_STATUSES",

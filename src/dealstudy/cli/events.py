@@ -22,14 +22,6 @@ from dealstudy.catalog import (
     TIMINGS,
     VALUE_QUALIFIERS,
     Deal,
-    add_deals,
-    deal_from_mapping,
-    deal_to_json_dict,
-    deal_to_yaml,
-    import_csv,
-    load_catalog,
-    parse_security_spec,
-    validate_catalog,
 )
 from dealstudy.catalog.build import SECURITY_SPEC_HELP
 from dealstudy.cli import app
@@ -77,6 +69,8 @@ def list_deals(
 
     Example: dealstudy events list --format json
     """
+    from dealstudy.catalog import deal_to_json_dict, load_catalog
+
     fmt = _check_format(output, ("table", "json"))
     loaded = load_catalog(catalog)
     if fmt == "json":
@@ -128,6 +122,8 @@ def show(
 
     Example: dealstudy events show amazon-openai-38b
     """
+    from dealstudy.catalog import deal_to_json_dict, deal_to_yaml, load_catalog
+
     fmt = _check_format(output, ("yaml", "json"))
     deal = load_catalog(catalog).get(deal_id)
     if fmt == "json":
@@ -142,6 +138,8 @@ def validate(catalog: Path = CATALOG_OPTION) -> None:
 
     Example: dealstudy events validate --catalog events
     """
+    from dealstudy.catalog import load_catalog, validate_catalog
+
     problems = validate_catalog(catalog)
     if problems:
         raise CatalogError(problems)
@@ -204,6 +202,8 @@ def add(
     --binding-status definitive_contract --binding-value-usd 38e9 --binding-basis "Signed agreement"
     --source https://www.aboutamazon.com/news/aws/aws-open-ai-workloads-compute-infrastructure
     """
+    from dealstudy.catalog import add_deals, deal_from_mapping, parse_security_spec
+
     fields: dict[str, object] = {
         "id": deal_id,
         "title": title,
@@ -289,6 +289,8 @@ def import_(
 
     Example: dealstudy events import new-deals.csv --catalog events
     """
+    from dealstudy.catalog import import_csv
+
     written = import_csv(catalog, csv_file)
     typer.echo(f"imported {len(written)} deal(s) into {catalog}")
     for path in written:

@@ -12,9 +12,8 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -22,14 +21,11 @@ from rich.table import Table
 
 from dealstudy._atomic import atomic_write_bytes
 from dealstudy.cli import app
-from dealstudy.data import FACTORS_SUBDIR, DataSources, find_factors_dir, open_sources
-from dealstudy.data.cache import IMPORT_SOURCE, CachedSource, default_cache_dir
-from dealstudy.data.coverage import Coverage, coverage_of
-from dealstudy.data.csv_dir import SHARES_FILE, CsvDirSource, read_price_csv, read_shares_csv
-from dealstudy.data.factors import download_french_factors, find_factor_files, load_factors
-from dealstudy.data.source import Provenance
-from dealstudy.data.yahoo import YahooSource
 from dealstudy.errors import DataError, DealstudyError, SnapshotError
+
+if TYPE_CHECKING:
+    from dealstudy.data import DataSources
+    from dealstudy.data.coverage import Coverage
 
 __all__ = ["BENCHMARKS", "FX_SYMBOLS", "prices_app", "study_symbols"]
 
@@ -137,6 +133,8 @@ def _check_choice(value: str, choices: tuple[str, ...], option: str) -> None:
 
 
 def _open(prices: Path | None, offline: bool, cache: Path | None, refresh: bool) -> DataSources:
+    from dealstudy.data import open_sources
+
     return open_sources(prices=prices, offline=offline, cache=cache, refresh=refresh)
 
 
@@ -160,6 +158,10 @@ def fetch(
 
     Example: dealstudy prices fetch AMD NVDA --start 2024-06-01 --end 2025-12-31
     """
+    from dealstudy.data import FACTORS_SUBDIR
+    from dealstudy.data.cache import CachedSource
+    from dealstudy.data.factors import download_french_factors
+
     first = _parse_date(start, "--start")
     last = _parse_date(end, "--end")
     _check_range(first, last)
@@ -244,6 +246,10 @@ def fetch(
 
 
 def _coverage_for(sources: DataSources, symbol: str) -> Coverage | None:
+    from dealstudy.data.cache import CachedSource
+    from dealstudy.data.coverage import coverage_of
+    from dealstudy.data.csv_dir import CsvDirSource
+
     prices = sources.prices
     if isinstance(prices, CsvDirSource):
         if not prices.path_for(symbol).is_file():
@@ -259,6 +265,9 @@ def _coverage_for(sources: DataSources, symbol: str) -> Coverage | None:
 
 
 def _listed_symbols(sources: DataSources) -> list[str]:
+    from dealstudy.data.cache import IMPORT_SOURCE, CachedSource
+    from dealstudy.data.csv_dir import CsvDirSource
+
     prices = sources.prices
     if isinstance(prices, CsvDirSource):
         return prices.symbols()
@@ -383,6 +392,13 @@ def show(
 
     Example: dealstudy prices show AMD --start 2025-10-01 --end 2025-10-10 --prices ../shared/data/prices
     """
+    import numpy as np
+    import pandas as pd
+
+    from dealstudy.data.cache import CachedSource
+    from dealstudy.data.csv_dir import CsvDirSource
+    from dealstudy.data.source import Provenance
+
     first = _parse_date(start, "--start")
     last = _parse_date(end, "--end")
     _check_range(first, last)
@@ -436,6 +452,15 @@ def import_snapshots(
 
     Example: dealstudy prices import ../shared/data/prices --cache /tmp/dealstudy-cache
     """
+    import pandas as pd
+
+    from dealstudy.data import FACTORS_SUBDIR, find_factors_dir
+    from dealstudy.data.cache import IMPORT_SOURCE, CachedSource, default_cache_dir
+    from dealstudy.data.csv_dir import SHARES_FILE, CsvDirSource, read_price_csv, read_shares_csv
+    from dealstudy.data.factors import find_factor_files, load_factors
+    from dealstudy.data.source import Provenance
+    from dealstudy.data.yahoo import YahooSource
+
     folder = directory.expanduser().resolve()
     if not folder.is_dir():
         raise DataError(f"snapshot folder {folder} does not exist")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Literal, get_args
-
-import numpy as np
 
 from dealstudy.config import DEFAULT_ESTIMATION, DEFAULT_MIN_OBS, DEFAULT_WINDOWS
 from dealstudy.errors import SpecificationError
@@ -210,7 +209,7 @@ def _as_window(name: str, value: object) -> tuple[int, int]:
     pair: list[object] = list(value)
     values: list[int] = []
     for v in pair:
-        if isinstance(v, bool) or not isinstance(v, int | float | np.integer) or int(v) != v:
+        if isinstance(v, bool) or not isinstance(v, int | float | Integral) or int(v) != v:
             raise SpecificationError(f"{name}: start and end must be integers, got {value!r}")
         values.append(int(v))
     start, end = values
