@@ -101,7 +101,7 @@ def write_workload(
         spread = rng.uniform(0.0, 0.02, len(close))
         frame = pd.DataFrame(
             {
-                "date": close.index.strftime("%Y-%m-%d"),
+                "date": pd.DatetimeIndex(close.index).strftime("%Y-%m-%d"),
                 "open": close.to_numpy() * (1 - spread / 2),
                 "high": close.to_numpy() * (1 + spread),
                 "low": close.to_numpy() * (1 - spread),
@@ -177,24 +177,27 @@ def run_cli_benchmark(
     work = write_workload(n_tickers=n_tickers, n_events=n_events)
     summary: dict[str, Any] = {"events": n_events, "tickers": n_tickers, "sessions": work.n_days}
     summary["import_seconds"] = import_time()
+    summary["cli_import_seconds"] = import_time("dealstudy.cli")
     help_run = run_timed([*_dealstudy(), "--help"])
     summary["help_seconds"] = help_run["seconds"]
     env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="dealstudy-bench-cli-") as tmp:
-        cmd = [
-            *_dealstudy(), "study", str(work.events), "--prices", str(work.prices), "--market", MARKET,
-            f"--estimation={ESTIMATION[0]}:{ESTIMATION[1]}", f"--window={WINDOW[0]}:{WINDOW[1]}",
-            "--out", str(Path(tmp) / "out"), "--timings", *(extra or []),
-        ]  # fmt: skip
-        ours = run_timed(cmd, env=env)
-        if ours["returncode"] == 2 and "--timings" in ours["stderr"]:
-            cmd.remove("--timings")  # an older checkout without the option
+        for label in ("ours", "ours_warm"):  # first run parses the CSV files, the second reads the cache
+            cmd = [
+                *_dealstudy(), "study", str(work.events), "--prices", str(work.prices), "--market", MARKET,
+                f"--estimation={ESTIMATION[0]}:{ESTIMATION[1]}", f"--window={WINDOW[0]}:{WINDOW[1]}",
+                "--out", str(Path(tmp) / label), "--cache", str(Path(tmp) / "cache"), "--timings",
+                *(extra or []),
+            ]  # fmt: skip
             ours = run_timed(cmd, env=env)
-        summary["ours"] = {k: v for k, v in ours.items() if k not in ("stdout", "stderr")}
-        summary["ours"]["stages"] = _stages(ours["stderr"])
-        summary["ours"]["stdout_bytes"] = len(ours["stdout"].encode())
-        if ours["returncode"] != 0:
-            summary["ours"]["error"] = ours["stderr"][-2000:]
+            if ours["returncode"] == 2 and "--timings" in ours["stderr"]:
+                cmd.remove("--timings")  # an older checkout without the option
+                ours = run_timed(cmd, env=env)
+            summary[label] = {k: v for k, v in ours.items() if k not in ("stdout", "stderr")}
+            summary[label]["stages"] = _stages(ours["stderr"])
+            summary[label]["stdout_bytes"] = len(ours["stdout"].encode())
+            if ours["returncode"] != 0:
+                summary[label]["error"] = ours["stderr"][-2000:]
     if peer:
         args = [str(work.returns), str(work.events), str(ESTIMATION[0]), str(ESTIMATION[1])]
         theirs = run_timed([sys.executable, "-c", _PEER_SCRIPT, *args, str(WINDOW[0]), str(WINDOW[1])])
@@ -209,28 +212,39 @@ def run_cli_benchmark(
 
 def render_cli(summary: dict[str, Any]) -> str:
     """Markdown lines for the whole-process comparison."""
-    ours, peer = summary["ours"], summary.get("peer")
+    peer = summary.get("peer")
     lines = [
         f"Whole process, `dealstudy study` on {summary['events']:,} events over {summary['tickers']:,} CSV "
         f"files x {summary['sessions']:,} sessions (market model, estimation -250:-11, window -5:5):",
         "",
-        "| process | wall s | peak RSS MiB | exit |",
-        "|---|---:|---:|---:|",
-        f"| dealstudy study | {ours['seconds']:.2f} | {ours['peak_rss_mib']:,.0f} | {ours['returncode']} |",
+        "| process | wall s | peak RSS MiB | exit | ratio (peer wall / wall) |",
+        "|---|---:|---:|---:|---:|",
     ]
+    names = {"ours": "dealstudy study (CSV files parsed)", "ours_warm": "dealstudy study (Parquet cache)"}
+    for label, name in names.items():
+        run = summary.get(label)
+        if run is None:
+            continue
+        ratio = f"{peer['seconds'] / run['seconds']:.1f}x" if peer else "n/a"
+        lines.append(
+            f"| {name} | {run['seconds']:.2f} | {run['peak_rss_mib']:,.0f} | {run['returncode']} | {ratio} |"
+        )
     if peer:
         lines.append(
             f"| eventstudy Multiple.from_list | {peer['seconds']:.2f} | {peer['peak_rss_mib']:,.0f} "
-            f"| {peer['returncode']} |"
+            f"| {peer['returncode']} | 1.0x |"
         )
-        lines += ["", f"Ratio (peer wall / ours wall): {peer['seconds'] / ours['seconds']:.1f}x"]
-    if ours.get("stages"):
-        lines += ["", "Stages of ours: " + ", ".join(f"{k} {v:.2f} s" for k, v in ours["stages"].items())]
+    lines.append("")
+    for label, name in names.items():
+        stages = summary.get(label, {}).get("stages")
+        if stages:
+            lines.append(f"Stages, {name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items()))
     if peer and peer.get("stages"):
         lines.append("Stages of the peer: " + ", ".join(f"{k} {v:.2f} s" for k, v in peer["stages"].items()))
     lines += [
         "",
         f"Startup: `import dealstudy` {summary['import_seconds']:.3f} s (python -X importtime, cumulative); "
+        f"`import dealstudy.cli` {summary.get('cli_import_seconds', float('nan')):.3f} s; "
         f"`dealstudy --help` {summary['help_seconds']:.3f} s whole process.",
     ]
     return "\n".join(lines)
@@ -238,6 +252,6 @@ def render_cli(summary: dict[str, Any]) -> str:
 
 if __name__ == "__main__":  # pragma: no cover - python -m benchmarks.cli [EVENTS]
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
-    result = run_cli_benchmark(size)
+    result = run_cli_benchmark(size, peer="--no-peer" not in sys.argv)
     print(render_cli(result))
     print(json.dumps(result, default=str))

@@ -436,6 +436,12 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--json", type=Path, default=RESULTS / "latest.json", help="where to write the figures"
     )
+    parser.add_argument(
+        "--cli", action="store_true",
+        help="whole-process benchmark instead: `dealstudy study` on --cli-events events over 1,000 CSV files "
+        "beside the peer's whole process (benchmarks/cli.py)",
+    )  # fmt: skip
+    parser.add_argument("--cli-events", type=int, default=50_000, help="events of the --cli workload")
     parser.add_argument("--worker", choices=("engine", "report"), help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--peer-mode", default="off", help=argparse.SUPPRESS)
@@ -445,6 +451,16 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m benchmarks.run``."""
     args = _parse(argv)
+    if args.cli:
+        from benchmarks.cli import render_cli, run_cli_benchmark
+
+        result = run_cli_benchmark(args.cli_events, peer=not args.no_peer)
+        print(render_cli(result))
+        with contextlib.suppress(OSError):
+            path = args.json.with_name("cli.json")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+        return 0
     if args.worker == "engine":
         repeats = args.repeats or 1
         print(json.dumps(engine_worker(args.size, repeats, args.peer_mode, args.seed,
