@@ -17,6 +17,7 @@ __all__ = [
     "DealstudyError",
     "DownloadError",
     "MissingDataError",
+    "OptionError",
     "SnapshotError",
     "SpecificationError",
 ]
@@ -60,6 +61,13 @@ class CatalogError(DealstudyError):
 
 class SpecificationError(DealstudyError, ValueError):
     """A study was specified inconsistently (bad window, unknown model, missing column...)."""
+
+    exit_code = 2
+
+
+class OptionError(DealstudyError):
+    """A command-line option could not be parsed (raised by the CLI's option parsers; deliberately not a
+    ``ValueError``, so the CLI reports the message itself instead of a generic "invalid value")."""
 
     exit_code = 2
 

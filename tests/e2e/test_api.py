@@ -47,3 +47,19 @@ def test_ad_hoc_study_through_the_api(prices_dir: Path, tmp_path: Path) -> None:
 def test_api_exports_the_documented_names() -> None:
     for name in api.__all__:
         assert hasattr(api, name), name
+
+
+def test_analyze_summary_reports_the_requested_window(prices_dir: Path) -> None:
+    """``api.analyze(window=...)``: the study's summary shows the tests of that window, not of the first
+    default window (0:0); the numbers are those of the aggregate table for that window."""
+    sources = api.open_sources(prices=prices_dir)
+    results = api.analyze("events", sources, window="-1:1", models=(), bootstrap_reps=0)
+    assert results.study.spec.main == (-1, 1)
+    text = results.study.summary()
+    assert "aggregate tests, window -1:1 (all events)" in text
+    assert "window 0:0" not in text
+    agg = results.study.aggregate
+    row = agg[(agg["group"] == "all") & (agg["window"] == "-1:1") & (agg["test"] == "patell")].iloc[0]
+    line = next(x for x in text.splitlines() if x.strip().startswith("patell "))
+    assert f"{row['stat']:.3f}" in line
+    assert f"{row['p_value']:.3f}" in line

@@ -16,7 +16,6 @@ from dealstudy.study import EventStudy, StudySpec, assemble, core
 from dealstudy.study.core import Aligned, align_events, describe_days, estimate, row_counts, thin_reasons
 from dealstudy.study.events import _text, normalise_events
 from dealstudy.study.inputs import PriceInputs, ReturnInputs
-from dealstudy.study.spec import format_window
 
 SPEC = StudySpec(
     model="market", market="MKT", estimation=(-60, -6), min_obs=30, windows=((0, 0), (-2, 2), (0, 4))
@@ -187,7 +186,7 @@ def _plain_thin(al: Aligned, i: int, spec: StudySpec, need: int, nobs: int) -> s
     if no_b:
         parts.append(f"{no_b} without a return of benchmark {al.markets[i]}")
     detail = f" ({'; '.join(parts)})" if parts else ""
-    window = format_window(spec.estimation)
+    window = str(spec.estimation)
     return f"{nobs} estimation returns in {window}, fewer than the minimum {need}{detail}"
 
 
@@ -223,7 +222,7 @@ def test_estimate_reasons_match_on_a_study() -> None:
     _, _, al = _aligned(spec)
     before = al.outcome.copy()
     estimate(al, spec)
-    wtxt = format_window(spec.widest_window)
+    wtxt = str(spec.widest_window)
     ev_cols = np.flatnonzero(al.is_event)
     seen = set()
     for i in np.flatnonzero(before == ""):

@@ -1,4 +1,8 @@
-"""Options shared by the commands that read the catalog and price data (declared once, used everywhere)."""
+"""Options shared by the commands (declared once, used everywhere) and the parsers of typed option values.
+
+A window option (``--window -1:1``) is parsed here, at the command-line boundary, into a
+:class:`~dealstudy.window.Window`; a malformed one exits with code 2 and the window's own message.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,31 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["CacheOption", "CatalogOption", "OfflineOption", "PricesOption"]
+from dealstudy.errors import OptionError
+from dealstudy.window import Window, WindowError
+
+__all__ = [
+    "DEFAULT_HEADLINE_WINDOW",
+    "CacheOption",
+    "CatalogOption",
+    "HeadlineWindowOption",
+    "OfflineOption",
+    "PricesOption",
+    "parse_window_option",
+]
+
+
+#: Default of ``--window`` of ``analyze`` and ``report``.
+DEFAULT_HEADLINE_WINDOW = Window(-1, 1)
+
+
+def parse_window_option(text: str | Window) -> Window:
+    """``"-1:1"`` -> ``Window(-1, 1)``; a malformed window becomes an :class:`OptionError` (exit 2)."""
+    try:
+        return Window.parse(text)
+    except WindowError as exc:
+        raise OptionError(str(exc)) from None
+
 
 CatalogOption = Annotated[Path, typer.Option("--catalog", help="The deals catalog folder.")]
 PricesOption = Annotated[
@@ -20,3 +48,12 @@ OfflineOption = Annotated[
     bool, typer.Option("--offline", help="Never use the network: the cache (or --prices) only.")
 ]
 CacheOption = Annotated[Path | None, typer.Option("--cache", help="Cache directory.")]
+HeadlineWindowOption = Annotated[
+    Window,
+    typer.Option(
+        "--window",
+        parser=parse_window_option,
+        metavar="START:END",
+        help="Event window of the dollar values, regressions and headline figures, START:END trading days.",
+    ),
+]

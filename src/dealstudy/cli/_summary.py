@@ -67,9 +67,7 @@ def top_events(results: StudyResults, n: int | None) -> pd.DataFrame:
     """
     import numpy as np
 
-    from dealstudy.study.spec import format_window
-
-    names = [format_window(w) for w in results.spec.windows]
+    names = [str(w) for w in results.spec.windows]
     cars = results.cars
     ok = results.outcomes.loc[results.outcomes["outcome"] == "ok", ["event_id", "ticker", "day0"]]
     ok = ok.assign(event_id=ok["event_id"].astype(str)).reset_index(drop=True)
@@ -79,7 +77,7 @@ def top_events(results: StudyResults, n: int | None) -> pd.DataFrame:
         sel = sel.assign(event_id=sel["event_id"].astype(str)).drop_duplicates("event_id")
         sel = sel.rename(columns={"car": f"car {name}", "t_stat": f"t {name}"})
         wide = wide.merge(sel, on="event_id", how="left")
-    key = np.abs(wide[f"t {names[0]}"].to_numpy(dtype=float))
+    key = np.abs(wide[f"t {results.spec.main}"].to_numpy(dtype=float))
     key = np.where(np.isfinite(key), key, -1.0)
     order = np.argsort(-key, kind="stable")
     if n is not None:
@@ -88,12 +86,10 @@ def top_events(results: StudyResults, n: int | None) -> pd.DataFrame:
 
 
 def tests_table(agg: pd.DataFrame, spec: StudySpec) -> Any:
-    """The aggregate tests of the headline (first) window, all events, as a rich table."""
+    """The aggregate tests of the main window (``spec.main``), all events, as a rich table."""
     from rich.table import Table
 
-    from dealstudy.study.spec import format_window
-
-    main = format_window(spec.windows[0])
+    main = str(spec.main)
     sel = agg[(agg["group"] == "all") & (agg["window"].astype(str) == main)]
     tests = Table(title=f"Aggregate tests, window {main}, all events (two-sided p-values)")
     for col, just in (("test", "left"), ("n", "right"), ("mean", "right"), ("stat", "right"), ("p", "right")):
@@ -111,8 +107,6 @@ def print_study_summary(results: StudyResults, console: Console, show: int | Non
     import pandas as pd
     from rich.table import Table
 
-    from dealstudy.study.spec import format_window
-
     spec = results.spec
     counts = results.outcomes["outcome"].value_counts()
     outcome_table = Table(title=f"Outcomes ({len(results.outcomes)} events)")
@@ -126,14 +120,14 @@ def print_study_summary(results: StudyResults, console: Console, show: int | Non
     console.print(tests_table(results.aggregate, spec))
     if show == 0:
         return
-    main = format_window(spec.windows[0])
+    main = str(spec.main)
     top = top_events(results, show)
     listed = "all ok events" if show is None else f"{len(top)} of {results.n_ok} ok events"
     console.print(f"CARs ({spec.model} model, {spec.returns} returns): {listed}, by |t| of window {main}")
     table = Table(show_lines=False)
     for col in ("event", "ticker", "day 0"):
         table.add_column(col)
-    names = [format_window(w) for w in spec.windows]
+    names = [str(w) for w in spec.windows]
     for name in names:
         table.add_column(f"CAR {name}", justify="right")
         table.add_column("t", justify="right")

@@ -17,7 +17,14 @@ from rich.table import Table
 
 from dealstudy._timings import stage
 from dealstudy.cli import app
-from dealstudy.cli._options import CacheOption, CatalogOption, OfflineOption, PricesOption
+from dealstudy.cli._options import (
+    DEFAULT_HEADLINE_WINDOW,
+    CacheOption,
+    CatalogOption,
+    HeadlineWindowOption,
+    OfflineOption,
+    PricesOption,
+)
 from dealstudy.cli._summary import command_timings, print_exclusions, print_study_summary
 from dealstudy.errors import SpecificationError
 from dealstudy.study import MODELS
@@ -115,9 +122,7 @@ def analyze_command(
     prices: PricesOption = None,
     offline: OfflineOption = False,
     cache: CacheOption = None,
-    window: Annotated[
-        str, typer.Option("--window", help="Event window of the dollar values, START:END.")
-    ] = "-1:1",
+    window: HeadlineWindowOption = DEFAULT_HEADLINE_WINDOW,
     model: Annotated[
         str, typer.Option("--model", help=f"Expected-return model: {', '.join(MODELS)}.")
     ] = "market",
@@ -142,7 +147,7 @@ def analyze_command(
 
     Example: dealstudy analyze --prices ../shared/data/prices --out reports/analysis
     """
-    from dealstudy.study import StudySpec, parse_window
+    from dealstudy.study import StudySpec
 
     # Every option is checked before the catalog, the data or the analysis modules are touched.
     if cov not in COV_TYPES:
@@ -153,7 +158,6 @@ def analyze_command(
         raise SpecificationError("--bootstrap-reps must be >= 0")
     if fmt not in ("csv", "parquet"):
         raise SpecificationError(f"--format {fmt!r}: choose csv or parquet")
-    parse_window(window)
     models = tuple(m.strip() for m in robustness.split(",") if m.strip())
     for name in models:
         if name not in MODELS or name == "custom":

@@ -20,7 +20,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dealstudy._timings import format_timings
 from dealstudy.cli import app
-from dealstudy.cli._options import CacheOption, CatalogOption, OfflineOption, PricesOption
+from dealstudy.cli._options import (
+    DEFAULT_HEADLINE_WINDOW,
+    CacheOption,
+    CatalogOption,
+    HeadlineWindowOption,
+    OfflineOption,
+    PricesOption,
+)
 from dealstudy.errors import SpecificationError
 from dealstudy.study import MODELS
 
@@ -52,9 +59,7 @@ def report_command(
             "--model", help=f"Expected-return model: {', '.join(m for m in MODELS if m != 'custom')}."
         ),
     ] = "market",
-    window: Annotated[
-        str, typer.Option("--window", help="Event window of the headline figures, START:END trading days.")
-    ] = "-1:1",
+    window: HeadlineWindowOption = DEFAULT_HEADLINE_WINDOW,
     out: Annotated[Path, typer.Option("--out", help="Report folder (replaced on success).")] = Path(
         "reports/latest"
     ),
@@ -79,13 +84,12 @@ def report_command(
     from dealstudy.data import open_sources
     from dealstudy.data.cache import default_cache_dir
     from dealstudy.pipeline.report import STAGES, build_report
-    from dealstudy.study import StudySpec, parse_window
+    from dealstudy.study import StudySpec
 
     if model == "custom":
         raise SpecificationError("--model custom needs benchmarks; use `dealstudy study` for custom models")
     if reps < 0:
         raise SpecificationError("--bootstrap-reps must be >= 0")
-    parse_window(window)
     spec = StudySpec(model=model)  # type: ignore[arg-type]  # validated by StudySpec
     sources = open_sources(prices=prices, offline=offline, cache=cache)
     err = Console(stderr=True, highlight=False)

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from dealstudy._timings import stage
 from dealstudy.cli import app
-from dealstudy.cli._options import CacheOption, OfflineOption, PricesOption
+from dealstudy.cli._options import CacheOption, OfflineOption, PricesOption, parse_window_option
 from dealstudy.cli._summary import (
     DEFAULT_SHOW,
     command_timings,
@@ -26,9 +26,11 @@ from dealstudy.cli._summary import (
     print_study_summary,
     tests_table,
 )
-from dealstudy.config import DEFAULT_ESTIMATION, DEFAULT_MIN_OBS
+from dealstudy.config import DEFAULT_MIN_OBS
 from dealstudy.errors import SpecificationError
-from dealstudy.study import MODELS, StudySpec, format_window, parse_window
+from dealstudy.study import MODELS, StudySpec
+from dealstudy.study.spec import DEFAULT_ESTIMATION_WINDOW
+from dealstudy.window import Window
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,21 +45,20 @@ def _spec(
     market: str,
     benchmarks: str,
     returns: str,
-    estimation: str,
+    estimation: Window,
     min_obs: int,
-    windows: list[str] | None,
+    windows: list[Window] | None,
     variance: str,
     scholes_williams: bool,
 ) -> StudySpec:
     bench = tuple(b.strip() for b in benchmarks.split(",") if b.strip())
-    parsed = tuple(parse_window(w) for w in windows) if windows else None
     options: dict[str, Any] = {}
-    if parsed:
-        options["windows"] = parsed
+    if windows:
+        options["windows"] = tuple(windows)
     return StudySpec(
         model=model,  # type: ignore[arg-type]  # validated by StudySpec
         returns=returns,  # type: ignore[arg-type]
-        estimation=parse_window(estimation),
+        estimation=estimation,
         min_obs=min_obs,
         variance=variance,  # type: ignore[arg-type]
         market=market,
@@ -87,12 +88,23 @@ def study_command(
     ] = "",
     returns: Annotated[str, typer.Option("--returns", help="simple or log.")] = "simple",
     estimation: Annotated[
-        str, typer.Option("--estimation", help="Estimation window in trading days, START:END.")
-    ] = format_window(DEFAULT_ESTIMATION),
+        Window,
+        typer.Option(
+            "--estimation",
+            parser=parse_window_option,
+            metavar="START:END",
+            help="Estimation window in trading days, START:END.",
+        ),
+    ] = DEFAULT_ESTIMATION_WINDOW,
     min_obs: Annotated[int, typer.Option("--min-obs", help="Minimum estimation returns.")] = DEFAULT_MIN_OBS,
     window: Annotated[
-        list[str] | None,
-        typer.Option("--window", help="Event window START:END (repeatable; default 0:0 -1:1 0:1 -5:5 0:10)."),
+        list[Window] | None,
+        typer.Option(
+            "--window",
+            parser=parse_window_option,
+            metavar="START:END",
+            help="Event window START:END (repeatable; default 0:0 -1:1 0:1 -5:5 0:10).",
+        ),
     ] = None,
     variance: Annotated[
         str, typer.Option("--variance", help="prediction_error (Campbell-Lo-MacKinlay) or residual.")

@@ -20,6 +20,7 @@ import pandas as pd
 
 from dealstudy.economy.regressions import CovType, RegressionResult, WaldTest, fit_ols, wald_equal
 from dealstudy.economy.sample import regression_sample
+from dealstudy.window import Window
 
 __all__ = [
     "KEY_TERMS",
@@ -243,7 +244,7 @@ def robustness_table(
     add("deal_level", model, window, values, "deal_level")
     if cov_type != "cluster":
         add("cluster_date", model, window, values, "cluster")
-    for other in sorted(set(values["window"]) - {window}, key=lambda w: tuple(int(p) for p in w.split(":"))):
+    for other in sorted(set(values["window"]) - {window}, key=Window.parse):
         add("window", model, other, values)
     for other_model, other_values in values_by_model.items():
         if other_model != model:

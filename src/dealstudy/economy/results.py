@@ -18,7 +18,7 @@ from dealstudy.economy.models import KEY_TERMS, fit_models, robustness_table
 from dealstudy.economy.regressions import CovType, RegressionResult, WaldTest, bootstrap_ci, leave_one_out
 from dealstudy.economy.revisions import revisions_round_trip
 from dealstudy.economy.sample import regression_sample
-from dealstudy.economy.values import parse_window
+from dealstudy.window import Window
 
 __all__ = ["DEAL_VALUE_COLUMNS", "REGRESSION_COLUMNS", "EconomyResults", "EconomySpec", "fit_economy"]
 
@@ -64,7 +64,7 @@ class EconomySpec:
     min_level_obs: int = 3
 
     def __post_init__(self) -> None:
-        parse_window(self.window)
+        Window.parse(self.window)
         if self.bootstrap_reps < 0:
             raise ValueError("bootstrap_reps must be >= 0")
         if not 0 < self.confidence < 1:

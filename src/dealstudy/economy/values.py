@@ -17,13 +17,12 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from dealstudy.economy.currency import FxRate, fx_symbol, rate_on
+from dealstudy.window import Window
 
 __all__ = [
     "VALUE_COLUMNS",
     "dollar_values",
-    "format_window",
     "multiple",
-    "parse_window",
     "shares_as_of",
 ]
 
@@ -67,22 +66,6 @@ VALUE_COLUMNS: tuple[str, ...] = (
 NAN = float("nan")
 
 FloatArray = NDArray[np.float64]
-
-
-def format_window(window: tuple[int, int]) -> str:
-    """``(-1, 1)`` -> ``"-1:1"`` (the study's window label)."""
-    return f"{window[0]}:{window[1]}"
-
-
-def parse_window(text: str) -> tuple[int, int]:
-    """``"-1:1"`` -> ``(-1, 1)``; raises ``ValueError`` on anything else."""
-    start, sep, end = text.partition(":")
-    if not sep:
-        raise ValueError(f"window {text!r} is not of the form a:b")
-    first, last = int(start), int(end)
-    if first > last:
-        raise ValueError(f"window {text!r} ends before it starts")
-    return first, last
 
 
 @dataclass(frozen=True)
@@ -370,7 +353,7 @@ def dollar_values(
             value_problem = f"no {fx_symbol(currency)} rate on or before {date_m1.date()}"
             value_code = "no_fx_rate"
         for window in windows:
-            label = format_window(window)
+            label = str(Window.of(window))
             car = t_stat = p_value = NAN
             if (event_id, label) in car_rows:
                 car_row = car_rows[(event_id, label)]

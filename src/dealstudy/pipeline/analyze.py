@@ -41,7 +41,8 @@ from dealstudy.economy.legs import INDIRECT_ROLES
 from dealstudy.economy.regressions import CovType
 from dealstudy.errors import DataError, DownloadError, MissingDataError, SpecificationError
 from dealstudy.pipeline.study import run_study, write_study
-from dealstudy.study import StudyResults, StudySpec, format_window, parse_window
+from dealstudy.study import StudyResults, StudySpec
+from dealstudy.window import Window, WindowLike
 
 __all__ = [
     "ANALYSIS_FILES",
@@ -273,7 +274,7 @@ def analyze(
     sources: DataSources,
     spec: StudySpec | None = None,
     *,
-    window: str = "-1:1",
+    window: WindowLike = "-1:1",
     models: Sequence[str] = ("market_adjusted", "ff3"),
     cov_type: CovType = "HC3",
     bootstrap_reps: int = 1999,
@@ -291,8 +292,9 @@ def analyze(
     spec : StudySpec, optional
         The main study (default: market model on SPY / the local index). ``window`` is added to its windows
         when absent.
-    window : str
-        Event window of the dollar values, regressions and headline figures.
+    window : Window or str
+        Event window of the dollar values, regressions and headline figures (``"-1:1"`` or a
+        :class:`~dealstudy.window.Window`); it becomes the study's ``main_window``.
     models : sequence of str
         Expected-return models rerun for the robustness table (the main model is skipped; a model whose data
         are missing is reported in ``skipped_models``).
@@ -316,11 +318,10 @@ def analyze(
 
     stage("study")
     spec = spec or StudySpec()
-    main_window = parse_window(window)
-    if main_window not in spec.windows:
-        spec = dataclasses.replace(spec, windows=(*spec.windows, main_window))
+    main_window = Window.of(window)
+    spec = dataclasses.replace(spec, main_window=main_window)  # added to the windows when absent
     economy_spec = EconomySpec(
-        window=format_window(main_window), cov_type=cov_type, bootstrap_reps=bootstrap_reps, seed=seed
+        window=str(main_window), cov_type=cov_type, bootstrap_reps=bootstrap_reps, seed=seed
     )
     catalog = catalog_dir if isinstance(catalog_dir, Catalog) else load_catalog(catalog_dir)
     events = catalog_events(catalog, sources, market=spec.market)

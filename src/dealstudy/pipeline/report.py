@@ -56,7 +56,8 @@ from dealstudy.report import (
 )
 from dealstudy.report.context import SiteContext
 from dealstudy.report.figure_cache import FigureCache
-from dealstudy.study import StudySpec, format_window, parse_window
+from dealstudy.study import StudySpec
+from dealstudy.window import Window, WindowLike
 
 __all__ = ["STAGES", "ProgressCallback", "ReportSummary", "build_report", "report_data"]
 
@@ -107,18 +108,15 @@ class ReportSummary:
         return float(sum(self.stage_seconds.values()))
 
 
-def _report_spec(spec: StudySpec, window: str) -> StudySpec:
-    """The study spec with the headline window added when absent, exactly as ``analyze`` does.
+def _report_spec(spec: StudySpec, window: WindowLike) -> StudySpec:
+    """The study spec with the headline window as its main window (added when absent), as ``analyze`` does.
 
     The figures' AR paths cover the study's widest window clipped to -10..+10. The report deliberately does
     not widen the windows to -10:10 itself: the engine needs every day of the widest window, so a wider
     window would drop events (data gaps, benchmark coverage) and the report would no longer show the
     numbers ``dealstudy analyze`` computes. Add -10:10 to the spec's windows to get the full paths.
     """
-    main = parse_window(window)
-    if main in spec.windows:
-        return spec
-    return dataclasses.replace(spec, windows=(*spec.windows, main))
+    return dataclasses.replace(spec, main_window=Window.of(window))
 
 
 def _closes(catalog: Catalog, sources: DataSources) -> tuple[dict[str, pd.Series], pd.DataFrame]:
@@ -290,9 +288,9 @@ def report_data(
         ("Returns", spec.returns),
         (
             "Estimation window",
-            f"{format_window(spec.estimation)} trading days (minimum {spec.min_obs} returns)",
+            f"{spec.estimation} trading days (minimum {spec.min_obs} returns)",
         ),
-        ("Event windows", ", ".join(format_window(w) for w in spec.windows)),
+        ("Event windows", ", ".join(str(w) for w in spec.windows)),
         ("Headline window", results.window),
         ("CAR variance", spec.variance.replace("_", " ")),
         ("Regression covariance", economy.spec.cov_type),
@@ -454,7 +452,7 @@ def build_report(
     spec: StudySpec | None = None,
     out_dir: Path | str = Path("reports/latest"),
     *,
-    window: str = "-1:1",
+    window: WindowLike = "-1:1",
     progress: ProgressCallback | None = None,
     bootstrap_reps: int = 1999,
     workers: int | None = None,
@@ -473,8 +471,8 @@ def build_report(
         absent; the AR/CAR figures cover its widest window, clipped to -10..+10.
     out_dir : Path or str
         The report folder; replaced only when the whole build succeeds.
-    window : str
-        Event window of the dollar values, regressions and headline figures.
+    window : Window or str
+        Event window of the dollar values, regressions and headline figures (``"-1:1"`` or a :class:`Window`).
     progress : callable, optional
         ``progress(stage, completed, total)`` at the start of each stage and ``("done", total, total)``.
     bootstrap_reps : int

@@ -27,7 +27,6 @@ from dealstudy.data.calendars import exchange_for_symbol, map_day0, sessions
 from dealstudy.data.factors import load_factors
 from dealstudy.errors import DataError, DownloadError, MissingDataError, SpecificationError
 from dealstudy.study import EventStudy, StudyResults, StudySpec
-from dealstudy.study.spec import format_window
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -354,15 +353,15 @@ def study_to_json(results: StudyResults) -> str:
         "spec": {
             "model": spec.model,
             "returns": spec.returns,
-            "estimation": format_window(spec.estimation),
+            "estimation": str(spec.estimation),
             "min_obs": spec.min_obs,
-            "windows": [format_window(w) for w in spec.windows],
+            "windows": [str(w) for w in spec.windows],
             "variance": spec.variance,
             "sigma_ddof": spec.sigma_ddof,
             "market": spec.market,
             "benchmarks": list(spec.benchmarks),
             "scholes_williams": spec.scholes_williams,
-            "ar_range": format_window(spec.ar_range),
+            "ar_range": str(spec.ar_range),
         },
         "outcomes": _records(results.outcomes),
         "abnormal_returns": _records(results.abnormal_returns),

@@ -28,7 +28,7 @@ from dealstudy.report.figure_cache import FigureCache
 from dealstudy.report.format import as_float, fmt_date
 from dealstudy.report.inputs import ReportData
 from dealstudy.report.series import PATH_DAYS, caar_paths, event_path, price_window
-from dealstudy.study.spec import parse_window
+from dealstudy.window import Window
 
 __all__ = [
     "FigureSet",
@@ -345,7 +345,7 @@ def _event_job(
     widest: tuple[int, int] | None,
 ) -> _EventJob | None:
     try:
-        window: tuple[int, int] | None = parse_window(data.window)
+        window: Window | None = Window.parse(data.window)
     except SpecificationError:  # a malformed window only loses the shading
         window = None
     sigma, dof = fit

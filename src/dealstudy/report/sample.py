@@ -12,6 +12,7 @@ import pandas as pd
 
 from dealstudy.catalog.schema import Counterparty, Deal, Security
 from dealstudy.report.inputs import Headline, ReportData, TableSpec
+from dealstudy.window import Window
 
 __all__ = ["sample_deals", "sample_report_data"]
 
@@ -184,7 +185,7 @@ def sample_report_data(seed: int = 20251103, *, deals: tuple[Deal, ...] | None =
                     )
             cap = closes[security.ticker].iloc[position - 1] * shares[security.ticker]
             for window in windows:
-                a, b = (int(x) for x in window.split(":"))
+                a, b = Window.parse(window)
                 car = float(ar[10 + a : 10 + b + 1].sum()) if outcome == "ok" else np.nan
                 se = sigma * np.sqrt(b - a + 1)
                 t_stat = car / se

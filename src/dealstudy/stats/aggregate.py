@@ -13,7 +13,7 @@ from dealstudy.stats import parametric as pt
 from dealstudy.stats._prepared import PreparedPanel
 from dealstudy.stats.panel import EventPanel, TestResult
 
-__all__ = ["AGGREGATE_COLUMNS", "AGGREGATE_TESTS", "aggregate_table", "format_window"]
+__all__ = ["AGGREGATE_COLUMNS", "AGGREGATE_TESTS", "aggregate_table"]
 
 Window = tuple[int, int]
 AggregateTest = Callable[[EventPanel, Window], TestResult]
@@ -52,11 +52,6 @@ _PREPARED: dict[str, Callable[[PreparedPanel, Window], TestResult]] = {
 AGGREGATE_COLUMNS = ("group", "window", "n", "mean", "test", "stat", "p_value", "reason")
 
 
-def format_window(window: Window) -> str:
-    """``(a, b)`` -> ``"a:b"``."""
-    return f"{window[0]}:{window[1]}"
-
-
 PARALLEL_WINDOWS_MIN_EVENTS = 20_000
 """From this many events on, the windows of a set (after the first) are tested on
 :func:`dealstudy._parallel.map_blocks` threads: their array work then outweighs the Python overhead."""
@@ -74,7 +69,7 @@ def _test_set(
     """
 
     def window_rows(window: Window) -> list[tuple[str, str, int, float, str, float, float, str]]:
-        wname = format_window(window)
+        wname = f"{window[0]}:{window[1]}"
         out = []
         for name, test in _PREPARED.items():
             r = test(prep, window)

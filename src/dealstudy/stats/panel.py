@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from dealstudy.window import Window
+
 __all__ = ["EventPanel", "TestResult"]
 
 FloatArray = NDArray[np.float64]
@@ -93,6 +95,7 @@ class EventPanel:
     groups: NDArray[np.object_]
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "windows", tuple(Window.of(w) for w in self.windows))  # pairs -> Window
         n, k = self.ar.shape
         if self.var_ar.shape != (n, k) or self.rel_days.shape != (k,):
             raise ValueError("EventPanel: ar, var_ar and rel_days disagree in shape")

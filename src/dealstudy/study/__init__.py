@@ -14,7 +14,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from dealstudy.study.outcomes import OUTCOMES, Outcome
-from dealstudy.study.spec import MODELS, StudySpec, format_window, parse_window
+from dealstudy.study.spec import MODELS, StudySpec
+from dealstudy.window import Window, WindowError
 
 if TYPE_CHECKING:
     from dealstudy.study.engine import EventStudy
@@ -27,8 +28,8 @@ __all__ = [
     "Outcome",
     "StudyResults",
     "StudySpec",
-    "format_window",
-    "parse_window",
+    "Window",
+    "WindowError",
 ]
 
 _LAZY = {"EventStudy": "dealstudy.study.engine", "StudyResults": "dealstudy.study.results"}

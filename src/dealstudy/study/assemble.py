@@ -10,7 +10,7 @@ from scipy import stats
 from dealstudy._parallel import map_blocks
 from dealstudy.study.core import Aligned, Fitted, display_variances, make_panel, row_counts
 from dealstudy.study.results import AR_COLUMNS, CAR_COLUMNS, OUTCOME_COLUMNS, StudyResults
-from dealstudy.study.spec import FACTOR_COLUMNS, StudySpec, format_window
+from dealstudy.study.spec import FACTOR_COLUMNS, StudySpec
 
 __all__ = ["build_results", "param_names", "sq_pvalues"]
 
@@ -254,9 +254,7 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
             {
                 "event_id": id_col.take(each),
                 "ticker": ticker_col.take(each),
-                "window": pd.Series([format_window(w) for w in spec.windows]).array.take(
-                    np.tile(np.arange(n_w), n_ok)
-                ),
+                "window": pd.Series([str(w) for w in spec.windows]).array.take(np.tile(np.arange(n_w), n_ok)),
                 **{name: np.stack(v, axis=1).reshape(-1) for name, v in columns.items()},
                 "sq_p_value": np.stack(sq_of, axis=1).reshape(-1),
                 "days": np.tile(np.array([b - a + 1 for a, b in spec.windows], dtype=np.int64), n_ok),
@@ -269,7 +267,7 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
                 {
                     "event_id": ids,
                     "ticker": tickers,
-                    "window": format_window(w),
+                    "window": str(w),
                     **{name: columns[name][w_pos] for name in columns},
                     "sq_p_value": np.empty(0),
                     "days": w[1] - w[0] + 1,

@@ -16,7 +16,8 @@ from dealstudy._parallel import map_blocks
 from dealstudy.stats.panel import EventPanel
 from dealstudy.study.inputs import PriceInputs, ReturnInputs, TickerPanel, align_factors
 from dealstudy.study.ols import batch_ols, scholes_williams_beta, simple_ols
-from dealstudy.study.spec import StudySpec, format_window
+from dealstudy.study.spec import StudySpec
+from dealstudy.window import Window
 
 __all__ = [
     "Aligned",
@@ -545,7 +546,7 @@ def thin_reasons(al: Aligned, rows: IntArray, spec: StudySpec, need: int, nobs: 
     zero = np.zeros(rows.size, dtype=np.int64)
     no_b = row_counts(inside & r_ok & ~np.isfinite(al.B[rows]).all(axis=2)) if al.B.shape[2] else zero
     no_f = row_counts(inside & r_ok & ~np.isfinite(al.F[rows]).all(axis=2)) if al.F.shape[2] else zero
-    window = format_window(spec.estimation)
+    window = str(spec.estimation)
     out = []
     for j, i in enumerate(rows.tolist()):
         parts = []
@@ -603,7 +604,7 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
 
     map_blocks(masks, _blocks(n_all))
     ev_cols = al.is_event
-    wtxt = format_window(spec.widest_window)
+    wtxt = str(spec.widest_window)
     bad_r_all = ~np.isfinite(al.R[:, ev_cols])
     fail = np.flatnonzero((al.outcome == "") & bad_r_all.any(axis=1))
     _set_many(
@@ -769,10 +770,10 @@ def _compact(a: FloatArray, keep: BoolArray) -> FloatArray:
     return a[: idx.size]
 
 
-def panel_windows(spec: StudySpec) -> tuple[tuple[int, int], ...]:
+def panel_windows(spec: StudySpec) -> tuple[Window, ...]:
     """Every single day of the widest window, then the requested windows not already listed."""
     wlo, whi = spec.widest_window
-    out = [(d, d) for d in range(wlo, whi + 1)]
+    out = [Window(d, d) for d in range(wlo, whi + 1)]
     out += [w for w in spec.windows if w not in out]
     return tuple(out)
 

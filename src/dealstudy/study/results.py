@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from dealstudy.stats.panel import EventPanel
-from dealstudy.study.spec import StudySpec, format_window
+from dealstudy.study.spec import StudySpec
 
 __all__ = [
     "AGGREGATE_COLUMNS",
@@ -121,7 +121,7 @@ class StudyResults:
             "===========",
             f"model: {spec.model}{' (Scholes-Williams beta)' if spec.scholes_williams else ''}   "
             f"returns: {spec.returns}   "
-            f"estimation: {format_window(spec.estimation)} (min {spec.min_obs} obs)",
+            f"estimation: {spec.estimation!s} (min {spec.min_obs} obs)",
             f"variance: {spec.variance}   "
             f"sigma: {'SSR/(nobs-k)' if spec.sigma_ddof == 'model' else 'SSR/nobs'}",
             f"events: {len(self.outcomes)}   ok: {self.n_ok}",
@@ -134,12 +134,12 @@ class StudyResults:
             lines.append("")
             lines.append(f"{'window':>8} {'n':>5} {'mean CAR':>10} {'mean BHAR':>10} {'median CAR':>11}")
             for w in spec.windows:
-                sub = self.cars[self.cars["window"] == format_window(w)]
+                sub = self.cars[self.cars["window"] == str(w)]
                 lines.append(
-                    f"{format_window(w):>8} {len(sub):>5} {sub['car'].mean():>10.4f} "
+                    f"{w!s:>8} {len(sub):>5} {sub['car'].mean():>10.4f} "
                     f"{sub['bhar'].mean():>10.4f} {sub['car'].median():>11.4f}"
                 )
-            main = format_window(spec.windows[0])
+            main = str(spec.main)
             try:
                 agg = self.aggregate
             except ImportError:  # the stats layer is incomplete

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Integral
 from typing import Literal, get_args
 
 from dealstudy.config import DEFAULT_ESTIMATION, DEFAULT_MIN_OBS, DEFAULT_WINDOWS
 from dealstudy.errors import SpecificationError
+from dealstudy.window import Window
 
 __all__ = [
     "DEFAULT_AR_RANGE",
+    "DEFAULT_ESTIMATION_WINDOW",
+    "DEFAULT_EVENT_WINDOWS",
     "FACTOR_COLUMNS",
     "MODELS",
     "Model",
@@ -18,8 +20,6 @@ __all__ = [
     "SigmaDdof",
     "StudySpec",
     "Variance",
-    "format_window",
-    "parse_window",
 ]
 
 Model = Literal["constant_mean", "market_adjusted", "market", "ff3", "ff5", "carhart", "custom"]
@@ -38,26 +38,10 @@ FACTOR_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 #: Event days with abnormal returns for display (charts), beside the study windows.
-DEFAULT_AR_RANGE: tuple[int, int] = (-10, 10)
-
-
-def format_window(window: tuple[int, int]) -> str:
-    """``(-1, 1)`` -> ``"-1:1"``."""
-    return f"{window[0]}:{window[1]}"
-
-
-def parse_window(text: str) -> tuple[int, int]:
-    """``"-1:1"`` -> ``(-1, 1)``; raises :class:`SpecificationError` on anything else."""
-    parts = text.strip().split(":")
-    if len(parts) != 2:
-        raise SpecificationError(f"window {text!r}: expected START:END in trading days, e.g. -1:1")
-    try:
-        start, end = int(parts[0]), int(parts[1])
-    except ValueError:
-        raise SpecificationError(f"window {text!r}: START and END must be integers") from None
-    if start > end:
-        raise SpecificationError(f"window {text!r}: START must not be after END")
-    return start, end
+DEFAULT_AR_RANGE: Window = Window(-10, 10)
+#: The default estimation window and event windows (:mod:`dealstudy.config`) as :class:`Window` values.
+DEFAULT_ESTIMATION_WINDOW: Window = Window(*DEFAULT_ESTIMATION)
+DEFAULT_EVENT_WINDOWS: tuple[Window, ...] = tuple(Window(*w) for w in DEFAULT_WINDOWS)
 
 
 @dataclass(frozen=True)
@@ -74,12 +58,13 @@ class StudySpec:
         ``benchmarks`` (e.g. ``("SPY", "SMH")``).
     returns : {"simple", "log"}
         Return kind, from adjusted closes, for the stock and its benchmarks alike.
-    estimation : (int, int)
+    estimation : Window (or ``"a:b"`` or a pair of integers)
         Estimation window in trading days relative to day 0, inclusive; must end before the first event day.
     min_obs : int
         Minimum number of estimation returns; fewer gives the outcome ``thin_estimation``.
-    windows : tuple of (int, int)
-        Event windows, inclusive. The *widest window* is ``(min start, max end)``.
+    windows : tuple of Window (each may be given as ``"a:b"`` or a pair of integers)
+        Event windows, inclusive; held as :class:`~dealstudy.window.Window` values. The *widest window* is
+        ``(min start, max end)``.
     variance : {"prediction_error", "residual"}
         Variance of AR and CAR under the null: with the Campbell-Lo-MacKinlay prediction-error term (default)
         or the plain residual variance ``sigma**2`` (``L sigma**2`` for a CAR of ``L`` days).
@@ -97,25 +82,30 @@ class StudySpec:
         ``SSR / nobs`` (population variance; the convention of the Python package ``eventstudy`` by
         J.-B. Lemaire). The t statistics use ``nobs - k`` degrees of freedom either way, and the
         :class:`~dealstudy.stats.panel.EventPanel` handed to the aggregate tests carries this sigma.
-    ar_range : (int, int)
+    ar_range : Window
         *Display range* of event days (default ``-10..10``): the abnormal returns table also has a row for
         every day of this range that has data (the return and regressors), computed with the already fitted
         model. It affects nothing else: outcomes (a day of it without a price is not a gap), windows, CARs,
         the panel and every test statistic depend on ``windows`` only. Its start is clipped to the day after
         the estimation window; a range entirely inside the estimation window is an error.
+    main_window : Window, optional
+        The *main* window: the one :meth:`StudyResults.summary` reports tests for, and the headline window of
+        :func:`dealstudy.api.analyze`. Added to ``windows`` (at the end) when absent; default (``None``): the
+        first of ``windows`` (see :attr:`main`).
     """
 
     model: Model = "market"
     returns: ReturnKind = "simple"
-    estimation: tuple[int, int] = DEFAULT_ESTIMATION
+    estimation: Window = DEFAULT_ESTIMATION_WINDOW
     min_obs: int = DEFAULT_MIN_OBS
-    windows: tuple[tuple[int, int], ...] = DEFAULT_WINDOWS
+    windows: tuple[Window, ...] = DEFAULT_EVENT_WINDOWS
     variance: Variance = "prediction_error"
     market: str = "SPY"
     benchmarks: tuple[str, ...] = ()
     scholes_williams: bool = False
     sigma_ddof: SigmaDdof = "model"
-    ar_range: tuple[int, int] = DEFAULT_AR_RANGE
+    ar_range: Window = DEFAULT_AR_RANGE
+    main_window: Window | None = None
 
     def __post_init__(self) -> None:
         _check_choice("model", self.model, MODELS)
@@ -127,20 +117,25 @@ class StudySpec:
         if not self.windows:
             raise SpecificationError("windows: at least one event window is needed")
         windows = tuple(_as_window("window", w) for w in self.windows)
+        if self.main_window is not None:
+            main = _as_window("main_window", self.main_window)
+            object.__setattr__(self, "main_window", main)
+            if main not in windows:
+                windows = (*windows, main)
         if len(set(windows)) != len(windows):
-            raise SpecificationError(f"windows: duplicates in {[format_window(w) for w in windows]}")
+            raise SpecificationError(f"windows: duplicates in {[str(w) for w in windows]}")
         object.__setattr__(self, "windows", windows)
         first_event_day = min(w[0] for w in windows)
         if est[1] >= first_event_day:
             raise SpecificationError(
-                f"estimation {format_window(est)} must end before the first event day {first_event_day}"
+                f"estimation {est} must end before the first event day {first_event_day}"
             )
         if isinstance(self.min_obs, bool) or not isinstance(self.min_obs, int) or self.min_obs < 2:
             raise SpecificationError(f"min_obs must be an integer >= 2, got {self.min_obs!r}")
         length = est[1] - est[0] + 1
         if self.min_obs > length:
             raise SpecificationError(
-                f"min_obs {self.min_obs} exceeds the estimation window length {length} ({format_window(est)})"
+                f"min_obs {self.min_obs} exceeds the estimation window length {length} ({est})"
             )
         if not isinstance(self.market, str) or not self.market.strip():
             raise SpecificationError("market: a benchmark symbol is needed, e.g. SPY")
@@ -159,15 +154,19 @@ class StudySpec:
         shown = _as_window("ar_range", self.ar_range)
         if shown[1] <= est[1]:
             raise SpecificationError(
-                f"ar_range {format_window(shown)} lies inside the estimation window {format_window(est)}; "
-                f"it must end after day {est[1]}"
+                f"ar_range {shown} lies inside the estimation window {est}; it must end after day {est[1]}"
             )
-        object.__setattr__(self, "ar_range", (max(shown[0], est[1] + 1), shown[1]))
+        object.__setattr__(self, "ar_range", Window(max(shown.start, est.end + 1), shown.end))
 
     @property
-    def widest_window(self) -> tuple[int, int]:
+    def main(self) -> Window:
+        """The main window: ``main_window`` when given, else the first of ``windows``."""
+        return self.main_window if self.main_window is not None else self.windows[0]
+
+    @property
+    def widest_window(self) -> Window:
         """``(min start, max end)`` over the event windows."""
-        return min(w[0] for w in self.windows), max(w[1] for w in self.windows)
+        return Window(min(w.start for w in self.windows), max(w.end for w in self.windows))
 
     @property
     def last_day(self) -> int:
@@ -201,18 +200,5 @@ def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
         raise SpecificationError(f"{name}: {value!r} is not one of {', '.join(choices)}")
 
 
-def _as_window(name: str, value: object) -> tuple[int, int]:
-    if isinstance(value, str):
-        return parse_window(value)
-    if not isinstance(value, tuple | list) or len(value) != 2:
-        raise SpecificationError(f"{name}: expected a pair (start, end), got {value!r}")
-    pair: list[object] = list(value)
-    values: list[int] = []
-    for v in pair:
-        if isinstance(v, bool) or not isinstance(v, int | float | Integral) or int(v) != v:
-            raise SpecificationError(f"{name}: start and end must be integers, got {value!r}")
-        values.append(int(v))
-    start, end = values
-    if start > end:
-        raise SpecificationError(f"{name} {start}:{end}: start must not be after end")
-    return start, end
+def _as_window(name: str, value: object) -> Window:
+    return Window.of(value, name)
