@@ -43,6 +43,8 @@ import pytest
 from scipy import stats
 
 from dealstudy.stats.aggregate import AGGREGATE_TESTS
+from dealstudy.stats.nonparametric import corrado_rank
+from dealstudy.stats.parametric import brown_warner_1980
 from dealstudy.study import EventStudy, StudyResults, StudySpec
 
 pytestmark = pytest.mark.shared
@@ -164,8 +166,9 @@ def reference(firms: list[Firm], w: tuple[int, int]) -> dict[str, tuple[float, f
     t = caar / (sd / math.sqrt(n))
     out["t_test"] = (t, _t_p(t, n - 1))
 
-    # Brown and Warner (1980), each firm's own CAR variance; t(mean T - 1)
-    var_sum = sum(f.car_var(w) for f in firms)
+    # Brown and Warner (1980) as estudy2: each firm's sample variance (ddof 1) of its estimation residuals,
+    # L times that for a window of L days; t(mean T - 1)
+    var_sum = sum(length * float(np.var(f.resid, ddof=1)) for f in firms)
     t = caar / (math.sqrt(var_sum) / n)
     out["brown_warner_1980"] = (t, _t_p(t, sum(f.T for f in firms) / n - 1))
 
@@ -210,7 +213,9 @@ def reference(firms: list[Firm], w: tuple[int, int]) -> dict[str, tuple[float, f
     z = (pos - n * p_hat) / math.sqrt(n * p_hat * (1 - p_hat))
     out["generalized_sign"] = (z, _n_p(z))
 
-    # Corrado (1989) rank and Corrado-Zivney (1992) sign on the combined estimation + event sample
+    # Corrado (1989) rank in the Corrado-Zivney (1992) form as estudy2's modified_rank_test: day sums
+    # scaled to all n firms (n * mean over the firms observed that day), variance over the mean number of
+    # observed days per firm; and Corrado-Zivney (1992) sign with the plain day sums over the number of days
     all_days = sorted({d for f in firms for d in f.combined()})
     u: list[dict[int, float]] = []
     gsign: list[dict[int, float]] = []
@@ -222,12 +227,15 @@ def reference(firms: list[Firm], w: tuple[int, int]) -> dict[str, tuple[float, f
         u.append({k: ri / (len(vals) + 1) - 0.5 for k, ri in zip(keys, r, strict=True)})
         med = float(np.median(vals))
         gsign.append({k: float(np.sign(v - med)) for k, v in zip(keys, vals, strict=True)})
+    mean_days = sum(len(f.combined()) for f in firms) / n
     for name, scores in (("corrado_rank", u), ("corrado_sign", gsign)):
         dsum = {}
         for d in all_days:
             have = [sc[d] for sc in scores if d in sc]
-            dsum[d] = sum(have) / math.sqrt(len(have))
-        s_u = math.sqrt(sum(v * v for v in dsum.values()) / len(all_days))
+            scale = n / len(have) if name == "corrado_rank" else 1.0
+            dsum[d] = scale * sum(have) / math.sqrt(len(have))
+        count = mean_days if name == "corrado_rank" else len(all_days)
+        s_u = math.sqrt(sum(v * v for v in dsum.values()) / count)
         z = sum(dsum[d] for d in range(w[0], w[1] + 1)) / (math.sqrt(length) * s_u)
         out[name] = (z, _n_p(z))
 
@@ -331,3 +339,54 @@ def test_estudy2_conventions_reproduce_quoted_vignette_values(reference_dir: Pat
     for name, (got, values) in quoted.items():
         for d, value in values.items():
             assert round(got[d], 4) == value, (name, d, got[d])
+
+
+@pytest.mark.parametrize("window", [(0, 0), (3, 3), (0, 4)])
+def test_named_variants_keep_the_earlier_conventions(
+    case: tuple[StudyResults, list[Firm]], window: tuple[int, int]
+) -> None:
+    """``brown_warner_1980(variance="prediction_error")``: the panel's CAR variance (prediction-error term);
+    ``corrado_rank(days="ranking_days")``: plain day sums over the number of ranking days."""
+    res, firms = case
+    n = len(firms)
+    caar = sum(f.car(window) for f in firms) / n
+    t = caar / (math.sqrt(sum(f.car_var(window) for f in firms)) / n)
+    got = brown_warner_1980(res.panel, window, variance="prediction_error")
+    assert got.stat == pytest.approx(t, rel=TOL)
+    assert got.pvalue == pytest.approx(_t_p(t, sum(f.T for f in firms) / n - 1), rel=TOL)
+    all_days = sorted({d for f in firms for d in f.combined()})
+    u = []
+    for f in firms:
+        comb = f.combined()
+        keys = sorted(comb)
+        ranks = _ranks([comb[k] for k in keys])
+        u.append({k: r / (len(keys) + 1) - 0.5 for k, r in zip(keys, ranks, strict=True)})
+    dsum = {d: sum(x[d] for x in u if d in x) / math.sqrt(sum(d in x for x in u)) for d in all_days}
+    s_u = math.sqrt(sum(v * v for v in dsum.values()) / len(all_days))
+    z = sum(dsum[d] for d in range(window[0], window[1] + 1)) / (math.sqrt(window[1] - window[0] + 1) * s_u)
+    assert corrado_rank(res.panel, window, days="ranking_days").stat == pytest.approx(z, rel=TOL)
+
+
+def test_corrado_rank_difference_comes_from_the_missing_ipo_days(
+    case: tuple[StudyResults, list[Firm]],
+) -> None:
+    """Why the earlier Corrado statistic differed from estudy2's here (3.2% on every day and window): ZM and
+    UBER list after the start of the estimation window, so on 13 + 15 early days fewer than 7 firms are
+    ranked. estudy2 scales those days' sums to 7 firms and divides by the mean number of observed days per
+    firm (239.1), the earlier variant used the plain sums over all 245 ranking days. Ties play no part
+    (continuous returns) and the ranking sample is the same (estimation days and event days 0..4). On a
+    panel without missing days the two are identical."""
+    res, firms = case
+    assert [len(f.combined()) for f in firms] == [245, 232, 217, 245, 245, 245, 245]
+    ratios = [
+        corrado_rank(res.panel, (d, d)).stat / corrado_rank(res.panel, (d, d), days="ranking_days").stat
+        for d in range(5)
+    ]
+    assert ratios[0] == pytest.approx(0.9681, abs=5e-5)  # 3.2% smaller: a material difference ...
+    assert len({round(r, 12) for r in ratios}) == 1  # ... only through the common S_U
+    complete = res.panel.subset(
+        np.isin(np.array(res.panel_event_ids), ["AMZN", "NFLX", "SHOP", "FB", "UPWK"])
+    )
+    for d in range(5):
+        a = corrado_rank(complete, (d, d)).stat
+        assert a == pytest.approx(corrado_rank(complete, (d, d), days="ranking_days").stat, rel=1e-12)

@@ -1,5 +1,12 @@
-"""``aggregate_table`` on a seeded 3-group panel with missing data, against values frozen before the
-memory and speed rework of ``dealstudy.stats`` (November 2026).
+"""Regression guard (not a correctness reference): ``aggregate_table`` on a seeded 3-group panel with
+missing data, against values frozen before the memory and speed rework of ``dealstudy.stats`` (November
+2026). Correctness is checked against hand-worked formulas (``tests/unit/test_stats_hand.py``) and other
+software's conventions (``test_review_estudy2_covid.py``).
+
+Two statistics have since changed their default on purpose, to follow their papers as estudy2 does:
+``brown_warner_1980`` (estimation-residual variance) and ``corrado_rank`` (Corrado-Zivney day count). Their
+frozen rows are compared with the earlier conventions, kept as the named options
+``variance="prediction_error"`` and ``days="ranking_days"``; every other row with ``aggregate_table``.
 
 The expected values in ``data/stats_aggregate_frozen.csv`` were computed by the code at commit 7af4e34
 (before the rework) with ``frozen_panel()`` below, by this script run from the repository root::
@@ -25,8 +32,12 @@ import pandas as pd
 import pytest
 
 from dealstudy.stats import aggregate_table
+from dealstudy.stats import panel as stats_panel
+from dealstudy.stats.nonparametric import corrado_rank
 from dealstudy.stats.panel import EventPanel
+from dealstudy.stats.parametric import brown_warner_1980
 from dealstudy.stats.simulate import market_model_panel
+from dealstudy.window import Window
 
 DATA = Path(__file__).parent / "data" / "stats_aggregate_frozen.csv"
 RTOL = 1e-12
@@ -72,6 +83,14 @@ def frozen_panel() -> EventPanel:
     )
 
 
+def brown_warner_1980_earlier(panel: EventPanel, window: Window) -> stats_panel.TestResult:
+    return brown_warner_1980(panel, window, variance="prediction_error")
+
+
+def corrado_rank_earlier(panel: EventPanel, window: Window) -> stats_panel.TestResult:
+    return corrado_rank(panel, window, days="ranking_days")
+
+
 def test_aggregate_table_equals_frozen_values() -> None:
     expected = pd.read_csv(
         DATA,
@@ -79,7 +98,14 @@ def test_aggregate_table_equals_frozen_values() -> None:
         keep_default_na=False,
         na_values={"mean": [""], "stat": [""], "p_value": [""]},
     )
-    got = aggregate_table(frozen_panel())
+    panel = frozen_panel()
+    got = aggregate_table(panel)
+    earlier = {"brown_warner_1980": brown_warner_1980_earlier, "corrado_rank": corrado_rank_earlier}
+    for row in got[got["test"].isin(list(earlier))].itertuples():
+        group, window = str(row.group), Window.parse(str(row.window))
+        sub = panel if group == "all" else panel.subset(panel.groups == group)
+        result = earlier[str(row.test)](sub, window)
+        got.loc[row.Index, ["stat", "p_value"]] = [result.stat, result.pvalue]
     assert len(expected) == 4 * 8 * 12
     assert list(got.columns) == list(expected.columns)
     for column in ("group", "window", "test"):

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from dealstudy.stats import AGGREGATE_TESTS
+from dealstudy.stats import AGGREGATE_TESTS, brown_warner_1980, corrado_rank
 from dealstudy.stats.panel import EventPanel
 
 NAN = math.nan
@@ -131,10 +131,17 @@ def exp_t_test(w: tuple[int, int]) -> tuple[float, float]:
     return t, two_sided_t(t, N - 1)
 
 
-def exp_bw1980(w: tuple[int, int]) -> tuple[float, float]:
-    # Brown-Warner 1980 as estudy2: mean / (sqrt(sum_i var_i) / N), t(mean nobs - 1).
+def exp_bw1980(w: tuple[int, int], variance: str = "estimation_residuals") -> tuple[float, float]:
+    # Brown-Warner 1980 as estudy2: mean / (sqrt(sum_i var_i) / N), t(mean nobs - 1), with var_i = L times
+    # the sample variance (ddof 1) of event i's estimation residuals; or, as the named variant, the
+    # panel's CAR variance (prediction-error term).
     m = sum(car(i, w) for i in range(N)) / N
-    t = m / (math.sqrt(sum(car_var(i, w) for i in range(N))) / N)
+    length = len(window_idx(w))
+    if variance == "estimation_residuals":
+        var = [length * statistics.variance(finite(EST[i])) for i in range(N)]
+    else:
+        var = [car_var(i, w) for i in range(N)]
+    t = m / (math.sqrt(sum(var)) / N)
     return t, two_sided_t(t, sum(NOBS) / N - 1)
 
 
@@ -204,28 +211,32 @@ def combined(i: int) -> list[float]:
     return EST[i] + EVT[i]  # ranking sample: estimation days then event days
 
 
-def daily_test(scores: list[list[float]], w: tuple[int, int]) -> tuple[float, float]:
+def daily_test(scores: list[list[float]], w: tuple[int, int], rescale: bool = False) -> tuple[float, float]:
     # D_t = sum_i score_it / sqrt(N_t); S^2 = mean_t D_t^2 over the T days;
     # Z = sum_{t in w} D_t / (sqrt(L) S).
+    # rescale (Corrado-Zivney as estudy2's modified_rank_test): D_t = N * mean_i score_it / sqrt(N_t) and
+    # S^2 = sum_t D_t^2 / mean_i M_i (M_i: event i's observed days).
     days = len(scores[0])
     d = []
     for t in range(days):
         col = finite([scores[i][t] for i in range(N)])
-        d.append(sum(col) / math.sqrt(len(col)))
-    s = math.sqrt(sum(v * v for v in d) / days)
+        scale = N / len(col) if rescale else 1.0
+        d.append(scale * sum(col) / math.sqrt(len(col)))
+    count = sum(len(finite(row)) for row in scores) / N if rescale else days
+    s = math.sqrt(sum(v * v for v in d) / count)
     cols = [6 + j for j in window_idx(w)]
     z = sum(d[c] for c in cols) / (math.sqrt(len(cols)) * s)
     return z, two_sided_normal(z)
 
 
-def exp_corrado_rank(w: tuple[int, int]) -> tuple[float, float]:
+def exp_corrado_rank(w: tuple[int, int], days: str = "mean_observed") -> tuple[float, float]:
     # Corrado 1989 with Corrado-Zivney 1992 standardization: U_it = rank_it / (M_i + 1) - 1/2.
     scores = []
     for i in range(N):
         xs = combined(i)
         m = len(finite(xs))
         scores.append([r / (m + 1) - 0.5 for r in avg_ranks(xs)])
-    return daily_test(scores, w)
+    return daily_test(scores, w, rescale=days == "mean_observed")
 
 
 def exp_corrado_sign(w: tuple[int, int]) -> tuple[float, float]:
@@ -316,3 +327,21 @@ def test_hand_panel_exercises_ties_and_missing_values() -> None:
     assert EVT[2][2] in EST[2]
     assert math.isnan(EST[1][2])
     assert rbar() != 0.0
+
+
+@pytest.mark.parametrize("window", WINDOWS, ids=lambda w: f"{w[0]}:{w[1]}")
+def test_named_variants_match_hand_computation(window: tuple[int, int]) -> None:
+    """The earlier conventions, kept as named options, against the same hand-worked formulas."""
+    panel = make_panel()
+    got = brown_warner_1980(panel, window, variance="prediction_error")
+    stat, p = exp_bw1980(window, variance="prediction_error")
+    assert got.stat == pytest.approx(stat, rel=REL)
+    assert got.pvalue == pytest.approx(p, rel=REL)
+    got = corrado_rank(panel, window, days="ranking_days")
+    stat, p = exp_corrado_rank(window, days="ranking_days")
+    assert got.stat == pytest.approx(stat, rel=REL)
+    assert got.pvalue == pytest.approx(p, rel=REL)
+    # event 1 misses a day, so the two Corrado conventions differ
+    assert exp_corrado_rank(window) != pytest.approx(exp_corrado_rank(window, "ranking_days"))
+    with pytest.raises(ValueError, match="variance 'x'"):
+        brown_warner_1980(panel, window, variance="x")  # type: ignore[arg-type]

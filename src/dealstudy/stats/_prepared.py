@@ -313,6 +313,7 @@ class PreparedPanel:
     _PER_EVENT = (
         "est_finite",
         "est_count",
+        "est_var",
         "positive_share",
         "combined_count",
         "rank_codes",
@@ -388,6 +389,7 @@ class PreparedPanel:
         for name in (
             "est_finite",
             "est_count",
+            "est_var",
             "portfolio_est",
             "positive_share",
             "combined_count",
@@ -470,6 +472,24 @@ class PreparedPanel:
     def est_count(self) -> FloatArray:
         """(N,) number of non-missing estimation residuals."""
         return np.asarray(self.est_finite.sum(axis=1), dtype=float)
+
+    @cached_property
+    def est_var(self) -> FloatArray:
+        """(N,) sample variance (ddof 1, about the event's own mean) of each event's non-missing estimation
+        residuals; NaN with fewer than two (Brown and Warner 1980, estudy2's ``brown_warner_1980``)."""
+        x, fin, count = self.est_ar, self.est_finite, self.est_count
+        out = np.full(self.panel.n_events, np.nan)
+
+        def run(rows: slice) -> None:
+            values = np.where(fin[rows], x[rows], 0.0)
+            m = count[rows]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = values.sum(axis=1) / m
+                dev = np.where(fin[rows], x[rows] - mean[:, None], 0.0)
+                out[rows] = np.where(m > 1, (dev * dev).sum(axis=1) / (m - 1), np.nan)
+
+        map_blocks(run, row_blocks(x.shape[0], x.shape[1]))
+        return out
 
     @cached_property
     def portfolio_est(self) -> FloatArray:

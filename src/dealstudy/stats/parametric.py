@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from dealstudy.stats.panel import EventPanel, FloatArray, TestResult
 __all__ = ["boehmer", "brown_warner_1980", "brown_warner_1985", "kolari_pynnonen", "patell", "t_test"]
 
 Window = tuple[int, int]
+
+#: Variance of each event's CAR in :func:`brown_warner_1980`.
+BW1980Variance = Literal["estimation_residuals", "prediction_error"]
 
 
 def _cross_sectional_t(name: str, x: FloatArray, mean: float) -> TestResult:
@@ -85,10 +89,14 @@ def t_test(panel: EventPanel, window: Window) -> TestResult:
     return t_test_prepared(PreparedPanel(panel), window)
 
 
-def brown_warner_1980_prepared(prep: PreparedPanel, window: Window) -> TestResult:
+def brown_warner_1980_prepared(
+    prep: PreparedPanel, window: Window, variance: BW1980Variance = "estimation_residuals"
+) -> TestResult:
     name = "brown_warner_1980"
+    if variance not in get_args(BW1980Variance):
+        raise ValueError(f"variance {variance!r}: choose one of {', '.join(get_args(BW1980Variance))}")
     s = prep.sample(window)
-    var = s.car_var
+    var = s.length * prep.est_var if variance == "estimation_residuals" else s.car_var
     with np.errstate(invalid="ignore"):
         ok = s.used & np.isfinite(var) & (var > 0)
     n = int(ok.sum())
@@ -100,7 +108,9 @@ def brown_warner_1980_prepared(prep: PreparedPanel, window: Window) -> TestResul
     return t_result(name, stat, df, n, mean)
 
 
-def brown_warner_1980(panel: EventPanel, window: Window) -> TestResult:
+def brown_warner_1980(
+    panel: EventPanel, window: Window, *, variance: BW1980Variance = "estimation_residuals"
+) -> TestResult:
     """Brown and Warner (1980) test with each event's own estimation variance (independence assumed).
 
     Notes
@@ -108,12 +118,15 @@ def brown_warner_1980(panel: EventPanel, window: Window) -> TestResult:
     .. math:: t = \\frac{\\overline{\\mathrm{CAR}}}{\\sqrt{\\sum_i \\hat\\sigma^2_{\\mathrm{CAR}_i}}/N},
               \\qquad t \\sim t(\\bar T - 1)
 
-    with :math:`\\bar T` the mean number of estimation observations. This is estudy2's
-    ``brown_warner_1980`` (``mean / (sqrt(sum_i var_i) / N)``, Student t with mean estimation length
-    minus one degrees of freedom), except that :math:`\\hat\\sigma^2` here is the panel's variance of
-    the AR/CAR (degrees-of-freedom corrected, with the prediction-error term and, for windows, the
-    covariance of prediction errors across days) where estudy2 uses the sample variance of the
-    estimation residuals. Events with a missing or non-positive variance are left out.
+    with :math:`\\bar T` the mean number of estimation observations and, by default
+    (``variance="estimation_residuals"``, as Brown and Warner 1980 and estudy2's ``brown_warner_1980``),
+    :math:`\\hat\\sigma^2_{\\mathrm{CAR}_i} = L\\,s_i^2` with :math:`s_i^2` the sample variance (ddof 1,
+    about its mean) of event :math:`i`'s estimation-period abnormal returns and :math:`L` the window
+    length. For one day this is estudy2's ``mean / (sqrt(sum_i var_i) / N)``, Student t with the mean
+    estimation length minus one degrees of freedom. ``variance="prediction_error"`` uses instead the
+    panel's CAR variance (``SSR/(T-k)`` with the prediction-error term and, for windows, the covariance
+    of prediction errors across days; dealstudy's convention before it followed the paper). Events with
+    a missing or non-positive variance are left out.
 
     References
     ----------
@@ -121,7 +134,7 @@ def brown_warner_1980(panel: EventPanel, window: Window) -> TestResult:
     Economics* 8(3), 205-258.
     Rudnytskyi, I. estudy2: an implementation of parametric and nonparametric event study tests (R).
     """
-    return brown_warner_1980_prepared(PreparedPanel(panel), window)
+    return brown_warner_1980_prepared(PreparedPanel(panel), window, variance)
 
 
 def brown_warner_1985_prepared(prep: PreparedPanel, window: Window) -> TestResult:
