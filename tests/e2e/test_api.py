@@ -55,7 +55,7 @@ def test_analyze_summary_reports_the_requested_window(prices_dir: Path) -> None:
     sources = api.open_sources(prices=prices_dir)
     results = api.analyze("events", sources, window="-1:1", models=(), bootstrap_reps=0)
     assert results.study.spec.main == (-1, 1)
-    text = results.study.summary()
+    text = results.study.summary().as_text()
     assert "aggregate tests, window -1:1 (all events)" in text
     assert "window 0:0" not in text
     agg = results.study.aggregate

@@ -379,7 +379,7 @@ def test_results_tables_and_summary(rng: np.random.Generator) -> None:
     assert len(frame) == len(res.cars)
     assert not any(c.endswith(("_x", "_y")) for c in frame.columns)
     assert "outcome" in frame.columns
-    text = res.summary()
+    text = res.summary().as_text()
     assert "no_prices: 1" in text
     assert "0:0" in text
     # t and p: two-sided from Student's t with nobs - k dof

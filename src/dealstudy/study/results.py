@@ -5,11 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-import numpy as np
 import pandas as pd
 
 from dealstudy.stats.panel import EventPanel
 from dealstudy.study.spec import StudySpec
+from dealstudy.study.summary import (
+    Summary,
+    TestValue,
+    car_conf_int,
+    group_tests,
+    study_caar,
+    study_summary,
+)
+from dealstudy.window import WindowLike
 
 __all__ = [
     "AGGREGATE_COLUMNS",
@@ -46,7 +54,7 @@ CAR_COLUMNS: tuple[str, ...] = (
 AGGREGATE_COLUMNS: tuple[str, ...] = ("group", "window", "n", "mean", "test", "stat", "p_value")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class StudyResults:
     """Everything an event study produced; frozen.
 
@@ -113,52 +121,32 @@ class StudyResults:
         extra = ["event_id", *(c for c in self.outcomes.columns if c not in self.cars.columns)]
         return self.cars.merge(self.outcomes[extra], on="event_id", how="left")
 
-    def summary(self) -> str:
-        """A plain-text summary: specification, outcomes, mean CAR per window and the main tests."""
+    def summary(self) -> Summary:
+        """The specification, outcomes, mean CAR per window and the tests of ``spec.main`` (all events): a
+        :class:`~dealstudy.study.summary.Summary` (``print`` it, or ``as_text()`` / ``as_html()``)."""
+        return study_summary(self)
+
+    def tests(self, window: WindowLike | None = None, value: TestValue = "stat") -> pd.DataFrame:
+        """Aggregate tests of ``window`` (default ``spec.main``): tests x groups (``all`` first), cells
+        ``value`` (``"stat"``, ``"pvalue"``, ``"nobs"`` or ``"mean"``)."""
+        return group_tests(self, window, value)
+
+    def caar(self, window: WindowLike | None = None, confidence: float = 0.95) -> pd.DataFrame:
+        """CAAR path over the days of ``window`` (default ``spec.main``) for all ok events and each group,
+        with a cross-sectional confidence band: ``group, event_time, caar, lower, upper, n``."""
+        return study_caar(self, window, confidence)
+
+    def conf_int(self, alpha: float = 0.05, window: WindowLike | None = None) -> pd.DataFrame:
+        """Confidence interval (level ``1 - alpha``) of each ok event's CAR, every window or ``window``."""
+        return car_conf_int(self, alpha, window)
+
+    def __repr__(self) -> str:
         spec = self.spec
-        lines = [
-            "Event study",
-            "===========",
-            f"model: {spec.model}{' (Scholes-Williams beta)' if spec.scholes_williams else ''}   "
-            f"returns: {spec.returns}   "
-            f"estimation: {spec.estimation!s} (min {spec.min_obs} obs)",
-            f"variance: {spec.variance}   "
-            f"sigma: {'SSR/(nobs-k)' if spec.sigma_ddof == 'model' else 'SSR/nobs'}",
-            f"events: {len(self.outcomes)}   ok: {self.n_ok}",
-        ]
-        counts = self.outcomes["outcome"].value_counts()
-        for code, count in counts.items():
-            if code != "ok":
-                lines.append(f"  excluded {code}: {count}")
-        if self.n_ok:
-            lines.append("")
-            lines.append(f"{'window':>8} {'n':>5} {'mean CAR':>10} {'mean BHAR':>10} {'median CAR':>11}")
-            for w in spec.windows:
-                sub = self.cars[self.cars["window"] == str(w)]
-                lines.append(
-                    f"{w!s:>8} {len(sub):>5} {sub['car'].mean():>10.4f} "
-                    f"{sub['bhar'].mean():>10.4f} {sub['car'].median():>11.4f}"
-                )
-            main = str(spec.main)
-            try:
-                agg = self.aggregate
-            except ImportError:  # the stats layer is incomplete
-                agg = None
-            if agg is not None and len(agg):
-                sel = agg[(agg["group"] == "all") & (agg["window"].astype(str) == main)]
-                if len(sel):
-                    lines.append("")
-                    lines.append(f"aggregate tests, window {main} (all events)")
-                    for row in sel.itertuples(index=False):
-                        stat = getattr(row, "stat")  # noqa: B009
-                        p = getattr(row, "p_value")  # noqa: B009
-                        lines.append(f"  {row.test:<18} stat {_fmt(stat):>9}  p {_fmt(p):>7}")
-        return "\n".join(lines)
+        windows = ", ".join(str(w) for w in spec.windows)
+        return (
+            f"<StudyResults {spec.model} model: {len(self.outcomes)} events, {self.n_ok} ok; "
+            f"windows {windows}; main {spec.main}>"
+        )
 
-
-def _fmt(value: object) -> str:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(value)
-    return "nan" if not np.isfinite(number) else f"{number:.3f}"
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
