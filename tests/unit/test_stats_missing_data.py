@@ -110,11 +110,16 @@ def ref_daily(p: EventPanel, w: tuple[int, int], kind: str) -> float:
             sc = [float(np.sign(v - med)) for v in vals]
         scores.append(dict(zip(days, sc, strict=True)))
     all_days = sorted({d for s in scores for d in s})
+    # rank: Corrado-Zivney as estudy2's modified_rank_test: each day's sum scaled to all N events, S^2 over
+    # the mean number of observed days per event; sign: plain sums over the number of days
+    n = len(scores)
     dsum = {}
     for d in all_days:
         have = [s[d] for s in scores if d in s]
-        dsum[d] = sum(have) / math.sqrt(len(have))
-    s_u = math.sqrt(sum(v * v for v in dsum.values()) / len(all_days))
+        scale = n / len(have) if kind == "rank" else 1.0
+        dsum[d] = scale * sum(have) / math.sqrt(len(have))
+    count = sum(len(s) for s in scores) / n if kind == "rank" else len(all_days)
+    s_u = math.sqrt(sum(v * v for v in dsum.values()) / count)
     length = w[1] - w[0] + 1
     return sum(dsum[d] for d in range(w[0], w[1] + 1)) / (math.sqrt(length) * s_u)
 
