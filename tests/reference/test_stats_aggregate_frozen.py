@@ -1,7 +1,7 @@
 """Regression guard (not a correctness reference): ``aggregate_table`` on a seeded 3-group panel with
 missing data, against values frozen before the memory and speed rework of ``dealstudy.stats`` (November
 2026). Correctness is checked against hand-worked formulas (``tests/unit/test_stats_hand.py``) and other
-software's conventions (``test_review_estudy2_covid.py``).
+software's conventions (``test_stats_estudy2_covid.py``).
 
 Two statistics have since changed their default on purpose, to follow their papers as estudy2 does:
 ``brown_warner_1980`` (estimation-residual variance) and ``corrado_rank`` (Corrado-Zivney day count). Their
