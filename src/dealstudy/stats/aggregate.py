@@ -23,14 +23,14 @@ AGGREGATE_TESTS: dict[str, AggregateTest] = {
     "brown_warner_1980": pt.brown_warner_1980,
     "brown_warner_1985": pt.brown_warner_1985,
     "patell": pt.patell,
-    "boehmer": pt.boehmer,
+    "boehmer": pt.boehmer_musumeci_poulsen,
     "kolari_pynnonen": pt.kolari_pynnonen,
     "sign": npt.sign,
     "generalized_sign": npt.generalized_sign,
     "corrado_rank": npt.corrado_rank,
-    "corrado_sign": npt.corrado_sign,
+    "corrado_sign": npt.corrado_zivney_sign,
     "wilcoxon": npt.wilcoxon,
-    "grank": npt.grank,
+    "grank": npt.kolari_pynnonen_rank,
 }
 """The aggregate tests by name, in report order; each is ``test(panel, window) -> TestResult``."""
 

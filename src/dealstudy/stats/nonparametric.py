@@ -19,7 +19,17 @@ from dealstudy.stats._prepared import PreparedPanel, row_blocks
 from dealstudy.stats._result import invalid, normal_result, t_result
 from dealstudy.stats.panel import BoolArray, EventPanel, FloatArray, TestResult
 
-__all__ = ["corrado_rank", "corrado_sign", "generalized_sign", "grank", "prefetch", "sign", "wilcoxon"]
+__all__ = [
+    "corrado_rank",
+    "corrado_sign",
+    "corrado_zivney_sign",
+    "generalized_sign",
+    "grank",
+    "kolari_pynnonen_rank",
+    "prefetch",
+    "sign",
+    "wilcoxon",
+]
 
 Window = tuple[int, int]
 
@@ -177,7 +187,7 @@ def corrado_sign_prepared(prep: PreparedPanel, window: Window) -> TestResult:
     return _daily_score_test("corrado_sign", prep, window, "corrado_g")
 
 
-def corrado_sign(panel: EventPanel, window: Window) -> TestResult:
+def corrado_zivney_sign(panel: EventPanel, window: Window) -> TestResult:
     """Corrado and Zivney (1992) sign test against each event's median abnormal return.
 
     Notes
@@ -196,6 +206,10 @@ def corrado_sign(panel: EventPanel, window: Window) -> TestResult:
     465-478.
     """
     return corrado_sign_prepared(PreparedPanel(panel), window)
+
+
+#: The name of :func:`corrado_zivney_sign` in result tables (``aggregate.csv`` test ``corrado_sign``).
+corrado_sign = corrado_zivney_sign
 
 
 WILCOXON_EXACT_MAX_N = 50
@@ -489,7 +503,7 @@ def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
     return t_result(name, stat, big_t - 2, n, s.mean)
 
 
-def grank(panel: EventPanel, window: Window) -> TestResult:
+def kolari_pynnonen_rank(panel: EventPanel, window: Window) -> TestResult:
     """Kolari and Pynnonen (2011) generalized rank test (GRANK-T).
 
     Notes
@@ -516,3 +530,7 @@ def grank(panel: EventPanel, window: Window) -> TestResult:
     Empirical Finance* 18(5), 953-971.
     """
     return grank_prepared(PreparedPanel(panel), window)
+
+
+#: The name of :func:`kolari_pynnonen_rank` in result tables (``aggregate.csv`` test ``grank``).
+grank = kolari_pynnonen_rank

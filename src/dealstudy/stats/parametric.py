@@ -20,7 +20,16 @@ from dealstudy.stats._prepared import PreparedPanel
 from dealstudy.stats._result import invalid, normal_result, t_result
 from dealstudy.stats.panel import EventPanel, FloatArray, TestResult
 
-__all__ = ["boehmer", "brown_warner_1980", "brown_warner_1985", "kolari_pynnonen", "patell", "t_test"]
+__all__ = [
+    "bmp",
+    "boehmer",
+    "boehmer_musumeci_poulsen",
+    "brown_warner_1980",
+    "brown_warner_1985",
+    "kolari_pynnonen",
+    "patell",
+    "t_test",
+]
 
 Window = tuple[int, int]
 
@@ -217,7 +226,7 @@ def boehmer_prepared(prep: PreparedPanel, window: Window) -> TestResult:
     return _cross_sectional_t("boehmer", scar, mean)
 
 
-def boehmer(panel: EventPanel, window: Window) -> TestResult:
+def boehmer_musumeci_poulsen(panel: EventPanel, window: Window) -> TestResult:
     """Boehmer, Musumeci and Poulsen (1991) standardized cross-sectional test.
 
     Notes
@@ -234,6 +243,12 @@ def boehmer(panel: EventPanel, window: Window) -> TestResult:
     event-induced variance. *Journal of Financial Economics* 30(2), 253-272.
     """
     return boehmer_prepared(PreparedPanel(panel), window)
+
+
+#: Short name of :func:`boehmer_musumeci_poulsen`.
+bmp = boehmer_musumeci_poulsen
+#: The name of :func:`boehmer_musumeci_poulsen` in result tables (``aggregate.csv`` test ``boehmer``).
+boehmer = boehmer_musumeci_poulsen
 
 
 def kolari_pynnonen_prepared(prep: PreparedPanel, window: Window) -> TestResult:

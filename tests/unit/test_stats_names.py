@@ -1,0 +1,32 @@
+"""Statistics are named after their papers; result tables keep the test names of the output-file contract."""
+
+from __future__ import annotations
+
+from dealstudy import stats
+from dealstudy.stats import AGGREGATE_TESTS
+
+
+def test_paper_names_and_table_names() -> None:
+    assert stats.bmp is stats.boehmer_musumeci_poulsen
+    assert AGGREGATE_TESTS["boehmer"] is stats.boehmer_musumeci_poulsen
+    assert AGGREGATE_TESTS["corrado_sign"] is stats.corrado_zivney_sign
+    assert AGGREGATE_TESTS["grank"] is stats.kolari_pynnonen_rank
+    # the names other tools read in aggregate.csv (../shared/tools/check_outputs.py)
+    assert set(AGGREGATE_TESTS) == {
+        "t_test",
+        "brown_warner_1980",
+        "brown_warner_1985",
+        "patell",
+        "boehmer",
+        "kolari_pynnonen",
+        "sign",
+        "generalized_sign",
+        "corrado_rank",
+        "corrado_sign",
+        "wilcoxon",
+        "grank",
+    }
+    for name, test in AGGREGATE_TESTS.items():  # each states its formula and cites its paper
+        doc = test.__doc__ or ""
+        assert "Notes" in doc, name
+        assert "References" in doc, name
