@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from dealstudy.report import build_context, publish, render_figures, render_site
-from dealstudy.report.sample import sample_report_data
+from fixtures.report_sample import sample_report_data
 
 pytestmark = pytest.mark.browser
 

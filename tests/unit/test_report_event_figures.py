@@ -10,8 +10,8 @@ import pandas as pd
 from scipy import stats
 
 from dealstudy.report.figures import render_event_figures
-from dealstudy.report.sample import sample_report_data
 from dealstudy.study import EventStudy, StudySpec
+from fixtures.report_sample import sample_report_data
 
 
 def test_event_caption_explains_days_band_and_window() -> None:

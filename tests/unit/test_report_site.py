@@ -17,7 +17,7 @@ from dealstudy.report.build import publish, render_site
 from dealstudy.report.context import build_context, deal_filename
 from dealstudy.report.figures import FigureSet, render_event_figures, render_figures
 from dealstudy.report.inputs import ReportData
-from dealstudy.report.sample import sample_deals, sample_report_data
+from fixtures.report_sample import sample_deals, sample_report_data
 
 #: deal_values.csv as issue 5 defines it.
 DEAL_VALUE_HEADER = (

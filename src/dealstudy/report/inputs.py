@@ -1,7 +1,8 @@
 """What the report is built from: plain frames and catalog records, independent of how they were computed.
 
 The pipeline fills a :class:`ReportData` from the analysis results; tests fill it from synthetic frames.
-Column contracts are those of the study files (issue 4) and ``deal_values.csv`` (issue 5).
+Column contracts are those of the study files (``outcomes.csv``, ``abnormal_returns.csv``, ``cars.csv``,
+``aggregate.csv``) and ``deal_values.csv``.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class ReportData:
     deal_values
         ``deal_values.csv`` exactly as the economy layer defines it (every window); written to ``data/``.
     outcomes, abnormal_returns, cars, aggregate
-        The study's four tables (issue 4 columns); ``event_id`` is ``<deal_id>:<ticker>``.
+        The study's four tables (the columns of the study files); ``event_id`` is ``<deal_id>:<ticker>``.
     closes
         As-traded closing prices per ticker (DatetimeIndex), for the price charts.
     currencies
