@@ -148,6 +148,6 @@ def test_grank_overflowing_sar_counts_as_missing_as_before() -> None:
     }
     for window, (stat, pvalue, n) in frozen.items():
         r = grank(p, window)
-        assert r.n == n
+        assert r.nobs == n
         assert r.stat == pytest.approx(stat, rel=RTOL, abs=0.0)
         assert r.pvalue == pytest.approx(pvalue, rel=RTOL, abs=0.0)

@@ -308,7 +308,7 @@ def test_all_aggregate_tests_match_independent_formulas(
     for name, test in AGGREGATE_TESTS.items():
         got = test(res.panel, window)
         stat, p = expected[name]
-        assert got.n == len(FIRMS), name
+        assert got.nobs == len(FIRMS), name
         assert got.stat == pytest.approx(stat, rel=TOL, abs=TOL), (name, window, got.stat, stat)
         assert got.pvalue == pytest.approx(p, rel=TOL, abs=TOL), (name, window, got.pvalue, p)
 

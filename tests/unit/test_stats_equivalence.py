@@ -43,7 +43,7 @@ def test_t_test_is_scipy_ttest_1samp(window: tuple[int, int]) -> None:
     x = cars(panel, window)
     ref = stats.ttest_1samp(x, 0.0)
     r = t_test(panel, window)
-    assert r.n == x.size
+    assert r.nobs == x.size
     assert r.stat == pytest.approx(ref.statistic, rel=1e-12)
     assert r.pvalue == pytest.approx(ref.pvalue, rel=1e-12)
 
@@ -103,9 +103,9 @@ def test_zero_cars_are_dropped_by_sign_and_wilcoxon() -> None:
     ar = panel.ar.copy()
     ar[:3, panel.day_index(0)] = 0.0
     p = dataclasses.replace(panel, ar=ar)
-    assert sign(p, (0, 0)).n == 7
-    assert wilcoxon(p, (0, 0)).n == 7
-    assert t_test(p, (0, 0)).n == 10
+    assert sign(p, (0, 0)).nobs == 7
+    assert wilcoxon(p, (0, 0)).nobs == 7
+    assert t_test(p, (0, 0)).nobs == 10
 
 
 def assert_nan_with_reason(r: object, fragment: str = "") -> None:
@@ -120,7 +120,7 @@ def test_n0_every_test_is_nan_with_a_reason() -> None:
     panel = panel_of(0)
     for name, test in AGGREGATE_TESTS.items():
         r = test(panel, (0, 0))
-        assert r.n == 0, name
+        assert r.nobs == 0, name
         assert_nan_with_reason(r)
     table = aggregate_table(panel)
     assert table["stat"].isna().all()
@@ -183,9 +183,9 @@ def test_missing_event_day_drops_the_event_from_every_window_containing_it() -> 
     ar = panel.ar.copy()
     ar[0, panel.day_index(1)] = np.nan
     p = dataclasses.replace(panel, ar=ar)
-    assert t_test(p, (0, 0)).n == 8
-    assert t_test(p, (0, 1)).n == 7
-    assert t_test(p, (1, 1)).n == 7
+    assert t_test(p, (0, 0)).nobs == 8
+    assert t_test(p, (0, 1)).nobs == 7
+    assert t_test(p, (1, 1)).nobs == 7
 
 
 def test_aggregate_table_layout() -> None:

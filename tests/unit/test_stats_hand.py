@@ -316,7 +316,7 @@ def test_statistic_matches_hand_computation(name: str, window: tuple[int, int]) 
     result = AGGREGATE_TESTS[name](make_panel(), window)
     stat, pvalue = EXPECTED[name](window)
     assert result.reason == ""
-    assert result.n == N
+    assert result.nobs == N
     assert result.mean == pytest.approx(sum(car(i, window) for i in range(N)) / N, rel=REL)
     assert result.stat == pytest.approx(stat, rel=REL)
     assert result.pvalue == pytest.approx(pvalue, rel=REL)

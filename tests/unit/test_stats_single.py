@@ -113,7 +113,7 @@ def test_sq_test_by_hand() -> None:
     assert (rolling_sums(x, 2) * 1024).tolist() == sums
     r = sq_test(45 / 1024, x, 2)
     # only 46 is >= 45: upper share 1/29, lower share 28/29; p = 2 * 1/29
-    assert r.n == 29
+    assert r.nobs == 29
     assert r.pvalue == pytest.approx(2 / 29, rel=1e-12)
     assert r.stat == pytest.approx(28 / 29, rel=1e-12)
     assert r.mean == 45 / 1024
@@ -126,7 +126,7 @@ def test_sq_test_by_hand() -> None:
     assert sq_test(32 / 1024, x, 2).pvalue == 1.0
     # a missing day drops the two sums touching it
     x[5] = np.nan
-    assert sq_test(45 / 1024, x, 2).n == 27
+    assert sq_test(45 / 1024, x, 2).nobs == 27
 
 
 def test_sq_test_too_few_estimation_cars() -> None:
@@ -139,7 +139,7 @@ def test_sq_test_too_few_estimation_cars() -> None:
         warnings.simplefilter("error")
         r = sq_test(0.0, np.full(100, np.nan), 1)
     assert math.isnan(r.stat)
-    assert r.n == 0
+    assert r.nobs == 0
 
 
 def test_sq_test_keeps_its_size_with_fat_tails_where_the_t_test_does_not() -> None:

@@ -73,7 +73,7 @@ def _test_set(
         out = []
         for name, test in _PREPARED.items():
             r = test(prep, window)
-            out.append((label, wname, r.n, r.mean, name, r.stat, r.pvalue, r.reason))
+            out.append((label, wname, r.nobs, r.mean, name, r.stat, r.pvalue, r.reason))
         return out
 
     windows = list(prep.panel.windows)

@@ -27,18 +27,24 @@ class TestResult:
     """One test statistic.
 
     ``stat`` and ``pvalue`` are NaN when the test cannot be computed (too few events, zero variance ...);
-    ``reason`` then says why. p-values are two-sided unless ``alternative`` says otherwise.
+    ``reason`` then says why. p-values are two-sided unless ``alternative`` says otherwise. ``nobs`` is
+    the number of events (or observations) behind the statistic (``n`` in the result tables).
     """
 
     name: str
     stat: float
     pvalue: float
-    n: int
+    nobs: int
     mean: float = float("nan")  # the average abnormal return (or CAR) the test is about
     reason: str = ""
     null: str = "mean abnormal return is zero"
     alternative: str = "two-sided"
     distribution: str = ""  # e.g. "N(0,1)", "t(n-1)", "binomial"
+
+    @property
+    def n(self) -> int:
+        """``nobs`` under the name of the result tables' column."""
+        return self.nobs
 
     @property
     def valid(self) -> bool:

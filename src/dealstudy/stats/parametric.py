@@ -256,10 +256,10 @@ def kolari_pynnonen_prepared(prep: PreparedPanel, window: Window) -> TestResult:
     bmp = boehmer_prepared(prep, window)
     if not bmp.valid:
         return TestResult(
-            name, math.nan, math.nan, bmp.n, bmp.mean, bmp.reason, distribution=bmp.distribution
+            name, math.nan, math.nan, bmp.nobs, bmp.mean, bmp.reason, distribution=bmp.distribution
         )
     rbar, _ = prep.rbar
-    n = bmp.n
+    n = bmp.nobs
     if not math.isfinite(rbar):
         return invalid(name, n, bmp.mean, "mean cross-correlation of estimation residuals undefined")
     denom = 1.0 + (n - 1) * rbar
