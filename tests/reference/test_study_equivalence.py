@@ -1,6 +1,7 @@
 """Regression guard (not a correctness reference): a seeded synthetic study against outputs stored from an
 earlier engine. Correctness of the numbers is checked elsewhere, against closed forms and other software
-(``test_lemaire_aapl_iphone.py``, ``test_stats_estudy2_covid.py``, ``test_study_car_variance_statsmodels.py``).
+(``test_lemaire_aapl_iphone.py``, ``test_stats_estudy2_covid.py``,
+``test_study_car_variance_statsmodels.py``).
 
 The expected outputs in ``tests/reference/data/study_equivalence_*.csv`` were computed with the engine at
 the commit named in ``tests/reference/data/study_equivalence.md`` by running this module as a script

@@ -81,3 +81,15 @@ def test_cli_window_errors_name_the_window(
     err = capsys.readouterr().err
     assert info.value.code == 2
     assert err.startswith("error: window '3:1': START must not be after END")
+
+
+@pytest.mark.parametrize("command", ["analyze", "report", "study"])
+def test_cli_model_option_is_checked_once_for_every_command(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["dealstudy", command, *(["events.csv"] if command == "study" else []), "--model", "capm"]
+    monkeypatch.setattr(sys, "argv", args)
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 2
+    assert capsys.readouterr().err.startswith("error: --model 'capm' is not one of constant_mean, ")

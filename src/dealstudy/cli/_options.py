@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from dealstudy.errors import OptionError
+from dealstudy.study.spec import MODELS, Model
 from dealstudy.window import Window, WindowError
 
 __all__ = [
@@ -19,8 +20,10 @@ __all__ = [
     "CacheOption",
     "CatalogOption",
     "HeadlineWindowOption",
+    "ModelOption",
     "OfflineOption",
     "PricesOption",
+    "parse_model_option",
     "parse_window_option",
 ]
 
@@ -48,6 +51,24 @@ OfflineOption = Annotated[
     bool, typer.Option("--offline", help="Never use the network: the cache (or --prices) only.")
 ]
 CacheOption = Annotated[Path | None, typer.Option("--cache", help="Cache directory.")]
+
+
+def parse_model_option(text: str) -> Model:
+    """``--model``: one of :data:`dealstudy.study.MODELS` (else an :class:`OptionError`, exit 2)."""
+    if text not in MODELS:
+        raise OptionError(f"--model {text!r} is not one of {', '.join(MODELS)}")
+    return text  # type: ignore[return-value]  # checked against the Literal's values
+
+
+ModelOption = Annotated[
+    str,
+    typer.Option(
+        "--model",
+        parser=parse_model_option,
+        metavar="MODEL",
+        help=f"Expected-return model: {', '.join(MODELS)} (custom: `dealstudy study` with --benchmarks).",
+    ),
+]
 HeadlineWindowOption = Annotated[
     Window,
     typer.Option(

@@ -22,6 +22,7 @@ from dealstudy.cli._options import (
     CacheOption,
     CatalogOption,
     HeadlineWindowOption,
+    ModelOption,
     OfflineOption,
     PricesOption,
 )
@@ -123,9 +124,7 @@ def analyze_command(
     offline: OfflineOption = False,
     cache: CacheOption = None,
     window: HeadlineWindowOption = DEFAULT_HEADLINE_WINDOW,
-    model: Annotated[
-        str, typer.Option("--model", help=f"Expected-return model: {', '.join(MODELS)}.")
-    ] = "market",
+    model: ModelOption = "market",
     robustness: Annotated[
         str,
         typer.Option("--robustness-models", help="Comma-separated models rerun for the robustness table."),

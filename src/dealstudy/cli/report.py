@@ -25,11 +25,11 @@ from dealstudy.cli._options import (
     CacheOption,
     CatalogOption,
     HeadlineWindowOption,
+    ModelOption,
     OfflineOption,
     PricesOption,
 )
 from dealstudy.errors import SpecificationError
-from dealstudy.study import MODELS
 
 __all__ = ["FIGURES_SUBDIR", "report_command"]
 
@@ -53,12 +53,7 @@ def report_command(
     prices: PricesOption = None,
     offline: OfflineOption = False,
     cache: CacheOption = None,
-    model: Annotated[
-        str,
-        typer.Option(
-            "--model", help=f"Expected-return model: {', '.join(m for m in MODELS if m != 'custom')}."
-        ),
-    ] = "market",
+    model: ModelOption = "market",
     window: HeadlineWindowOption = DEFAULT_HEADLINE_WINDOW,
     out: Annotated[Path, typer.Option("--out", help="Report folder (replaced on success).")] = Path(
         "reports/latest"

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from dealstudy._timings import stage
 from dealstudy.cli import app
-from dealstudy.cli._options import CacheOption, OfflineOption, PricesOption, parse_window_option
+from dealstudy.cli._options import CacheOption, ModelOption, OfflineOption, PricesOption, parse_window_option
 from dealstudy.cli._summary import (
     DEFAULT_SHOW,
     command_timings,
@@ -28,7 +28,7 @@ from dealstudy.cli._summary import (
 )
 from dealstudy.config import DEFAULT_MIN_OBS
 from dealstudy.errors import SpecificationError
-from dealstudy.study import MODELS, StudySpec
+from dealstudy.study import StudySpec
 from dealstudy.study.spec import DEFAULT_ESTIMATION_WINDOW
 from dealstudy.window import Window
 
@@ -82,7 +82,7 @@ def study_command(
     market: Annotated[
         str, typer.Option("--market", help="Default benchmark (an event's 'market' column wins).")
     ] = "SPY",
-    model: Annotated[str, typer.Option("--model", help=f"One of {', '.join(MODELS)}.")] = "market",
+    model: ModelOption = "market",
     benchmarks: Annotated[
         str, typer.Option("--benchmarks", help="Comma-separated symbols for --model custom, e.g. SPY,SMH.")
     ] = "",
