@@ -134,6 +134,9 @@ def test_regressions_and_methods(site: Path, data: ReportData) -> None:
     html = (site / "methods.html").read_text(encoding="utf-8")
     for _, reason in data.exclusions[["item", "reason"]].itertuples(index=False):
         assert reason in html  # every exclusion with its reason
+    assert "test-conventions" in methods.ids  # the two tests' published conventions, with citations
+    assert 'variance="prediction_error"' in html
+    assert "Corrado &amp; Zivney 1992" in html
 
 
 def test_every_internal_link_resolves(site: Path) -> None:
