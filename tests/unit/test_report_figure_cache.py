@@ -10,7 +10,7 @@ import pytest
 from dealstudy.report import figures as figures_module
 from dealstudy.report.figure_cache import FigureCache
 from dealstudy.report.figures import SiteFigure, render_figures
-from dealstudy.report.sample import sample_deals, sample_report_data
+from fixtures.report_sample import sample_deals, sample_report_data
 
 
 def test_unchanged_figures_are_reused_and_changed_ones_redrawn(
