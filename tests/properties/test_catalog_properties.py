@@ -23,6 +23,7 @@ from dealstudy.catalog import (
     parse_deal,
 )
 from dealstudy.catalog._yaml import load_yaml_text
+from dealstudy.catalog.rules import EARLIEST_DATE, latest_date
 from dealstudy.errors import CatalogError
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -137,7 +138,7 @@ def deals(draw: st.DrawFn) -> Deal:
     if headline is not None and binding is not None and binding > headline:
         binding = headline
     estimated = draw(amounts)
-    announced = draw(st.dates(dt.date(1990, 1, 1), dt.date(2100, 1, 1)))
+    announced = draw(st.dates(EARLIEST_DATE, latest_date()))
     offset = dt.timezone(dt.timedelta(minutes=draw(st.integers(-10 * 60, 12 * 60))))
     at = draw(
         st.none() | st.just(dt.datetime.combine(announced, dt.time(12, 0), tzinfo=dt.UTC).astimezone(offset))

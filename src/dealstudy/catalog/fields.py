@@ -7,6 +7,7 @@ collector when the value is unusable. The messages are part of the interface: te
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import math
@@ -14,13 +15,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
-from urllib.parse import urlsplit
 
+from dealstudy.catalog.rules import date_problem, quote, url_problem
 from dealstudy.errors import CatalogProblem
 
 __all__ = [
     "ID_PATTERN",
-    "MIC_PATTERN",
     "MISSING",
     "Problems",
     "describe",
@@ -32,7 +32,6 @@ __all__ = [
 #: word (``cipher-aws-5.5b``).
 ID_PATTERN: Final = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+(?:\.[a-z0-9]+)*)*$")
 #: ISO 10383 market identifier codes are four uppercase letters (digits occur in a few, e.g. ``XTK1``).
-MIC_PATTERN: Final = re.compile(r"^[A-Z][A-Z0-9]{3}$")
 _ISO_DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_MONTH: Final = re.compile(r"^\d{4}-\d{2}$")
 
@@ -45,14 +44,6 @@ class _Missing:
 
 
 MISSING: Final = _Missing()
-
-
-def quote(text: str, limit: int = 60) -> str:
-    """Quote user text for a message, shortened to ``limit`` characters."""
-    flat = " ".join(text.split()) if "\n" in text else text
-    if len(flat) > limit:
-        flat = flat[: limit - 3] + "..."
-    return f"'{flat}'"
 
 
 def describe(value: object) -> str:
@@ -160,19 +151,24 @@ class Problems:
         if isinstance(value, dt.datetime):
             self.add(name, f"expected a date (YYYY-MM-DD), got {describe(value)}")
             return None
+        if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+            with contextlib.suppress(ValueError):  # an impossible date stays text, reported below
+                value = dt.date.fromisoformat(value.strip())
         if isinstance(value, dt.date):
-            return value
+            return self.in_range(name, value)
         if isinstance(value, str):
-            text = value.strip()
-            if _ISO_DATE.match(text):
-                try:
-                    return dt.date.fromisoformat(text)
-                except ValueError:
-                    pass
             self.add(name, f"not a valid date: {quote(value)} (use YYYY-MM-DD)")
             return None
         self.add(name, f"expected a date (YYYY-MM-DD), got {describe(value)}")
         return None
+
+    def in_range(self, name: str, value: dt.date) -> dt.date | None:
+        """``value`` when it lies within the catalog's date range (:func:`~.rules.date_problem`)."""
+        problem = date_problem(value)
+        if problem is not None:
+            self.add(name, problem)
+            return None
+        return value
 
     def partial_date(
         self, name: str, value: object, *, required: bool = False
@@ -184,7 +180,7 @@ class Problems:
         if isinstance(value, str) and _ISO_MONTH.match(value.strip()):
             year, month = (int(part) for part in value.strip().split("-"))
             if 1 <= month <= 12:
-                return dt.date(year, month, 1), "month"
+                return self.in_range(name, dt.date(year, month, 1)), "month"
             self.add(name, f"not a valid month: {quote(value)} (use YYYY-MM)")
             return None, "month"
         return self.date(name, value, required=required), "day"
@@ -239,20 +235,9 @@ class Problems:
         text = self.text(name, value, required=required)
         if text is None:
             return None
-        try:
-            parts = urlsplit(text)
-            scheme, host = parts.scheme.lower(), parts.hostname
-        except ValueError:
-            self.add(name, f"not a valid URL: {quote(text)}")
-            return None
-        if scheme == "javascript":
-            self.add(name, f"javascript: URLs are not allowed: {quote(text)}")
-            return None
-        if scheme != "https":
-            self.add(name, f"not an https URL: {quote(text)}")
-            return None
-        if not host or any(ch.isspace() for ch in text):
-            self.add(name, f"not a valid URL: {quote(text)}")
+        problem = url_problem(text)
+        if problem is not None:
+            self.add(name, problem)
             return None
         return text
 

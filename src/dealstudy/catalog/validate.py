@@ -12,15 +12,16 @@ The rules and their messages are listed in ``events/README.md``.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, cast
 from zoneinfo import ZoneInfo
 
 from dealstudy.catalog._yaml import load_yaml_text
-from dealstudy.catalog.fields import ID_PATTERN, MIC_PATTERN, MISSING, Problems, describe, format_usd, quote
+from dealstudy.catalog.crossfile import DealRefs, check_deals, refs_of_mapping
+from dealstudy.catalog.fields import ID_PATTERN, MISSING, Problems, describe, format_usd, quote
+from dealstudy.catalog.rules import MAX_FILE_BYTES, listing_mismatch, mic_problem, ticker_problem
 from dealstudy.catalog.schema import (
     BINDING_STATUSES,
     CONFIDENCES,
@@ -121,44 +122,6 @@ PRESS_CLAIM_KEYS: Final = ("amount_usd", "basis", "security", "source", "date", 
 REQUIRED_PRESS_CLAIM_KEYS: Final = ("amount_usd", "basis", "source")
 
 _EASTERN: Final = ZoneInfo("America/New_York")
-
-#: Yahoo symbol suffixes and the MICs their listings trade on (only suffixes the catalog is likely to meet;
-#: an unlisted suffix is not checked).
-SUFFIX_MICS: Final[dict[str, tuple[str, ...]]] = {
-    "T": ("XTKS",),
-    "KS": ("XKRX",),
-    "KQ": ("XKRX", "XKOS"),
-    "HK": ("XHKG",),
-    "L": ("XLON",),
-    "DE": ("XETR", "XFRA"),
-    "PA": ("XPAR",),
-    "AS": ("XAMS",),
-    "SW": ("XSWX",),
-    "TW": ("XTAI",),
-    "SS": ("XSHG",),
-    "SZ": ("XSHE",),
-    "TO": ("XTSE",),
-    "AX": ("XASX",),
-}
-#: MICs whose listings Yahoo writes without a suffix (US venues).
-US_MICS: Final = ("XNAS", "XNGS", "XNMS", "XNCM", "XNYS", "ARCX", "XASE", "BATS", "IEXG")
-
-
-def _listing_mismatch(ticker: str, exchange: str) -> str | None:
-    """A message when a Yahoo symbol's suffix contradicts the listing's MIC, else ``None``."""
-    base, dot, suffix = ticker.rpartition(".")
-    if dot and suffix in SUFFIX_MICS:
-        expected = SUFFIX_MICS[suffix]
-        if exchange not in expected:
-            return (
-                f"ticker '{ticker}' has Yahoo suffix .{suffix}, which trades on {' or '.join(expected)}, "
-                f"not {exchange}"
-            )
-        return None
-    known_foreign = {mic for mics in SUFFIX_MICS.values() for mic in mics}
-    if not (dot and base) and exchange in known_foreign:
-        return f"ticker '{ticker}' has no Yahoo exchange suffix (a US listing) but exchange is {exchange}"
-    return None
 
 
 # ------------------------------------------------------------------------------------- deals
@@ -307,6 +270,9 @@ def _parse_securities(p: Problems, value: object) -> tuple[Security, ...] | None
             continue
         p.keys(item, SECURITY_KEYS, REQUIRED_SECURITY_KEYS, prefix=prefix + ".")
         ticker = p.text(f"{prefix}.ticker", item.get("ticker", MISSING), required=True)
+        if ticker is not None and (problem := ticker_problem(ticker)) is not None:
+            p.add(f"{prefix}.ticker", problem)
+            ticker = None
         if ticker is not None:
             if ticker in first_index:
                 p.add(
@@ -317,16 +283,11 @@ def _parse_securities(p: Problems, value: object) -> tuple[Security, ...] | None
             else:
                 first_index[ticker] = i
         exchange = p.text(f"{prefix}.exchange", item.get("exchange", MISSING), required=True)
-        if exchange is not None and not MIC_PATTERN.match(exchange):
-            p.add(
-                f"{prefix}.exchange",
-                f"{quote(exchange)} is not an ISO 10383 MIC "
-                "(four uppercase letters, e.g. XNYS, XNAS, XTKS, XKRX)",
-            )
-        if ticker is not None and exchange is not None and MIC_PATTERN.match(exchange):
-            mismatch = _listing_mismatch(ticker, exchange)
-            if mismatch:
-                p.add(f"{prefix}.exchange", mismatch)
+        if exchange is not None and (problem := mic_problem(exchange)) is not None:
+            p.add(f"{prefix}.exchange", problem)
+            exchange = None
+        if ticker is not None and exchange is not None and (problem := listing_mismatch(ticker, exchange)):
+            p.add(f"{prefix}.exchange", problem)
         role = p.text(f"{prefix}.role", item.get("role", MISSING), required=True)
         name = p.text(f"{prefix}.name", item.get("name", MISSING))
         timing = p.choice(f"{prefix}.timing", item.get("timing", MISSING), TIMINGS)
@@ -423,65 +384,6 @@ def _parse_sources(p: Problems, value: object) -> tuple[str, ...] | None:
     if len(p.items) != before:
         return None
     return tuple(u for u in urls if u is not None)
-
-
-# -------------------------------------------------------------------------------- cross-file
-def check_deals(deals: Sequence[tuple[str, Deal]], other_ids: Iterable[str] = ()) -> list[CatalogProblem]:
-    """Rules across deal files: file name equals id, ids unique, related and overlapping ids exist.
-
-    An overlapping amount may not exceed the other deal's headline value (this deal's own headline is checked
-    with the deal).
-
-    ``deals`` pairs each deal with the file it came from. A file whose name does not end in ``.yaml`` (a
-    CSV row, command-line options) is not checked against its id. ``other_ids`` are ids of deal files that
-    failed to parse: a reference to them is not reported as unknown (their own problems are).
-    """
-    problems: list[CatalogProblem] = []
-    files_by_id: dict[str, list[str]] = {}
-    for file, deal in deals:
-        files_by_id.setdefault(deal.id, []).append(file)
-    known = set(files_by_id) | set(other_ids)
-    headlines = {deal.id: deal.headline_value_usd for _, deal in deals}
-    for file, deal in deals:
-        if file.endswith(".yaml") and file.rsplit("/", 1)[-1] != f"{deal.id}.yaml":
-            problems.append(
-                CatalogProblem(
-                    file,
-                    deal.id,
-                    "id",
-                    f"id '{deal.id}' does not match the file name '{file}' "
-                    f"(the file must be named {deal.id}.yaml)",
-                )
-            )
-        others = [f for f in files_by_id[deal.id] if f != file]
-        if len(files_by_id[deal.id]) > 1:
-            where = ", ".join(others) if others else "the same file"
-            problems.append(
-                CatalogProblem(file, deal.id, "id", f"duplicate id '{deal.id}' (also in {where})")
-            )
-        for i, other in enumerate(deal.related):
-            if other not in known:
-                problems.append(CatalogProblem(file, deal.id, f"related[{i}]", _unknown_id(other, known)))
-        for i, overlap in enumerate(deal.overlaps):
-            field = f"overlaps[{i}]"
-            if overlap.deal not in known:
-                message = _unknown_id(overlap.deal, known)
-                problems.append(CatalogProblem(file, deal.id, field + ".deal", message))
-                continue
-            limit = headlines.get(overlap.deal)
-            if overlap.amount_usd is not None and limit is not None and overlap.amount_usd > limit:
-                message = (
-                    f"overlapping amount ({format_usd(overlap.amount_usd)}) exceeds the headline value of "
-                    f"'{overlap.deal}' ({format_usd(limit)})"
-                )
-                problems.append(CatalogProblem(file, deal.id, field + ".amount_usd", message))
-    return problems
-
-
-def _unknown_id(other: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(other, sorted(known), n=1, cutoff=0.8)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"unknown deal id '{other}'{hint}"
 
 
 # ---------------------------------------------------------------------------- counterparties
@@ -581,7 +483,15 @@ class CatalogFiles:
 
 
 def _read_text(path: Path, name: str) -> tuple[bytes, str | None, list[CatalogProblem]]:
+    """The file's bytes and text; a file over :data:`MAX_FILE_BYTES` is refused before it is read."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            message = (
+                f"file is {size:,} bytes; a catalog file may hold at most {MAX_FILE_BYTES:,} bytes (1 MB), "
+                "a deal takes a few kilobytes"
+            )
+            return b"", None, [CatalogProblem(name, "", "", message)]
         data = path.read_bytes()
     except OSError as exc:
         return b"", None, [CatalogProblem(name, "", "", f"cannot read the file: {exc.strerror or exc}")]
@@ -607,6 +517,7 @@ def read_catalog_files(directory: Path | str) -> CatalogFiles:
     counterparties: tuple[Counterparty, ...] = ()
     raw: list[tuple[str, bytes]] = []
     broken_ids: list[str] = []
+    broken: list[tuple[str, DealRefs]] = []
     for path in sorted(folder.iterdir(), key=lambda q: q.name):
         name = path.name
         if name.startswith(".") or not path.is_file():
@@ -634,11 +545,12 @@ def read_catalog_files(directory: Path | str) -> CatalogFiles:
         problems.extend(deal_problems)
         if deal is not None:
             deals.append((name, deal))
-        else:
-            broken_ids.append(name.removesuffix(".yaml"))
-            if isinstance(parsed, Mapping) and isinstance(parsed.get("id"), str):
-                broken_ids.append(parsed["id"].strip())
-    problems.extend(check_deals(deals, broken_ids))
+            continue
+        broken_ids.append(name.removesuffix(".yaml"))
+        refs = refs_of_mapping(parsed)
+        if refs is not None:  # cross-file rules still apply to a deal that has an id
+            broken.append((name, refs))
+    problems.extend(check_deals([*deals, *broken], broken_ids))
     order = {name: i for i, (name, _) in enumerate(raw)}
     problems.sort(key=lambda q: order.get(q.file, -1))  # stable: keeps in-file order
     return CatalogFiles(tuple(deals), counterparties, tuple(problems), tuple(raw))

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 import pandas as pd
 
+from dealstudy.catalog.rules import https_url  # one URL rule for the catalog and the site
 from dealstudy.plots.style import format_usd
 
 __all__ = [
@@ -38,7 +37,6 @@ __all__ = [
 ]
 
 NA = "n/a"
-_UNSAFE = re.compile(r"[\s\"'<>`\\\x00-\x1f\x7f]")
 
 
 def as_float(value: object) -> float:
@@ -119,23 +117,6 @@ def fmt_date(value: object) -> str:
         return pd.Timestamp(str(value)).strftime("%Y-%m-%d")
     except ValueError:
         return str(value)
-
-
-def https_url(value: object) -> str | None:
-    """``value`` if it is a plain absolute ``https://`` URL with a host, else ``None``.
-
-    Anything else — ``javascript:``, ``data:``, ``http:``, relative paths, URLs with spaces, quotes, angle
-    brackets, backslashes or control characters — is refused, so a catalog entry cannot inject a link.
-    """
-    if not isinstance(value, str) or _UNSAFE.search(value):
-        return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return None
-    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
-        return None
-    return value
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
