@@ -277,3 +277,18 @@ def test_import_all_or_nothing(
     assert code == 0, err
     assert "imported 1 deal(s)" in out
     assert set(snapshot(catalog)) - set(before) == {"new-deal.yaml"}
+
+
+def test_validate_warns_on_a_deal_without_primary_source(
+    catalog: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    primary = deal("stargate-launch", announced=dt.date(2025, 1, 21), source_kinds=("primary",))
+    (catalog / "stargate-launch.yaml").write_text(deal_to_yaml(primary))
+    code, out, err = run(capsys, monkeypatch, "events", "validate", "--catalog", str(catalog))
+    assert code == 0
+    assert out.startswith("OK: 2 deals")
+    assert out.rstrip().endswith("; 1 warning(s) on stderr")
+    assert err.splitlines() == [
+        "warning: amazon-openai-38b.yaml [amazon-openai-38b] sources: no primary source: cite the company's "
+        "press release, blog post or filing where one exists and mark it 'kind: primary'"
+    ]

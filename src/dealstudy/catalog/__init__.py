@@ -22,6 +22,7 @@ from dealstudy.catalog.schema import (
     DEAL_KINDS,
     FIGURE_METRICS,
     OVERLAP_RELATIONS,
+    SOURCE_KINDS,
     TIMINGS,
     VALUE_QUALIFIERS,
     Counterparty,
@@ -30,11 +31,12 @@ from dealstudy.catalog.schema import (
     Overlap,
     PressClaim,
     Security,
+    Source,
 )
 from dealstudy.errors import CatalogError, CatalogProblem
 
 if TYPE_CHECKING:
-    from dealstudy.catalog.build import deal_from_mapping, parse_security_spec
+    from dealstudy.catalog.build import deal_from_mapping, parse_security_spec, parse_source_spec
     from dealstudy.catalog.catalog import Catalog, UnknownDealError, catalog_checksum, load_catalog
     from dealstudy.catalog.csv_import import CSV_COLUMNS, REQUIRED_CSV_COLUMNS, import_csv, read_deals_csv
     from dealstudy.catalog.frame import FRAME_COLUMNS, catalog_frame
@@ -44,7 +46,9 @@ if TYPE_CHECKING:
 
 #: Names imported on first use (the catalog loader and its frame import pandas; ``dealstudy --help`` not).
 _LAZY: dict[str, str] = {
-    **dict.fromkeys(("deal_from_mapping", "parse_security_spec"), "dealstudy.catalog.build"),
+    **dict.fromkeys(
+        ("deal_from_mapping", "parse_security_spec", "parse_source_spec"), "dealstudy.catalog.build"
+    ),
     **dict.fromkeys(
         ("Catalog", "UnknownDealError", "catalog_checksum", "load_catalog"), "dealstudy.catalog.catalog"
     ),
@@ -82,6 +86,7 @@ __all__ = [
     "FRAME_COLUMNS",
     "OVERLAP_RELATIONS",
     "REQUIRED_CSV_COLUMNS",
+    "SOURCE_KINDS",
     "TIMINGS",
     "VALUE_QUALIFIERS",
     "Catalog",
@@ -93,6 +98,7 @@ __all__ = [
     "Overlap",
     "PressClaim",
     "Security",
+    "Source",
     "UnknownDealError",
     "add_deals",
     "catalog_checksum",
@@ -105,6 +111,7 @@ __all__ = [
     "load_catalog",
     "parse_deal",
     "parse_security_spec",
+    "parse_source_spec",
     "read_deals_csv",
     "validate_catalog",
     "write_deal",

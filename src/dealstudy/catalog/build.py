@@ -4,14 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dealstudy.catalog.schema import Deal
+from dealstudy.catalog.schema import SOURCE_KINDS, Deal
 from dealstudy.catalog.validate import parse_deal
 from dealstudy.errors import CatalogError, CatalogProblem
 
-__all__ = ["SECURITY_SPEC_HELP", "deal_from_mapping", "parse_security_spec"]
+__all__ = [
+    "SECURITY_SPEC_HELP",
+    "SOURCE_SPEC_HELP",
+    "deal_from_mapping",
+    "parse_security_spec",
+    "parse_source_spec",
+]
 
 #: How a security is written on the command line.
 SECURITY_SPEC_HELP = "TICKER:MIC:ROLE[:TIMING], e.g. AMZN:XNAS:provider or 9984.T:XTKS:investor:after_close"
+
+
+#: How a source is written on the command line and in CSV files.
+SOURCE_SPEC_HELP = (
+    "an https URL, optionally marked primary:URL (the company's release or filing) or press:URL"
+)
+
+
+def parse_source_spec(spec: str) -> str | dict[str, str]:
+    """``primary:URL`` or ``press:URL`` -> ``{url, kind}``; anything else is the URL (checked later)."""
+    kind, colon, url = spec.strip().partition(":")
+    if colon and kind in SOURCE_KINDS:
+        return {"url": url.strip(), "kind": kind}
+    return spec.strip()
 
 
 def parse_security_spec(spec: str) -> dict[str, object]:

@@ -93,6 +93,20 @@ class Catalog:
         """The counterparties.yaml entry named ``name``; ``None`` when there is none (e.g. a listed firm)."""
         return next((c for c in self.counterparties if c.name == name), None)
 
+    def warnings(self) -> list[CatalogProblem]:
+        """Things worth fixing that do not make the catalog invalid: deals without a primary source."""
+        return [
+            CatalogProblem(
+                f"{deal.id}.yaml",
+                deal.id,
+                "sources",
+                "no primary source: cite the company's press release, blog post or filing where one exists "
+                "and mark it 'kind: primary'",
+            )
+            for deal in self.deals
+            if not deal.has_primary_source
+        ]
+
     def to_frame(self) -> pd.DataFrame:
         """One row per deal x security (see :func:`dealstudy.catalog.frame.catalog_frame`)."""
         return catalog_frame(self.deals)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
+from dealstudy.catalog.build import parse_source_spec
 from dealstudy.catalog.schema import Deal
 from dealstudy.catalog.validate import DEAL_KEYS, parse_deal
 from dealstudy.catalog.write import add_deals
@@ -62,6 +63,8 @@ def _number(text: str) -> float | str:
 
 def _cell(column: str, text: str) -> object:
     value = text.strip()
+    if column == "sources":
+        return [parse_source_spec(item) for item in value.split(";") if item.strip()]
     if column in _LIST_COLUMNS:
         return [item.strip() for item in value.split(";") if item.strip()]
     if not value:

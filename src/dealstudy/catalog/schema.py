@@ -17,6 +17,7 @@ __all__ = [
     "DEAL_KINDS",
     "FIGURE_METRICS",
     "OVERLAP_RELATIONS",
+    "SOURCE_KINDS",
     "TIMINGS",
     "VALUE_QUALIFIERS",
     "BindingStatus",
@@ -30,6 +31,8 @@ __all__ = [
     "OverlapRelation",
     "PressClaim",
     "Security",
+    "Source",
+    "SourceKind",
     "Timing",
     "ValueQualifier",
 ]
@@ -83,7 +86,12 @@ OverlapRelation = Literal[
     "overlaps",  # the two headlines share some dollars, neither contains the other
 ]
 
+#: Who wrote a source: ``primary`` the company itself (press release, blog post, SEC filing), ``press``
+#: anyone else (wire services, newspapers, aggregators).
+SourceKind = Literal["primary", "press"]
+
 TIMINGS: tuple[str, ...] = get_args(Timing)
+SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
 OVERLAP_RELATIONS: tuple[str, ...] = get_args(OverlapRelation)
 BINDING_STATUSES: tuple[str, ...] = get_args(BindingStatus)
 DEAL_KINDS: tuple[str, ...] = get_args(DealKind)
@@ -105,6 +113,14 @@ class Security:
     exchange: str  # ISO 10383 MIC of the listing: XNAS, XNYS, XTKS, XKRX
     name: str | None = None
     timing: Timing | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A cited source: its https URL and who wrote it (``None`` where the catalog does not say)."""
+
+    url: str
+    kind: SourceKind | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +182,19 @@ class Deal:
     press_claims: tuple[PressClaim, ...] = ()  # what the press said the market did
     notes: str | None = None
     confidence: Confidence | None = None
+    # Who wrote each of ``sources`` (same order); empty when no source says. ``cited_sources`` pairs them.
+    source_kinds: tuple[SourceKind | None, ...] = ()
+
+    @property
+    def cited_sources(self) -> tuple[Source, ...]:
+        """Each source with its kind (``primary``, ``press`` or ``None`` when not stated)."""
+        kinds = self.source_kinds or (None,) * len(self.sources)
+        return tuple(Source(url, kind) for url, kind in zip(self.sources, kinds, strict=True))
+
+    @property
+    def has_primary_source(self) -> bool:
+        """True when a source is marked ``primary`` (the company's own release, blog post or filing)."""
+        return "primary" in self.source_kinds
 
     @property
     def announced_label(self) -> str:

@@ -46,7 +46,7 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
         "related": list(deal.related),
         "overlaps": [dataclasses.asdict(o) for o in deal.overlaps],
         "press_claims": [dataclasses.asdict(c) for c in deal.press_claims],
-        "sources": list(deal.sources),
+        "sources": [s.url if s.kind is None else {"url": s.url, "kind": s.kind} for s in deal.cited_sources],
         "notes": deal.notes,
         "confidence": deal.confidence,
     }
@@ -60,6 +60,8 @@ def deal_to_json_dict(deal: Deal) -> dict[str, Any]:
     out["announced_at"] = deal.announced_at.isoformat() if deal.announced_at is not None else None
     for claim in out["press_claims"]:
         claim["date"] = claim["date"].isoformat() if claim["date"] is not None else None
+    out["sources"] = [{"url": s.url, "kind": s.kind} for s in deal.cited_sources]
+    out["has_primary_source"] = deal.has_primary_source
     out["non_binding_value_usd"] = deal.non_binding_value_usd
     out["confounded"] = deal.confounded
     return out

@@ -28,6 +28,7 @@ from dealstudy.catalog.schema import (
     DEAL_KINDS,
     FIGURE_METRICS,
     OVERLAP_RELATIONS,
+    SOURCE_KINDS,
     TIMINGS,
     VALUE_QUALIFIERS,
     BindingStatus,
@@ -41,6 +42,7 @@ from dealstudy.catalog.schema import (
     OverlapRelation,
     PressClaim,
     Security,
+    SourceKind,
     Timing,
     ValueQualifier,
 )
@@ -103,6 +105,7 @@ REQUIRED_DEAL_KEYS: Final = (
     "sources",
 )
 SECURITY_KEYS: Final = ("ticker", "exchange", "role", "name", "timing")
+SOURCE_KEYS: Final = ("url", "kind")
 REQUIRED_SECURITY_KEYS: Final = ("ticker", "exchange", "role")
 COUNTERPARTY_KEYS: Final = ("name", "listed", "ticker", "notes", "figures")
 FIGURE_KEYS: Final = (
@@ -207,7 +210,7 @@ def parse_deal(data: object, file: str) -> tuple[Deal | None, list[CatalogProble
                 p.add(f"related[{i}]", "a deal cannot be related to itself")
     overlaps = _parse_overlaps(p, get("overlaps"), deal_id, headline)
     press_claims = _parse_press_claims(p, get("press_claims"), securities)
-    sources = _parse_sources(p, get("sources"))
+    cited = _parse_sources(p, get("sources"))
     notes = p.text("notes", get("notes"))
     confidence = p.choice("confidence", get("confidence"), CONFIDENCES)
 
@@ -216,7 +219,7 @@ def parse_deal(data: object, file: str) -> tuple[Deal | None, list[CatalogProble
     # Every required field parsed (otherwise a problem was recorded above).
     assert deal_id is not None and title is not None and announced is not None and timing is not None  # noqa: PT018
     assert counterparty is not None and kind is not None and binding_status is not None  # noqa: PT018
-    assert securities is not None and sources is not None  # noqa: PT018
+    assert securities is not None and cited is not None  # noqa: PT018
     assert confounders is not None and related is not None and market_events is not None  # noqa: PT018
     assert overlaps is not None and press_claims is not None  # noqa: PT018
     deal = Deal(
@@ -228,7 +231,8 @@ def parse_deal(data: object, file: str) -> tuple[Deal | None, list[CatalogProble
         kind=cast(DealKind, kind),
         binding_status=cast(BindingStatus, binding_status),
         securities=securities,
-        sources=sources,
+        sources=cited[0],
+        source_kinds=cited[1],
         announced_at=announced_at,
         announced_precision=precision,
         timing_note=timing_note,
@@ -368,7 +372,10 @@ def _parse_press_claims(
     return tuple(result)
 
 
-def _parse_sources(p: Problems, value: object) -> tuple[str, ...] | None:
+def _parse_sources(
+    p: Problems, value: object
+) -> tuple[tuple[str, ...], tuple[SourceKind | None, ...]] | None:
+    """``sources``: https URLs, each plain or as ``{url, kind}`` with kind ``primary`` or ``press``."""
     if value is MISSING:
         return None
     items = p.items_of("sources", value)
@@ -380,10 +387,21 @@ def _parse_sources(p: Problems, value: object) -> tuple[str, ...] | None:
         p.add("sources", "at least one https source is required")
         return None
     before = len(p.items)
-    urls = [p.url(f"sources[{i}]", item, required=True) for i, item in enumerate(items)]
+    urls: list[str | None] = []
+    kinds: list[SourceKind | None] = []
+    for i, item in enumerate(items):
+        name = f"sources[{i}]"
+        if isinstance(item, Mapping):
+            p.keys(item, SOURCE_KEYS, SOURCE_KEYS, prefix=name + ".")
+            urls.append(p.url(f"{name}.url", item.get("url", MISSING), required=True))
+            kind = p.choice(f"{name}.kind", item.get("kind", MISSING), SOURCE_KINDS, required=True)
+            kinds.append(cast(SourceKind | None, kind))
+        else:
+            urls.append(p.url(name, item, required=True))
+            kinds.append(None)
     if len(p.items) != before:
         return None
-    return tuple(u for u in urls if u is not None)
+    return tuple(u for u in urls if u is not None), (tuple(kinds) if any(kinds) else ())
 
 
 # ---------------------------------------------------------------------------- counterparties

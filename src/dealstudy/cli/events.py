@@ -23,7 +23,7 @@ from dealstudy.catalog import (
     VALUE_QUALIFIERS,
     Deal,
 )
-from dealstudy.catalog.build import SECURITY_SPEC_HELP
+from dealstudy.catalog.build import SECURITY_SPEC_HELP, SOURCE_SPEC_HELP
 from dealstudy.cli import app
 from dealstudy.errors import CatalogError
 
@@ -50,7 +50,7 @@ MARKET_EVENT_OPTION = typer.Option(
     None, "--market-event", help="Market-wide or sector news in the window. Repeatable."
 )
 RELATED_OPTION = typer.Option(None, "--related", help="Repeatable: a related deal id.")
-SOURCE_OPTION = typer.Option(None, "--source", help="Repeatable: an https URL (at least one).")
+SOURCE_OPTION = typer.Option(None, "--source", help=f"Repeatable, at least one: {SOURCE_SPEC_HELP}.")
 CSV_ARGUMENT = typer.Argument(
     ..., metavar="FILE.csv", help="Spreadsheet export, header as in events/README.md."
 )
@@ -136,6 +136,8 @@ def show(
 def validate(catalog: Path = CATALOG_OPTION) -> None:
     """Check every file of the catalog and list every problem (exit 0 when clean, 2 otherwise).
 
+    Warnings (a deal citing no primary source) are printed on stderr and do not change the exit code.
+
     Example: dealstudy events validate --catalog events
     """
     from dealstudy.catalog import load_catalog, validate_catalog
@@ -144,9 +146,12 @@ def validate(catalog: Path = CATALOG_OPTION) -> None:
     if problems:
         raise CatalogError(problems)
     loaded = load_catalog(catalog)
+    warnings = loaded.warnings()
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(
         f"OK: {len(loaded.deals)} deals and {len(loaded.counterparties)} counterparties in {catalog} "
-        f"(checksum {loaded.checksum[:12]})"
+        f"(checksum {loaded.checksum[:12]})" + (f"; {len(warnings)} warning(s) on stderr" if warnings else "")
     )
 
 
@@ -202,7 +207,7 @@ def add(
     --binding-status definitive_contract --binding-value-usd 38e9 --binding-basis "Signed agreement"
     --source https://www.aboutamazon.com/news/aws/aws-open-ai-workloads-compute-infrastructure
     """
-    from dealstudy.catalog import add_deals, deal_from_mapping, parse_security_spec
+    from dealstudy.catalog import add_deals, deal_from_mapping, parse_security_spec, parse_source_spec
 
     fields: dict[str, object] = {
         "id": deal_id,
@@ -249,7 +254,7 @@ def add(
         "confounders": list(confounder or []),
         "market_events": list(market_event or []),
         "related": list(related or []),
-        "sources": sources,
+        "sources": [parse_source_spec(spec) for spec in sources],
         "notes": notes,
         "confidence": confidence,
     }
