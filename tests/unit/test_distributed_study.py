@@ -243,3 +243,34 @@ def test_killed_worker_loses_and_duplicates_nothing(
         )
     assert marker.exists()  # a worker was killed while running a partition
     _assert_same(tmp_path / "out", result, single, events)
+
+
+def test_outputs_replace_only_dealstudy_tables_and_only_on_success(tmp_path: Path) -> None:
+    from dealstudy.pipeline._parquet_out import commit_tables
+
+    out = tmp_path / "out"
+    (out / "cars").mkdir(parents=True)
+    (out / "cars" / "part.0.parquet").write_bytes(b"old")
+
+    def failing_run() -> None:
+        with commit_tables(out) as work:
+            for name in ("outcomes", "abnormal_returns", "cars"):
+                (work / name).mkdir()
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        failing_run()
+    assert (out / "cars" / "part.0.parquet").read_bytes() == b"old"  # a failed run changes nothing
+    assert sorted(p.name for p in out.iterdir()) == ["cars"]  # and leaves no work folder behind
+    with commit_tables(out) as work:
+        for name in ("outcomes", "abnormal_returns", "cars"):
+            (work / name).mkdir()
+            (work / name / "part.0.parquet").write_bytes(b"new")
+        (work / "aggregate.parquet").write_bytes(b"agg")
+    assert (out / "cars" / "part.0.parquet").read_bytes() == b"new"
+    written = ["abnormal_returns", "aggregate.parquet", "cars", "outcomes"]
+    assert sorted(p.name for p in out.iterdir()) == written
+    (out / "cars" / "notes.txt").write_text("mine")
+    with pytest.raises(SpecificationError, match="not a dealstudy output"), commit_tables(out):
+        pass
+    assert (out / "cars" / "notes.txt").read_text() == "mine"

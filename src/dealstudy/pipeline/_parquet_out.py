@@ -19,7 +19,7 @@ import pandas as pd
 
 from dealstudy.errors import SpecificationError
 
-__all__ = ["AGGREGATE_FILE", "TABLES", "commit_tables", "conform", "write_frame"]
+__all__ = ["AGGREGATE_FILE", "TABLES", "commit_tables", "conform"]
 
 #: The per-event tables, each written as a folder of Parquet parts (one per partition).
 TABLES: tuple[str, ...] = ("outcomes", "abnormal_returns", "cars")
@@ -36,20 +36,6 @@ def conform(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
         if out[column].dtype != dtype:
             out[column] = out[column].astype(dtype)
     return out.reset_index(drop=True)
-
-
-def write_frame(frame: pd.DataFrame, path: Path) -> None:
-    """Write one frame as a Parquet file (atomic: a temporary sibling renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False, engine="pyarrow")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def _ours(path: Path) -> bool:

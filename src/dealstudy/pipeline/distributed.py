@@ -34,10 +34,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from dealstudy._tables import write_table
 from dealstudy.data import DataSources
 from dealstudy.data.parquet_prices import read_closes
 from dealstudy.errors import DataError, MissingDataError, SpecificationError
-from dealstudy.pipeline._parquet_out import TABLES, commit_tables, conform, write_frame
+from dealstudy.pipeline._parquet_out import AGGREGATE_FILE, TABLES, commit_tables, conform
 from dealstudy.pipeline.study import fetch_prices, study_factors, study_needs, study_prices
 from dealstudy.stats.panel import EventPanel
 from dealstudy.study import StudyResults, StudySpec
@@ -371,7 +372,7 @@ def run_study_dask(
             pieces = [(s[2], s[3]) for s in summaries]
             del summaries
             aggregate = _gather_panel(pieces, order_of, spec)
-            write_frame(aggregate, tmp / "aggregate.parquet")
+            write_table(tmp, AGGREGATE_FILE.removesuffix(".parquet"), aggregate, "parquet")
     return DaskStudy(spec, out, aggregate, status, len(tasks))
 
 
