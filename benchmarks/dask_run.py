@@ -115,7 +115,7 @@ def _dask(size: int, data: Path, workers: int) -> dict[str, Any]:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",
             env={"DEALSTUDY_THREADS": "1"},
         ) as cluster,
         Client(cluster) as client,

@@ -51,7 +51,9 @@ def test_cli_dask_engine_matches_single_engine(prices_dir: Path, tmp_path: Path)
         ["study", str(tmp_path / "events.csv"), "--prices", str(prices_dir), "--out", str(tmp_path / "s")],
     )
     assert single.exit_code == 0, single.output
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0"
+    ) as cluster:
         run = CliRunner().invoke(
             app,
             [

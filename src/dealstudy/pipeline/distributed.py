@@ -63,6 +63,9 @@ MAX_PARTITION_EVENTS = 20_000
 PARTITIONS_PER_THREAD = 4
 #: Retries of a partition task that raised (a worker that died is handled by Dask's allowed-failures).
 TASK_RETRIES = 2
+#: Where a LocalCluster's scheduler serves its HTTP routes (dashboard, metrics): a free loopback port, never
+#: the default :8787 on every interface (which another cluster on the machine may hold).
+LOOPBACK_HTTP = "127.0.0.1:0"
 #: Seconds to wait for an existing scheduler.
 CONNECT_TIMEOUT_S = 30
 
@@ -221,7 +224,11 @@ def _client(scheduler: str | None, n_workers: int | None, processes: bool) -> It
     )
     with (
         LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=None, **where
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=LOOPBACK_HTTP,
+            **where,
         ) as cluster,
         Client(cluster) as client,
     ):
