@@ -159,9 +159,12 @@ def align_events(
         last_d = all_dates[tstart[dv] + n_t - 1]
         g = given[dv]
         outside = (a < first_d) | (a > last_d)
-        after = ~g & exact & (timing[dv] == "after_close")
+        # map_day0's rule on the ticker's own data dates: after the close or on a non-trading day -> the
+        # next session (time zones, which need exchange calendars, are the pipeline's: it passes day0 in)
+        closed = timing[dv] == "non_trading_day"
+        after = ~g & exact & ((timing[dv] == "after_close") | closed)
         pos = pos + after
-        code = np.where(g, 0, np.where(after, 1, np.where(exact, 2, 3)))
+        code = np.where(g, 0, np.where(after, np.where(closed, 5, 1), np.where(exact, 2, 3)))
         code = np.where(outside & ~g, 4, code)
         rule[dv] = _DAY0_RULES[code]
         keep_rule = g & (given_rules[dv] != "")
@@ -435,7 +438,8 @@ def _search_by_ticker(tp: TickerPanel, t: IntArray, when: IntArray) -> IntArray:
     return out
 
 
-#: ``day0_rule`` by code: given, after the close, a session, not a session, outside the data.
+#: ``day0_rule`` by code: given, after the close, a session, not a session, outside the data, announced on
+#: a non-trading day.
 _DAY0_RULES = np.array(
     [
         "day 0 given",
@@ -443,6 +447,7 @@ _DAY0_RULES = np.array(
         "announcement date is a session",
         "not a session: next session",
         "announcement date",
+        "non_trading_day: next session",
     ],
     dtype=object,
 )

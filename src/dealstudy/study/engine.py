@@ -33,9 +33,12 @@ class EventStudy:
     Notes
     -----
     Time is counted in the *ticker's own trading days*: the index of its price (or return) series is its
-    session calendar. Day 0 is the session given in ``day0``; or, from ``date`` (+ ``timing``), the date
-    itself when it is a session of the ticker's data and ``timing`` is not ``after_close``, else the next
-    session of the data. The rule applied is recorded in the ``day0_rule`` column of the outcomes.
+    session calendar. Day 0 is the session given in ``day0``; or, from ``date`` (+ ``timing``), the rule of
+    :func:`dealstudy.data.calendars.map_day0` applied to the ticker's data dates: the date itself when it
+    is a date of the data and ``timing`` is neither ``after_close`` nor ``non_trading_day``, else the next
+    date of the data. The engine does no I/O, so it cannot convert times between exchanges: for a listing
+    outside New York pass ``day0`` mapped by ``map_day0`` (the pipelines and :func:`dealstudy.api.run_study`
+    do). The rule applied is recorded in the ``day0_rule`` column of the outcomes.
 
     For each event ``i`` with regressors ``x_t`` (``[1, R_m]`` for the market model) the model is estimated by
     OLS over the estimation days that have all values and are not inside the widest event window of another
