@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dealstudy.cli import main
 from dealstudy.errors import SpecificationError
@@ -93,3 +95,13 @@ def test_cli_model_option_is_checked_once_for_every_command(
         main()
     assert info.value.code == 2
     assert capsys.readouterr().err.startswith("error: --model 'capm' is not one of constant_mean, ")
+
+
+@given(st.integers(-10_000, 10_000), st.integers(0, 10_000))
+def test_text_round_trip_and_pair_order_hold_for_any_window(start: int, span: int) -> None:
+    w = Window(start, start + span)
+    assert Window.parse(str(w)) == w
+    assert Window.of((w.start, w.end)) == w
+    assert w.length == span + 1
+    other = Window(start - 1, start + span)
+    assert (other < w) == ((other.start, other.end) < (w.start, w.end))
