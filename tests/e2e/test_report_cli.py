@@ -13,6 +13,7 @@ import pytest
 
 from dealstudy.catalog import load_catalog
 from dealstudy.report.context import deal_filename
+from dealstudy.report.finding import HEADLINE_SAMPLE, signed_usd
 
 REPO = Path(__file__).resolve().parents[2]
 ENTRY_POINT = Path(sys.executable).parent / "dealstudy"
@@ -55,7 +56,15 @@ def test_report_on_the_shipped_catalog_offline(prices_dir: Path, tmp_path: Path)
     for deal in catalog.deals:
         assert (out / "deals" / deal_filename(deal.id)).is_file()
     with (out / "data" / "deal_values.csv").open(encoding="utf-8") as handle:
-        assert ",".join(next(csv.reader(handle))) == DEAL_VALUE_HEADER
+        header = ",".join(next(csv.reader(handle)))
+    assert header.startswith(DEAL_VALUE_HEADER + ",confounded,confounders,shares_outstanding,shares_as_of,")
+    # the index's finding quotes the sensitivity row of the headline window and sample
+    with (out / "data" / "sensitivity.csv").open(encoding="utf-8") as handle:
+        rows = {(r["window"], r["sample"]): r for r in csv.DictReader(handle)}
+    headline = rows[("-1:1", HEADLINE_SAMPLE)]
+    finding = index[index.index('id="finding"') : index.index("</div>", index.index('id="finding"'))]
+    assert f"the {headline['n_reactions']} reactions of listed parties" in finding
+    assert f"net {signed_usd(float(headline['abnormal_value_usd']))} beyond" in finding
     for page in out.rglob("*.html"):
         assert "http://" not in page.read_text(encoding="utf-8"), page.name
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import difflib
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from dealstudy.catalog.earnings import EarningsCalendar
 from dealstudy.catalog.frame import catalog_frame
 from dealstudy.catalog.schema import Counterparty, Deal
 from dealstudy.catalog.validate import read_catalog_files
@@ -55,12 +56,15 @@ class Catalog:
     checksum
         SHA-256 of the catalog files (see :func:`catalog_checksum`); identifies the exact catalog a study
         used.
+    earnings
+        The earnings calendar of ``earnings.yaml`` (empty when the file is absent).
     """
 
     deals: tuple[Deal, ...]
     counterparties: tuple[Counterparty, ...]
     directory: Path
     checksum: str
+    earnings: EarningsCalendar = field(default_factory=EarningsCalendar)
 
     def __len__(self) -> int:
         return len(self.deals)
@@ -139,4 +143,4 @@ def load_catalog(directory: Path | str = "events") -> Catalog:
     if files.problems:
         raise CatalogError(list(files.problems))
     deals = tuple(sorted((d for _, d in files.deals), key=lambda d: (d.announced, d.id)))
-    return Catalog(deals, files.counterparties, Path(directory), catalog_checksum(files.raw))
+    return Catalog(deals, files.counterparties, Path(directory), catalog_checksum(files.raw), files.earnings)

@@ -13,13 +13,14 @@ The rules and their messages are listed in ``events/README.md``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, cast
 from zoneinfo import ZoneInfo
 
 from dealstudy.catalog._yaml import load_yaml_text
 from dealstudy.catalog.crossfile import DealRefs, check_deals, refs_of_mapping
+from dealstudy.catalog.earnings import EARNINGS_FILE, EarningsCalendar, parse_earnings
 from dealstudy.catalog.fields import ID_PATTERN, MISSING, Problems, describe, format_usd, quote
 from dealstudy.catalog.rules import MAX_FILE_BYTES, listing_mismatch, mic_problem, ticker_problem
 from dealstudy.catalog.schema import (
@@ -498,6 +499,7 @@ class CatalogFiles:
     counterparties: tuple[Counterparty, ...]
     problems: tuple[CatalogProblem, ...]
     raw: tuple[tuple[str, bytes], ...]  # every catalog file's name and bytes, sorted by name
+    earnings: EarningsCalendar = field(default_factory=EarningsCalendar)
 
 
 def _read_text(path: Path, name: str) -> tuple[bytes, str | None, list[CatalogProblem]]:
@@ -533,6 +535,7 @@ def read_catalog_files(directory: Path | str) -> CatalogFiles:
     problems: list[CatalogProblem] = []
     deals: list[tuple[str, Deal]] = []
     counterparties: tuple[Counterparty, ...] = ()
+    earnings = EarningsCalendar()
     raw: list[tuple[str, bytes]] = []
     broken_ids: list[str] = []
     broken: list[tuple[str, DealRefs]] = []
@@ -559,6 +562,10 @@ def read_catalog_files(directory: Path | str) -> CatalogFiles:
             counterparties, cp_problems = parse_counterparties(parsed, name)
             problems.extend(cp_problems)
             continue
+        if name == EARNINGS_FILE:
+            earnings, earnings_problems = parse_earnings(parsed, name)
+            problems.extend(earnings_problems)
+            continue
         deal, deal_problems = parse_deal(parsed, name)
         problems.extend(deal_problems)
         if deal is not None:
@@ -571,7 +578,7 @@ def read_catalog_files(directory: Path | str) -> CatalogFiles:
     problems.extend(check_deals([*deals, *broken], broken_ids))
     order = {name: i for i, (name, _) in enumerate(raw)}
     problems.sort(key=lambda q: order.get(q.file, -1))  # stable: keeps in-file order
-    return CatalogFiles(tuple(deals), counterparties, tuple(problems), tuple(raw))
+    return CatalogFiles(tuple(deals), counterparties, tuple(problems), tuple(raw), earnings)
 
 
 def validate_catalog(directory: Path | str = "events") -> list[CatalogProblem]:

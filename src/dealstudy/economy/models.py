@@ -207,7 +207,8 @@ def robustness_table(
 ) -> pd.DataFrame:
     """Key slopes under alternative samples, windows and expected-return models.
 
-    Rows: ``baseline``; ``no_confounded`` (events with a confounder on the day dropped); ``deal_level`` (one
+    Rows: ``baseline``; ``no_confounded`` (only reactions known to be clean: confounded and unknown ones
+    dropped); ``deal_level`` (one
     observation per deal, abnormal values summed over its direct parties); ``window`` for every other
     window in the values; ``model`` for every other study model (at the baseline window); ``cluster_date``
     (clustered by announcement date) when the baseline is not clustered. Each row has N, the number of
@@ -222,9 +223,9 @@ def robustness_table(
         sample, excluded = regression_sample(frame, win)
         n_excluded = len(excluded)
         if sample_filter == "no_confounded":
-            confounded = sample["confounded"].astype(bool)
-            n_excluded += int(confounded.sum())
-            sample = sample.loc[~confounded]
+            clean = sample["clean"].astype(bool)
+            n_excluded += int((~clean).sum())
+            sample = sample.loc[clean]
         elif sample_filter == "deal_level":
             sample = deal_level(sample)
         cov: CovType = "cluster" if sample_filter == "cluster" else cov_type

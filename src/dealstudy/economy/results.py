@@ -12,12 +12,14 @@ import pandas as pd
 
 from dealstudy.catalog.schema import Counterparty, Deal
 from dealstudy.economy.aggregates import aggregates, cumulative_value
+from dealstudy.economy.finding import FindingInference, equal_slopes_wild_p, finding_inference
 from dealstudy.economy.ledger import commitments_ledger, ledger_totals, stated_figures
 from dealstudy.economy.legs import deals_frame
 from dealstudy.economy.models import KEY_TERMS, fit_models, robustness_table
 from dealstudy.economy.regressions import CovType, RegressionResult, WaldTest, bootstrap_ci, leave_one_out
 from dealstudy.economy.revisions import revisions_round_trip
-from dealstudy.economy.sample import regression_sample
+from dealstudy.economy.sample import confounding_status, regression_sample
+from dealstudy.economy.sensitivity import sensitivity_table
 from dealstudy.window import Window
 
 __all__ = ["DEAL_VALUE_COLUMNS", "REGRESSION_COLUMNS", "EconomyResults", "EconomySpec", "fit_economy"]
@@ -41,6 +43,16 @@ DEAL_VALUE_COLUMNS: tuple[str, ...] = (
     "binding_multiple",
     "outcome",
     "reason",
+    "confounded",
+    "confounders",
+    "shares_outstanding",
+    "shares_as_of",
+    "shares_source",
+    "shares_stale",
+    "shares_later",
+    "shares_later_as_of",
+    "abnormal_value_usd_later_shares",
+    "raw_value_usd_later_shares",
 )
 
 #: Columns of ``regressions.csv``.
@@ -53,18 +65,22 @@ class EconomySpec:
 
     ``window`` is the event window of the headline figures and regressions (``"a:b"``); ``cov_type`` the
     regression covariance (HC3 by default, ``"cluster"`` = by announcement date); the bootstrap uses
-    ``bootstrap_reps`` pairs resamples from ``numpy.random.default_rng(seed)``.
+    ``bootstrap_reps`` pairs resamples from ``numpy.random.default_rng(seed)``, the wild cluster bootstrap
+    ``wild_reps`` draws of cluster weights (clusters = announcement dates).
     """
 
     window: str = "-1:1"
     cov_type: CovType = "HC3"
     bootstrap_reps: int = 1999
+    wild_reps: int = 9999
     seed: int = 20251103
     confidence: float = 0.95
     min_level_obs: int = 3
 
     def __post_init__(self) -> None:
         Window.parse(self.window)
+        if self.wild_reps < 1:
+            raise ValueError("wild_reps must be >= 1")
         if self.bootstrap_reps < 0:
             raise ValueError("bootstrap_reps must be >= 0")
         if not 0 < self.confidence < 1:
@@ -101,6 +117,12 @@ class EconomyResults:
         Commitments by counterparty, partner and year; totals with exposure; counterparties' own figures.
     revisions : DataFrame
         Announcement vs walk-back round trips.
+    sensitivity : DataFrame
+        The totals and slopes per event window and sample (all reactions, known-clean reactions):
+        :data:`dealstudy.economy.sensitivity.SENSITIVITY_COLUMNS`.
+    inference : FindingInference or None
+        The key slopes on the regression sample with HC3, date-clustered and wild-cluster-bootstrap
+        inference, the equal-slopes tests and the leave-one-deal-out refits.
     """
 
     spec: EconomySpec
@@ -120,6 +142,8 @@ class EconomyResults:
     stated: pd.DataFrame
     revisions: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
+    sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    inference: FindingInference | None = None
 
     def regression(self, name: str) -> RegressionResult:
         """The fitted model called ``name`` (``headline``, ``binding_split``, ``car_size``)."""
@@ -155,6 +179,10 @@ class EconomyResults:
                         parts.append(f"{label} n/a: {why}")
             reasons.append("; ".join(parts))
         frame["reason"] = reasons
+        frame["shares_outstanding"] = frame["shares"]
+        frame["confounded"] = [
+            "" if v is None else str(v).lower() for v in frame["confounded"].map(confounding_status)
+        ]
         return pd.DataFrame(frame[list(DEAL_VALUE_COLUMNS)])
 
     def regressions_frame(self) -> pd.DataFrame:
@@ -359,4 +387,16 @@ def fit_economy(
         stated=stated_figures(counterparties, deal_table),
         revisions=revisions_round_trip(deal_table, values, window),
         notes=notes,
+        sensitivity=sensitivity_table(
+            values,
+            cov_type=spec.cov_type,
+            equal_slopes_p=lambda rows: equal_slopes_wild_p(rows, reps=spec.wild_reps, seed=spec.seed),
+        ),
+        inference=finding_inference(
+            sample,
+            reps=spec.wild_reps,
+            loo_reps=min(spec.wild_reps, 999),
+            seed=spec.seed,
+            confidence=spec.confidence,
+        ),
     )

@@ -24,7 +24,7 @@ import pandas as pd
 
 from dealstudy.economy.legs import NON_DEAL_KINDS
 
-__all__ = ["BINDING_CLASS", "EXCLUSION_COLUMNS", "SAMPLE_COLUMNS", "regression_sample"]
+__all__ = ["BINDING_CLASS", "EXCLUSION_COLUMNS", "SAMPLE_COLUMNS", "confounding_status", "regression_sample"]
 
 #: Binding statuses grouped into three classes for the CAR regression (too few deals for twelve dummies).
 BINDING_CLASS: dict[str, str] = {
@@ -53,6 +53,7 @@ SAMPLE_COLUMNS: tuple[str, ...] = (
     "binding_status",
     "binding_class",
     "confounded",
+    "clean",
     "abnormal_value_bn",
     "headline_bn",
     "binding_bn",
@@ -65,6 +66,16 @@ SAMPLE_COLUMNS: tuple[str, ...] = (
 EXCLUSION_COLUMNS: tuple[str, ...] = ("sample", "window", "deal_id", "ticker", "role", "reason")
 
 BN = 1e9
+
+
+def confounding_status(value: object) -> bool | None:
+    """A ``confounded`` cell as True, False or None (unknown: None, NaN or empty text)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        text = value.strip().lower()
+        return {"true": True, "false": False}.get(text)
+    return bool(value)
 
 
 def _exclusion_reason(row: dict[str, object]) -> str:
@@ -125,7 +136,8 @@ def regression_sample(
                 "kind": row["kind"],
                 "binding_status": row["binding_status"],
                 "binding_class": BINDING_CLASS.get(str(row["binding_status"]), "other"),
-                "confounded": bool(row["confounded"]),
+                "confounded": confounding_status(row["confounded"]) is True,
+                "clean": confounding_status(row["confounded"]) is False,
                 "abnormal_value_bn": float(str(row["abnormal_value_usd"])) / BN,
                 "headline_bn": headline / BN,
                 "binding_bn": binding / BN,
@@ -138,5 +150,5 @@ def regression_sample(
     sample = pd.DataFrame(kept, columns=list(SAMPLE_COLUMNS))
     if sample.empty:  # typed columns, so filters and arithmetic on an empty sample behave
         floats = [c for c in SAMPLE_COLUMNS if c.endswith(("_bn", "_pct", "_usd")) or c == "log_size"]
-        sample = sample.astype(dict.fromkeys(floats, float) | {"confounded": bool})
+        sample = sample.astype(dict.fromkeys(floats, float) | {"confounded": bool, "clean": bool})
     return sample, pd.DataFrame(dropped, columns=list(EXCLUSION_COLUMNS))

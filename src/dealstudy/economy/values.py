@@ -45,6 +45,9 @@ VALUE_COLUMNS: tuple[str, ...] = (
     "shares",
     "shares_as_of",
     "shares_source",
+    "shares_stale",
+    "shares_later",
+    "shares_later_as_of",
     "fx_rate_m1",
     "fx_rate_date",
     "market_cap_local",
@@ -54,6 +57,8 @@ VALUE_COLUMNS: tuple[str, ...] = (
     "car_value_usd",
     "raw_value_local",
     "raw_value_usd",
+    "abnormal_value_usd_later_shares",
+    "raw_value_usd_later_shares",
     "headline_value_usd",
     "binding_value_usd",
     "non_binding_value_usd",
@@ -64,6 +69,14 @@ VALUE_COLUMNS: tuple[str, ...] = (
 )
 
 NAN = float("nan")
+
+_CATALOG_CONFOUNDED = "the catalog lists firm-specific news for this deal"
+_NOT_ASSESSED = "not assessed (no earnings calendar or catalog events given)"
+
+#: A later share count within this many days of day -1 that differs by more than
+#: :data:`STALE_SHARES_TOLERANCE` (relative) flags the count used as stale.
+STALE_SHARES_DAYS = 120
+STALE_SHARES_TOLERANCE = 0.02
 
 FloatArray = NDArray[np.float64]
 
@@ -117,6 +130,27 @@ class _ShareTable:
             return None
         when = pd.Timestamp(int(days[position]), unit="ns").date()
         return _Shares(float(counts[position]), when, sources[position])
+
+    def later(self, symbol: str, used: _Shares, on: dt.date | pd.Timestamp) -> _Shares | None:
+        """The first count of ``symbol`` dated after ``used`` and within :data:`STALE_SHARES_DAYS` days of
+        ``on`` (day -1); ``None`` when there is none."""
+        found = self._by_symbol.get(symbol)
+        if found is None:
+            return None
+        days, counts, sources = found
+        position = int(np.searchsorted(days, pd.Timestamp(used.as_of).as_unit("ns").value, side="right"))
+        until = (pd.Timestamp(on) + pd.Timedelta(days=STALE_SHARES_DAYS)).as_unit("ns").value
+        if position >= days.size or days[position] > until:
+            return None
+        when = pd.Timestamp(int(days[position]), unit="ns").date()
+        return _Shares(float(counts[position]), when, sources[position])
+
+
+def stale_count(used: _Shares | None, later: _Shares | None) -> bool:
+    """True when ``later`` differs from ``used`` by more than :data:`STALE_SHARES_TOLERANCE`."""
+    if used is None or later is None:
+        return False
+    return abs(later.shares / used.shares - 1.0) > STALE_SHARES_TOLERANCE
 
 
 def shares_as_of(table: pd.DataFrame, symbol: str, on: dt.date | pd.Timestamp) -> _Shares | None:
@@ -293,8 +327,11 @@ def dollar_values(
     the outcome is ``no_fx_rate`` with the reason. Multi-class companies use the total share count of all
     classes times the listed class's close (GOOGL = A + B + C, META = A + B), as the share table records it.
     The share count is the latest on or before day -1 and held fixed (a count changing mid-window would add
-    spurious value). Closes are not dividend-adjusted: a cash dividend going ex inside the window lowers the
-    raw value by about the dividend, the abnormal value uses the adjusted-close returns of the study.
+    spurious value). When a later count dated within :data:`STALE_SHARES_DAYS` days of day -1 differs from
+    it by more than 2% (new shares issued, a buyback), ``shares_stale`` is true and the abnormal and raw
+    values under that later count are given beside the main ones (values scale with the share count).
+    Closes are not dividend-adjusted: a cash dividend going ex inside the window lowers the raw value by
+    about the dividend, the abnormal value uses the adjusted-close returns of the study.
     """
     study: dict[str, dict[str, Any]] = {}
     for record in outcomes.to_dict("records"):
@@ -333,6 +370,11 @@ def dollar_values(
             found = series.on(date_m1)
             close_m1 = NAN if found is None else found
         count = share_table.as_of(ticker, date_m1) if date_m1 is not None else None
+        later = (
+            share_table.later(ticker, count, date_m1) if count is not None and date_m1 is not None else None
+        )
+        stale = stale_count(count, later)
+        scale = later.shares / count.shares if stale and later is not None and count is not None else NAN
         rate_m1: FxRate | None = None
         if currency is not None and date_m1 is not None:
             rate_m1 = rate_on(fx.get(currency), currency, date_m1)
@@ -404,6 +446,9 @@ def dollar_values(
                     "shares": count.shares if count else NAN,
                     "shares_as_of": pd.Timestamp(count.as_of) if count else pd.NaT,
                     "shares_source": count.source if count else None,
+                    "shares_stale": stale,
+                    "shares_later": later.shares if later else NAN,
+                    "shares_later_as_of": pd.Timestamp(later.as_of) if later else pd.NaT,
                     "fx_rate_m1": rate_m1.rate if rate_m1 else NAN,
                     "fx_rate_date": pd.Timestamp(rate_m1.rate_date) if rate_m1 else pd.NaT,
                     "market_cap_local": work.market_cap_local,
@@ -413,6 +458,8 @@ def dollar_values(
                     "car_value_usd": work.car_value_usd,
                     "raw_value_local": work.raw_value_local,
                     "raw_value_usd": work.raw_value_usd,
+                    "abnormal_value_usd_later_shares": work.abnormal_value_usd * scale,
+                    "raw_value_usd_later_shares": work.raw_value_usd * scale,
                     "headline_value_usd": headline,
                     "binding_value_usd": binding,
                     "non_binding_value_usd": float(leg["non_binding_value_usd"]),
@@ -425,10 +472,13 @@ def dollar_values(
                     "kind": leg["kind"],
                     "binding_status": leg["binding_status"],
                     "duration_years": float(leg["duration_years"]),
-                    "confounded": bool(leg["confounded"]),
+                    # per reaction: dealstudy.economy.confounding.add_confounding; until then only the
+                    # catalog's own list of the deal's confounders is known
+                    "confounded": True if leg["confounded"] else None,
+                    "confounders": _CATALOG_CONFOUNDED if leg["confounded"] else _NOT_ASSESSED,
                     "position": int(leg["position"]),
                 }
             )
     extra = ["announced", "counterparty", "kind", "binding_status", "duration_years", "confounded"]
-    extra.append("position")
+    extra += ["confounders", "position"]
     return pd.DataFrame(rows, columns=[*VALUE_COLUMNS, *extra])

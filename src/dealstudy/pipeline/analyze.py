@@ -36,10 +36,13 @@ from dealstudy.economy import (
     fit_economy,
     legs_frame,
 )
+from dealstudy.economy.confounding import add_confounding
 from dealstudy.economy.currency import FX_SYMBOL, currency_for_mic
 from dealstudy.economy.legs import INDIRECT_ROLES
 from dealstudy.economy.regressions import CovType
+from dealstudy.economy.values import STALE_SHARES_DAYS
 from dealstudy.errors import DataError, DownloadError, MissingDataError, SpecificationError
+from dealstudy.pipeline.confounders import confounding_inputs
 from dealstudy.pipeline.study import run_study, write_study
 from dealstudy.study import StudyResults, StudySpec
 from dealstudy.window import Window, WindowLike
@@ -72,6 +75,9 @@ ANALYSIS_FILES: tuple[str, ...] = (
     "ledger_totals.csv",
     "ledger_stated.csv",
     "revisions.csv",
+    "sensitivity.csv",
+    "inference.csv",
+    "influence_deals.csv",
     "aggregates.csv",
     "cumulative.csv",
     "exclusions.csv",
@@ -92,6 +98,10 @@ StageCallback = Callable[[str], None]
 
 #: Calendar-day margin fetched around the event dates for closes and FX.
 _MARGIN_DAYS = 40
+
+#: Step (calendar days) of the share-count lookups after day -1: counts are quarterly or rarer, so every
+#: count of the staleness horizon is found.
+_SHARES_STEP_DAYS = 10
 
 
 @dataclass(frozen=True, eq=False)
@@ -250,14 +260,18 @@ def _market_inputs(
         before = series.index[series.index < pd.Timestamp(when)]
         if len(before) == 0:
             continue
-        count = sources.shares.shares_on(str(ticker), pd.Timestamp(before[-1]).date())
-        if count is not None:
-            shares_rows[(count.symbol, count.as_of)] = {
-                "symbol": count.symbol,
-                "as_of": count.as_of,
-                "shares": count.shares,
-                "source": count.source,
-            }
+        day_m1 = pd.Timestamp(before[-1]).date()
+        # the count in force at day -1 and every count of the staleness horizon after it
+        steps = range(0, STALE_SHARES_DAYS + 1, _SHARES_STEP_DAYS)
+        for on in (day_m1 + dt.timedelta(days=k) for k in steps):
+            count = sources.shares.shares_on(str(ticker), on)
+            if count is not None:
+                shares_rows[(count.symbol, count.as_of)] = {
+                    "symbol": count.symbol,
+                    "as_of": count.as_of,
+                    "shares": count.shares,
+                    "source": count.source,
+                }
     shares = pd.DataFrame(list(shares_rows.values()), columns=["symbol", "as_of", "shares", "source"])
     fx: dict[str, pd.Series] = {}
     currencies = {currency_for_mic(str(m)) for m in events["exchange"]} - {None, "USD"}
@@ -340,9 +354,10 @@ def analyze(
             "CSV snapshots"
         )
     legs = legs_frame(catalog.deals)
+    confounding = confounding_inputs(catalog, events)
 
     def values_of(result: StudyResults) -> pd.DataFrame:
-        return dollar_values(
+        values = dollar_values(
             legs,
             result.outcomes,
             result.abnormal_returns,
@@ -352,6 +367,9 @@ def analyze(
             fx,
             result.spec.windows,
             unstudied,
+        )
+        return add_confounding(
+            values, result.abnormal_returns, confounding.earnings, confounding.events, confounding.coverage
         )
 
     stage("robustness")
@@ -414,6 +432,9 @@ def write_analysis(results: AnalysisResults, out_dir: Path | str, fmt: TableForm
         "ledger_totals.csv": economy.ledger_totals,
         "ledger_stated.csv": economy.stated,
         "revisions.csv": economy.revisions,
+        "sensitivity.csv": economy.sensitivity,
+        "inference.csv": economy.inference.table if economy.inference else pd.DataFrame(),
+        "influence_deals.csv": economy.inference.loo if economy.inference else pd.DataFrame(),
         "aggregates.csv": economy.aggregates,
         "cumulative.csv": economy.cumulative,
         "exclusions.csv": economy.exclusions,

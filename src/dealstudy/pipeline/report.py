@@ -56,6 +56,7 @@ from dealstudy.report import (
 )
 from dealstudy.report.context import SiteContext
 from dealstudy.report.figure_cache import FigureCache
+from dealstudy.report.finding import finding_of, finding_tables
 from dealstudy.study import StudySpec
 from dealstudy.window import Window, WindowLike
 
@@ -305,7 +306,7 @@ def report_data(
         ("Report built", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
     )
     key = economy.key_slopes()
-    tables = (
+    tables: tuple[TableSpec, ...] = (
         TableSpec(
             "key_slopes",
             "Key slopes with bootstrap intervals and the most influential deal",
@@ -384,6 +385,7 @@ def report_data(
             page="methods",
         ),
     )
+    tables = (*tables, *finding_tables(economy))
     rules = dict(
         zip(results.events["event_id"].astype(str), results.events["day0_rule"].astype(str), strict=True)
     )
@@ -410,6 +412,7 @@ def report_data(
         day0_rules=rules,
         scatter=_scatter(results),
         baselines=car_size_baselines(economy.sample, min_level_obs=economy.spec.min_level_obs),
+        finding=finding_of(economy),
     )
 
 

@@ -540,6 +540,7 @@ def build_context(
     }
     index = {
         "headline": _headline(data),
+        "finding": dict(data.finding),
         "counts": _counts(data),
         "table": _main_table(data, deals),
         "figures": [_figure(f) for f in figures.index],

@@ -105,6 +105,9 @@ class ReportData:
     baselines
         The omitted level of each categorical regressor of ``car_size`` (``binding``, ``kind``,
         ``counterparty``), named in the regression's notes.
+    finding
+        The plain answer of the index (:func:`dealstudy.report.finding.finding_text`): paragraphs
+        ``found``, ``sure``, ``holds``, ``limits``; empty for data without the economy's inference.
     """
 
     deals: tuple[Deal, ...]
@@ -129,3 +132,4 @@ class ReportData:
     day0_rules: Mapping[str, str] = field(default_factory=dict)
     scatter: pd.DataFrame | None = None
     baselines: Mapping[str, str] = field(default_factory=dict)
+    finding: Mapping[str, str] = field(default_factory=dict)
