@@ -125,13 +125,6 @@ def equal_slopes_wild_p(sample: pd.DataFrame, *, reps: int = 9999, seed: int = 2
     return wild_cluster_test(X, y, clusters, "non_binding_bn", reps=reps, seed=seed).pvalue
 
 
-def _wild_p(sample: pd.DataFrame, model: str, term: str, reps: int, seed: int) -> float:
-    X, y, clusters = _design(sample, model)
-    if not _estimable(X, clusters):
-        return math.nan
-    return wild_cluster_test(X, y, clusters, term, reps=reps, seed=seed).pvalue
-
-
 def _slope_rows(sample: pd.DataFrame, reps: int, seed: int, confidence: float) -> list[dict[str, object]]:
     hc3 = fit_models(sample, cov_type="HC3")
     cluster = fit_models(sample, cov_type="cluster")
@@ -206,14 +199,13 @@ def _leave_one_deal_out(sample: pd.DataFrame, table: pd.DataFrame, reps: int, se
     full = {str(r["term"]): r for r in table.to_dict("records")}
     for deal in dict.fromkeys(sample["deal_id"].astype(str)):
         rest = sample[sample["deal_id"] != deal]
-        fits = fit_models(rest, cov_type="HC3")
         for model, terms in _TERMS.items():
-            result = getattr(fits, model)
+            X, y, clusters = _design(rest, model)
+            ok = _estimable(X, clusters)
+            beta = np.linalg.lstsq(X.to_numpy(float), y.to_numpy(float), rcond=None)[0] if ok else None
             for term in terms:
-                coef = (
-                    float(result.params[term]) if result.fitted and term in result.params.index else math.nan
-                )
-                p = _wild_p(rest, model, term, reps, seed) if result.fitted else math.nan
+                coef = float(beta[list(X.columns).index(term)]) if beta is not None else math.nan
+                p = wild_cluster_test(X, y, clusters, term, reps=reps, seed=seed).pvalue if ok else math.nan
                 base = full[term]
                 c0, p0 = float(base["coef"]), float(base["p_wild"])
                 rows.append(

@@ -98,10 +98,16 @@ class _Design:
         self.ssc = (self.n - 1) / (self.n - self.k) * self.groups / (self.groups - 1)
 
     def t_stats(self, j: int, null: float) -> tuple[float, FloatArray]:
-        """The observed CRV1 t statistic of ``beta_j = null`` and its WCR bootstrap draws."""
+        """The observed CRV1 t statistic of ``beta_j = null`` and its WCR bootstrap draws.
+
+        The bootstrap is linear in the weights (Roodman et al. 2019): with ``u`` the restricted residuals,
+        ``U`` the N x G matrix holding ``u_i`` in the column of observation i's cluster, ``c' = e_j'
+        (X'X)^-1 X'`` and ``M = I - X (X'X)^-1 X'``, the draw ``v`` gives the numerator ``c' U v`` and the
+        cluster scores ``S diag(c) M U v`` (``S`` sums rows by cluster), so both are G-vectors times the
+        G x B weights.
+        """
         X, y = self.X, self.y
-        a = self.xtx_inv[j]  # row j of (X'X)^-1
-        c = X @ a  # beta_j = c'y
+        c = X @ self.xtx_inv[j]  # beta_j = c'y
         beta = self.xtx_inv @ (X.T @ y)
         resid = y - X @ beta
         se = math.sqrt(self.ssc * float(np.sum((self.indicator @ (c * resid)) ** 2)))
@@ -109,16 +115,16 @@ class _Design:
         # restricted fit: beta_j = null imposed (regress y - null x_j on the other columns)
         others = [i for i in range(self.k) if i != j]
         Xo = X[:, others]
-        target = y - null * X[:, j]
-        gamma = np.linalg.lstsq(Xo, target, rcond=None)[0]
-        fitted = Xo @ gamma + null * X[:, j]
-        u = y - fitted
-        ystar = fitted[:, None] + u[:, None] * self.v[self.codes, :]
-        bstar = self.xtx_inv @ (X.T @ ystar)
-        estar = ystar - X @ bstar
-        z = self.indicator @ (c[:, None] * estar)
-        se_star = np.sqrt(self.ssc * np.sum(z**2, axis=0))
-        return t_obs, (bstar[j] - null) / se_star
+        gamma = np.linalg.lstsq(Xo, y - null * X[:, j], rcond=None)[0]
+        u = y - Xo @ gamma - null * X[:, j]
+        U = self.indicator.T * u[:, None]  # N x G
+        # G x B products by einsum, not BLAS: a multi-threaded BLAS call on these small matrices costs
+        # ~20x more than one thread on a busy machine
+        numer = np.einsum("g,gb->b", c @ U, self.v)
+        hat = X @ self.xtx_inv @ X.T
+        scores = self.indicator @ (c[:, None] * (U - hat @ U))  # G x G
+        denom = np.sqrt(self.ssc * np.sum(np.einsum("gh,hb->gb", scores, self.v) ** 2, axis=0))
+        return t_obs, numer / denom
 
 
 def _design(
@@ -183,7 +189,7 @@ def wild_confidence_interval(
     seed: int = 20251103,
 ) -> tuple[float, float]:
     """The confidence interval of ``term`` by inverting the WCR test: every null not rejected at
-    ``1 - confidence`` (same weights for every null; bisection to 1e-6 of the CRV1 standard error)."""
+    ``1 - confidence`` (same weights for every null; bisection to 1e-4 of the CRV1 standard error)."""
     design, _ = _design(X, y, clusters, reps, weights, seed)
     j = list(X.columns).index(term)
     alpha = 1.0 - confidence
@@ -212,7 +218,7 @@ def wild_confidence_interval(
                 inside = middle
             else:
                 outside = middle
-            if abs(outside - inside) < 1e-6 * se:
+            if abs(outside - inside) < 1e-4 * se:
                 break
         bounds.append((inside + outside) / 2)
     return bounds[0], bounds[1]

@@ -16,6 +16,7 @@ from dealstudy.economy.finding import FindingInference, equal_slopes_wild_p, fin
 from dealstudy.economy.ledger import commitments_ledger, ledger_totals, stated_figures
 from dealstudy.economy.legs import deals_frame
 from dealstudy.economy.models import KEY_TERMS, fit_models, robustness_table
+from dealstudy.economy.overlaps import headline_totals, net_totals
 from dealstudy.economy.regressions import CovType, RegressionResult, WaldTest, bootstrap_ci, leave_one_out
 from dealstudy.economy.revisions import revisions_round_trip
 from dealstudy.economy.sample import confounding_status, regression_sample
@@ -123,6 +124,10 @@ class EconomyResults:
     inference : FindingInference or None
         The key slopes on the regression sample with HC3, date-clustered and wild-cluster-bootstrap
         inference, the equal-slopes tests and the leave-one-deal-out refits.
+    headline_totals : DataFrame
+        Headline and binding value gross and net of overlaps (every dollar once), for all announcements,
+        the regression samples, each company and counterparty
+        (:data:`dealstudy.economy.overlaps.HEADLINE_TOTAL_COLUMNS`).
     """
 
     spec: EconomySpec
@@ -144,6 +149,7 @@ class EconomyResults:
     notes: tuple[str, ...] = field(default=())
     sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
     inference: FindingInference | None = None
+    headline_totals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def regression(self, name: str) -> RegressionResult:
         """The fitted model called ``name`` (``headline``, ``binding_split``, ``car_size``)."""
@@ -297,6 +303,11 @@ class EconomyResults:
         return "\n".join(lines) + "\n"
 
 
+def _net_pair(deals: Sequence[Deal]) -> tuple[float, float]:
+    totals = net_totals(deals)
+    return totals.net_headline_usd, totals.net_binding_usd
+
+
 def _bn(value: float) -> str:
     return f"${value / 1e9:,.1f}bn" if math.isfinite(value) else "n/a"
 
@@ -363,6 +374,7 @@ def fit_economy(
             [exclusions, pd.DataFrame(model_rows, columns=exclusions.columns)], ignore_index=True
         )
     by_model = {model: values, **dict(alternatives or {})}
+    by_id = {d.id: d for d in deals}
     notes = (
         "abnormal value = sum over the window of AR_t x market cap(t-1), USD at the rate of t-1",
         "regressions: direct parties of new deals with a disclosed headline value; values in $bn, CAR in %",
@@ -391,6 +403,14 @@ def fit_economy(
             values,
             cov_type=spec.cov_type,
             equal_slopes_p=lambda rows: equal_slopes_wild_p(rows, reps=spec.wild_reps, seed=spec.seed),
+            net_value=lambda ids: _net_pair([by_id[i] for i in ids if i in by_id]),
+        ),
+        headline_totals=headline_totals(
+            deals,
+            [
+                (f"{window}:all", list(sample["deal_id"].astype(str))),
+                (f"{window}:unconfounded", list(sample.loc[sample["clean"], "deal_id"].astype(str))),
+            ],
         ),
         inference=finding_inference(
             sample,

@@ -191,6 +191,15 @@ def finding_tables(economy: EconomyResults) -> tuple[TableSpec, ...]:
     inference = economy.inference
     tables = [
         TableSpec(
+            "headline_totals",
+            "Headline and binding value, gross and net of overlaps",
+            economy.headline_totals,
+            "Net counts every dollar once: a headline that restates, includes or overlaps another catalog "
+            "deal's (Stargate's $500B, its five sites' $400B, Oracle's $300B contract) is netted within each "
+            "scope; an overlap of unknown size counts as the whole smaller headline.",
+            page="index",
+        ),
+        TableSpec(
             "sensitivity",
             "The finding by event window and sample",
             economy.sensitivity,
@@ -199,7 +208,7 @@ def finding_tables(economy: EconomyResults) -> tuple[TableSpec, ...]:
             "ones dropped). Headline and binding value of the row's deals, each dollar counted once. "
             "p_equal_slopes: wild cluster bootstrap by announcement date.",
             page="index",
-        )
+        ),
     ]
     if inference is not None:
         tables.append(

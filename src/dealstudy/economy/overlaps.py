@@ -1,0 +1,141 @@
+"""Every dollar counted once: headline and binding totals gross and net of the catalog's overlaps.
+
+A deal may say that its headline restates, includes or overlaps another deal's (``Deal.overlaps``, with the
+shared amount where known). For a set of deals, the overlap relations between members link them into
+groups; within a group the net total is
+
+    net = clamp(sum of headlines - sum of shared amounts, largest headline, sum of headlines)
+
+-- the union of the dollars when the shared amounts are pairwise, never below the largest member (that
+deal's dollars are all there) and never above the gross sum. A shared amount the sources do not state is
+taken as the whole of the smaller headline: an overlap of unknown size is never counted twice. Binding
+value is netted the same way, the shared binding amount of a pair being the smallest of the two binding
+values and the shared headline amount (a restated contract's binding dollars are the same dollars).
+
+Stargate ($500B), its five sites ($400B, part of it) and Oracle's $300B contract (Stargate capacity, first
+disclosed as $30B a year) net to $500B of headline and $300B of binding value, not $1,230B.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dealstudy.catalog.schema import Deal
+from dealstudy.economy.legs import INDIRECT_ROLES, NON_DEAL_KINDS
+
+__all__ = ["HEADLINE_TOTAL_COLUMNS", "NetTotals", "headline_totals", "net_totals"]
+
+#: Columns of ``headline_totals.csv`` (a contract other tools read).
+HEADLINE_TOTAL_COLUMNS: tuple[str, ...] = (
+    "scope",
+    "gross_headline_usd",
+    "net_headline_usd",
+    "gross_binding_usd",
+    "net_binding_usd",
+)
+
+
+@dataclass(frozen=True)
+class NetTotals:
+    """Gross and net-of-overlap headline and binding value of a set of deals (USD)."""
+
+    gross_headline_usd: float
+    net_headline_usd: float
+    gross_binding_usd: float
+    net_binding_usd: float
+
+
+def _value(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _find(parent: dict[str, str], key: str) -> str:
+    while parent[key] != key:
+        parent[key] = parent[parent[key]]
+        key = parent[key]
+    return key
+
+
+def _net(values: dict[str, float], shared: list[tuple[str, str, float]]) -> tuple[float, float]:
+    """Gross sum and net total of ``values`` (finite only) with pairwise ``shared`` amounts."""
+    known = {k: v for k, v in values.items() if math.isfinite(v)}
+    if not known:
+        return math.nan, math.nan
+    parent = {k: k for k in known}
+    for a, b, _ in shared:
+        if a in known and b in known:
+            parent[_find(parent, a)] = _find(parent, b)
+    groups: dict[str, list[str]] = {}
+    for key in known:
+        groups.setdefault(_find(parent, key), []).append(key)
+    net = 0.0
+    for members in groups.values():
+        inside = set(members)
+        gross = sum(known[m] for m in members)
+        overlap = sum(amount for a, b, amount in shared if a in inside and b in inside)
+        net += min(max(gross - overlap, max(known[m] for m in members)), gross)
+    return float(sum(known.values())), net
+
+
+def net_totals(deals: Iterable[Deal]) -> NetTotals:
+    """Gross and net headline and binding value of ``deals`` (overlaps with deals outside are ignored)."""
+    chosen = {d.id: d for d in deals}
+    heads = {i: _value(d.headline_value_usd) for i, d in chosen.items()}
+    binds = {i: _value(d.binding_value_usd) for i, d in chosen.items()}
+    shared_h: list[tuple[str, str, float]] = []
+    shared_b: list[tuple[str, str, float]] = []
+    for deal in chosen.values():
+        for overlap in deal.overlaps:
+            other = overlap.deal
+            if other not in chosen or other == deal.id:
+                continue
+            ha, hb = heads[deal.id], heads[other]
+            amount = _value(overlap.amount_usd)
+            if not math.isfinite(amount):
+                amount = min(ha, hb)
+            shared_h.append((deal.id, other, amount))
+            shared_b.append((deal.id, other, min(binds[deal.id], binds[other], amount)))
+    gross_h, net_h = _net(heads, shared_h)
+    gross_b, net_b = _net(binds, [(a, b, v) for a, b, v in shared_b if math.isfinite(v)])
+    return NetTotals(gross_h, net_h, gross_b, net_b)
+
+
+def _is_deal(deal: Deal) -> bool:
+    return deal.kind not in NON_DEAL_KINDS and deal.binding_status != "disclosure_or_report"
+
+
+def headline_totals(deals: Sequence[Deal], samples: Sequence[tuple[str, Sequence[str]]] = ()) -> pd.DataFrame:
+    """:data:`HEADLINE_TOTAL_COLUMNS` for every announcement (``announcements``), each named sample of
+    deal ids (``sample:<name>``), each listed company over the deals it is a direct party to
+    (``company:<ticker>``) and each counterparty (``counterparty:<name>``)."""
+    announced = [d for d in deals if _is_deal(d)]
+    by_id = {d.id: d for d in announced}
+    scopes: list[tuple[str, list[Deal]]] = [("announcements", announced)]
+    for name, ids in samples:
+        scopes.append((f"sample:{name}", [by_id[i] for i in dict.fromkeys(ids) if i in by_id]))
+    companies: dict[str, list[Deal]] = {}
+    parties: dict[str, list[Deal]] = {}
+    for deal in announced:
+        for security in deal.securities:
+            if security.role not in INDIRECT_ROLES:
+                companies.setdefault(security.ticker, []).append(deal)
+        parties.setdefault(deal.counterparty, []).append(deal)
+    scopes += [(f"company:{t}", ds) for t, ds in sorted(companies.items())]
+    scopes += [(f"counterparty:{c}", ds) for c, ds in sorted(parties.items())]
+    rows = []
+    for scope, members in scopes:
+        totals = net_totals(members)
+        rows.append(
+            {
+                "scope": scope,
+                "gross_headline_usd": totals.gross_headline_usd,
+                "net_headline_usd": totals.net_headline_usd,
+                "gross_binding_usd": totals.gross_binding_usd,
+                "net_binding_usd": totals.net_binding_usd,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(HEADLINE_TOTAL_COLUMNS))
