@@ -29,7 +29,7 @@ __all__ = [
 
 
 #: Default of ``--window`` of ``analyze`` and ``report``.
-DEFAULT_HEADLINE_WINDOW = Window(-1, 1)
+DEFAULT_HEADLINE_WINDOW = Window(0, 1)
 
 
 def parse_window_option(text: str | Window) -> Window:

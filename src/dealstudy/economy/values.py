@@ -426,6 +426,9 @@ def dollar_values(
             binding = float(leg["binding_value_usd"])
             pr_multiple, pr_reason = multiple(work.abnormal_value_usd, headline, "headline value")
             b_multiple, b_reason = multiple(work.abnormal_value_usd, binding, "binding value")
+            if not bool(leg["direct"]):  # a spillover is not the deal's value: no multiple of its headline
+                pr_multiple, pr_reason = NAN, f"not a party to the deal (role {leg['role']})"
+                b_multiple, b_reason = NAN, pr_reason
             rows.append(
                 {
                     "event_id": event_id,

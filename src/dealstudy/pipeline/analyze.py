@@ -39,6 +39,7 @@ from dealstudy.economy import (
 from dealstudy.economy.confounding import add_confounding
 from dealstudy.economy.currency import FX_SYMBOL, currency_for_mic
 from dealstudy.economy.legs import INDIRECT_ROLES
+from dealstudy.economy.press import press_reconciliation
 from dealstudy.economy.regressions import CovType
 from dealstudy.economy.values import STALE_SHARES_DAYS
 from dealstudy.errors import DataError, DownloadError, MissingDataError, SpecificationError
@@ -76,6 +77,7 @@ ANALYSIS_FILES: tuple[str, ...] = (
     "ledger_stated.csv",
     "revisions.csv",
     "sensitivity.csv",
+    "press_reconciliation.csv",
     "headline_totals.csv",
     "inference.csv",
     "influence_deals.csv",
@@ -125,6 +127,9 @@ class AnalysisResults:
         Robustness models that could not be run.
     sources : str
         Where the data came from.
+    press : DataFrame
+        The press reconciled (:func:`dealstudy.economy.press.press_reconciliation`): press claim,
+        close-to-close, intraday-high and abnormal value of every direct party at day 0 and over the window.
     """
 
     catalog: Catalog
@@ -134,6 +139,7 @@ class AnalysisResults:
     alternatives: dict[str, StudyResults]
     skipped_models: dict[str, str]
     sources: str
+    press: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     @property
     def window(self) -> str:
@@ -240,12 +246,17 @@ def _history(
     return series if not series.empty else None
 
 
+def _span(events: pd.DataFrame) -> tuple[dt.date, dt.date]:
+    """Calendar dates read around the events for closes and highs."""
+    start = (events["date"].min() - pd.Timedelta(days=_MARGIN_DAYS)).date()
+    return start, (events["date"].max() + pd.Timedelta(days=_MARGIN_DAYS)).date()
+
+
 def _market_inputs(
     sources: DataSources, events: pd.DataFrame, study: StudyResults
 ) -> tuple[dict[str, pd.Series], pd.DataFrame, dict[str, pd.Series]]:
     """As-traded closes, the share counts in force at each event's day -1, and FX closes."""
-    start = (events["date"].min() - pd.Timedelta(days=_MARGIN_DAYS)).date()
-    end = (events["date"].max() + pd.Timedelta(days=_MARGIN_DAYS)).date()
+    start, end = _span(events)
     closes: dict[str, pd.Series] = {}
     for ticker in dict.fromkeys(events["ticker"].astype(str)):
         series = _history(sources, ticker, start, end, "close")
@@ -289,7 +300,7 @@ def analyze(
     sources: DataSources,
     spec: StudySpec | None = None,
     *,
-    window: WindowLike = "-1:1",
+    window: WindowLike = "0:1",
     models: Sequence[str] = ("market_adjusted", "ff3"),
     cov_type: CovType = "HC3",
     bootstrap_reps: int = 1999,
@@ -393,7 +404,11 @@ def analyze(
         model=spec.model,
         alternatives={m: values_of(r) for m, r in alternatives.items()},
     )
-    return AnalysisResults(catalog, events, study, economy, alternatives, skipped, sources.description)
+    highs = {t: s for t in closes if (s := _history(sources, t, *_span(studied), "high")) is not None}
+    press = press_reconciliation(
+        catalog.deals, economy.valuations, study.abnormal_returns, highs, closes, economy.spec.window
+    )
+    return AnalysisResults(catalog, events, study, economy, alternatives, skipped, sources.description, press)
 
 
 def _text_dates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -434,6 +449,7 @@ def write_analysis(results: AnalysisResults, out_dir: Path | str, fmt: TableForm
         "ledger_stated.csv": economy.stated,
         "revisions.csv": economy.revisions,
         "sensitivity.csv": economy.sensitivity,
+        "press_reconciliation.csv": results.press,
         "headline_totals.csv": economy.headline_totals,
         "inference.csv": economy.inference.table if economy.inference else pd.DataFrame(),
         "influence_deals.csv": economy.inference.loo if economy.inference else pd.DataFrame(),

@@ -56,7 +56,7 @@ from dealstudy.report import (
 )
 from dealstudy.report.context import SiteContext
 from dealstudy.report.figure_cache import FigureCache
-from dealstudy.report.finding import finding_of, finding_tables
+from dealstudy.report.finding import deal_reconciliation, finding_of, finding_tables
 from dealstudy.study import StudySpec
 from dealstudy.window import Window, WindowLike
 
@@ -413,6 +413,7 @@ def report_data(
         scatter=_scatter(results),
         baselines=car_size_baselines(economy.sample, min_level_obs=economy.spec.min_level_obs),
         finding=finding_of(economy),
+        reconciliation=deal_reconciliation(economy.to_frame(), results.press, results.window),
     )
 
 
@@ -455,7 +456,7 @@ def build_report(
     spec: StudySpec | None = None,
     out_dir: Path | str = Path("reports/latest"),
     *,
-    window: WindowLike = "-1:1",
+    window: WindowLike = "0:1",
     progress: ProgressCallback | None = None,
     bootstrap_reps: int = 1999,
     workers: int | None = None,

@@ -345,6 +345,7 @@ def _deal_page(data: ReportData, deal: Deal, deals: dict[str, Deal], figures: Fi
         "related": related,
         "notes": deal.notes or "",
         "securities": securities,
+        "reconciliation": list(data.reconciliation.get(deal.id, ())),
     }
 
 

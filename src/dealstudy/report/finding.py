@@ -9,6 +9,7 @@ the data cannot say. Every figure comes from a table written to ``data/`` (``sen
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from dealstudy.economy.results import EconomyResults
+from dealstudy.economy.sample import confounding_status
 from dealstudy.report.format import fmt_num, fmt_p, fmt_usd
 from dealstudy.report.inputs import TableSpec
 
@@ -244,3 +246,72 @@ def finding_of(economy: EconomyResults) -> dict[str, str]:
         economy.sample,
         economy.spec.window,
     )
+
+
+def _fmt_date(value: object) -> str:
+    if not isinstance(value, str | dt.date):
+        return ""
+    stamp = pd.Timestamp(value)
+    return "" if pd.isna(stamp) else str(stamp.date())
+
+
+def _shares_text(row: Mapping[str, Any]) -> str:
+    shares = _f(row.get("shares"))
+    if not math.isfinite(shares):
+        return "no share count"
+    text = f"{fmt_num(shares / 1e6, 0)}m shares as of {_fmt_date(row.get('shares_as_of'))}"
+    source = str(row.get("shares_source") or "")
+    return text + (f" ({source.split(';')[0]})" if source else "")
+
+
+def _stale_text(row: Mapping[str, Any]) -> str:
+    if not bool(row.get("shares_stale")):
+        return ""
+    later = _f(row.get("shares_later"))
+    change = later / _f(row.get("shares")) - 1.0
+    return (
+        f"Stale count: {fmt_num(later / 1e6, 0)}m shares as of {_fmt_date(row.get('shares_later_as_of'))} "
+        f"({fmt_num(change * 100, 1)}%); with that count the day's close-to-close change is "
+        f"{signed_usd(row.get('raw_value_usd_later_shares'))} and the abnormal value "
+        f"{signed_usd(row.get('abnormal_value_usd_later_shares'))}."
+    )
+
+
+def deal_reconciliation(
+    values: pd.DataFrame, press: pd.DataFrame, window: str
+) -> dict[str, list[dict[str, str]]]:
+    """Per deal, one row of formatted figures per listed security: the press reconciled at day 0 and over
+    ``window`` (direct parties), the share count used and its check, the confounding status; read-across
+    securities are marked as spillovers (no multiples, not counted in the deal's value)."""
+    out: dict[str, list[dict[str, str]]] = {}
+    day0 = values[values["window"] == "0:0"].set_index("event_id")
+    main = values[values["window"] == window].set_index("event_id")
+    claims = {(str(r["deal_id"]), str(r["ticker"]), str(r["window"])): r for r in press.to_dict("records")}
+    for event_id, row in main.iterrows():
+        deal, ticker = str(row["deal_id"]), str(row["ticker"])
+        first = day0.loc[str(event_id)] if event_id in day0.index else row
+        at0 = claims.get((deal, ticker, "0:0"), {})
+        atw = claims.get((deal, ticker, window), {})
+        known = confounding_status(row["confounded"])
+        status = "unknown" if known is None else ("confounded" if known else "clean")
+        out.setdefault(deal, []).append(
+            {
+                "ticker": ticker,
+                "role": str(row["role"]),
+                "direct": "yes" if bool(row["direct"]) else "no (spillover)",
+                "claim": signed_usd(at0.get("press_claim_usd")) if at0 else "n/a",
+                "claim_basis": str(at0.get("press_basis") or "") if at0 else "",
+                "claim_source": str(at0.get("press_source") or "") if at0 else "",
+                "c2c_0": signed_usd(first["raw_value_usd"]),
+                "high_0": signed_usd(at0.get("intraday_high_usd")) if at0 else "n/a",
+                "abnormal_0": signed_usd(first["abnormal_value_usd"]),
+                "c2c_w": signed_usd(row["raw_value_usd"]),
+                "high_w": signed_usd(atw.get("intraday_high_usd")) if atw else "n/a",
+                "abnormal_w": signed_usd(row["abnormal_value_usd"]),
+                "shares": _shares_text({str(k): v for k, v in row.items()}),
+                "stale": _stale_text({str(k): v for k, v in first.items()}),
+                "status": status,
+                "confounders": str(row.get("confounders") or ""),
+            }
+        )
+    return out

@@ -7,7 +7,7 @@ Column contracts are those of the study files (``outcomes.csv``, ``abnormal_retu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -108,6 +108,10 @@ class ReportData:
     finding
         The plain answer of the index (:func:`dealstudy.report.finding.finding_text`): paragraphs
         ``found``, ``sure``, ``holds``, ``limits``; empty for data without the economy's inference.
+    reconciliation
+        Per deal id, formatted rows of :func:`dealstudy.report.finding.deal_reconciliation` (press claim,
+        close-to-close, intraday-high and abnormal value at day 0 and over the window, share counts,
+        confounding status) shown on the deal pages.
     """
 
     deals: tuple[Deal, ...]
@@ -133,3 +137,4 @@ class ReportData:
     scatter: pd.DataFrame | None = None
     baselines: Mapping[str, str] = field(default_factory=dict)
     finding: Mapping[str, str] = field(default_factory=dict)
+    reconciliation: Mapping[str, Sequence[Mapping[str, str]]] = field(default_factory=dict)
