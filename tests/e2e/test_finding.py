@@ -115,3 +115,32 @@ def test_intel_share_count_is_stale_and_both_values_shown(written: Path) -> None
     amzn = _row(table, "amazon-openai-38b", "AMZN", "0:0")
     assert bool(amzn["shares_stale"]) is False
     assert math.isnan(float(amzn["abnormal_value_usd_later_shares"]))
+
+
+def test_press_reconciled_for_amazon_and_amd(results: AnalysisResults) -> None:
+    press = results.press.set_index(["deal_id", "ticker", "window"])
+    amzn = press.loc[("amazon-openai-38b", "AMZN", "0:0")]
+    # the day's close-to-close gain, the gain at the day's high (the press's "added $150B") and the abnormal
+    # gain are three different figures
+    assert amzn["close_to_close_usd"] / 1e9 == pytest.approx(104.6, abs=0.1)
+    assert amzn["intraday_high_usd"] / 1e9 == pytest.approx(153.7, abs=0.1)
+    assert amzn["abnormal_value_usd"] / 1e9 == pytest.approx(98.5, abs=0.1)
+    assert amzn["intraday_high_usd"] > amzn["close_to_close_usd"] > amzn["abnormal_value_usd"]
+    amd = press.loc[("amd-openai-6gw", "AMD", "0:0")]
+    assert amd["press_claim_usd"] == 63e9
+    assert amd["close_to_close_usd"] / 1e9 == pytest.approx(63.6, abs=0.1)  # the press quoted the raw change
+    assert ("amd-openai-6gw", "AMD", results.window) in press.index
+    assert not (press.reset_index()["ticker"] == "ORCL").any() or all(
+        r["deal_id"] != "nvidia-openai-loi-100b"
+        for r in press.reset_index().to_dict("records")
+        if r["ticker"] == "ORCL"
+    )  # read-across reactions are not reconciled as the deal's value
+
+
+def test_spillovers_get_no_multiples(results: AnalysisResults) -> None:
+    values = results.economy.valuations
+    spill = values[(values["deal_id"] == "amazon-openai-38b") & (values["ticker"] == "NVDA")]
+    assert spill["press_release_multiple"].isna().all()
+    assert set(spill["press_release_multiple_reason"]) == {"not a party to the deal (role read-across)"}
+    direct = values[(values["deal_id"] == "amazon-openai-38b") & (values["ticker"] == "AMZN")]
+    assert direct["press_release_multiple"].notna().all()
