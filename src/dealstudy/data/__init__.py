@@ -26,7 +26,7 @@ from dealstudy.data.source import (
     SharesCount,
     SharesSource,
 )
-from dealstudy.data.yahoo import YahooSharesSource, YahooSource
+from dealstudy.data.yahoo import YahooEarningsSource, YahooSharesSource, YahooSource
 
 __all__ = [
     "FACTORS_SUBDIR",
@@ -50,6 +50,8 @@ PRICES_ENV = "DEALSTUDY_PRICES_DIR"
 FACTORS_SUBDIR = "factors"
 #: Subfolder of the cache folder holding parsed CSV price folders as Parquet (dealstudy.data.parsed_cache).
 PARSED_SUBDIR = "parsed"
+#: Subfolder of the cache holding Yahoo earnings dates, one CSV per symbol.
+EARNINGS_SUBDIR = "earnings"
 #: Set (non-empty) to read price folders without the Parquet cache of parsed files.
 NO_PARSED_CACHE_ENV = "DEALSTUDY_NO_PARSED_CACHE"
 
@@ -69,12 +71,16 @@ class DataSources:
         when none was found.
     description : str
         One line for logs and the report: where the data come from.
+    earnings : YahooEarningsSource or None
+        Past earnings release dates (online runs: Yahoo through the cache); ``None`` for snapshots, where
+        the catalog's ``earnings.yaml`` is the only calendar.
     """
 
     prices: PriceSource
     shares: SharesSource
     factors_dir: Path | None
     description: str
+    earnings: YahooEarningsSource | None = None
 
 
 def find_factors_dir(prices_dir: Path) -> Path | None:
@@ -139,4 +145,5 @@ def open_sources(
         + ("imported snapshot" if isinstance(shares, CsvSharesSource) else "Yahoo")
         + f"; factors: {factors_dir or 'none (import a snapshot directory with factor files)'}"
     )
-    return DataSources(cached, shares, factors_dir, description)
+    earnings = YahooEarningsSource(cache_dir / EARNINGS_SUBDIR, offline=offline, refresh=refresh)
+    return DataSources(cached, shares, factors_dir, description, earnings)

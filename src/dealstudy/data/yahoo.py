@@ -22,20 +22,26 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from dealstudy._atomic import atomic_write_csv
 from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, Provenance, SharesCount
 from dealstudy.errors import DownloadError
 
 __all__ = [
+    "EARNINGS_COLUMNS",
     "DownloadFn",
+    "EarningsFn",
     "SharesFn",
+    "YahooEarningsSource",
     "YahooSharesSource",
     "YahooSource",
     "is_transient",
+    "normalise_earnings_frame",
     "normalise_yahoo_frame",
     "yfinance_version",
 ]
@@ -374,3 +380,114 @@ class YahooSharesSource:
                 )
         self._memo[key] = result
         return result
+
+
+#: ``earnings(symbol, limit, session) -> yfinance get_earnings_dates frame`` (or None).
+EarningsFn = Callable[[str, int, Any], "pd.DataFrame | None"]
+
+#: Columns of an earnings-dates frame: one row per past release.
+EARNINGS_COLUMNS: tuple[str, ...] = ("symbol", "date", "timing")
+
+_OPEN, _CLOSE = dt.time(9, 30), dt.time(16, 0)
+
+
+def _yfinance_earnings(symbol: str, limit: int, session: Any) -> pd.DataFrame | None:
+    import yfinance as yf
+
+    with _exceptions_visible():
+        frame: pd.DataFrame | None = yf.Ticker(symbol, session=session).get_earnings_dates(limit=limit)
+    return frame
+
+
+def normalise_earnings_frame(raw: pd.DataFrame | None, symbol: str, today: dt.date) -> pd.DataFrame:
+    """Past releases of a yfinance ``get_earnings_dates`` frame: ``symbol, date, timing``, by date.
+
+    The index (``Earnings Date``) holds the release instants in the exchange's time zone: before 09:30 ->
+    ``pre_market``, from 16:00 -> ``after_close``, in between -> ``intraday``; a bare midnight (date only) ->
+    ``unknown``. Future dates (after ``today``, or without a reported EPS) are dropped.
+    """
+    if raw is None or raw.empty:
+        return pd.DataFrame(columns=list(EARNINGS_COLUMNS))
+    index = pd.DatetimeIndex(raw.index)
+    reported = raw["Reported EPS"] if "Reported EPS" in raw.columns else pd.Series(1.0, index=raw.index)
+    rows = []
+    for stamp, eps in zip(index, reported.to_numpy(), strict=True):
+        if pd.isna(stamp) or stamp.date() > today or pd.isna(eps):
+            continue
+        clock = stamp.time()
+        if clock == dt.time(0, 0):
+            timing = "unknown"
+        elif clock < _OPEN:
+            timing = "pre_market"
+        elif clock >= _CLOSE:
+            timing = "after_close"
+        else:
+            timing = "intraday"
+        rows.append({"symbol": symbol, "date": stamp.date(), "timing": timing})
+    frame = pd.DataFrame(rows, columns=list(EARNINGS_COLUMNS))
+    return frame.drop_duplicates(["symbol", "date"]).sort_values("date").reset_index(drop=True)
+
+
+class YahooEarningsSource:
+    """Past earnings release dates from Yahoo (``Ticker.get_earnings_dates``), cached per symbol.
+
+    The cache holds one ``<symbol>.csv`` per symbol under ``cache_dir``; a file younger than
+    ``max_age_days`` is used without the network. ``offline`` never touches the network (a symbol without
+    a cached file gives an empty frame: its confounding status stays unknown). Failures after the retries
+    raise :class:`DownloadError`, as prices do.
+    """
+
+    name = "yahoo"
+
+    def __init__(
+        self,
+        cache_dir: Path | None = None,
+        *,
+        offline: bool = False,
+        refresh: bool = False,
+        session: Any = None,
+        max_retries: int = 4,
+        backoff: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+        earnings: EarningsFn | None = None,
+        limit: int = 24,
+        max_age_days: int = 7,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.cache_dir = cache_dir
+        self.offline, self.refresh = offline, refresh
+        self.session, self.max_retries, self.backoff, self.sleep = session, max_retries, backoff, sleep
+        self._earnings = earnings or _yfinance_earnings
+        self.limit, self.max_age_days, self.today = limit, max_age_days, today
+
+    def _cached(self, symbol: str) -> pd.DataFrame | None:
+        if self.cache_dir is None:
+            return None
+        path = self.cache_dir / f"{symbol}.csv"
+        if not path.is_file():
+            return None
+        age = dt.datetime.now().timestamp() - path.stat().st_mtime
+        if not self.offline and (self.refresh or age > self.max_age_days * 86400):
+            return None
+        frame = pd.read_csv(path, dtype={"symbol": str, "timing": str})
+        frame["date"] = pd.to_datetime(frame["date"]).dt.date
+        return frame
+
+    def releases(self, symbol: str) -> pd.DataFrame:
+        """``symbol, date, timing`` of the symbol's past releases (empty when unknown offline)."""
+        cached = self._cached(symbol)
+        if cached is not None:
+            return cached
+        if self.offline:
+            return pd.DataFrame(columns=list(EARNINGS_COLUMNS))
+        raw = _with_retries(
+            lambda: self._earnings(symbol, self.limit, self.session),
+            f"{symbol}: Yahoo earnings dates",
+            max_retries=self.max_retries,
+            backoff=self.backoff,
+            sleep=self.sleep,
+        )
+        frame = normalise_earnings_frame(raw, symbol, self.today())
+        if self.cache_dir is not None:
+            atomic_write_csv(self.cache_dir / f"{symbol}.csv", frame)
+        return frame

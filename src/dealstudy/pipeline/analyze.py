@@ -43,7 +43,7 @@ from dealstudy.economy.press import press_reconciliation
 from dealstudy.economy.regressions import CovType
 from dealstudy.economy.values import STALE_SHARES_DAYS
 from dealstudy.errors import DataError, DownloadError, MissingDataError, SpecificationError
-from dealstudy.pipeline.confounders import confounding_inputs
+from dealstudy.pipeline.confounders import confounding_inputs, online_calendar
 from dealstudy.pipeline.study import run_study, write_study
 from dealstudy.study import StudyResults, StudySpec
 from dealstudy.window import Window, WindowLike
@@ -366,7 +366,8 @@ def analyze(
             "CSV snapshots"
         )
     legs = legs_frame(catalog.deals)
-    confounding = confounding_inputs(catalog, events)
+    online, _ = online_calendar(sources, list(studied["ticker"].astype(str)))
+    confounding = confounding_inputs(catalog, events, online)
 
     def values_of(result: StudyResults) -> pd.DataFrame:
         values = dollar_values(

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dealstudy.catalog import Catalog
-from dealstudy.catalog.earnings import EarningsCalendar, EarningsRelease
+from dealstudy.catalog.earnings import EarningsCalendar, EarningsCoverage, EarningsRelease
+from dealstudy.data import DataSources
 from dealstudy.data.calendars import map_day0
 from dealstudy.economy.confounding import EARNINGS_SESSION_COLUMNS
 from dealstudy.errors import DataError, SpecificationError
 
-__all__ = ["ConfoundingInputs", "confounding_inputs", "release_sessions"]
+__all__ = ["ConfoundingInputs", "confounding_inputs", "online_calendar", "release_sessions"]
 
 _WHEN = {"pre_market": "before the open", "intraday": "during the session", "after_close": "after the close"}
 
@@ -90,3 +91,32 @@ def confounding_inputs(
     for cover in calendar.coverage:
         coverage.setdefault(cover.symbol, []).append((cover.start, cover.end))
     return ConfoundingInputs(earnings, table, coverage)
+
+
+def online_calendar(sources: DataSources, symbols: Sequence[str]) -> tuple[EarningsCalendar, list[str]]:
+    """Yahoo's earnings dates of ``symbols`` as a calendar (empty for snapshot sources), and the symbols
+    whose dates could not be read (their status stays as the catalog's calendar makes it).
+
+    Yahoo lists every quarterly release, so the span from a symbol's first to its last listed past release
+    is a complete period.
+    """
+    if sources.earnings is None:
+        return EarningsCalendar(), []
+    releases: list[EarningsRelease] = []
+    coverage: list[EarningsCoverage] = []
+    failed: list[str] = []
+    for symbol in dict.fromkeys(symbols):
+        try:
+            frame = sources.earnings.releases(symbol)
+        except DataError:
+            failed.append(symbol)
+            continue
+        source = f"https://finance.yahoo.com/quote/{symbol}/"
+        for date, timing in zip(frame["date"], frame["timing"], strict=True):
+            releases.append(EarningsRelease(symbol, f"release of {date}", date, timing, source, "Yahoo"))
+        if len(frame) >= 2:
+            first, last = min(frame["date"]), max(frame["date"])
+            coverage.append(
+                EarningsCoverage(symbol, first, last, "Yahoo earnings dates (every quarter listed)")
+            )
+    return EarningsCalendar(tuple(releases), tuple(coverage)), failed
