@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ import pandas as pd
 
 from dealstudy import __version__
 from dealstudy.catalog.schema import Deal
+from dealstudy.economy.sample import confounding_status
 from dealstudy.plots.style import CLASS_LABELS, binding_class
 from dealstudy.report.figures import FigureSet, SiteFigure, event_id
 from dealstudy.report.format import (
@@ -110,6 +112,7 @@ def _main_table(data: ReportData, deals: dict[str, Deal]) -> dict[str, Any]:
             _number("sq_p", car_row.get("sq_p_value")),
             _number("usd", record.get("abnormal_value_usd")),
             _number("multiple", record.get("press_release_multiple")),
+            _confounded_cell(record),
             cell(outcome, outcome, title=reason),
         ]
         rows.append({"cells": cells, "attrs": {"data-class": cls, "data-outcome": outcome}})
@@ -135,6 +138,7 @@ def _main_table(data: ReportData, deals: dict[str, Deal]) -> dict[str, Any]:
         ("SQ p", True, "Sample-quantile test p-value (Gelbach, Helland & Klick 2013), two-sided"),
         ("Abnormal value", True, f"Abnormal change in market value over {window}, US$ (compounded AR × cap)"),
         ("Multiple", True, "Abnormal value / headline value"),
+        ("Confounded", False, f"Own earnings or another catalog event of the security inside {window}"),
         ("Outcome", False, "Study outcome code; hover or see the deal page for the reason"),
     ]
     return {
@@ -165,6 +169,14 @@ def _main_table(data: ReportData, deals: dict[str, Deal]) -> dict[str, Any]:
             },
         ],
     }
+
+
+def _confounded_cell(record: Mapping[Any, Any]) -> dict[str, Any]:
+    """The confounding badge of one reaction: confounded, clean or unknown, the reasons as tooltip."""
+    status = confounding_status(record.get("confounded"))
+    label = "unknown" if status is None else ("confounded" if status else "clean")
+    why = str(record.get("confounders") or "")
+    return cell(label, label, title=why if why and why != "nan" else label)
 
 
 def _anchor(ticker: str) -> str:
