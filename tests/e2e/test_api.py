@@ -63,3 +63,15 @@ def test_analyze_summary_reports_the_requested_window(prices_dir: Path) -> None:
     line = next(x for x in text.splitlines() if x.strip().startswith("patell "))
     assert f"{row['stat']:.3f}" in line
     assert f"{row['p_value']:.3f}" in line
+
+
+def test_analysis_results_repr_is_one_line(prices_dir: Path) -> None:
+    sources = api.open_sources(prices=prices_dir)
+    results = api.analyze("events", sources, window="0:1", models=(), bootstrap_reps=0)
+    text = repr(results)
+    assert "\n" not in text
+    deals, events, ok = len(results.catalog.deals), len(results.events), results.study.n_ok
+    assert text == f"<AnalysisResults {deals} deals, {events} events, {ok} ok; study market, window 0:1>"
+    page = results._repr_html_()
+    assert page.startswith("<pre>")
+    assert "aggregate tests, window 0:1 (all events)" in page

@@ -107,7 +107,7 @@ _MARGIN_DAYS = 40
 _SHARES_STEP_DAYS = 10
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class AnalysisResults:
     """Everything ``dealstudy analyze`` computed.
 
@@ -155,6 +155,18 @@ class AnalysisResults:
         )
         skipped = "".join(f"robustness model {m} skipped: {why}\n" for m, why in self.skipped_models.items())
         return head + skipped + self.economy.summary()
+
+    def __repr__(self) -> str:
+        return (
+            f"<AnalysisResults {len(self.catalog.deals)} deals, {len(self.events)} events, "
+            f"{self.study.n_ok} ok; study {self.study.spec.model}, window {self.window}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """The headline table as preformatted text, then the study's summary (notebooks show this)."""
+        import html
+
+        return f"<pre>{html.escape(self.summary())}</pre>{self.study.summary().as_html()}"
 
 
 def _day0(
