@@ -549,3 +549,17 @@ def test_us_ticker_on_a_foreign_exchange(tmp_path: Path) -> None:
 def test_consistent_listings_pass(tmp_path: Path, ticker: str, exchange: str) -> None:
     securities = [{"ticker": ticker, "exchange": exchange, "role": "provider"}]
     assert problems(tmp_path, securities=securities) == []
+
+
+def test_unknown_nested_key_suggests_the_nested_models_key(tmp_path: Path) -> None:
+    securities = [{"tickr": "AMZN", "exchange": "XNAS", "role": "provider"}]
+    assert [(p.field, p.message) for p in problems(tmp_path, securities=securities)] == [
+        ("securities[0].tickr", "unknown key (did you mean 'ticker'?)"),
+        ("securities[0].ticker", "required key is missing"),
+    ]
+
+
+def test_problems_in_several_fields_and_rules_at_once(tmp_path: Path) -> None:
+    # A rule (binding above headline) is reported beside type problems of unrelated fields.
+    found = problems(tmp_path, binding_value_usd=40_000_000_000, kind="lease", notes=5)
+    assert [p.field for p in found] == ["kind", "binding_value_usd", "notes"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dealstudy.catalog.schema import SOURCE_KINDS, Deal
-from dealstudy.catalog.validate import parse_deal
 from dealstudy.errors import CatalogError, CatalogProblem
 
 __all__ = [
@@ -61,6 +60,8 @@ def deal_from_mapping(mapping: Mapping[str, object], origin: str = "<options>") 
     CatalogError
         With every problem, reported against ``origin``.
     """
+    from dealstudy.catalog.validate import parse_deal  # on use: keeps pydantic out of CLI startup
+
     deal, problems = parse_deal(dict(mapping), origin)
     if problems or deal is None:
         raise CatalogError(problems)

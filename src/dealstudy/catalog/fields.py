@@ -1,4 +1,5 @@
-"""Typed readers for catalog fields that record every problem instead of stopping at the first.
+"""Typed readers that record every problem instead of stopping at the first (used by ``earnings.yaml``; deals
+and counterparties are declared as pydantic models in :mod:`dealstudy.catalog.models`).
 
 Each reader takes the raw value parsed from YAML (or built from a CSV row or command-line options), returns
 the typed value or ``None``, and adds a :class:`~dealstudy.errors.CatalogProblem` to the :class:`Problems`
