@@ -144,3 +144,18 @@ def test_spillovers_get_no_multiples(results: AnalysisResults) -> None:
     assert set(spill["press_release_multiple_reason"]) == {"not a party to the deal (role read-across)"}
     direct = values[(values["deal_id"] == "amazon-openai-38b") & (values["ticker"] == "AMZN")]
     assert direct["press_release_multiple"].notna().all()
+
+
+def test_company_totals_count_every_dollar_once(results: AnalysisResults) -> None:
+    economy = results.economy
+    aggregates = economy.aggregates.set_index(["dimension", "key"])
+    # Oracle: Stargate $500B, its five sites' $400B (inside it) and the $300B contract (Stargate capacity)
+    assert aggregates.loc[("company", "ORCL"), "headline_value_usd"] == pytest.approx(500e9)
+    assert aggregates.loc[("company", "ORCL"), "binding_value_usd"] == pytest.approx(300e9)
+    totals = economy.headline_totals.set_index("scope")
+    assert aggregates.loc[("total", "announcements"), "headline_value_usd"] == pytest.approx(
+        totals.loc["announcements", "net_headline_usd"]
+    )
+    ledger = economy.ledger_totals.set_index(["counterparty", "partner"])
+    assert ledger.loc[("OpenAI", "ORCL"), "headline_usd"] == pytest.approx(500e9)
+    assert ledger.loc[("OpenAI", "ORCL"), "binding_usd"] == pytest.approx(300e9)

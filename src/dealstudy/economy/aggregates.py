@@ -5,7 +5,9 @@ Counting rules: abnormal (and raw) dollar values are summed over the direct part
 in the chosen window; headline and binding values are summed once per deal (a deal with three listed parties
 adds its headline once to its counterparty's and status's totals, and once to each of its companies' totals,
 so company totals do not add up to the grand total). A deal restated by a later filing disclosure
-(``superseded_by``) adds its market reaction but not its headline again. ``total`` and the cumulative series
+(``superseded_by``) adds its market reaction but not its headline again, and headlines that include or
+overlap each other (catalog ``overlaps``) are netted: every dollar once
+(:func:`dealstudy.economy.overlaps.net_of_frame`). ``total`` and the cumulative series
 cover announcements only; revision reports and disclosures without a deal have their own rows.
 """
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from dealstudy.economy.overlaps import net_of_frame
 
 __all__ = ["AGGREGATE_COLUMNS", "aggregates", "cumulative_value"]
 
@@ -36,7 +40,8 @@ def _block(dimension: str, key: str, deals: pd.DataFrame, legs: pd.DataFrame) ->
     n_deals = len(deals)
     if "counted" in deals.columns:
         deals = deals[deals["counted"] | ~deals["is_deal"]]
-    headline = float(deals["headline_value_usd"].sum(min_count=1)) if len(deals) else np.nan
+    net = net_of_frame(deals) if len(deals) else None  # every dollar once (catalog overlaps)
+    headline = net.net_headline_usd if net is not None else np.nan
     abnormal = float(valued["abnormal_value_usd"].sum()) if len(valued) else np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = abnormal / headline if np.isfinite(headline) and headline > 0 else np.nan
@@ -50,7 +55,7 @@ def _block(dimension: str, key: str, deals: pd.DataFrame, legs: pd.DataFrame) ->
         "car_value_usd": float(valued["car_value_usd"].sum(min_count=1)) if len(valued) else np.nan,
         "raw_value_usd": float(valued["raw_value_usd"].sum(min_count=1)) if len(valued) else np.nan,
         "headline_value_usd": headline,
-        "binding_value_usd": float(deals["binding_value_usd"].sum(min_count=1)) if len(deals) else np.nan,
+        "binding_value_usd": net.net_binding_usd if net is not None else np.nan,
         "abnormal_to_headline": ratio,
     }
 

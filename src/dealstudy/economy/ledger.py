@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from dealstudy.catalog.schema import Counterparty
+from dealstudy.economy.overlaps import net_of_frame
 
 __all__ = ["LEDGER_COLUMNS", "commitments_ledger", "ledger_totals", "spread_by_year", "stated_figures"]
 
@@ -117,7 +118,8 @@ def ledger_totals(deals: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
             order = mine.set_index("deal_id")["announced"]
             latest = known.assign(_when=known["deal_id"].map(order)).sort_values("_when").iloc[-1]
             cap, cap_deal = float(latest["market_cap_usd"]), str(latest["deal_id"])
-        binding = float(mine["binding_value_usd"].sum(min_count=1))
+        net = net_of_frame(mine)  # every dollar once (catalog overlaps)
+        binding = net.net_binding_usd
         if partner == "(unlisted)":
             reason = "no listed partner"
         elif not math.isfinite(cap):
@@ -132,7 +134,7 @@ def ledger_totals(deals: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
                 "partner": partner,
                 "partner_name": group["partner_name"].iloc[0],
                 "deals": len(mine),
-                "headline_usd": float(mine["headline_value_usd"].sum(min_count=1)),
+                "headline_usd": net.net_headline_usd,
                 "binding_usd": binding,
                 "first_year": int(group["year"].min()),
                 "last_year": int(group["year"].max()),

@@ -148,6 +148,7 @@ def deals_frame(deals: Iterable[Deal]) -> pd.DataFrame:
                 "partner_name": (direct[0].name or direct[0].ticker) if direct else "(no listed party)",
                 "is_deal": deal.kind not in NON_DEAL_KINDS and deal.binding_status != "disclosure_or_report",
                 "superseded_by": superseded.get(deal.id, ""),
+                "overlaps": tuple((o.deal, o.amount_usd) for o in deal.overlaps),
             }
         )
     frame = pd.DataFrame(rows)

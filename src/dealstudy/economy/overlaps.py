@@ -27,7 +27,14 @@ import pandas as pd
 from dealstudy.catalog.schema import Deal
 from dealstudy.economy.legs import INDIRECT_ROLES, NON_DEAL_KINDS
 
-__all__ = ["HEADLINE_TOTAL_COLUMNS", "NetTotals", "headline_totals", "net_totals"]
+__all__ = [
+    "HEADLINE_TOTAL_COLUMNS",
+    "NetTotals",
+    "headline_totals",
+    "net_of_frame",
+    "net_of_records",
+    "net_totals",
+]
 
 #: Columns of ``headline_totals.csv`` (a contract other tools read).
 HEADLINE_TOTAL_COLUMNS: tuple[str, ...] = (
@@ -81,24 +88,54 @@ def _net(values: dict[str, float], shared: list[tuple[str, str, float]]) -> tupl
     return float(sum(known.values())), net
 
 
+#: One deal for netting: ``(id, headline, binding, ((other id, shared amount or None), ...))``.
+NetRecord = tuple[str, float, float, Sequence[tuple[str, float | None]]]
+
+
 def net_totals(deals: Iterable[Deal]) -> NetTotals:
     """Gross and net headline and binding value of ``deals`` (overlaps with deals outside are ignored)."""
-    chosen = {d.id: d for d in deals}
-    heads = {i: _value(d.headline_value_usd) for i, d in chosen.items()}
-    binds = {i: _value(d.binding_value_usd) for i, d in chosen.items()}
+    return net_of_records(
+        (
+            d.id,
+            _value(d.headline_value_usd),
+            _value(d.binding_value_usd),
+            tuple((o.deal, o.amount_usd) for o in d.overlaps),
+        )
+        for d in deals
+    )
+
+
+def net_of_frame(deals: pd.DataFrame) -> NetTotals:
+    """:func:`net_totals` of rows of :func:`dealstudy.economy.legs.deals_frame` (``deal_id,
+    headline_value_usd, binding_value_usd, overlaps``)."""
+    return net_of_records(
+        zip(
+            deals["deal_id"].astype(str),
+            deals["headline_value_usd"].astype(float),
+            deals["binding_value_usd"].astype(float),
+            deals["overlaps"] if "overlaps" in deals.columns else [()] * len(deals),
+            strict=True,
+        )
+    )
+
+
+def net_of_records(records: Iterable[NetRecord]) -> NetTotals:
+    """Gross and net totals of ``(id, headline, binding, overlaps)`` records (see the module notes)."""
+    chosen = {r[0]: r for r in records}
+    heads = {i: float(r[1]) for i, r in chosen.items()}
+    binds = {i: float(r[2]) for i, r in chosen.items()}
     shared_h: list[tuple[str, str, float]] = []
     shared_b: list[tuple[str, str, float]] = []
-    for deal in chosen.values():
-        for overlap in deal.overlaps:
-            other = overlap.deal
-            if other not in chosen or other == deal.id:
+    for deal_id, record in chosen.items():
+        for other, shared in record[3]:
+            if other not in chosen or other == deal_id:
                 continue
-            ha, hb = heads[deal.id], heads[other]
-            amount = _value(overlap.amount_usd)
+            ha, hb = heads[deal_id], heads[other]
+            amount = _value(shared)
             if not math.isfinite(amount):
                 amount = min(ha, hb)
-            shared_h.append((deal.id, other, amount))
-            shared_b.append((deal.id, other, min(binds[deal.id], binds[other], amount)))
+            shared_h.append((deal_id, other, amount))
+            shared_b.append((deal_id, other, min(binds[deal_id], binds[other], amount)))
     gross_h, net_h = _net(heads, shared_h)
     gross_b, net_b = _net(binds, [(a, b, v) for a, b, v in shared_b if math.isfinite(v)])
     return NetTotals(gross_h, net_h, gross_b, net_b)
