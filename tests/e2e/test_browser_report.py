@@ -7,7 +7,6 @@ clicking a column header sorts the table, the filter hides rows, and a screensho
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,27 +19,6 @@ from fixtures.report_sample import sample_report_data
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _require_chromium() -> None:
-    if CHROMIUM.is_file():
-        return
-    message = f"{CHROMIUM} not found (Debian package 'chromium')"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but {message}")
-    pytest.skip(message)
-
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -50,35 +28,25 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator[tuple[Any, list[str], list[str]]]:
-    """A fresh persistent Chromium context; yields (context, requests seen, console/page errors)."""
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
+def browser(chromium: Any) -> Iterator[tuple[Any, list[str], list[str]]]:
+    """A fresh Chromium context of the session's browser; yields (context, requests seen, errors)."""
     requests: list[str] = []
     errors: list[str] = []
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
 
-        def route(r: Any) -> None:
-            requests.append(r.request.url)
-            if r.request.url.startswith("file://"):
-                r.continue_()
-            else:
-                r.abort()
+    def route(r: Any) -> None:
+        requests.append(r.request.url)
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            r.abort()
 
-        context.route("**/*", route)
-        context.on("request", lambda request: requests.append(request.url))
-        try:
-            yield context, requests, errors
-        finally:
-            context.close()
+    context.route("**/*", route)
+    context.on("request", lambda request: requests.append(request.url))
+    try:
+        yield context, requests, errors
+    finally:
+        context.close()
 
 
 def _open(context: Any, url: str, errors: list[str]) -> Any:
@@ -94,7 +62,7 @@ def _open(context: Any, url: str, errors: list[str]) -> Any:
 
 def _column(page: Any, index: int) -> list[str]:
     return page.eval_on_selector_all(
-        "#deal-table tbody tr",
+        "#deal-table > tbody > tr",
         f"rows => rows.filter(r => !r.hidden).map(r => r.cells[{index}].getAttribute('data-sort'))",
     )
 
@@ -125,9 +93,9 @@ def test_site_in_chromium(site: Path, browser: tuple[Any, list[str], list[str]],
     descending = [float(v) for v in _column(page, column) if v]
     assert descending == sorted(numbers, reverse=True)
 
-    total = page.locator("#deal-table tbody tr").count()
+    total = page.locator("#deal-table > tbody > tr").count()
     page.fill("[data-for='deal-table'] input[type=search]", "ALPH")
-    shown = page.locator("#deal-table tbody tr:not([hidden])").count()
+    shown = page.locator("#deal-table > tbody > tr:not([hidden])").count()
     assert 0 < shown < total
     assert "Showing" in page.inner_text("[data-for='deal-table'] output")
     page.fill("[data-for='deal-table'] input[type=search]", "")

@@ -97,7 +97,9 @@ def test_index_structure_and_row_count(site: Path, data: ReportData) -> None:
     page = _parse(site / "index.html")
     html = (site / "index.html").read_text(encoding="utf-8")
     assert {"headline", "figures", "deals", "deal-table"} <= page.ids
-    assert page.rows["deal-table"] == len(data.dollar_values)
+    assert html.count('<tr data-class="') == len(data.deals)  # one row per deal
+    legs = re.findall(r'<table class="legs">(.*?)</table>', html, re.DOTALL)
+    assert sum(part.count("<tr>") - 1 for part in legs) == sum(len(d.securities) for d in data.deals)
     for figure in ("fig-value-headline", "fig-caar", "fig-multiples", "fig-cumulative", "fig-web"):
         assert figure in page.ids
     assert html.count("<svg") == 5
@@ -108,7 +110,8 @@ def test_index_structure_and_row_count(site: Path, data: ReportData) -> None:
     for number in ("$422bn", "$312bn", "0.31", "0.02 to 0.60", "N = 6"):
         assert number in text
     assert '<th scope="col"' in html
-    assert "<caption" in html
+    assert html.count('<p class="caption" id="') >= 1 + len([t for t in data.tables if t.page == "index"])
+    assert html.count('class="csv" href="data/') == html.count('<p class="caption" id="')  # CSV beside each
 
 
 def test_deal_pages_structure(site: Path, data: ReportData) -> None:

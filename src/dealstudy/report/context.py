@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,19 +15,25 @@ import pandas as pd
 
 from dealstudy import __version__
 from dealstudy.catalog.schema import Deal
-from dealstudy.economy.sample import confounding_status
 from dealstudy.plots.style import CLASS_LABELS, binding_class
 from dealstudy.report.figures import FigureSet, SiteFigure, event_id
 from dealstudy.report.format import (
     as_float,
     fmt,
     fmt_date,
-    fmt_multiple,
     fmt_num,
     fmt_p,
     fmt_pct,
     fmt_usd,
     https_url,
+)
+from dealstudy.report.index_table import (
+    by_window_values,
+    deal_filename,
+    deal_table,
+    security_anchor,
+    windowed_at,
+    windows_of,
 )
 from dealstudy.report.inputs import ReportData
 from dealstudy.report.tables import Column, cell, frame_table
@@ -58,12 +62,6 @@ class SiteContext:
     data_tables: tuple[DataTable, ...]
 
 
-def deal_filename(deal_id: str) -> str:
-    """File name of a deal's page: the id with anything but ``[A-Za-z0-9._-]`` replaced, never hidden."""
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", deal_id).lstrip(".") or "deal"
-    return f"{safe}.html"
-
-
 def _figure(fig: SiteFigure) -> dict[str, Any]:
     return {"id": fig.id, "title": fig.title, "svg": fig.svg, "caption": fig.caption}
 
@@ -79,108 +77,6 @@ def _status_label(status: str) -> str:
 def _number(kind: str, value: object) -> dict[str, Any]:
     """A numeric cell: ``value`` written as a ``kind`` (see ``fmt``), sorted by its float value."""
     return cell(fmt(value, kind), as_float(value), numeric=True)
-
-
-def _main_table(data: ReportData, deals: dict[str, Deal]) -> dict[str, Any]:
-    cars = _cars_by_event(data)
-    window = data.window
-    rows: list[dict[str, Any]] = []
-    for record in data.dollar_values.to_dict("records"):
-        deal_id, ticker = str(record["deal_id"]), str(record["ticker"])
-        deal = deals.get(deal_id)
-        car_row = cars.get((event_id(deal_id, ticker), window), {})
-        status = deal.binding_status if deal else ""
-        cls = binding_class(status)
-        announced = deal.announced if deal else None
-        href = f"deals/{deal_filename(deal_id)}#{_anchor(ticker)}"
-        outcome = str(record.get("outcome") or "")
-        reason = str(record.get("reason") or "")
-        if reason == "nan":
-            reason = ""
-        t_stat = record.get("t_stat", car_row.get("t_stat"))
-        cells = [
-            cell(deal.title if deal else deal_id, deal_id, href=href, title=deal_id),
-            cell(f"{ticker} · {record.get('role') or '?'}", ticker, nowrap=True),
-            cell(fmt_date(announced), fmt_date(announced), nowrap=True),
-            cell(fmt_date(record.get("day0")), fmt_date(record.get("day0")), nowrap=True),
-            cell(deal.counterparty if deal else ""),
-            _number("usd", record.get("headline_value_usd")),
-            _number("usd", record.get("binding_value_usd")),
-            cell(_status_label(status), f"{list(CLASS_LABELS).index(cls)}{status}", title=CLASS_LABELS[cls]),
-            _number("pct", record.get("car")),
-            _number("stat", t_stat),
-            _number("sq_p", car_row.get("sq_p_value")),
-            _number("usd", record.get("abnormal_value_usd")),
-            _number("multiple", record.get("press_release_multiple")),
-            _confounded_cell(record),
-            cell(outcome, outcome, title=reason),
-        ]
-        rows.append({"cells": cells, "attrs": {"data-class": cls, "data-outcome": outcome}})
-    headers = [
-        ("Deal", False, "The catalog entry; opens the deal's page"),
-        ("Security · role", False, "Yahoo symbol and its role in the deal (provider, buyer, read-across)"),
-        ("Announced", False, "Announcement date (calendar date of the news)"),
-        (
-            "Day 0",
-            False,
-            "First trading session of the listing that could react (the day-0 rule, see Methods)",
-        ),
-        ("Counterparty", False, "The other side of the deal (OpenAI, Anthropic ...)"),
-        ("Headline", True, "Headline deal value as announced, US$"),
-        ("Binding", True, "Firm, committed part of the headline value, US$"),
-        ("Binding status", False, "How binding the announcement is (catalog classification)"),
-        (
-            f"CAR {window}",
-            True,
-            f"Cumulative abnormal return over trading days {window} ({data.model} model)",
-        ),
-        ("t", True, "t statistic of the CAR (prediction-error variance; two-sided)"),
-        ("SQ p", True, "Sample-quantile test p-value (Gelbach, Helland & Klick 2013), two-sided"),
-        ("Abnormal value", True, f"Abnormal change in market value over {window}, US$ (compounded AR × cap)"),
-        ("Multiple", True, "Abnormal value / headline value"),
-        ("Confounded", False, f"Own earnings or another catalog event of the security inside {window}"),
-        ("Outcome", False, "Study outcome code; hover or see the deal page for the reason"),
-    ]
-    return {
-        "id": "deal-table",
-        "caption": f"Every deal × security: reaction over the {window} window ({data.model} model). "
-        "Click a column header to sort.",
-        "notes": "",
-        "columns": [{"label": label, "num": num, "title": title} for label, num, title in headers],
-        "rows": rows,
-        "n": len(rows),
-        "sortable": True,
-        "csv": "data/deal_values.csv",
-        "filters": [
-            {
-                "attr": "data-class",
-                "label": "Binding status",
-                "options": [{"value": k, "label": v} for k, v in CLASS_LABELS.items()],
-            },
-            {
-                "attr": "data-outcome",
-                "label": "Outcome",
-                "options": [
-                    {"value": o, "label": o}
-                    for o in sorted(
-                        {str(r["attrs"]["data-outcome"]) for r in rows if r["attrs"]["data-outcome"]}
-                    )
-                ],
-            },
-        ],
-    }
-
-
-def _confounded_cell(record: Mapping[Any, Any]) -> dict[str, Any]:
-    """The confounding badge of one reaction: confounded, clean or unknown, the reasons as tooltip."""
-    status = confounding_status(record.get("confounded"))
-    label = "unknown" if status is None else ("confounded" if status else "clean")
-    why = str(record.get("confounders") or "")
-    return cell(label, label, title=why if why and why != "nan" else label)
-
-
-def _anchor(ticker: str) -> str:
-    return "sec-" + re.sub(r"[^A-Za-z0-9]", "-", ticker)
 
 
 def _headline(data: ReportData) -> dict[str, Any]:
@@ -239,12 +135,19 @@ def _security_tables(data: ReportData, deal: Deal) -> list[dict[str, Any]]:
     values = {(str(r["deal_id"]), str(r["ticker"])): r for r in data.dollar_values.to_dict("records")}
     outcomes = {str(r["event_id"]): r for r in data.outcomes.to_dict("records")}
     cars = data.cars
+    windows = windows_of(data)
+    by_window = {c: by_window_values(data.deal_values, c) for c in _WINDOWED}
     sections = []
     for security in deal.securities:
         eid = event_id(deal.id, security.ticker)
-        value = values.get((deal.id, security.ticker), {})
+        key = (deal.id, security.ticker)
+        value = values.get(key, {})
         outcome = outcomes.get(eid, {})
-        facts = [
+        switched = {
+            column: windowed_at(kind, by_window[column], key, windows, data.window)
+            for column, kind in _WINDOWED.items()
+        }
+        facts: list[tuple[str, Any]] = [
             ("Role", security.role),
             ("Exchange (MIC)", security.exchange),
             ("Day 0", fmt_date(outcome.get("day0", value.get("day0")))),
@@ -252,10 +155,10 @@ def _security_tables(data: ReportData, deal: Deal) -> list[dict[str, Any]]:
             ("Outcome", str(outcome.get("outcome", value.get("outcome", "n/a")))),
             ("Reason", _text(outcome.get("reason", value.get("reason")))),
             ("Market cap at day −1", fmt_usd(value.get("market_cap_usd"))),
-            (f"Abnormal value ({data.window})", fmt_usd(value.get("abnormal_value_usd"))),
-            (f"Raw value change ({data.window})", fmt_usd(value.get("raw_value_usd"))),
-            ("Press-release multiple", fmt_multiple(value.get("press_release_multiple"))),
-            ("Binding multiple", fmt_multiple(value.get("binding_multiple"))),
+            ("Abnormal value (selected window)", switched["abnormal_value_usd"]),
+            ("Raw value change (selected window)", switched["raw_value_usd"]),
+            ("Press-release multiple", switched["press_release_multiple"]),
+            ("Binding multiple", switched["binding_multiple"]),
             ("Estimation observations", fmt_num(outcome.get("estimation_obs"), 0)),
             ("Alpha (daily)", fmt_pct(outcome.get("alpha"), 3)),
             ("Beta", fmt_num(outcome.get("beta"), 3)),
@@ -265,7 +168,7 @@ def _security_tables(data: ReportData, deal: Deal) -> list[dict[str, Any]]:
         event_cars = cars[cars["event_id"] == eid] if not cars.empty else cars
         car_table = frame_table(
             event_cars,
-            table_id=f"cars-{_anchor(security.ticker)}",
+            table_id=f"cars-{security_anchor(security.ticker)}",
             caption=f"{security.ticker}: CAR and BHAR per event window ({data.model} model)",
             notes=_CAR_NOTES,
             columns=[
@@ -282,15 +185,26 @@ def _security_tables(data: ReportData, deal: Deal) -> list[dict[str, Any]]:
         )
         sections.append(
             {
-                "anchor": _anchor(security.ticker),
+                "anchor": security_anchor(security.ticker),
                 "ticker": security.ticker,
                 "name": security.name or security.ticker,
-                "facts": [{"label": k, "value": v or "—"} for k, v in facts],
+                "facts": [
+                    {"label": k, **v} if isinstance(v, dict) else {"label": k, "value": v or "—"}
+                    for k, v in facts
+                ],
                 "cars": car_table,
                 "figures": [],
             }
         )
     return sections
+
+
+_WINDOWED = {
+    "abnormal_value_usd": "usd",
+    "raw_value_usd": "usd",
+    "press_release_multiple": "multiple",
+    "binding_multiple": "multiple",
+}
 
 
 def _text(value: object) -> str:
@@ -358,6 +272,7 @@ def _deal_page(data: ReportData, deal: Deal, deals: dict[str, Deal], figures: Fi
         "notes": deal.notes or "",
         "securities": securities,
         "reconciliation": list(data.reconciliation.get(deal.id, ())),
+        "windows": windows_of(data),
     }
 
 
@@ -555,7 +470,7 @@ def build_context(
         "headline": _headline(data),
         "finding": dict(data.finding),
         "counts": _counts(data),
-        "table": _main_table(data, deals),
+        "table": deal_table(data),
         "figures": [_figure(f) for f in figures.index],
         "extra": _page_tables(data, "index"),
     }

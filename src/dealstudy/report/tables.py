@@ -6,10 +6,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
-from dealstudy.report.format import NUMERIC_KINDS, as_float, column_kind, fmt
+from dealstudy.report.format import NUMERIC_KINDS, as_float, column_kind, fmt, https_url
 
 __all__ = ["Column", "cell", "frame_table"]
 
@@ -80,7 +81,11 @@ def frame_table(
             value = record.get(column.key)
             text = fmt(value, column.kind)
             sort = as_float(value) if column.numeric else text
-            cells.append(cell(text, sort, numeric=column.numeric))
+            url = https_url(value) if column.kind == "text" else None
+            if url is not None:  # a source: linked, shown by its host, not a 100-character address
+                cells.append(cell(urlsplit(url).hostname or url, url, href=url, title=url))
+            else:
+                cells.append(cell(text, sort, numeric=column.numeric))
         rows.append({"cells": cells, "attrs": {}})
     return {
         "id": table_id,

@@ -71,6 +71,32 @@
     apply();
   }
 
+  /* The window switch: every value of every window is in the page; show the chosen one, sort by it. */
+  function showWindow(win) {
+    document.querySelectorAll("[data-window]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-window") !== win;
+    });
+    document.querySelectorAll("[data-sorts]").forEach(function (el) {
+      el.getAttribute("data-sorts").split(";").forEach(function (pair) {
+        var at = pair.lastIndexOf("=");
+        if (pair.slice(0, at) === win) { el.setAttribute("data-sort", pair.slice(at + 1)); }
+      });
+    });
+    document.querySelectorAll(".window-switch input[value='" + win + "']").forEach(function (r) { r.checked = true; });
+    try { window.localStorage.setItem("dealstudy-window", win); } catch (e) { /* storage off: no memory */ }
+  }
+
+  function makeSwitch(box) {
+    box.hidden = false;
+    box.addEventListener("change", function (event) { showWindow(event.target.value); });
+  }
+
+  document.querySelectorAll(".window-switch").forEach(makeSwitch);
+  (function () {
+    var saved = null;
+    try { saved = window.localStorage.getItem("dealstudy-window"); } catch (e) { saved = null; }
+    if (saved && document.querySelector(".window-switch input[value='" + saved + "']")) { showWindow(saved); }
+  }());
   document.querySelectorAll("table[data-sortable]").forEach(makeSortable);
   document.querySelectorAll(".filters[data-for]").forEach(makeFilterable);
 }());
