@@ -159,3 +159,25 @@ def test_window_switch(real_site: Path, pages: Any) -> None:
     assert page.locator(".window-switch input:checked").get_attribute("value") == "0:0"
     assert pages.outside == []
     assert pages.errors == []
+
+
+#: Per figure: the smallest rendered height of its SVG text, its caption's and the body's font size (px).
+FIGURE_TEXT = """() => Array.from(document.querySelectorAll('figure.chart')).map(f => {
+  const heights = Array.from(f.querySelectorAll('svg text')).map(t => t.getBoundingClientRect().height)
+    .filter(h => h > 0);
+  return {id: f.id, smallest: Math.min(...heights),
+    caption: parseFloat(getComputedStyle(f.querySelector('figcaption')).fontSize),
+    body: parseFloat(getComputedStyle(document.body).fontSize)};
+})"""
+
+
+@pytest.mark.parametrize("name", ["index.html", "deals/stargate-five-sites.html"])
+def test_figures_readable_on_a_phone(real_site: Path, pages: Any, name: str) -> None:
+    page = pages.open(real_site / name, 390, height=844)
+    figures = page.evaluate(FIGURE_TEXT)
+    assert figures
+    for figure in figures:
+        assert figure["smallest"] >= 9, f"{figure['id']}: text {figure['smallest']:.1f}px tall on a phone"
+        assert figure["caption"] <= figure["body"], f"{figure['id']}: caption larger than body text"
+    sideways = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert sideways <= 1  # wide charts scroll inside their own box

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.collections import PathCollection, PolyCollection
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
@@ -22,6 +23,7 @@ from dealstudy.plots import (
     fig_event_prices,
     fig_multiples,
     fig_security_event,
+    fig_value_fit_linear,
     fig_value_vs_headline,
     figure_to_svg,
     format_usd,
@@ -96,6 +98,24 @@ def test_value_vs_headline_symlog_with_fit(values: pd.DataFrame) -> None:
     x, y = fit[0].get_data()
     np.testing.assert_allclose(np.asarray(y), 1e9 + 0.5 * np.asarray(x))
     assert min(ax.get_yticks()) < 0  # a tick on the loss side
+
+
+def test_value_fit_on_linear_axes(values: pd.DataFrame) -> None:
+    """The OLS line is drawn where it is straight: linear axes, from 0 to the largest headline value."""
+    fig = fig_value_fit_linear(values.assign(gid=[f"pt{i}" for i in range(len(values))]), fit=(1e9, 0.5))
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "linear"
+    assert ax.get_yscale() == "linear"
+    line = next(line for line in ax.get_lines() if line.get_label() == "OLS fit")
+    x, y = (np.asarray(v, dtype=float) for v in line.get_data())
+    assert x[0] == 0
+    np.testing.assert_allclose(y, 1e9 + 0.5 * x)
+    points = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert len(points) == 5  # one artist per point, each with its own gid for a tooltip
+    assert len({c.get_gid() for c in points}) == 5
+    colours = {to_hex(c.get_facecolor()[0]) for c in points}
+    labels = ax.get_legend_handles_labels()[1]
+    assert len(colours) == len([lab for lab in labels if lab != "OLS fit"])  # one colour per class shown
 
 
 def test_multiples_sorted_bars(values: pd.DataFrame) -> None:
@@ -210,6 +230,13 @@ def test_event_figures_mark_day0() -> None:
     assert len(combined.axes) == 2
     legend_texts = [t.get_text() for t in combined.legends[0].get_texts()]
     assert legend_texts.count("event window -1:1") == 1  # shaded on both panels, listed once
+    # the bars come in two colours (up, down): so does their legend swatch
+    legend = combined.legends[0]
+    ar_handle = legend.legend_handles[legend_texts.index("AR (daily)")]
+    swatch = [a for a in legend.get_children()[0].findobj(Rectangle) if a.get_width() > 0]
+    colours = {to_hex(r.get_facecolor()) for r in swatch}
+    assert {"#0072b2", "#d55e00"} <= colours
+    assert ar_handle is not None
     assert len(fig_security_event(None, _path(), ticker="ORCL").axes) == 1
     with pytest.raises(ValueError, match="neither prices"):
         fig_security_event(None, None, ticker="ORCL")

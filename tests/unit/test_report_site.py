@@ -15,7 +15,7 @@ import pytest
 
 from dealstudy.report.build import publish, render_site
 from dealstudy.report.context import build_context, deal_filename
-from dealstudy.report.figures import FigureSet, render_event_figures, render_figures
+from dealstudy.report.figures import FigureSet, direct_values, render_event_figures, render_figures
 from dealstudy.report.inputs import ReportData
 from fixtures.report_sample import sample_deals, sample_report_data
 
@@ -100,10 +100,17 @@ def test_index_structure_and_row_count(site: Path, data: ReportData) -> None:
     assert html.count('<tr data-class="') == len(data.deals)  # one row per deal
     legs = re.findall(r'<table class="legs">(.*?)</table>', html, re.DOTALL)
     assert sum(part.count("<tr>") - 1 for part in legs) == sum(len(d.securities) for d in data.deals)
-    for figure in ("fig-value-headline", "fig-caar", "fig-multiples", "fig-cumulative", "fig-web"):
+    for figure in (
+        "fig-value-headline",
+        "fig-value-fit",
+        "fig-caar",
+        "fig-multiples",
+        "fig-cumulative",
+        "fig-web",
+    ):
         assert figure in page.ids
-    assert html.count("<svg") == 5
-    assert html.count("<title id=") == 5  # each figure has an accessible name
+    assert html.count("<svg") == 6
+    assert html.count("<title id=") == 6  # each figure has an accessible name
     headline = re.search(r'<div class="lede" id="headline">(.*?)</div>', html, re.DOTALL)
     assert headline is not None
     text = headline.group(1)
@@ -289,3 +296,21 @@ def test_no_internal_notes_in_pages(site: Path) -> None:
         shown = re.sub(r"<[^>]+>", " ", text)
         assert not re.search(r"\d[eE][+−-]?\d", shown), path.name
         assert not re.search(r"\b2,0[0-9]{2}\b", shown), path.name  # years never get a separator
+
+
+def test_every_scatter_point_has_a_tooltip(site: Path, data: ReportData) -> None:
+    """Each point of both value-vs-headline charts carries an SVG <title>: company, deal and values."""
+    html = (site / "index.html").read_text(encoding="utf-8")
+    points = data.scatter if data.scatter is not None else direct_values(data)
+    shown = points[
+        (pd.to_numeric(points["headline_value_usd"]) > 0)
+        & pd.to_numeric(points["abnormal_value_usd"]).notna()
+    ]
+    assert len(shown) >= 3
+    for figure in ("fig-value-headline", "fig-value-fit"):
+        svg = re.search(rf'<figure class="chart" id="{figure}">(.*?)</figure>', html, re.DOTALL)
+        assert svg is not None
+        tips = re.findall(r'<g id="[^"]*-pt\d+"><title>([^<]*)</title>', svg.group(1))
+        assert len(tips) == len(shown)
+        assert all("abnormal value $" in tip or "abnormal value −$" in tip for tip in tips)
+        assert all(" · headline $" in tip for tip in tips)

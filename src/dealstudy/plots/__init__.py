@@ -11,7 +11,12 @@ from dealstudy.plots.caar import fig_caar_paths
 from dealstudy.plots.security import fig_event_ar_car, fig_event_prices, fig_security_event
 from dealstudy.plots.style import binding_class, format_usd
 from dealstudy.plots.svg import figure_to_svg
-from dealstudy.plots.value import fig_cumulative_value, fig_multiples, fig_value_vs_headline
+from dealstudy.plots.value import (
+    fig_cumulative_value,
+    fig_multiples,
+    fig_value_fit_linear,
+    fig_value_vs_headline,
+)
 from dealstudy.plots.web import fig_deal_web
 
 __all__ = [
@@ -23,6 +28,7 @@ __all__ = [
     "fig_event_prices",
     "fig_multiples",
     "fig_security_event",
+    "fig_value_fit_linear",
     "fig_value_vs_headline",
     "figure_to_svg",
     "format_usd",

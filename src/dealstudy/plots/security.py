@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
+from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from dealstudy.plots._frames import require_columns
 from dealstudy.plots.style import integer_event_time, legend_below, mark_day0, new_axes, style
+
+#: Bar colours of abnormal returns: Okabe-Ito blue up, vermillion down.
+UP, DOWN = "#0072B2", "#D55E00"
 
 __all__ = ["fig_event_ar_car", "fig_event_prices", "fig_security_event"]
 
@@ -125,7 +132,7 @@ def fig_event_ar_car(
             lw=0,
             label=band_label,
         )
-        colours = np.where(np.nan_to_num(ar) >= 0, "#0072B2", "#D55E00")
+        colours = np.where(np.nan_to_num(ar) >= 0, UP, DOWN)
         study = inside & ~missing
         ax.bar(times[study], ar[study], color=colours[study], width=0.7, label="AR (daily)", zorder=2)
         outside = ~inside & ~missing
@@ -172,8 +179,20 @@ def fig_event_ar_car(
         ax.set_title(f"{ticker}: abnormal returns and CAR")
         integer_event_time(ax)
         if legend:
-            legend_below(ax, ncols=2)
+            legend_below(ax, ncols=2, swatches=_swatches())
     return fig
+
+
+def _hatched(colour: str) -> Patch:
+    return Patch(facecolor=colour, alpha=0.4, hatch="///", edgecolor="#ffffff", linewidth=0)
+
+
+def _swatches() -> dict[str, tuple[Any, ...]]:
+    """Legend swatches in both colours the AR bars are drawn in (blue up, vermillion down)."""
+    return {
+        "AR (daily)": (Patch(color=UP), Patch(color=DOWN)),
+        "AR outside the study windows": (_hatched(UP), _hatched(DOWN)),
+    }
 
 
 def fig_security_event(
@@ -226,12 +245,22 @@ def fig_security_event(
             fig_event_ar_car(
                 path, ticker=ticker, window=window, band_label=band_label, legend=False, ax=axes[k]
             )
-        handles, labels = [], []
+        handles: list[Any] = []
+        labels: list[str] = []
+        swatches = _swatches()
         for ax in axes:
             for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
                 if lab not in labels:  # the window is shaded on both panels
-                    handles.append(h)
+                    handles.append(swatches.get(lab, h))
                     labels.append(lab)
         if handles:
-            fig.legend(handles, labels, loc="lower center", ncols=2, fontsize=8.5, bbox_to_anchor=(0.5, 0.0))
+            fig.legend(
+                handles,
+                labels,
+                loc="lower center",
+                ncols=2,
+                fontsize=8.5,
+                bbox_to_anchor=(0.5, 0.0),
+                handler_map={tuple: HandlerTuple(ndivide=None, pad=0)},
+            )
     return fig

@@ -16,6 +16,7 @@ from typing import Any, Literal, get_args
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 __all__ = [
@@ -61,10 +62,11 @@ CLASS_LABELS: dict[str, str] = {
     "non_binding": "Non-binding (LOI, intent)",
     "report": "Media report / disclosure",
 }
-#: Okabe-Ito blue, orange (darkened for contrast), vermillion, and a dark grey.
+#: Okabe-Ito blue, bluish green (darkened for contrast), vermillion, and a dark grey: four hues that stay
+#: apart under the common colour-vision deficiencies (no two oranges).
 CLASS_COLOURS: dict[str, str] = {
     "binding": "#0072B2",
-    "conditional": "#B36B00",
+    "conditional": "#007A5E",
     "non_binding": "#D55E00",
     "report": "#5F5F5F",
 }
@@ -132,9 +134,25 @@ def new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axe
     return fig, fig.add_subplot()
 
 
-def legend_below(ax: Axes, *, ncols: int = 2) -> None:
-    """Place the legend under the axes (below the x label), where it cannot hide data."""
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=ncols, fontsize=8.5)
+def legend_below(ax: Axes, *, ncols: int = 2, swatches: dict[str, tuple[Any, ...]] | None = None) -> None:
+    """Place the legend under the axes (below the x label), where it cannot hide data.
+
+    ``swatches`` maps a legend label to several patches drawn side by side in its one swatch, for an
+    artist drawn in more than one colour (bars blue when positive, vermillion when negative).
+    """
+    found, labels = ax.get_legend_handles_labels()
+    handles: list[Any] = list(found)
+    if swatches:
+        handles = [swatches.get(label, handle) for handle, label in zip(found, labels, strict=True)]
+    ax.legend(
+        handles,
+        labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.2),
+        ncols=ncols,
+        fontsize=8.5,
+        handler_map={tuple: HandlerTuple(ndivide=None, pad=0)},
+    )
 
 
 def integer_event_time(ax: Axes) -> None:

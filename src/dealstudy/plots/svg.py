@@ -6,6 +6,7 @@ import hashlib
 import html
 import io
 import re
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
@@ -27,6 +28,7 @@ def figure_to_svg(
     title: str | None = None,
     description: str | None = None,
     id_prefix: str | None = None,
+    tooltips: Mapping[str, str] | None = None,
 ) -> str:
     """Serialise ``fig`` to an ``<svg>`` element ready to be inlined in HTML5, then close the figure.
 
@@ -40,6 +42,9 @@ def figure_to_svg(
     id_prefix : str, optional
         Prefix for every ``id`` inside the SVG, so several figures can share a page without duplicate ids.
         Defaults to a hash of the SVG's content.
+    tooltips : mapping, optional
+        ``gid -> text``: a ``<title>`` (the browser's tooltip, and an accessible name) for the group of the
+        artist drawn with that ``gid``, e.g. one point of a scatter. Text is escaped.
 
     Returns
     -------
@@ -59,6 +64,8 @@ def figure_to_svg(
     svg = _METADATA.sub("", svg)
     svg = _XMLNS.sub("", svg)
     svg = svg.replace("xlink:href=", "href=")
+    for gid, text in (tooltips or {}).items():
+        svg = svg.replace(f'<g id="{gid}">', f'<g id="{gid}"><title>{html.escape(text)}</title>', 1)
     prefix = id_prefix or "f" + hashlib.sha1(svg.encode()).hexdigest()[:8]
     prefix = re.sub(r"[^A-Za-z0-9_-]", "-", prefix)
     ids = set(_ID.findall(svg))

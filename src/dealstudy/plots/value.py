@@ -25,7 +25,13 @@ from dealstudy.plots.style import (
     style,
 )
 
-__all__ = ["SYMLOG_THRESHOLD_USD", "fig_cumulative_value", "fig_multiples", "fig_value_vs_headline"]
+__all__ = [
+    "SYMLOG_THRESHOLD_USD",
+    "fig_cumulative_value",
+    "fig_multiples",
+    "fig_value_fit_linear",
+    "fig_value_vs_headline",
+]
 
 #: The abnormal-value axis is linear within ±$1bn and logarithmic beyond, so losses can be shown.
 SYMLOG_THRESHOLD_USD = 1e9
@@ -59,6 +65,69 @@ def _symlog_ticks(ax: Axes, values: np.ndarray) -> None:
     ax.set_yticks(sorted([-p for p in down] + [0.0] + up))
     ax.set_ylim(limits)
     ax.yaxis.set_minor_locator(NullLocator())
+
+
+def _class_points(ax: Axes, shown: pd.DataFrame, x: str, y: str) -> None:
+    """One marker per row, coloured and shaped by binding class; a row's ``gid`` (when given) names its
+    SVG group, so the page can attach a tooltip to that one point."""
+    classes = shown["binding_status"].map(binding_class)
+    for cls in BINDING_CLASSES:
+        part = shown[classes == cls]
+        for i, (_, row) in enumerate(part.iterrows()):
+            ax.scatter(
+                [row[x]],
+                [row[y]],
+                s=46,
+                marker=CLASS_MARKERS[cls],
+                color=CLASS_COLOURS[cls],
+                edgecolor="white",
+                linewidth=0.6,
+                label=f"{CLASS_LABELS[cls]} ({len(part)})" if i == 0 else "_nolegend_",
+                gid=str(row["gid"]) if "gid" in part.columns else None,
+                zorder=3,
+            )
+
+
+def _plotted(ax: Axes, data: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Draw the rows with a positive headline and a finite abnormal value; return them and how many not."""
+    frame = data.assign(
+        headline=pd.to_numeric(data["headline_value_usd"], errors="coerce"),
+        value=pd.to_numeric(data["abnormal_value_usd"], errors="coerce"),
+    )
+    shown = frame[(frame["headline"] > 0) & np.isfinite(frame["value"])]
+    _class_points(ax, shown, "headline", "value")
+    return shown, len(frame) - len(shown)
+
+
+def fig_value_fit_linear(
+    data: pd.DataFrame,
+    *,
+    fit: tuple[float, float] | None,
+    fit_label: str = "OLS fit",
+    ax: Axes | None = None,
+) -> Figure:
+    """The headline regression where it is a straight line: abnormal value against headline value, both on
+    linear axes in $bn, with the fitted line ``abnormal = intercept + slope * headline``.
+
+    ``data`` as for :func:`fig_value_vs_headline` (optionally with ``gid`` per row for tooltips).
+    """
+    require_columns(data, ("headline_value_usd", "abnormal_value_usd", "binding_status"), "value fit")
+    with style():
+        fig, ax = new_axes(ax, (7.5, 4.8))
+        shown, _ = _plotted(ax, data)
+        ax.axhline(0, color="#4d4d4d", linewidth=0.8, zorder=1)
+        if fit is not None and not shown.empty:
+            xs = np.array([0.0, float(shown["headline"].max())])
+            ax.plot(xs, fit[0] + fit[1] * xs, color="#1a1a1a", linewidth=1.4, label=fit_label, zorder=2)
+        ax.set_xlim(left=0)
+        ax.xaxis.set_major_formatter(money_formatter())
+        ax.yaxis.set_major_formatter(money_formatter())
+        ax.set_xlabel("Headline deal value (US$, linear scale)")
+        ax.set_ylabel("Abnormal market value (US$)")
+        ax.set_title("The fitted line, on linear axes")
+        if not shown.empty:
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, fontsize=8.5)
+    return fig
 
 
 def fig_value_vs_headline(
@@ -99,28 +168,7 @@ def fig_value_vs_headline(
     require_columns(data, ("headline_value_usd", "abnormal_value_usd", "binding_status"), "value vs headline")
     with style():
         fig, ax = new_axes(ax, (7.5, 5.2))
-        frame = data.assign(
-            headline=pd.to_numeric(data["headline_value_usd"], errors="coerce"),
-            value=pd.to_numeric(data["abnormal_value_usd"], errors="coerce"),
-        )
-        shown = frame[(frame["headline"] > 0) & np.isfinite(frame["value"])]
-        hidden = len(frame) - len(shown)
-        classes = shown["binding_status"].map(binding_class)
-        for cls in BINDING_CLASSES:
-            part = shown[classes == cls]
-            if part.empty:
-                continue
-            ax.scatter(
-                part["headline"],
-                part["value"],
-                s=46,
-                marker=CLASS_MARKERS[cls],
-                color=CLASS_COLOURS[cls],
-                edgecolor="white",
-                linewidth=0.6,
-                label=f"{CLASS_LABELS[cls]} ({len(part)})",
-                zorder=3,
-            )
+        shown, hidden = _plotted(ax, data)
         ax.set_xscale("log")
         ax.set_yscale("symlog", linthresh=SYMLOG_THRESHOLD_USD, linscale=0.6)
         ax.axhline(0, color="#4d4d4d", linewidth=0.8, zorder=1)

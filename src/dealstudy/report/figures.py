@@ -21,11 +21,12 @@ from dealstudy.plots import (
     fig_deal_web,
     fig_multiples,
     fig_security_event,
+    fig_value_fit_linear,
     fig_value_vs_headline,
     figure_to_svg,
 )
 from dealstudy.report.figure_cache import FigureCache
-from dealstudy.report.format import as_float, fmt_date
+from dealstudy.report.format import as_float, fmt, fmt_date
 from dealstudy.report.inputs import ReportData
 from dealstudy.report.series import PATH_DAYS, caar_paths, event_path, price_window
 from dealstudy.window import Window
@@ -136,9 +137,32 @@ def web_edges(data: ReportData) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["deal_id", "source", "target", "headline_value_usd", "binding_status"])
 
 
-def _figure(fig: Figure, fig_id: str, title: str, description: str, caption: str) -> SiteFigure:
-    svg = figure_to_svg(fig, title=title, description=description, id_prefix=fig_id)
+def _figure(
+    fig: Figure,
+    fig_id: str,
+    title: str,
+    description: str,
+    caption: str,
+    tooltips: dict[str, str] | None = None,
+) -> SiteFigure:
+    svg = figure_to_svg(fig, title=title, description=description, id_prefix=fig_id, tooltips=tooltips)
     return SiteFigure(fig_id, title, svg, caption)
+
+
+def _with_tips(scatter: pd.DataFrame, data: ReportData) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The scatter rows with a ``gid`` each and its tooltip: company, deal and values."""
+    names = {s.ticker: s.name or s.ticker for d in data.deals for s in d.securities}
+    titles = {d.id: d.title for d in data.deals}
+    gids = [f"pt{i}" for i in range(len(scatter))]
+    tips = {}
+    for gid, row in zip(gids, scatter.to_dict("records"), strict=True):
+        ticker = str(row.get("ticker", row.get("label", "")))
+        deal = titles.get(str(row.get("deal_id", "")), str(row.get("deal_id", "")))
+        value, headline = fmt(row.get("abnormal_value_usd"), "usd"), fmt(row.get("headline_value_usd"), "usd")
+        tips[gid] = (
+            f"{names.get(ticker, ticker)} ({ticker}) · {deal} · abnormal value {value} · headline {headline}"
+        )
+    return scatter.assign(gid=gids), tips
 
 
 def study_rows(abnormal_returns: pd.DataFrame) -> pd.DataFrame:
@@ -174,17 +198,32 @@ def _index_figures(data: ReportData) -> tuple[SiteFigure, ...]:
     edges = web_edges(data)
     companies = len(set(edges["source"]) | set(edges["target"]))
     first, last = path_days(ar)
+    scatter, tips = _with_tips(scatter, data)
+    fit_label = f"OLS fit ({head.slope_model or 'headline'})"
     return (
         _figure(
-            fig_value_vs_headline(scatter, fit=fit, fit_label=f"OLS fit ({head.slope_model or 'headline'})"),
+            fig_value_vs_headline(scatter, fit=None),
             "fig-value-headline",
             "Abnormal market value against headline deal value",
             f"Scatter of {len(scatter)} deal-party reactions, coloured by binding status.",
             "Each point is one observation of the regression sample (a direct party to a new deal with a "
             "disclosed value): the abnormal change in its market value (US$) over "
             f"the {window} window ({model} model), against the deal's headline value (US$, log scale). "
-            "Colour and marker show how binding the deal is. The line is the OLS fit of abnormal value on "
-            "headline value (regression 1 on the regressions page).",
+            "Colour and marker show how binding the deal is; hover over (or focus) a point for its company, "
+            "deal and values. The regression line is not drawn here: on log axes a straight line looks "
+            "curved. It is in the next chart, on linear axes.",
+            tips,
+        ),
+        _figure(
+            fig_value_fit_linear(scatter, fit=fit, fit_label=fit_label),
+            "fig-value-fit",
+            "The regression of abnormal value on headline value",
+            f"The same {len(scatter)} points on linear axes, with the fitted straight line.",
+            "The same points on linear axes (US$), where the OLS fit of abnormal value on headline value "
+            "(regression “headline” on the regressions page) is the straight line it is; its slope is the "
+            "abnormal value per headline dollar. Large deals dominate a least-squares fit: compare the "
+            "leave-one-out table on the regressions page.",
+            tips,
         ),
         _figure(
             fig_caar_paths(caar_paths(ar, groups, days=(first, last))),
