@@ -155,8 +155,13 @@ def test_window_switch(real_site: Path, pages: Any) -> None:
     sort = page.locator(f"#deal-table tr[data-deal='{deal}'] > td").nth(4).get_attribute("data-sort")
     expected = _abnormal_value(values, deal, "0:0")
     assert fmt(float(sort or "nan"), "usd") == expected  # sorting follows the switch
-    page.goto((real_site / "deals" / f"{deal}.html").as_uri())  # the choice carries over to deal pages
-    assert page.locator(".window-switch input:checked").get_attribute("value") == "0:0"
+    deal_page = pages.open(real_site / "deals" / f"{deal}.html", 390)  # the deal page's own switch
+    deal_page.check(".window-switch input[value='-5:5']")
+    windows = deal_page.locator("[data-window]:not([hidden])").evaluate_all(
+        "els => els.map(e => e.getAttribute('data-window'))"
+    )
+    assert windows
+    assert set(windows) == {"-5:5"}
     assert pages.outside == []
     assert pages.errors == []
 
