@@ -1,6 +1,9 @@
 """Atomic file writes: write to a temporary file in the same folder, fsync, then rename over the target.
 
-A reader never sees a half-written file, and a crash mid-write leaves the previous file intact.
+A reader never sees a half-written file, and a crash mid-write leaves the previous file intact. Files get
+the permissions an ordinary ``open()`` would give them (0666 less the umask, so 0644 under the usual 022;
+a replaced file keeps its own mode), not the 0600 of a temporary file; :func:`make_temp_dir` does the same for
+folders (0777 less the umask).
 """
 
 from __future__ import annotations
@@ -15,7 +18,32 @@ from typing import IO, TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["atomic_open", "atomic_write_bytes", "atomic_write_csv", "atomic_write_text"]
+__all__ = [
+    "atomic_open",
+    "atomic_write_bytes",
+    "atomic_write_csv",
+    "atomic_write_text",
+    "current_umask",
+    "make_temp_dir",
+]
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it (``/proc/self/status``; elsewhere set and restored)."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def make_temp_dir(parent: Path, prefix: str) -> Path:
+    """A new uniquely named folder in ``parent`` with ordinary permissions (0777 less the umask)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    os.chmod(folder, 0o777 & ~current_umask())
+    return folder
 
 
 @contextlib.contextmanager
@@ -24,6 +52,11 @@ def atomic_open(path: Path | str, mode: str = "w", encoding: str | None = "utf-8
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        perms = target.stat().st_mode & 0o7777
+    except OSError:
+        perms = 0o666 & ~current_umask()
+    os.fchmod(fd, perms)
     kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
     try:
         with os.fdopen(fd, mode, **kwargs) as handle:  # type: ignore[call-overload]

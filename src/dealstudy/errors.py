@@ -18,6 +18,7 @@ __all__ = [
     "DownloadError",
     "MissingDataError",
     "OptionError",
+    "OutputError",
     "SnapshotError",
     "SpecificationError",
 ]
@@ -68,6 +69,12 @@ class SpecificationError(DealstudyError, ValueError):
 class OptionError(DealstudyError):
     """A command-line option could not be parsed (raised by the CLI's option parsers; deliberately not a
     ``ValueError``, so the CLI reports the message itself instead of a generic "invalid value")."""
+
+    exit_code = 2
+
+
+class OutputError(DealstudyError):
+    """An ``--out`` path dealstudy must not or cannot write (a file, a folder of other files, read-only)."""
 
     exit_code = 2
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from dealstudy._outdir import MARKER
 from dealstudy.catalog import load_catalog
 from dealstudy.report.context import deal_filename
 from dealstudy.report.finding import HEADLINE_SAMPLE, signed_usd
@@ -73,6 +74,8 @@ def test_failed_report_leaves_the_previous_one(tmp_path: Path) -> None:
     out = tmp_path / "latest"
     out.mkdir()
     (out / "index.html").write_text("previous report", encoding="utf-8")
+    marker = '{"written_by": "dealstudy", "kind": "report", "files": ["index.html"]}'
+    (out / MARKER).write_text(marker, encoding="utf-8")  # an earlier report of dealstudy's
     catalog = tmp_path / "events"
     catalog.mkdir()
     (catalog / "broken.yaml").write_text("id: broken\ntitle: [unclosed\n", encoding="utf-8")

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from dealstudy._outdir import check_out
 from dealstudy._timings import stage
 from dealstudy.cli import app
 from dealstudy.cli._options import (
@@ -164,7 +165,11 @@ def analyze_command(
     spec = StudySpec(model=model)  # type: ignore[arg-type]  # validated by StudySpec
 
     from dealstudy.data import open_sources
-    from dealstudy.pipeline.analyze import analyze, write_analysis
+    from dealstudy.pipeline.analyze import ANALYSIS_FILES, analyze, write_analysis
+    from dealstudy.pipeline.study import STUDY_FILES
+
+    if out is not None:
+        check_out(out, "analyze", STUDY_FILES + ANALYSIS_FILES)
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     with command_timings(timings):

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from dealstudy._outdir import check_out
 from dealstudy._timings import format_timings
 from dealstudy.cli import app
 from dealstudy.cli._options import (
@@ -86,6 +87,7 @@ def report_command(
     if reps < 0:
         raise SpecificationError("--bootstrap-reps must be >= 0")
     spec = StudySpec(model=model)  # type: ignore[arg-type]  # validated by StudySpec
+    check_out(out, "report")
     sources = open_sources(prices=prices, offline=offline, cache=cache)
     err = Console(stderr=True, highlight=False)
     progress = Progress(

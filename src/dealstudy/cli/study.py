@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from dealstudy._outdir import check_out
 from dealstudy._timings import stage
 from dealstudy.cli import app
 from dealstudy.cli._options import CacheOption, ModelOption, OfflineOption, PricesOption, parse_window_option
@@ -217,7 +218,7 @@ def _run(
     spec_args: tuple[Any, ...],
 ) -> None:
     from dealstudy.data import open_sources
-    from dealstudy.pipeline.study import read_events_csv, run_study, study_to_json, write_study
+    from dealstudy.pipeline.study import STUDY_FILES, read_events_csv, run_study, study_to_json, write_study
 
     fmt = "csv" if fmt == "table" else fmt  # "table" was the name of the default before csv/parquet
     if fmt not in ("csv", "parquet", "json"):
@@ -225,6 +226,8 @@ def _run(
     cluster.check(out, fmt)
     shown = parse_show(show)
     spec = _spec(*spec_args)
+    if out is not None:
+        check_out(out, "study", STUDY_FILES)
     with stage("read events"):
         frame = read_events_csv(events)
     sources = open_sources(prices=prices, offline=offline, cache=cache)

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from dealstudy._atomic import atomic_write_csv, atomic_write_text
+from dealstudy._outdir import check_out
 from dealstudy._tables import TableFormat, write_table
 from dealstudy.catalog import Catalog, load_catalog
 from dealstudy.data import DataSources
@@ -44,7 +45,7 @@ from dealstudy.economy.regressions import CovType
 from dealstudy.economy.values import STALE_SHARES_DAYS
 from dealstudy.errors import DataError, DownloadError, MissingDataError, SpecificationError
 from dealstudy.pipeline.confounders import confounding_inputs, online_calendar
-from dealstudy.pipeline.study import run_study, write_study
+from dealstudy.pipeline.study import STUDY_FILES, run_study, write_study
 from dealstudy.study import StudyResults, StudySpec
 from dealstudy.window import Window, WindowLike
 
@@ -446,7 +447,7 @@ def write_analysis(results: AnalysisResults, out_dir: Path | str, fmt: TableForm
     :data:`ANALYSIS_FILES`. ``deal_values.csv`` has exactly the columns
     :data:`dealstudy.economy.DEAL_VALUE_COLUMNS`; every write is atomic.
     """
-    folder = Path(out_dir)
+    folder = check_out(out_dir, "analyze", STUDY_FILES + ANALYSIS_FILES)
     paths = write_study(results.study, folder, fmt)
     economy = results.economy
     tables: dict[str, pd.DataFrame] = {
@@ -484,4 +485,4 @@ def write_analysis(results: AnalysisResults, out_dir: Path | str, fmt: TableForm
         path = folder / name
         atomic_write_text(path, text)
         paths.append(path)
-    return paths
+    return [Path(out_dir) / p.relative_to(folder) for p in paths]

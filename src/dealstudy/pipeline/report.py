@@ -39,6 +39,7 @@ from pathlib import Path
 import pandas as pd
 
 from dealstudy import __version__
+from dealstudy._outdir import check_out
 from dealstudy.catalog import Catalog, load_catalog
 from dealstudy.data import DataSources
 from dealstudy.economy.currency import currency_for_mic
@@ -491,6 +492,7 @@ def build_report(
     -------
     ReportSummary
     """
+    check_out(out_dir, "report")  # before any work: never a file, never a folder of the user's files
     timer = _Timer(progress)
     spec = _report_spec(spec or StudySpec(), window)
     with timer.stage("load"):

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dealstudy._outdir import check_out
 from dealstudy._tables import TableFormat, dates_to_text, write_table
 from dealstudy._timings import stage
 from dealstudy.catalog.schema import TIMINGS
@@ -318,7 +319,8 @@ def run_study(events: pd.DataFrame, sources: DataSources, spec: StudySpec | None
 def write_study(results: StudyResults, out_dir: Path | str, fmt: TableFormat = "csv") -> list[Path]:
     """Write exactly ``outcomes``, ``abnormal_returns``, ``cars`` and ``aggregate`` into ``out_dir`` as
     ``.csv`` (default: atomic writes, ISO dates, full float precision) or ``.parquet`` (same columns);
-    returns the paths."""
+    returns the paths. ``out_dir`` must be new, empty or hold only such files (:func:`check_out`)."""
+    check_out(out_dir, "study", STUDY_FILES)
     tables = (results.outcomes, results.abnormal_returns, results.cars, results.aggregate)
     return [
         write_table(out_dir, name.removesuffix(".csv"), table, fmt)

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from dealstudy._atomic import atomic_write_csv, atomic_write_text
+from dealstudy._atomic import atomic_write_csv, atomic_write_text, make_temp_dir
+from dealstudy._outdir import check_out, mark_building, mark_output, remove_stale
 from dealstudy.report.context import SiteContext
 from dealstudy.report.environment import environment, static_text
 
@@ -83,16 +84,22 @@ def render_site(context: SiteContext, out_dir: Path | str) -> list[Path]:
 def publish(out_dir: Path | str, build: Callable[[Path], object]) -> Path:
     """Run ``build(tmp)`` into a fresh folder beside ``out_dir``, then swap it in; on failure change nothing.
 
-    The previous report is renamed aside, the new folder renamed into place and the old one deleted; if the
-    second rename fails the old folder is put back. A reader therefore sees either the old or the new
-    report, never a half-written one.
+    ``out_dir`` is checked first (:func:`dealstudy._outdir.check_out`: never a file, never a folder of the
+    user's files) and dealstudy's own leftovers of killed runs beside it are removed. The build folder
+    carries dealstudy's marker from its creation; the finished one lists every file in it. The previous
+    report is renamed aside, the new folder renamed into place and the old one deleted; if the second rename
+    fails the old folder is put back. A reader therefore sees either the old or the new report, never a
+    half-written one. Folders get 0777 and files 0666 less the umask.
     """
-    target = Path(out_dir).resolve()
+    target = check_out(out_dir, "report")
+    remove_stale(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    tmp = make_temp_dir(target.parent, f".{target.name}.building-")
     try:
+        mark_building(tmp, "report")
         build(tmp)
-        os.chmod(tmp, 0o755)
+        mark_output(tmp, "report")
+        check_out(target, "report")  # again: the user may have put files there during the build
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
