@@ -245,7 +245,8 @@ def fetch(
         )
 
 
-def _coverage_for(sources: DataSources, symbol: str) -> Coverage | None:
+def _coverage_for(sources: DataSources, symbol: str) -> Coverage | str | None:
+    """The symbol's coverage, ``None`` when there are no data, or why the data there cannot be used."""
     from dealstudy.data.cache import CachedSource
     from dealstudy.data.coverage import coverage_of
     from dealstudy.data.csv_dir import CsvDirSource
@@ -254,11 +255,16 @@ def _coverage_for(sources: DataSources, symbol: str) -> Coverage | None:
     if isinstance(prices, CsvDirSource):
         if not prices.path_for(symbol).is_file():
             return None
-        return coverage_of(symbol, prices.frame(symbol), prices.name)
+        try:
+            return coverage_of(symbol, prices.frame(symbol), prices.name)
+        except DataError as exc:
+            return str(exc)
     if isinstance(prices, CachedSource):
+        seen = len(prices.problems)
         found = prices.cached_frame(symbol)
         if found is None:
-            return None
+            problems = [p for p in prices.problems[seen:] if p.symbol == symbol]
+            return f"{problems[0].file}: {problems[0].message}" if problems else None
         frame, source = found
         return coverage_of(symbol, frame, f"cache:{source}")
     return None
@@ -298,11 +304,17 @@ def status(
 
     Example: dealstudy prices status --prices ../shared/data/prices
     """
+    from dealstudy.data.cache import CachedSource
+    from dealstudy.data.cache_files import remedy
+    from dealstudy.data.coverage import Coverage
+
     _check_choice(output, ("table", "json"), "--format")
     sources = _open(prices, True if prices is None else offline, cache, False)
     needed = study_symbols(catalog, require_catalog=False)
     symbols = sorted(set(_listed_symbols(sources)) | set(needed.ranges) | set(BENCHMARKS) | set(FX_SYMBOLS))
-    covs = {symbol: _coverage_for(sources, symbol) for symbol in symbols}
+    found = {symbol: _coverage_for(sources, symbol) for symbol in symbols}
+    corrupt = {symbol: why for symbol, why in found.items() if isinstance(why, str)}
+    covs = {symbol: cov if isinstance(cov, Coverage) else None for symbol, cov in found.items()}
     records: list[dict[str, object]] = []
     for symbol in symbols:
         cov = covs[symbol]
@@ -325,13 +337,20 @@ def status(
                 "needed": [need[0].isoformat(), need[1].isoformat()] if need else None,
                 "covers_needed": (cov.covers(*need) if cov and need else None),
                 "source": cov.source if cov else None,
+                "corrupt": corrupt.get(symbol),
             }
         )
-    no_data = [r["symbol"] for r in records if r["rows"] == 0]
+    no_data = [r["symbol"] for r in records if r["rows"] == 0 and r["corrupt"] is None]
     if output == "json":
         typer.echo(
             json.dumps(
-                {"sources": sources.description, "note": needed.note, "symbols": records, "no_data": no_data},
+                {
+                    "sources": sources.description,
+                    "note": needed.note,
+                    "symbols": records,
+                    "no_data": no_data,
+                    "corrupt": sorted(corrupt),
+                },
                 indent=1,
             )
         )
@@ -352,7 +371,8 @@ def status(
         table.add_column(column, overflow="fold")
     for rec, symbol in zip(records, symbols, strict=True):
         if rec["rows"] == 0:
-            table.add_row(symbol, str(rec["role"]), "", "", "", "0", "", "", "", "NO DATA")
+            state = f"CORRUPT: {corrupt[symbol]}" if symbol in corrupt else "NO DATA"
+            table.add_row(symbol, str(rec["role"]), "", "", "", "0", "", "", "", state)
             continue
         cov = covs[symbol]
         assert cov is not None
@@ -375,6 +395,10 @@ def status(
     out.print(needed.note)
     if no_data:
         out.print(f"no data for: {', '.join(map(str, no_data))}")
+    if corrupt:
+        where = sources.prices.cache_dir if isinstance(sources.prices, CachedSource) else None
+        fix = f"; {remedy(where)}" if where is not None else "; fix or replace the files"
+        out.print(f"CORRUPT (not used): {', '.join(sorted(corrupt))}{fix}", markup=False)
 
 
 @prices_app.command("show")

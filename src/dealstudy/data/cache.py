@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import hashlib
-import io
 import json
 import logging
 import re
@@ -37,6 +37,14 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from dealstudy._atomic import atomic_write_bytes, atomic_write_text
+from dealstudy.data.cache_files import (
+    CacheEntry,
+    entry_from_json,
+    frame_bytes,
+    manifest_error,
+    parse_manifest,
+    read_frame,
+)
 from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, PriceSource, Provenance
 from dealstudy.errors import CacheError, MissingDataError
 
@@ -48,6 +56,8 @@ DateRange = tuple[dt.date, dt.date]
 #: Source key under which ``prices import DIR`` stores snapshot files.
 IMPORT_SOURCE = "import"
 _MANIFEST = "manifest.json"
+#: Errors of a folder or disk that cannot be written.
+_READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 _VERSION = 1
 _OVERLAP_DAYS = 10
 
@@ -104,49 +114,6 @@ class CacheProblem:
 
     def __str__(self) -> str:
         return f"{self.symbol} ({self.source}) {self.file}: {self.message}"
-
-
-@dataclass(frozen=True)
-class CacheEntry:
-    """One manifest entry, as shown by ``prices status``."""
-
-    source: str
-    symbol: str
-    file: Path
-    sha256: str
-    rows: int
-    first: dt.date | None
-    last: dt.date | None
-    ranges: tuple[DateRange, ...]
-    fetched_at: dt.datetime | None
-    library_versions: tuple[str, ...]
-    detail: str = ""
-
-
-def _entry_from_json(cache_dir: Path, data: dict[str, Any]) -> CacheEntry:
-    def d(value: str | None) -> dt.date | None:
-        return dt.date.fromisoformat(value) if value else None
-
-    fetched = data.get("fetched_at")
-    return CacheEntry(
-        source=str(data["source"]),
-        symbol=str(data["symbol"]),
-        file=cache_dir / str(data["file"]),
-        sha256=str(data["sha256"]),
-        rows=int(data["rows"]),
-        first=d(data.get("first")),
-        last=d(data.get("last")),
-        ranges=tuple((dt.date.fromisoformat(a), dt.date.fromisoformat(b)) for a, b in data.get("ranges", [])),
-        fetched_at=dt.datetime.fromisoformat(fetched) if fetched else None,
-        library_versions=tuple(data.get("library_versions", [])),
-        detail=str(data.get("detail", "")),
-    )
-
-
-def _frame_bytes(frame: pd.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, engine="pyarrow", index=True)
-    return buffer.getvalue()
 
 
 def _trim_to_sessions(symbol: str, gap: DateRange) -> DateRange | None:
@@ -208,28 +175,52 @@ class CachedSource:
 
     # -- manifest -----------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
+    def _locked(self, *, write: bool = True) -> Iterator[None]:
+        """Hold the cache's write lock. A reader of a cache it cannot write (read-only folder or disk)
+        reads without it: nobody can change such a cache through this path, and every file is checked
+        against its sha256 anyway."""
+        lock_path = self.cache_dir / ".lock"
+        if lock_path.is_dir():
+            raise CacheError(
+                f"cache {self.cache_dir}: the lock file {lock_path} is a folder; delete it, or delete the "
+                f"folder {self.cache_dir} (deleting it is safe)"
+            )
         try:
-            with self._lock:
-                yield
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            self._lock.acquire()
         except Timeout as exc:
             raise CacheError(
                 f"cache {self.cache_dir} is locked by another process (waited {self._lock.timeout} s)"
             ) from exc
+        except OSError as exc:
+            if not write and exc.errno in _READ_ONLY:
+                yield
+                return
+            raise self._unwritable(exc) from None
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _unwritable(self, exc: OSError) -> CacheError:
+        return CacheError(
+            f"cache {self.cache_dir} cannot be written ({exc.strerror or exc}); use --offline to read it as "
+            "it is, or --cache DIR with a folder you can write"
+        )
 
     def _read_manifest(self) -> dict[str, Any]:
         path = self.cache_dir / _MANIFEST
-        if not path.is_file():
+        if not path.exists():
             return {"version": _VERSION, "entries": {}}
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
-                raise ValueError("no 'entries' object")
-        except (OSError, ValueError) as exc:
-            problem = CacheProblem("*", "*", str(path), f"manifest unreadable ({exc}); starting a new one")
-            self._report(problem)
-            return {"version": _VERSION, "entries": {}}
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            if not self.refresh:
+                raise manifest_error(self.cache_dir, f"manifest.json is unreadable ({exc})") from None
+            text = ""
+        data, faults = parse_manifest(self.cache_dir, text, lenient=self.refresh)
+        for fault in faults:
+            self._report(CacheProblem("*", "*", str(path), fault))
         return data
 
     def _write_manifest(self, manifest: dict[str, Any]) -> None:
@@ -247,16 +238,16 @@ class CachedSource:
     # -- public inspection --------------------------------------------------------------------------
     def entries(self) -> list[CacheEntry]:
         """All manifest entries (every source), sorted by source and symbol."""
-        with self._locked():
+        with self._locked(write=False):
             manifest = self._read_manifest()
-        out = [_entry_from_json(self.cache_dir, e) for e in manifest["entries"].values()]
+        out = [entry_from_json(self.cache_dir, e) for e in manifest["entries"].values()]
         return sorted(out, key=lambda e: (e.source, e.symbol))
 
     def entry(self, symbol: str, source: str | None = None) -> CacheEntry | None:
         """The manifest entry of ``symbol`` for ``source`` (default: this cache's inner source)."""
-        with self._locked():
+        with self._locked(write=False):
             raw = self._read_manifest()["entries"].get(self._key(source or self.source_key, symbol))
-        return _entry_from_json(self.cache_dir, raw) if raw else None
+        return entry_from_json(self.cache_dir, raw) if raw else None
 
     def cached_frame(self, symbol: str) -> tuple[pd.DataFrame, str] | None:
         """Everything cached for ``symbol`` (this source's entry, else an imported one), never fetching.
@@ -264,7 +255,7 @@ class CachedSource:
         Returns the frame and the source key it came from, or ``None`` (a corrupt file counts as absent and
         is reported in :attr:`problems`).
         """
-        with self._locked():
+        with self._locked(write=False):
             manifest = self._read_manifest()
             for source in (self.source_key, IMPORT_SOURCE):
                 frame = self._load(manifest, source, symbol)
@@ -277,7 +268,7 @@ class CachedSource:
 
     def missing(self, symbol: str, start: dt.date, end: dt.date) -> list[DateRange]:
         """Ranges (trimmed to weekdays) of ``start..end`` that the cache cannot serve for ``symbol``."""
-        with self._locked():
+        with self._locked(write=False):
             manifest = self._read_manifest()
             return self._missing(manifest, symbol, *self._cap(start, end))
 
@@ -290,7 +281,7 @@ class CachedSource:
         for source in (self.source_key, also):
             entry = manifest["entries"].get(self._key(source, symbol)) if source else None
             if entry is not None:
-                have.extend(_entry_from_json(self.cache_dir, entry).ranges)
+                have.extend(entry_from_json(self.cache_dir, entry).ranges)
         gaps = _subtract((start, end), have)
         trimmed = [_trim_to_sessions(symbol, g) for g in gaps]
         return [g for g in trimmed if g is not None]
@@ -301,7 +292,7 @@ class CachedSource:
         raw = manifest["entries"].get(self._key(source, symbol))
         if raw is None:
             return None
-        entry = _entry_from_json(self.cache_dir, raw)
+        entry = entry_from_json(self.cache_dir, raw)
         try:
             data = entry.file.read_bytes()
         except OSError as exc:
@@ -320,12 +311,10 @@ class CachedSource:
             )
             return None
         try:
-            frame = pd.read_parquet(io.BytesIO(data), engine="pyarrow")
-        except Exception as exc:  # pragma: no cover - checksum passed, so only a writer bug gets here
-            self._report(CacheProblem(source, symbol, str(entry.file), f"unreadable parquet: {exc}"))
+            return read_frame(data, source, symbol)
+        except Exception as exc:  # refused (another symbol's file) or unreadable parquet
+            self._report(CacheProblem(source, symbol, str(entry.file), f"not used: {exc}"))
             return None
-        frame.index = pd.DatetimeIndex(frame.index, name="date")
-        return frame
 
     def _store(
         self,
@@ -338,8 +327,11 @@ class CachedSource:
         detail: str = "",
     ) -> None:
         relative = Path("prices") / _slug(source) / f"{_slug(symbol)}.parquet"
-        data = _frame_bytes(frame)
-        atomic_write_bytes(self.cache_dir / relative, data)  # file first, then the manifest naming it
+        data = frame_bytes(frame, source, symbol)
+        try:
+            atomic_write_bytes(self.cache_dir / relative, data)  # file first, then the manifest naming it
+        except OSError as exc:
+            raise self._unwritable(exc) from None
         versions = sorted({str(f["library_version"]) for f in fetches if f.get("library_version")})
         fetched = [str(f["fetched_at"]) for f in fetches if f.get("fetched_at")]
         manifest["entries"][self._key(source, symbol)] = {
@@ -357,7 +349,10 @@ class CachedSource:
             "detail": detail,
         }
         manifest["version"] = _VERSION
-        self._write_manifest(manifest)
+        try:
+            self._write_manifest(manifest)
+        except OSError as exc:
+            raise self._unwritable(exc) from None
 
     def store(
         self, source: str, symbol: str, frame: pd.DataFrame, covered: DateRange, provenance: Provenance
@@ -376,7 +371,7 @@ class CachedSource:
 
     # -- the read-through path ------------------------------------------------------------------------
     def _provenance(self, manifest: dict[str, Any], source: str, symbol: str) -> Provenance:
-        entry = _entry_from_json(self.cache_dir, manifest["entries"][self._key(source, symbol)])
+        entry = entry_from_json(self.cache_dir, manifest["entries"][self._key(source, symbol)])
         detail = f"{entry.file} sha256={entry.sha256[:16]} covers {_fmt(list(entry.ranges))}"
         if entry.detail:
             detail += f"; {entry.detail}"
@@ -419,7 +414,7 @@ class CachedSource:
             From the inner source.
         """
         req_start, req_end = self._cap(start, end)
-        with self._locked():
+        with self._locked(write=False):  # a write, if one is needed, fails with a clear CacheError
             manifest = self._read_manifest()
             key = self._key(self.source_key, symbol)
             cached = self._load(manifest, self.source_key, symbol)
@@ -474,7 +469,7 @@ class CachedSource:
         key = self._key(IMPORT_SOURCE, symbol)
         if self.source_key == IMPORT_SOURCE or key not in manifest["entries"]:
             return None
-        entry = _entry_from_json(self.cache_dir, manifest["entries"][key])
+        entry = entry_from_json(self.cache_dir, manifest["entries"][key])
         pieces = _subtract((req_start, req_end), list(entry.ranges))
         gaps = [g for g in (_trim_to_sessions(symbol, p) for p in pieces) if g is not None]
         if gaps:
@@ -492,7 +487,7 @@ class CachedSource:
     ) -> pd.DataFrame:
         key = self._key(self.source_key, symbol)
         old_entry = manifest["entries"].get(key)
-        ranges = [] if old_entry is None else list(_entry_from_json(self.cache_dir, old_entry).ranges)
+        ranges = [] if old_entry is None else list(entry_from_json(self.cache_dir, old_entry).ranges)
         fetches: list[dict[str, Any]] = [] if old_entry is None else list(old_entry.get("fetches", []))
         frame = cached
         for lo, hi in gaps:
