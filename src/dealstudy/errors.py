@@ -17,6 +17,8 @@ __all__ = [
     "DealstudyError",
     "DownloadError",
     "MissingDataError",
+    "NetworkUnavailable",
+    "NetworkUnavailableError",
     "OptionError",
     "OutputError",
     "SnapshotError",
@@ -87,6 +89,18 @@ class DataError(DealstudyError):
 
 class DownloadError(DataError):
     """A download failed, came back empty or all-NaN, or covered less than the requested range."""
+
+
+class NetworkUnavailableError(DataError):
+    """The network was given up for this command: the deadline passed or connections failed repeatedly.
+
+    Not a :class:`DownloadError` (which concerns one symbol): it stops the whole command, or lets a caller
+    fall back to data that need no network. The message says why and what to do.
+    """
+
+
+#: The name the data layer's callers may also use.
+NetworkUnavailable = NetworkUnavailableError
 
 
 class MissingDataError(DataError):

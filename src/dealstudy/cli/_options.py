@@ -17,10 +17,12 @@ from dealstudy.window import Window, WindowError
 
 __all__ = [
     "DEFAULT_HEADLINE_WINDOW",
+    "DEFAULT_NETWORK_TIMEOUT",
     "CacheOption",
     "CatalogOption",
     "HeadlineWindowOption",
     "ModelOption",
+    "NetworkTimeoutOption",
     "OfflineOption",
     "PricesOption",
     "parse_model_option",
@@ -76,5 +78,16 @@ HeadlineWindowOption = Annotated[
         parser=parse_window_option,
         metavar="START:END",
         help="Event window of the dollar values, regressions and headline figures, START:END trading days.",
+    ),
+]
+#: Default of ``--network-timeout``: ``dealstudy.data.network.DEFAULT_DEADLINE`` (spelled out so that the
+#: CLI starts without the data layer; tests/faults/test_network_faults.py keeps the two equal).
+DEFAULT_NETWORK_TIMEOUT = 60.0
+NetworkTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--network-timeout",
+        metavar="SECONDS",
+        help="Total seconds the downloads may wait on the network; then the command stops with a message.",
     ),
 ]

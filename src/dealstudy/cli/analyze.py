@@ -20,10 +20,12 @@ from dealstudy._timings import stage
 from dealstudy.cli import app
 from dealstudy.cli._options import (
     DEFAULT_HEADLINE_WINDOW,
+    DEFAULT_NETWORK_TIMEOUT,
     CacheOption,
     CatalogOption,
     HeadlineWindowOption,
     ModelOption,
+    NetworkTimeoutOption,
     OfflineOption,
     PricesOption,
 )
@@ -124,6 +126,7 @@ def analyze_command(
     prices: PricesOption = None,
     offline: OfflineOption = False,
     cache: CacheOption = None,
+    network_timeout: NetworkTimeoutOption = DEFAULT_NETWORK_TIMEOUT,
     window: HeadlineWindowOption = DEFAULT_HEADLINE_WINDOW,
     model: ModelOption = "market",
     robustness: Annotated[
@@ -173,7 +176,7 @@ def analyze_command(
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     with command_timings(timings):
-        sources = open_sources(prices=prices, offline=offline, cache=cache)
+        sources = open_sources(prices=prices, offline=offline, cache=cache, network_timeout=network_timeout)
         results = analyze(
             catalog,
             sources,

@@ -21,7 +21,8 @@ from rich.table import Table
 
 from dealstudy._atomic import atomic_write_bytes
 from dealstudy.cli import app
-from dealstudy.errors import DataError, DealstudyError, SnapshotError
+from dealstudy.cli._options import DEFAULT_NETWORK_TIMEOUT
+from dealstudy.errors import DataError, DealstudyError, NetworkUnavailableError, SnapshotError
 
 if TYPE_CHECKING:
     from dealstudy.data import DataSources
@@ -61,6 +62,12 @@ CACHE_OPTION = typer.Option(
     None, "--cache", help="Cache folder (default: the user cache dir).", file_okay=False
 )
 REFRESH_OPTION = typer.Option(False, "--refresh", help="Refetch cached ranges.")
+NETWORK_TIMEOUT_OPTION = typer.Option(
+    DEFAULT_NETWORK_TIMEOUT,
+    "--network-timeout",
+    metavar="SECONDS",
+    help="Total seconds the downloads may wait on the network; then the command stops with a message.",
+)
 CATALOG_OPTION = typer.Option(Path("events"), "--catalog", help="Catalog folder.", file_okay=False)
 FORMAT_OPTION = typer.Option("table", "--format", help="table or json.")
 SYMBOLS_ARGUMENT = typer.Argument(None, help="Yahoo symbols (default: catalog tickers + benchmarks + FX).")
@@ -132,10 +139,18 @@ def _check_choice(value: str, choices: tuple[str, ...], option: str) -> None:
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=option)
 
 
-def _open(prices: Path | None, offline: bool, cache: Path | None, refresh: bool) -> DataSources:
+def _open(
+    prices: Path | None,
+    offline: bool,
+    cache: Path | None,
+    refresh: bool,
+    network_timeout: float = DEFAULT_NETWORK_TIMEOUT,
+) -> DataSources:
     from dealstudy.data import open_sources
 
-    return open_sources(prices=prices, offline=offline, cache=cache, refresh=refresh)
+    return open_sources(
+        prices=prices, offline=offline, cache=cache, refresh=refresh, network_timeout=network_timeout
+    )
 
 
 @prices_app.command("fetch")
@@ -150,6 +165,7 @@ def fetch(
     offline: bool = OFFLINE_OPTION,
     cache: Path | None = CACHE_OPTION,
     refresh: bool = REFRESH_OPTION,
+    network_timeout: float = NETWORK_TIMEOUT_OPTION,
     factors: bool = typer.Option(
         False, "--factors", help="Also download Fama-French daily factors (needs pandas-datareader>=0.11)."
     ),
@@ -185,7 +201,7 @@ def fetch(
     else:
         needed = study_symbols(catalog, require_catalog=True)
         ranges = {s: (first or r[0], last or r[1]) for s, r in needed.ranges.items()}
-    sources = _open(prices, offline, cache, refresh)
+    sources = _open(prices, offline, cache, refresh, network_timeout)
     err = Console(stderr=True)
     failures: list[str] = []
     rows: list[tuple[str, str, str, str, str]] = []
@@ -214,6 +230,8 @@ def fetch(
                         got.provenance.source,
                     )
                 )
+            except NetworkUnavailableError:
+                raise  # the network is given up: one message, not one failure per remaining symbol
             except DataError as exc:
                 message = str(exc)
                 failures.append(message if message.startswith(symbol) else f"{symbol}: {message}")
@@ -410,6 +428,7 @@ def show(
     offline: bool = OFFLINE_OPTION,
     cache: Path | None = CACHE_OPTION,
     refresh: bool = REFRESH_OPTION,
+    network_timeout: float = NETWORK_TIMEOUT_OPTION,
     output: str = typer.Option("table", "--format", help="table or csv."),
 ) -> None:
     """Print daily prices of one symbol (the last 20 rows unless --start/--end are given), with provenance.
@@ -427,7 +446,7 @@ def show(
     last = _parse_date(end, "--end")
     _check_range(first, last)
     _check_choice(output, ("table", "csv"), "--format")
-    sources = _open(prices, offline, cache, refresh)
+    sources = _open(prices, offline, cache, refresh, network_timeout)
     today = dt.datetime.now(dt.UTC).date()
     if first is None and last is None:
         whole: pd.DataFrame | None = None

@@ -23,10 +23,12 @@ from dealstudy._timings import format_timings
 from dealstudy.cli import app
 from dealstudy.cli._options import (
     DEFAULT_HEADLINE_WINDOW,
+    DEFAULT_NETWORK_TIMEOUT,
     CacheOption,
     CatalogOption,
     HeadlineWindowOption,
     ModelOption,
+    NetworkTimeoutOption,
     OfflineOption,
     PricesOption,
 )
@@ -54,6 +56,7 @@ def report_command(
     prices: PricesOption = None,
     offline: OfflineOption = False,
     cache: CacheOption = None,
+    network_timeout: NetworkTimeoutOption = DEFAULT_NETWORK_TIMEOUT,
     model: ModelOption = "market",
     window: HeadlineWindowOption = DEFAULT_HEADLINE_WINDOW,
     out: Annotated[Path, typer.Option("--out", help="Report folder (replaced on success).")] = Path(
@@ -88,7 +91,7 @@ def report_command(
         raise SpecificationError("--bootstrap-reps must be >= 0")
     spec = StudySpec(model=model)  # type: ignore[arg-type]  # validated by StudySpec
     check_out(out, "report")
-    sources = open_sources(prices=prices, offline=offline, cache=cache)
+    sources = open_sources(prices=prices, offline=offline, cache=cache, network_timeout=network_timeout)
     err = Console(stderr=True, highlight=False)
     progress = Progress(
         TextColumn("[bold]{task.description:<32}"),

@@ -18,7 +18,15 @@ from rich.console import Console
 from dealstudy._outdir import check_out
 from dealstudy._timings import stage
 from dealstudy.cli import app
-from dealstudy.cli._options import CacheOption, ModelOption, OfflineOption, PricesOption, parse_window_option
+from dealstudy.cli._options import (
+    DEFAULT_NETWORK_TIMEOUT,
+    CacheOption,
+    ModelOption,
+    NetworkTimeoutOption,
+    OfflineOption,
+    PricesOption,
+    parse_window_option,
+)
 from dealstudy.cli._summary import (
     DEFAULT_SHOW,
     command_timings,
@@ -80,6 +88,7 @@ def study_command(
     prices: PricesOption = None,
     offline: OfflineOption = False,
     cache: CacheOption = None,
+    network_timeout: NetworkTimeoutOption = DEFAULT_NETWORK_TIMEOUT,
     market: Annotated[
         str, typer.Option("--market", help="Default benchmark (an event's 'market' column wins).")
     ] = "SPY",
@@ -156,7 +165,7 @@ def study_command(
     """
     cluster = _Cluster(engine, scheduler, workers, prices_dataset)
     with command_timings(timings):
-        _run(events, prices, offline, cache, out, fmt, show, cluster, (
+        _run(events, prices, offline, cache, network_timeout, out, fmt, show, cluster, (
             model, market, benchmarks, returns, estimation, min_obs, window, variance, scholes_williams,
         ))  # fmt: skip
 
@@ -211,6 +220,7 @@ def _run(
     prices: Path | None,
     offline: bool,
     cache: Path | None,
+    network_timeout: float,
     out: Path | None,
     fmt: str,
     show: str,
@@ -230,7 +240,7 @@ def _run(
         check_out(out, "study", STUDY_FILES)
     with stage("read events"):
         frame = read_events_csv(events)
-    sources = open_sources(prices=prices, offline=offline, cache=cache)
+    sources = open_sources(prices=prices, offline=offline, cache=cache, network_timeout=network_timeout)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     if cluster.engine == "dask":
         assert out is not None

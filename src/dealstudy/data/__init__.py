@@ -18,6 +18,7 @@ from pathlib import Path
 from dealstudy.data.cache import CachedSource, default_cache_dir
 from dealstudy.data.csv_dir import SHARES_FILE, CsvDirSource, CsvSharesSource
 from dealstudy.data.factors import find_factor_files
+from dealstudy.data.network import DEFAULT_DEADLINE, DEFAULT_REQUEST_TIMEOUT, NetworkGuard
 from dealstudy.data.source import (
     PRICE_COLUMNS,
     PriceHistory,
@@ -27,6 +28,7 @@ from dealstudy.data.source import (
     SharesSource,
 )
 from dealstudy.data.yahoo import YahooEarningsSource, YahooSharesSource, YahooSource
+from dealstudy.errors import SpecificationError
 
 __all__ = [
     "FACTORS_SUBDIR",
@@ -97,6 +99,7 @@ def open_sources(
     offline: bool = False,
     cache: Path | None = None,
     refresh: bool = False,
+    network_timeout: float = DEFAULT_DEADLINE,
 ) -> DataSources:
     """Open the data sources for a run (the single entry point for every CLI command).
 
@@ -110,6 +113,11 @@ def open_sources(
         Cache folder (default ``platformdirs.user_cache_dir("dealstudy")``).
     refresh : bool
         Without ``prices``: refetch requested ranges even when cached.
+    network_timeout : float, default 60
+        Total seconds the downloads of this run may wait on the network (``--network-timeout``); one
+        :class:`~dealstudy.data.network.NetworkGuard` with this deadline, a per-request timeout and a
+        circuit breaker serves prices and share counts. Past it the run stops with
+        :class:`~dealstudy.errors.NetworkUnavailable`.
 
     Returns
     -------
@@ -130,11 +138,18 @@ def open_sources(
             + f"; factors: {factors_dir or 'none found'}"
         )
         return DataSources(price_source, CsvSharesSource(shares_path), factors_dir, description)
+    if not network_timeout > 0:
+        raise SpecificationError(f"--network-timeout {network_timeout:g}: must be > 0 seconds")
+    guard = NetworkGuard(
+        deadline=network_timeout, request_timeout=min(DEFAULT_REQUEST_TIMEOUT, network_timeout)
+    )
     cache_dir = Path(cache).expanduser() if cache is not None else default_cache_dir()
-    cached = CachedSource(YahooSource(), cache_dir, offline=offline, refresh=refresh)
+    cached = CachedSource(YahooSource(guard=guard), cache_dir, offline=offline, refresh=refresh)
     imported_shares = cache_dir / SHARES_FILE
     use_imported = offline or imported_shares.is_file()
-    shares: SharesSource = CsvSharesSource(imported_shares) if use_imported else YahooSharesSource()
+    shares: SharesSource = (
+        CsvSharesSource(imported_shares) if use_imported else YahooSharesSource(guard=guard)
+    )
     factors = cache_dir / FACTORS_SUBDIR
     factors_dir = factors if find_factor_files(factors) else None
     mode = (
@@ -145,5 +160,5 @@ def open_sources(
         + ("imported snapshot" if isinstance(shares, CsvSharesSource) else "Yahoo")
         + f"; factors: {factors_dir or 'none (import a snapshot directory with factor files)'}"
     )
-    earnings = YahooEarningsSource(cache_dir / EARNINGS_SUBDIR, offline=offline, refresh=refresh)
+    earnings = YahooEarningsSource(cache_dir / EARNINGS_SUBDIR, offline=offline, refresh=refresh, guard=guard)
     return DataSources(cached, shares, factors_dir, description, earnings)

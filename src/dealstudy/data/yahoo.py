@@ -3,7 +3,10 @@
 Every yfinance option that changes the data is passed explicitly (yfinance's defaults have changed between
 versions, notably ``auto_adjust``). yfinance logs errors and returns empty frames by default; here every
 failure surfaces as a :class:`~dealstudy.errors.DownloadError` naming the symbol and the range, after
-bounded exponential-backoff retries for transient failures (rate limits, connection problems).
+bounded exponential-backoff retries for transient failures (rate limits, connection problems). Every request
+runs under a :class:`~dealstudy.data.network.NetworkGuard` (per-request timeout, a deadline for the command,
+a circuit breaker after consecutive connection failures), which gives up with
+:class:`~dealstudy.errors.NetworkUnavailableError`.
 
 Notes
 -----
@@ -29,8 +32,9 @@ import numpy as np
 import pandas as pd
 
 from dealstudy._atomic import atomic_write_csv
+from dealstudy.data.network import DEFAULT_REQUEST_TIMEOUT, NetworkGuard
 from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, Provenance, SharesCount
-from dealstudy.errors import DownloadError
+from dealstudy.errors import DownloadError, NetworkUnavailableError
 
 __all__ = [
     "EARNINGS_COLUMNS",
@@ -96,8 +100,19 @@ def _exceptions_visible() -> Iterator[None]:
         yf_log.setLevel(previous_level)
 
 
-def _yfinance_download(symbol: str, start: dt.date, end_exclusive: dt.date, session: Any) -> pd.DataFrame:
-    """One symbol's daily bars from ``Ticker.history`` with every data-shaping option explicit."""
+def _yfinance_download(
+    symbol: str,
+    start: dt.date,
+    end_exclusive: dt.date,
+    session: Any,
+    *,
+    timeout: float = DEFAULT_REQUEST_TIMEOUT,
+) -> pd.DataFrame:
+    """One symbol's daily bars from ``Ticker.history`` with every data-shaping option explicit.
+
+    yfinance's own ``timeout`` only frees the request's thread: the wait is bounded by the guard
+    (:meth:`dealstudy.data.network.NetworkGuard.call`).
+    """
     import yfinance as yf
 
     with _exceptions_visible():
@@ -113,7 +128,7 @@ def _yfinance_download(symbol: str, start: dt.date, end_exclusive: dt.date, sess
             repair=False,
             keepna=False,
             rounding=False,
-            timeout=30,
+            timeout=timeout,
         )
     return frame
 
@@ -152,19 +167,30 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def _with_retries(
-    call: Callable[[], T], what: str, *, max_retries: int, backoff: float, sleep: Callable[[float], None]
+    call: Callable[[], T],
+    what: str,
+    *,
+    max_retries: int,
+    backoff: float,
+    sleep: Callable[[float], None],
+    guard: NetworkGuard,
 ) -> T:
-    """``call()``, retried on transient errors (:func:`is_transient`) with exponential backoff.
+    """``call()`` under ``guard`` (timeout, deadline, circuit breaker), retried on transient errors.
 
     Attempt ``k`` (0-based) that fails transiently waits ``backoff * 2**k`` seconds, up to ``max_retries``
-    retries. Any other error, or the last transient one, becomes a :class:`DownloadError` that starts with
-    ``what`` (e.g. ``"AMD: Yahoo download 2025-10-01..2025-10-06"``) and names the cause.
+    retries, never past the guard's deadline. Any other error, or the last transient one, becomes a
+    :class:`DownloadError` that starts with ``what`` (e.g. ``"AMD: Yahoo download 2025-10-01..2025-10-06"``)
+    and names the cause; when the guard gives the network up, :class:`NetworkUnavailableError` instead. At
+    most one line per symbol is logged about retrying.
     """
     attempt = 0
     while True:
         try:
-            return call()
+            value = guard.call(call, what)
+        except NetworkUnavailableError:
+            raise
         except Exception as exc:
+            guard.failed(exc, what)  # raises NetworkUnavailableError when the circuit opens
             if not is_transient(exc):
                 raise DownloadError(f"{what} failed: {type(exc).__name__}: {exc}") from exc
             if attempt >= max_retries:
@@ -172,9 +198,15 @@ def _with_retries(
                     f"{what} failed after {attempt + 1} attempts ({type(exc).__name__}: {exc})"
                 ) from exc
             delay = backoff * (2**attempt)
-            log.warning("%s: %s, retrying in %.1f s", what, type(exc).__name__, delay)
-            sleep(delay)
+            if attempt == 0:
+                log.warning("%s: %s, retrying (at most %d times)", what, type(exc).__name__, max_retries)
+            else:
+                log.debug("%s: %s, retry %d in %.1f s", what, type(exc).__name__, attempt + 1, delay)
+            guard.pause(delay, what, sleep)
             attempt += 1
+        else:
+            guard.succeeded()
+            return value
 
 
 def normalise_yahoo_frame(raw: pd.DataFrame, symbol: str) -> pd.DataFrame:
@@ -237,6 +269,9 @@ class YahooSource:
         Base delay in seconds; attempt ``k`` (0-based) waits ``backoff * 2**k`` seconds before retrying.
     sleep : callable, default time.sleep
         Injected so tests do not sleep.
+    guard : NetworkGuard, optional
+        Per-request timeout, total deadline and circuit breaker (shared with the share-count source by
+        :func:`dealstudy.data.open_sources`); default a fresh :class:`NetworkGuard`.
     download : callable, optional
         ``download(symbol, start, end_exclusive, session) -> DataFrame`` returning a yfinance-shaped frame.
         Defaults to ``yfinance.Ticker(symbol).history(...)`` with every option explicit.
@@ -258,6 +293,7 @@ class YahooSource:
         download: DownloadFn | None = None,
         max_edge_gap_days: int = 10,
         today: Callable[[], dt.date] | None = None,
+        guard: NetworkGuard | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -265,6 +301,7 @@ class YahooSource:
         self.max_retries = max_retries
         self.backoff = backoff
         self.sleep = sleep
+        self.guard = guard or NetworkGuard()
         self._download = download or _yfinance_download
         self.max_edge_gap_days = max_edge_gap_days
         self._today = today or (lambda: dt.datetime.now(dt.UTC).date())
@@ -277,6 +314,7 @@ class YahooSource:
             max_retries=self.max_retries,
             backoff=self.backoff,
             sleep=self.sleep,
+            guard=self.guard,
         )
 
     def history(self, symbol: str, start: dt.date, end: dt.date) -> PriceHistory:
@@ -322,7 +360,7 @@ class YahooSharesSource:
 
     Parameters
     ----------
-    session, max_retries, backoff, sleep
+    session, max_retries, backoff, sleep, guard
         As for :class:`YahooSource`.
     shares : callable, optional
         ``shares(symbol, start, end, session) -> Series`` (tz-aware timestamps -> counts); injected in tests.
@@ -341,8 +379,10 @@ class YahooSharesSource:
         *,
         shares: SharesFn | None = None,
         lookback_days: int = 550,
+        guard: NetworkGuard | None = None,
     ) -> None:
         self.session = session
+        self.guard = guard or NetworkGuard()
         self.max_retries = max_retries
         self.backoff = backoff
         self.sleep = sleep
@@ -362,6 +402,7 @@ class YahooSharesSource:
             max_retries=self.max_retries,
             backoff=self.backoff,
             sleep=self.sleep,
+            guard=self.guard,
         )
         result: SharesCount | None = None
         if series is not None and len(series):
@@ -453,8 +494,10 @@ class YahooEarningsSource:
         limit: int = 24,
         max_age_days: int = 7,
         today: Callable[[], dt.date] = dt.date.today,
+        guard: NetworkGuard | None = None,
     ) -> None:
         self.cache_dir = cache_dir
+        self.guard = guard or NetworkGuard()
         self.offline, self.refresh = offline, refresh
         self.session, self.max_retries, self.backoff, self.sleep = session, max_retries, backoff, sleep
         self._earnings = earnings or _yfinance_earnings
@@ -486,6 +529,7 @@ class YahooEarningsSource:
             max_retries=self.max_retries,
             backoff=self.backoff,
             sleep=self.sleep,
+            guard=self.guard,
         )
         frame = normalise_earnings_frame(raw, symbol, self.today())
         if self.cache_dir is not None:
