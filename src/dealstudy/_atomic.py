@@ -39,9 +39,9 @@ def current_umask() -> int:
     return mask
 
 
-def make_temp_dir(parent: Path, prefix: str) -> Path:
+def make_temp_dir(parent: Path, prefix: str, suffix: str = "") -> Path:
     """A new uniquely named folder in ``parent`` with ordinary permissions (0777 less the umask)."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    folder = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent))
     os.chmod(folder, 0o777 & ~current_umask())
     return folder
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Literal
 
-from dealstudy._atomic import atomic_open, atomic_write_csv
+from dealstudy._atomic import atomic_open, atomic_write_csv, make_temp_dir
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -160,7 +160,7 @@ class PartitionedParquetWriter:
     def __init__(self, folder: Path | str, name: str) -> None:
         self.target = Path(folder) / name
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=self.target.parent))
+        self._tmp = make_temp_dir(self.target.parent, f".{name}.", ".tmp")  # 0755 under umask 022
         self._schema: object | None = None
         self.parts = 0
         self.rows = 0

@@ -276,3 +276,16 @@ def test_atomic_write_keeps_the_mode_of_a_replaced_file(umask: Callable[[int], N
     atomic_write_text(path, "new\n")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert path.read_text(encoding="utf-8") == "new\n"
+
+
+def test_partitioned_parquet_tables_follow_the_umask(umask: Callable[[int], None], tmp_path: Path) -> None:
+    import pandas as pd
+
+    from dealstudy._tables import PartitionedParquetWriter
+
+    umask(0o022)
+    writer = PartitionedParquetWriter(tmp_path, "abnormal_returns")
+    writer.write(pd.DataFrame({"ar": [0.1, 0.2]}))
+    target = writer.close()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o755
+    assert [stat.S_IMODE(p.stat().st_mode) for p in target.iterdir()] == [0o644]
