@@ -144,6 +144,7 @@ def test_every_code_is_covered() -> None:
     assert set(OUTCOMES) == {
         "ok", "no_prices", "no_benchmark", "no_factors", "day0_outside_data", "thin_estimation",
         "gap_in_event_window", "overlapping_event", "zero_variance",
+        "suspect_prices",  # set by the study pipeline (tests/faults/test_suspect_prices.py)
     }  # fmt: skip
 
 

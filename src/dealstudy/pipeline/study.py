@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,10 @@ from dealstudy.catalog.schema import TIMINGS
 from dealstudy.data import DataSources
 from dealstudy.data.calendars import exchange_for_symbol, map_day0, sessions
 from dealstudy.data.factors import load_factors
+from dealstudy.data.sanity import SuspectPrice, suspect_prices
 from dealstudy.errors import DataError, DownloadError, MissingDataError, SpecificationError
 from dealstudy.study import EventStudy, StudyResults, StudySpec
+from dealstudy.study.suspect import drop_suspect_prices, mark_suspect_events
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -143,9 +145,16 @@ def _fetch_range(dates: pd.Series, spec: StudySpec) -> tuple[dt.date, dt.date]:
 
 
 def fetch_prices(
-    sources: DataSources, symbols: Iterable[str], start: dt.date, end: dt.date
+    sources: DataSources,
+    symbols: Iterable[str],
+    start: dt.date,
+    end: dt.date,
+    suspects: dict[str, list[SuspectPrice]] | None = None,
 ) -> tuple[dict[str, pd.Series], dict[str, str]]:
     """Adjusted closes of ``symbols`` over ``start..end``; per-symbol data errors become reasons.
+
+    With ``suspects``, each symbol's suspect sessions (:func:`dealstudy.data.sanity.suspect_prices`) are
+    added to it; the prices themselves are returned as the source gave them.
 
     Returns
     -------
@@ -171,6 +180,10 @@ def fetch_prices(
             unavailable[symbol] = f"no adjusted close for {symbol} in {start}..{end}"
             continue
         prices[symbol] = series
+        if suspects is not None:
+            found = suspect_prices(history.frame)
+            if found:
+                suspects[symbol] = found
     return prices, unavailable
 
 
@@ -273,6 +286,7 @@ def study_prices(
     *,
     factors: pd.DataFrame | None = None,
     unavailable: dict[str, str] | None = None,
+    suspects: Mapping[str, Sequence[SuspectPrice]] | None = None,
 ) -> StudyResults:
     """Map day 0 and run the engine on prices already fetched (the part of :func:`run_study` after I/O).
 
@@ -280,14 +294,24 @@ def study_prices(
     modified); ``unavailable`` gives the reason for each symbol the source could not supply. Every step is
     per ticker, so a study of a subset of tickers (all events of each) gives those events' rows exactly as
     a study of all events does (the distributed engine relies on it).
+
+    ``suspects`` are the symbols' suspect sessions (:func:`dealstudy.data.sanity.suspect_prices` on the full
+    price frames, as :func:`fetch_prices` finds them); without it they are found from the adjusted closes
+    (the close/adj_close rule then cannot apply). Their prices are dropped before the engine runs and the
+    events whose window they touch get ``suspect_prices`` (:mod:`dealstudy.study.suspect`).
     """
     needs = study_needs(events, spec)
+    if suspects is None:
+        suspects = {s: found for s, c in prices.items() if (found := suspect_prices(c.to_frame("adj_close")))}
     closes = dict(prices)
     for ticker in needs.tickers:
         if ticker in closes and ticker not in needs.benchmarks:
             closes[ticker] = _on_exchange_sessions(ticker, closes[ticker])
     frame = events if "day0" in events.columns else map_event_day0(events, closes)
-    return EventStudy(spec).fit(frame, closes, factors=factors, unavailable=unavailable or {})
+    screened = drop_suspect_prices(closes, suspects)  # after day 0 is mapped on the data as given
+    results = EventStudy(spec).fit(frame, screened, factors=factors, unavailable=unavailable or {})
+    days = {t: pd.DatetimeIndex(closes[t].index) for t in needs.tickers if t in closes}
+    return mark_suspect_events(results, suspects, days)
 
 
 def run_study(events: pd.DataFrame, sources: DataSources, spec: StudySpec | None = None) -> StudyResults:
@@ -310,10 +334,11 @@ def run_study(events: pd.DataFrame, sources: DataSources, spec: StudySpec | None
     needs = study_needs(events, spec)
     with stage("read prices"):
         symbols = [*needs.tickers, *needs.benchmarks]
-        prices, unavailable = fetch_prices(sources, symbols, needs.start, needs.end)
+        suspects: dict[str, list[SuspectPrice]] = {}
+        prices, unavailable = fetch_prices(sources, symbols, needs.start, needs.end, suspects)
         factors = study_factors(sources, spec)
     with stage("align and fit"):
-        return study_prices(events, prices, spec, factors=factors, unavailable=unavailable)
+        return study_prices(events, prices, spec, factors=factors, unavailable=unavailable, suspects=suspects)
 
 
 def write_study(results: StudyResults, out_dir: Path | str, fmt: TableFormat = "csv") -> list[Path]:

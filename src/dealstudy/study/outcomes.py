@@ -16,6 +16,7 @@ Outcome = Literal[
     "gap_in_event_window",  # a missing return of the ticker inside the widest event window
     "overlapping_event",  # same ticker and same day 0 as an earlier event
     "zero_variance",  # zero residual variance, or a regressor without variation
+    "suspect_prices",  # a price in the event window fails the sanity rules (dealstudy.data.sanity)
 ]
 
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
