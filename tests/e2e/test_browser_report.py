@@ -49,15 +49,33 @@ def browser(chromium: Any) -> Iterator[tuple[Any, list[str], list[str]]]:
         context.close()
 
 
+#: Collects Content-Security-Policy violations into ``window.__csp`` (injected before any page script).
+CSP_LISTENER = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', e => window.__csp.push(
+    e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at line ' + e.lineNumber));
+"""
+
+
 def _open(context: Any, url: str, errors: list[str]) -> Any:
     page = context.new_page()
+    page.add_init_script(CSP_LISTENER)
     page.on(
         "console",
         lambda msg: errors.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None,
     )
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
     page.goto(url, wait_until="load")
+    policy = page.get_attribute("meta[http-equiv='Content-Security-Policy']", "content")
+    script_src = next(rule.strip() for rule in policy.split(";") if rule.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src
+    assert "'sha256-" in script_src  # the site's own scripts run by their hashes
     return page
+
+
+def _csp_violations(page: Any) -> list[str]:
+    violations: list[str] = page.evaluate("window.__csp")
+    return violations
 
 
 def _column(page: Any, index: int) -> list[str]:
@@ -99,6 +117,7 @@ def test_site_in_chromium(site: Path, browser: tuple[Any, list[str], list[str]],
     assert 0 < shown < total
     assert "Showing" in page.inner_text("[data-for='deal-table'] output")
     page.fill("[data-for='deal-table'] input[type=search]", "")
+    assert _csp_violations(page) == []  # sorting and filtering ran, and nothing was refused
 
     shot = tmp_path / "index.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -110,6 +129,7 @@ def test_site_in_chromium(site: Path, browser: tuple[Any, list[str], list[str]],
     for other in ("regressions.html", "methods.html", "deals/alpha-cloud-300b.html"):
         other_page = _open(context, (site / other).as_uri(), errors)
         assert other_page.locator("svg, table").count() > 0
+        assert _csp_violations(other_page) == []
         other_page.close()
     phone = _open(context, (site / "index.html").as_uri(), errors)
     phone.set_viewport_size({"width": 390, "height": 844})

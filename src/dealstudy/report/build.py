@@ -19,6 +19,7 @@ from markupsafe import Markup
 from dealstudy._atomic import atomic_write_csv, atomic_write_text, make_temp_dir
 from dealstudy._outdir import check_out, mark_building, mark_output, remove_stale
 from dealstudy.report.context import SiteContext
+from dealstudy.report.csp import with_script_hashes
 from dealstudy.report.environment import environment, static_text
 
 __all__ = ["publish", "render_site", "table_json"]
@@ -64,7 +65,7 @@ def render_site(context: SiteContext, out_dir: Path | str) -> list[Path]:
         html = env.get_template(template).render(
             site=context.site, css=css, js=js, root=root, page=name, **values
         )
-        atomic_write_text(target, html)
+        atomic_write_text(target, with_script_hashes(html))
         written.append(target)
 
     page("index.html.j2", out / "index.html", "", "index", index=context.index)
