@@ -45,7 +45,7 @@ from dealstudy.data.cache_files import (
     parse_manifest,
     read_frame,
 )
-from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, PriceSource, Provenance
+from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, PriceSource, Provenance, check_symbol
 from dealstudy.errors import CacheError, MissingDataError
 
 __all__ = ["IMPORT_SOURCE", "CacheEntry", "CacheProblem", "CachedSource", "DateRange", "default_cache_dir"]
@@ -413,6 +413,7 @@ class CachedSource:
         DownloadError
             From the inner source.
         """
+        check_symbol(symbol)
         req_start, req_end = self._cap(start, end)
         with self._locked(write=False):  # a write, if one is needed, fails with a clear CacheError
             manifest = self._read_manifest()

@@ -24,7 +24,7 @@ from dealstudy.data.csv_schema import (
     validate_strings,
 )
 from dealstudy.data.parsed_cache import FileKey, ParsedCache
-from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, Provenance, SharesCount
+from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, Provenance, SharesCount, check_symbol
 from dealstudy.errors import MissingDataError, SnapshotError
 
 __all__ = [
@@ -94,10 +94,7 @@ def read_price_csv(path: Path) -> pd.DataFrame:
 
 
 def _safe_symbol(symbol: str) -> str:
-    sym = symbol.strip()
-    if not sym or "/" in sym or "\\" in sym or sym.startswith("."):
-        raise MissingDataError(f"invalid symbol {symbol!r}")
-    return sym
+    return check_symbol(symbol.strip())
 
 
 class CsvDirSource:

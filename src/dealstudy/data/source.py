@@ -20,9 +20,34 @@ __all__ = [
     "Provenance",
     "SharesCount",
     "SharesSource",
+    "check_symbol",
 ]
 
 PRICE_COLUMNS: tuple[str, ...] = ("open", "high", "low", "close", "adj_close", "volume")
+#: Longest symbol the data layer accepts (Yahoo's are at most ~20 characters; file names allow 255 bytes).
+MAX_SYMBOL_LENGTH = 40
+
+
+def check_symbol(symbol: str) -> str:
+    """``symbol`` when it can name a price series (and a file); else :class:`MissingDataError` saying why.
+
+    Refused: empty, longer than :data:`MAX_SYMBOL_LENGTH`, a path separator, a leading dot, a control
+    character. The message shows at most the first 20 characters.
+    """
+    from dealstudy.errors import MissingDataError
+
+    shown = repr(symbol[:20] + ("..." if len(symbol) > 20 else ""))
+    if not symbol.strip():
+        raise MissingDataError("empty symbol: not a price symbol")
+    if len(symbol) > MAX_SYMBOL_LENGTH:
+        raise MissingDataError(
+            f"symbol {shown} ({len(symbol):,} characters) is not a price symbol: at most {MAX_SYMBOL_LENGTH}"
+        )
+    if "/" in symbol or "\\" in symbol or symbol.startswith(".") or not symbol.isprintable():
+        raise MissingDataError(
+            f"symbol {shown} is not a price symbol (a path separator, a leading dot or a control character)"
+        )
+    return symbol
 
 
 @dataclass(frozen=True)

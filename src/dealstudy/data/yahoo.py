@@ -33,7 +33,7 @@ import pandas as pd
 
 from dealstudy._atomic import atomic_write_csv
 from dealstudy.data.network import DEFAULT_REQUEST_TIMEOUT, NetworkGuard
-from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, Provenance, SharesCount
+from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, Provenance, SharesCount, check_symbol
 from dealstudy.errors import DownloadError, NetworkUnavailableError
 
 __all__ = [
@@ -326,6 +326,7 @@ class YahooSource:
             The download failed (after retries for transient errors), came back empty or with no valid
             close, or ends well before ``end``; the message names the symbol and range.
         """
+        check_symbol(symbol)
         if end < start:
             raise DownloadError(f"{symbol}: empty range {start}..{end}")
         fetched_at = dt.datetime.now(dt.UTC)

@@ -27,6 +27,7 @@ from dealstudy._atomic import atomic_write_csv, atomic_write_text
 from dealstudy._outdir import check_out
 from dealstudy._tables import TableFormat, write_table
 from dealstudy.catalog import Catalog, load_catalog
+from dealstudy.config import STUDY_DATES, studiable
 from dealstudy.data import DataSources
 from dealstudy.data.calendars import map_day0
 from dealstudy.economy import (
@@ -90,6 +91,16 @@ ANALYSIS_FILES: tuple[str, ...] = (
 
 #: Why a month-precision deal is not studied (its outcome in the dollar values is ``day_unknown``).
 UNKNOWN_DAY_REASON = "announcement day unknown (month precision), so the deal cannot be placed in event time"
+
+#: Outcome (in the dollar values) of a deal dated outside :data:`dealstudy.config.STUDY_DATES`.
+DATE_OUT_OF_RANGE = "date_out_of_range"
+_OUT_OF_RANGE = "announcement date outside the dates dealstudy can study"
+
+
+def _out_of_range(day: dt.date) -> str:
+    lo, hi = STUDY_DATES
+    return f"{_OUT_OF_RANGE} ({lo}..{hi}): announced {day.isoformat()}; check the catalog's date"
+
 
 #: Stages of :func:`analyze`, in the order they start: the main event study (with the catalog, day 0 and
 #: the closes, share counts and FX rates of the dollar values), the study rerun with each robustness model,
@@ -209,8 +220,11 @@ def catalog_events(
             continue
         reference = deal.securities[0].exchange
         month_only = deal.announced_precision == "month"
+        out_of_range = not studiable(deal.announced)
         for security in deal.securities:
-            if month_only:
+            if out_of_range:
+                day0, rule, flagged = None, _out_of_range(deal.announced), True
+            elif month_only:
                 day0, rule, flagged = None, f"{UNKNOWN_DAY_REASON}: announced {deal.announced_label}", True
             else:
                 day0, rule, flagged = _day0(
@@ -229,12 +243,12 @@ def catalog_events(
                     "role": security.role,
                     "direct": security.role not in INDIRECT_ROLES,
                     "exchange": security.exchange,
-                    "date": pd.Timestamp(deal.announced),
+                    "date": pd.Timestamp(deal.announced) if not out_of_range else pd.NaT,
                     "timing": security.timing or deal.timing,
                     "day0": day0 if day0 is not None else pd.NaT,
                     "day0_rule": rule,
                     "day0_flagged": flagged,
-                    "studied": not month_only,
+                    "studied": not (month_only or out_of_range),
                     "market": BENCHMARK_BY_MIC.get(security.exchange.upper(), market),
                     "group": deal.binding_status,
                     "_order": order,
@@ -366,7 +380,10 @@ def analyze(
     events = catalog_events(catalog, sources, market=spec.market)
     studied = events[events["studied"]].drop(columns="studied").reset_index(drop=True)
     unstudied = {
-        str(row["event_id"]): ("day_unknown", str(row["day0_rule"]))
+        str(row["event_id"]): (
+            DATE_OUT_OF_RANGE if str(row["day0_rule"]).startswith(_OUT_OF_RANGE) else "day_unknown",
+            str(row["day0_rule"]),
+        )
         for row in events[~events["studied"]].to_dict("records")
     }
     study = run_study(studied, sources, spec)

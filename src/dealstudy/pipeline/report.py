@@ -41,6 +41,7 @@ import pandas as pd
 from dealstudy import __version__
 from dealstudy._outdir import check_out
 from dealstudy.catalog import Catalog, load_catalog
+from dealstudy.config import studiable
 from dealstudy.data import DataSources
 from dealstudy.economy.currency import currency_for_mic
 from dealstudy.economy.models import car_size_baselines
@@ -123,7 +124,7 @@ def _report_spec(spec: StudySpec, window: WindowLike) -> StudySpec:
 
 def _closes(catalog: Catalog, sources: DataSources) -> tuple[dict[str, pd.Series], pd.DataFrame]:
     """As-traded closes around the deals per ticker, and a coverage table with each file's provenance."""
-    dates = [d.announced for d in catalog.deals]
+    dates = [d.announced for d in catalog.deals if studiable(d.announced)]  # others are listed, not studied
     closes: dict[str, pd.Series] = {}
     rows = []
     if not dates:

@@ -23,6 +23,7 @@ from dealstudy._outdir import check_out
 from dealstudy._tables import TableFormat, dates_to_text, write_table
 from dealstudy._timings import stage
 from dealstudy.catalog.schema import TIMINGS
+from dealstudy.config import STUDY_DATES, studiable
 from dealstudy.data import DataSources
 from dealstudy.data.calendars import exchange_for_symbol, map_day0, sessions
 from dealstudy.data.factors import load_factors
@@ -120,9 +121,16 @@ def read_events_csv(path: Path | str) -> pd.DataFrame:
         if not rec["ticker"]:
             problems.append(f"{where}, column ticker: empty")
         try:
-            rec["date"] = pd.Timestamp(dt.date.fromisoformat(rec["date"]))
+            day = dt.date.fromisoformat(rec["date"])
         except ValueError:
             problems.append(f"{where}, column date: {rec['date']!r} is not a date YYYY-MM-DD")
+        else:
+            if studiable(day):
+                rec["date"] = pd.Timestamp(day)
+            else:
+                lo, hi = STUDY_DATES
+                outside = f"{day} is outside the dates dealstudy can study ({lo}..{hi})"
+                problems.append(f"{where}, column date: {outside}")
         if rec.get("timing") and rec["timing"] not in TIMINGS:
             problems.append(f"{where}, column timing: {rec['timing']!r} is not one of {', '.join(TIMINGS)}")
         records.append(rec)

@@ -196,11 +196,33 @@ class _Inputs:
         return ns, vals, offset, size
 
 
+#: Largest value taken as a price; above it (or at most 0, or infinite) a value is missing, not a price.
+MAX_PRICE = 1e12
+
+
+def _without_impossible_prices(prices: object) -> object:
+    """``prices`` with values that cannot be prices (<= 0, > :data:`MAX_PRICE`, infinite) set to NaN, so a
+    close of 1e300 becomes a missing session (the engine reports the gap) instead of overflowing."""
+    if not isinstance(prices, Mapping):
+        return prices  # the base class names the problem
+    out: dict[str, pd.Series] | None = None
+    for symbol, series in prices.items():
+        try:
+            values = np.asarray(series.to_numpy(dtype=float, na_value=np.nan))
+        except (TypeError, ValueError, AttributeError):
+            continue  # not numeric: _Series says so
+        impossible = ~np.isnan(values) & ~((values > 0) & (values <= MAX_PRICE))
+        if impossible.any():
+            out = out if out is not None else dict(prices)
+            out[symbol] = series.where(~impossible)
+    return out if out is not None else prices
+
+
 class PriceInputs(_Inputs):
     """Returns computed from adjusted closes (see :mod:`dealstudy.study.returns`)."""
 
     def __init__(self, prices: Mapping[str, pd.Series], kind: ReturnKind) -> None:
-        super().__init__(prices, "prices")
+        super().__init__(_without_impossible_prices(prices), "prices")  # type: ignore[arg-type]
         self._kind = kind
         self._good_cache: dict[int, tuple[NDArray[np.int64], FloatArray, FloatArray]] = {}
 
