@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dealstudy.report import build_context, publish, render_figures, render_site
 from dealstudy.report.csp import with_script_hashes
-from dealstudy.report.sample import sample_report_data
+from fixtures.report_sample import sample_report_data
 
 META = (
     '<meta http-equiv="Content-Security-Policy" '
