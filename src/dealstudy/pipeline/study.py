@@ -30,6 +30,7 @@ from dealstudy.data.factors import load_factors
 from dealstudy.data.sanity import SuspectPrice, suspect_prices
 from dealstudy.errors import DataError, DownloadError, MissingDataError, SpecificationError
 from dealstudy.study import EventStudy, StudyResults, StudySpec
+from dealstudy.study.events import MISSING_TEXT
 from dealstudy.study.suspect import drop_suspect_prices, mark_suspect_events
 
 __all__ = [
@@ -55,6 +56,11 @@ STUDY_FILES: tuple[str, ...] = ("outcomes.csv", "abnormal_returns.csv", "cars.cs
 #: Calendar days fetched per trading day of the windows, plus a margin (holidays, data gaps).
 _CALENDAR_PER_TRADING_DAY = 1.5
 _MARGIN_DAYS = 20
+
+
+def text_line_of(data: bytes, offset: int) -> int:
+    """The 1-based line of byte ``offset`` in ``data``."""
+    return data.count(b"\n", 0, offset) + 1
 
 
 def read_events_csv(path: Path | str) -> pd.DataFrame:
@@ -83,6 +89,12 @@ def read_events_csv(path: Path | str) -> pd.DataFrame:
         text = file.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise SpecificationError(f"{file}: cannot read the events file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        line = text_line_of(file.read_bytes(), exc.start)
+        raise SpecificationError(
+            f"{file}: line {line}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start});"
+            " save the events file as UTF-8 CSV"
+        ) from None
     reader = csv.reader(text.splitlines())
     rows = list(reader)
     if not rows or not any(cell.strip() for cell in rows[0]):
@@ -109,6 +121,9 @@ def read_events_csv(path: Path | str) -> pd.DataFrame:
             continue
         rec: dict[str, Any] = {h: cell.strip() for h, cell in zip(header, row, strict=True)}
         where = f"{file}: line {number}"
+        for column in ("event_id", "ticker"):
+            if rec[column] in MISSING_TEXT[1:]:
+                problems.append(f"{where}, column {column}: {rec[column]!r} reads as a missing value")
         if not rec["event_id"]:
             problems.append(f"{where}, column event_id: empty")
         elif rec["event_id"] in seen:

@@ -78,11 +78,12 @@ def _dates(events: pd.DataFrame, column: str, ids: object) -> pd.Series:
 def _empty(values: NDArray[np.object_]) -> NDArray[np.bool_]:
     """Where a stripped text is empty or spells a missing value: ``not v or v in ("nan", "None", "<NA>")``."""
     if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all str: a hash look-up
-        return np.asarray(pd.Series(values, dtype=object).isin(_MISSING_TEXT).to_numpy(), dtype=bool)
-    return np.array([not v or v in _MISSING_TEXT[1:] for v in values.tolist()], dtype=bool)
+        return np.asarray(pd.Series(values, dtype=object).isin(MISSING_TEXT).to_numpy(), dtype=bool)
+    return np.array([not v or v in MISSING_TEXT[1:] for v in values.tolist()], dtype=bool)
 
 
-_MISSING_TEXT = ("", "nan", "None", "<NA>")
+MISSING_TEXT = ("", "nan", "None", "<NA>")
+"""Texts the engine reads as a missing value (what ``str()`` makes of NaN, None and pd.NA)."""
 
 
 def _clean_text(v: object, default: str) -> str:
