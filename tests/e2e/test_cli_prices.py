@@ -155,6 +155,13 @@ def test_status_json(
     )
     assert softbank["covers_needed"] is expected
     assert by_symbol["000660.KS"]["missing_sessions"] == ["2025-09-19"]
+    # reactions: per catalog security, what it serves and what it cannot, with the study's reason
+    assert (by_symbol["AMD"]["served"], by_symbol["AMD"]["reactions"]) == (1, 1)
+    assert by_symbol["AMD"]["cannot_serve"] == []
+    oklo = by_symbol["OKLO"]["cannot_serve"]
+    assert [(r["event_id"], r["outcome"]) for r in oklo] == [("oklo-deal:OKLO", "no_prices")]
+    assert "OKLO" in oklo[0]["reason"]
+    assert "reactions" not in by_symbol["SPY"]  # benchmarks have no reactions of their own
 
 
 @pytest.mark.shared

@@ -21,6 +21,7 @@ from dealstudy.catalog import write_deal
 from dealstudy.catalog.schema import Deal, Security
 from dealstudy.data import open_sources
 from dealstudy.data.calendars import sessions
+from dealstudy.data.snapshot import Snapshot
 from dealstudy.errors import MissingDataError
 from dealstudy.pipeline.analyze import analyze, write_analysis
 
@@ -58,17 +59,18 @@ def _assert_untouched(out: Path) -> None:
     assert (out / "summary.txt").read_text() == "previous run\n"
 
 
-def test_cli_offline_with_an_empty_cache_is_a_clear_data_error(tmp_path: Path) -> None:
+def test_cli_offline_with_an_empty_cache_uses_the_pinned_snapshot(tmp_path: Path) -> None:
+    """An empty cache offline is no dead end: the pinned snapshot serves, and the run says so once."""
     cache = tmp_path / "empty-cache"
     cache.mkdir()
-    out = _out_with_a_file(tmp_path)
+    out = tmp_path / "out"
     done = _run("--catalog", str(REPO / "events"), "--offline", "--cache", str(cache), "--out", str(out))
-    assert done.returncode == 3, done.stdout + done.stderr
-    assert "Traceback" not in done.stderr
-    assert done.stderr.startswith(NO_PRICES), done.stderr
-    assert "ORCL" in done.stderr  # names what is missing ...
-    assert "dealstudy prices fetch" in done.stderr  # ... and what to do
-    _assert_untouched(out)
+    assert done.returncode == 0, done.stdout + done.stderr
+    notes = [line for line in done.stderr.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 1, done.stderr
+    assert "offline run" in notes[0]
+    assert Snapshot().label in notes[0]
+    assert (out / "deal_values.csv").is_file()
 
 
 def test_cli_snapshot_without_any_catalog_ticker_is_a_clear_data_error(
@@ -86,7 +88,7 @@ def test_cli_snapshot_without_any_catalog_ticker_is_a_clear_data_error(
 
 
 def test_library_offline_with_an_empty_cache_raises_missing_data(tmp_path: Path) -> None:
-    sources = open_sources(offline=True, cache=tmp_path / "cache")
+    sources = open_sources(offline=True, cache=tmp_path / "cache", snapshot="off")
     with pytest.raises(MissingDataError, match="no prices for any security of the catalog"):
         analyze(REPO / "events", sources, bootstrap_reps=20)
 

@@ -94,9 +94,12 @@ def test_bad_window_is_a_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
-def test_offline_without_data_is_a_clear_data_error(tmp_path: Path) -> None:
+def test_without_data_is_a_clear_data_error(tmp_path: Path) -> None:
+    """A price folder without any file (offline with an empty cache now falls back to the pinned snapshot)."""
     out = tmp_path / "latest"
-    done, _ = _run("--offline", "--cache", str(tmp_path / "empty-cache"), "--out", str(out), timeout=120)
+    empty = tmp_path / "empty-prices"
+    empty.mkdir()
+    done, _ = _run("--prices", str(empty), "--out", str(out), timeout=120)
     assert done.returncode == 3, done.stderr
     assert done.stderr.startswith("error: no prices for any security")
     assert "(first failure: " in done.stderr  # the underlying cause, once

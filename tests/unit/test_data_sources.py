@@ -34,13 +34,14 @@ def test_env_variable_selects_the_snapshot(prices_dir: Path, monkeypatch: pytest
 
 
 def test_without_prices_yahoo_behind_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the pinned snapshot switched off: the cache in front of Yahoo, exactly."""
     monkeypatch.delenv(PRICES_ENV, raising=False)
-    online = open_sources(cache=tmp_path / "c")
+    online = open_sources(cache=tmp_path / "c", snapshot="off")
     assert isinstance(online.prices, CachedSource)
     assert isinstance(online.prices.inner, YahooSource)
     assert isinstance(online.shares, YahooSharesSource)
     assert online.factors_dir is None
-    offline = open_sources(cache=tmp_path / "c", offline=True)
+    offline = open_sources(cache=tmp_path / "c", offline=True, snapshot="off")
     assert isinstance(offline.prices, CachedSource)
     assert offline.prices.offline
     assert "offline" in offline.description

@@ -101,6 +101,21 @@ def test_thin_estimation_says_how_many(rng: np.random.Generator) -> None:
     assert _one([("e", "AAA", dates[100])], prices, StudySpec(min_obs=80)).loc["e", "outcome"] == "ok"
 
 
+def test_a_short_benchmark_history_is_no_benchmark_not_thin_estimation(rng: np.random.Generator) -> None:
+    """The ticker has 399 returns before day 0 but the local index starts 60 days before it (Samsung on a
+    ^KS11 file that began in September 2025): the cause is the benchmark, and the code says so."""
+    dates, prices = _prices(rng)
+    prices["IDX"] = prices["SPY"].iloc[340:]  # the index starts at day -60 of an event on dates[400]
+    out = _one([("e", "AAA", dates[400]), ("f", "BBB", dates[400])], prices, market=["IDX", "SPY"])
+    assert out.loc["e", "outcome"] == "no_benchmark"
+    reason = out.loc["e", "reason"]
+    # estimation days -250..-11 = dates[150..389]; the index's first return is on dates[341]: 49 returns
+    assert "benchmark IDX has no price on 191 of the 240 estimation days" in reason
+    assert "49 estimation returns, fewer than the minimum 120" in reason
+    assert out.loc["e", "estimation_obs"] == 49
+    assert out.loc["f", "outcome"] == "ok"  # same ticker history, full benchmark
+
+
 def test_gap_in_event_window(rng: np.random.Generator) -> None:
     """A missing price on day +3 (e.g. 005930.KS misses 2025-09-19): the widest window is incomplete."""
     dates, prices = _prices(rng)
@@ -143,7 +158,7 @@ def test_zero_variance(rng: np.random.Generator) -> None:
 def test_every_code_is_covered() -> None:
     assert set(OUTCOMES) == {
         "ok", "no_prices", "no_benchmark", "no_factors", "day0_outside_data", "thin_estimation",
-        "gap_in_event_window", "overlapping_event", "zero_variance",
+        "gap_in_event_window", "overlapping_event", "zero_variance", "fallback_model",
         "suspect_prices",  # set by the study pipeline (tests/faults/test_suspect_prices.py)
     }  # fmt: skip
 

@@ -49,7 +49,7 @@ def _register() -> None:
     """Attach the command groups. Each module adds its commands to ``app``."""
     import importlib
 
-    for name in ("events", "prices", "study", "analyze", "report"):
+    for name in ("events", "prices", "snapshot", "study", "analyze", "report"):
         try:
             importlib.import_module(f"dealstudy.cli.{name}")
         except ModuleNotFoundError as exc:  # a command module not written yet

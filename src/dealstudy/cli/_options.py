@@ -25,6 +25,7 @@ __all__ = [
     "NetworkTimeoutOption",
     "OfflineOption",
     "PricesOption",
+    "SnapshotOption",
     "parse_model_option",
     "parse_window_option",
 ]
@@ -89,5 +90,12 @@ NetworkTimeoutOption = Annotated[
         "--network-timeout",
         metavar="SECONDS",
         help="Total seconds the downloads may wait on the network; then the command stops with a message.",
+    ),
+]
+SnapshotOption = Annotated[
+    bool,
+    typer.Option(
+        "--snapshot",
+        help="The pinned data snapshot shipped with dealstudy alone (no cache, no network): reproducible.",
     ),
 ]

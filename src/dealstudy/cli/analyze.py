@@ -28,6 +28,7 @@ from dealstudy.cli._options import (
     NetworkTimeoutOption,
     OfflineOption,
     PricesOption,
+    SnapshotOption,
 )
 from dealstudy.cli._summary import command_timings, print_exclusions, print_study_summary
 from dealstudy.errors import SpecificationError
@@ -127,6 +128,7 @@ def analyze_command(
     offline: OfflineOption = False,
     cache: CacheOption = None,
     network_timeout: NetworkTimeoutOption = DEFAULT_NETWORK_TIMEOUT,
+    snapshot: SnapshotOption = False,
     window: HeadlineWindowOption = DEFAULT_HEADLINE_WINDOW,
     model: ModelOption = "market",
     robustness: Annotated[
@@ -167,7 +169,7 @@ def analyze_command(
             raise SpecificationError(f"--robustness-models: {name!r} is not one of {', '.join(MODELS[:-1])}")
     spec = StudySpec(model=model)  # type: ignore[arg-type]  # validated by StudySpec
 
-    from dealstudy.data import open_sources
+    from dealstudy.data import SnapshotMode, open_sources
     from dealstudy.pipeline.analyze import ANALYSIS_FILES, analyze, write_analysis
     from dealstudy.pipeline.study import STUDY_FILES
 
@@ -176,7 +178,10 @@ def analyze_command(
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     with command_timings(timings):
-        sources = open_sources(prices=prices, offline=offline, cache=cache, network_timeout=network_timeout)
+        mode: SnapshotMode = "only" if snapshot else "fallback"
+        sources = open_sources(
+            prices=prices, offline=offline, cache=cache, snapshot=mode, network_timeout=network_timeout
+        )
         results = analyze(
             catalog,
             sources,

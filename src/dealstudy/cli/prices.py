@@ -22,11 +22,14 @@ from rich.table import Table
 from dealstudy._atomic import atomic_write_bytes
 from dealstudy.cli import app
 from dealstudy.cli._options import DEFAULT_NETWORK_TIMEOUT
+from dealstudy.cli._reactions import print_cannot_serve, reactions_by_ticker, reactions_cell
 from dealstudy.errors import DataError, DealstudyError, NetworkUnavailableError, SnapshotError
 
 if TYPE_CHECKING:
-    from dealstudy.data import DataSources
+    from dealstudy.data import DataSources, SnapshotMode
+    from dealstudy.data.cache import CachedSource
     from dealstudy.data.coverage import Coverage
+    from dealstudy.data.snapshot import SnapshotSource
 
 __all__ = ["BENCHMARKS", "FX_SYMBOLS", "prices_app", "study_symbols"]
 
@@ -67,6 +70,9 @@ NETWORK_TIMEOUT_OPTION = typer.Option(
     "--network-timeout",
     metavar="SECONDS",
     help="Total seconds the downloads may wait on the network; then the command stops with a message.",
+)
+SNAPSHOT_OPTION = typer.Option(
+    False, "--snapshot", help="The pinned data snapshot shipped with dealstudy alone (no cache, no network)."
 )
 CATALOG_OPTION = typer.Option(Path("events"), "--catalog", help="Catalog folder.", file_okay=False)
 FORMAT_OPTION = typer.Option("table", "--format", help="table or json.")
@@ -145,11 +151,19 @@ def _open(
     cache: Path | None,
     refresh: bool,
     network_timeout: float = DEFAULT_NETWORK_TIMEOUT,
+    *,
+    snapshot: bool = False,
 ) -> DataSources:
     from dealstudy.data import open_sources
 
+    mode: SnapshotMode = "only" if snapshot else "fallback"
     return open_sources(
-        prices=prices, offline=offline, cache=cache, refresh=refresh, network_timeout=network_timeout
+        prices=prices,
+        offline=offline,
+        cache=cache,
+        refresh=refresh,
+        snapshot=mode,
+        network_timeout=network_timeout,
     )
 
 
@@ -174,7 +188,7 @@ def fetch(
 
     Example: dealstudy prices fetch AMD NVDA --start 2024-06-01 --end 2025-12-31
     """
-    from dealstudy.data import FACTORS_SUBDIR
+    from dealstudy.data import FACTORS_SUBDIR, open_sources
     from dealstudy.data.cache import CachedSource
     from dealstudy.data.factors import download_french_factors
 
@@ -201,7 +215,14 @@ def fetch(
     else:
         needed = study_symbols(catalog, require_catalog=True)
         ranges = {s: (first or r[0], last or r[1]) for s, r in needed.ranges.items()}
-    sources = _open(prices, offline, cache, refresh, network_timeout)
+    sources = open_sources(
+        prices=prices,
+        offline=offline,
+        cache=cache,
+        refresh=refresh,
+        snapshot="off",
+        network_timeout=network_timeout,
+    )
     err = Console(stderr=True)
     failures: list[str] = []
     rows: list[tuple[str, str, str, str, str]] = []
@@ -263,13 +284,30 @@ def fetch(
         )
 
 
+def _snapshot_coverage(source: SnapshotSource, symbol: str) -> Coverage | None:
+    from dealstudy.data.coverage import coverage_of
+
+    if symbol not in source.snapshot.coverage():
+        return None
+    return coverage_of(symbol, source.snapshot.prices(symbol), source.snapshot.label)
+
+
 def _coverage_for(sources: DataSources, symbol: str) -> Coverage | str | None:
     """The symbol's coverage, ``None`` when there are no data, or why the data there cannot be used."""
     from dealstudy.data.cache import CachedSource
+    from dealstudy.data.chain import ChainSource
     from dealstudy.data.coverage import coverage_of
     from dealstudy.data.csv_dir import CsvDirSource
+    from dealstudy.data.snapshot import SnapshotSource
 
     prices = sources.prices
+    if isinstance(prices, ChainSource):
+        found = _cached_coverage(prices.offline, symbol)
+        return found if found is not None else _snapshot_coverage(prices.snapshot, symbol)
+    if isinstance(prices, SnapshotSource):
+        return _snapshot_coverage(prices, symbol)
+    if isinstance(prices, CachedSource):
+        return _cached_coverage(prices, symbol)
     if isinstance(prices, CsvDirSource):
         if not prices.path_for(symbol).is_file():
             return None
@@ -277,26 +315,45 @@ def _coverage_for(sources: DataSources, symbol: str) -> Coverage | str | None:
             return coverage_of(symbol, prices.frame(symbol), prices.name)
         except DataError as exc:
             return str(exc)
-    if isinstance(prices, CachedSource):
-        seen = len(prices.problems)
-        found = prices.cached_frame(symbol)
-        if found is None:
-            problems = [p for p in prices.problems[seen:] if p.symbol == symbol]
-            return f"{problems[0].file}: {problems[0].message}" if problems else None
-        frame, source = found
-        return coverage_of(symbol, frame, f"cache:{source}")
     return None
+
+
+def _cached_coverage(prices: CachedSource, symbol: str) -> Coverage | str | None:
+    from dealstudy.data.coverage import coverage_of
+
+    seen = len(prices.problems)
+    found = prices.cached_frame(symbol)
+    if found is None:
+        problems = [p for p in prices.problems[seen:] if p.symbol == symbol]
+        return f"{problems[0].file}: {problems[0].message}" if problems else None
+    frame, source = found
+    return coverage_of(symbol, frame, f"cache:{source}")
+
+
+def _cache_dir_of(sources: DataSources) -> Path | None:
+    from dealstudy.data.cache import CachedSource
+    from dealstudy.data.chain import ChainSource
+
+    prices = sources.prices
+    if isinstance(prices, ChainSource):
+        prices = prices.offline
+    return prices.cache_dir if isinstance(prices, CachedSource) else None
 
 
 def _listed_symbols(sources: DataSources) -> list[str]:
     from dealstudy.data.cache import IMPORT_SOURCE, CachedSource
+    from dealstudy.data.chain import ChainSource
     from dealstudy.data.csv_dir import CsvDirSource
+    from dealstudy.data.snapshot import SnapshotSource
 
     prices = sources.prices
     if isinstance(prices, CsvDirSource):
         return prices.symbols()
-    if isinstance(prices, CachedSource):
-        return sorted({e.symbol for e in prices.entries() if e.source in (prices.source_key, IMPORT_SOURCE)})
+    if isinstance(prices, SnapshotSource):
+        return prices.snapshot.symbols()
+    cached = prices.offline if isinstance(prices, ChainSource) else prices
+    if isinstance(cached, CachedSource):
+        return sorted({e.symbol for e in cached.entries() if e.source in (cached.source_key, IMPORT_SOURCE)})
     return []
 
 
@@ -314,20 +371,21 @@ def status(
     offline: bool = OFFLINE_OPTION,
     cache: Path | None = CACHE_OPTION,
     output: str = FORMAT_OPTION,
+    snapshot: bool = SNAPSHOT_OPTION,
 ) -> None:
-    """Coverage per symbol: first/last date, rows, sessions missing vs the exchange calendar, source.
+    """Coverage per symbol: first/last date, rows, sessions missing vs the exchange calendar, source; per
+    catalog security the reactions (deal x security) it serves and those it cannot serve, with the reason.
 
-    Never uses the network: it reads the snapshot folder or the cache. Lists catalog tickers, benchmarks and
-    FX with no data at all. Exits 0.
+    Never uses the network: it reads the snapshot folder, or the cache and then the pinned snapshot. Lists
+    catalog tickers, benchmarks and FX with no data at all. Exits 0.
 
     Example: dealstudy prices status --prices ../shared/data/prices
     """
-    from dealstudy.data.cache import CachedSource
     from dealstudy.data.cache_files import remedy
     from dealstudy.data.coverage import Coverage
 
     _check_choice(output, ("table", "json"), "--format")
-    sources = _open(prices, True if prices is None else offline, cache, False)
+    sources = _open(prices, True if prices is None else offline, cache, False, snapshot=snapshot)
     needed = study_symbols(catalog, require_catalog=False)
     symbols = sorted(set(_listed_symbols(sources)) | set(needed.ranges) | set(BENCHMARKS) | set(FX_SYMBOLS))
     found = {symbol: _coverage_for(sources, symbol) for symbol in symbols}
@@ -359,19 +417,14 @@ def status(
             }
         )
     no_data = [r["symbol"] for r in records if r["rows"] == 0 and r["corrupt"] is None]
+    reactions, reactions_note = reactions_by_ticker(catalog, sources) if needed.catalog_tickers else ({}, "")
+    for rec in records:
+        if rec["role"] == "catalog":
+            rec.update(reactions.get(str(rec["symbol"]), {}))
     if output == "json":
-        typer.echo(
-            json.dumps(
-                {
-                    "sources": sources.description,
-                    "note": needed.note,
-                    "symbols": records,
-                    "no_data": no_data,
-                    "corrupt": sorted(corrupt),
-                },
-                indent=1,
-            )
-        )
+        document: dict[str, object] = {"sources": sources.description, "note": needed.note}
+        document.update(symbols=records, no_data=no_data, corrupt=sorted(corrupt), reactions_note=reactions_note)
+        typer.echo(json.dumps(document, indent=1))
         return
     table = Table(title=f"prices status ({sources.description})")
     for column in (
@@ -385,12 +438,14 @@ def status(
         "extra",
         "study range",
         "source",
+        "reactions",
     ):
         table.add_column(column, overflow="fold")
     for rec, symbol in zip(records, symbols, strict=True):
+        served = reactions_cell(reactions.get(symbol))
         if rec["rows"] == 0:
             state = f"CORRUPT: {corrupt[symbol]}" if symbol in corrupt else "NO DATA"
-            table.add_row(symbol, str(rec["role"]), "", "", "", "0", "", "", "", state)
+            table.add_row(symbol, str(rec["role"]), "", "", "", "0", "", "", "", state, served)
             continue
         cov = covs[symbol]
         assert cov is not None
@@ -407,6 +462,7 @@ def status(
             _gap_text(cov.extra),
             study,
             cov.source,
+            served,
         )
     out = _stdout()
     out.print(table)
@@ -414,9 +470,11 @@ def status(
     if no_data:
         out.print(f"no data for: {', '.join(map(str, no_data))}")
     if corrupt:
-        where = sources.prices.cache_dir if isinstance(sources.prices, CachedSource) else None
+        where = _cache_dir_of(sources)
         fix = f"; {remedy(where)}" if where is not None else "; fix or replace the files"
         out.print(f"CORRUPT (not used): {', '.join(sorted(corrupt))}{fix}", markup=False)
+    if needed.catalog_tickers:
+        print_cannot_serve(out, reactions, reactions_note)
 
 
 @prices_app.command("show")
@@ -430,6 +488,7 @@ def show(
     refresh: bool = REFRESH_OPTION,
     network_timeout: float = NETWORK_TIMEOUT_OPTION,
     output: str = typer.Option("table", "--format", help="table or csv."),
+    snapshot: bool = SNAPSHOT_OPTION,
 ) -> None:
     """Print daily prices of one symbol (the last 20 rows unless --start/--end are given), with provenance.
 
@@ -438,23 +497,20 @@ def show(
     import numpy as np
     import pandas as pd
 
-    from dealstudy.data.cache import CachedSource
-    from dealstudy.data.csv_dir import CsvDirSource
+    from dealstudy.data.coverage import Coverage
     from dealstudy.data.source import Provenance
 
     first = _parse_date(start, "--start")
     last = _parse_date(end, "--end")
     _check_range(first, last)
     _check_choice(output, ("table", "csv"), "--format")
-    sources = _open(prices, offline, cache, refresh, network_timeout)
+    sources = _open(prices, offline, cache, refresh, network_timeout, snapshot=snapshot)
     today = dt.datetime.now(dt.UTC).date()
     if first is None and last is None:
         whole: pd.DataFrame | None = None
-        if isinstance(sources.prices, CsvDirSource):
-            whole = sources.prices.frame(symbol)
-        elif isinstance(sources.prices, CachedSource):
-            found = sources.prices.cached_frame(symbol)
-            whole = found[0] if found else None
+        cov = _coverage_for(sources, symbol)
+        if isinstance(cov, Coverage) and cov.first is not None and cov.last is not None:
+            whole = sources.prices.history(symbol, cov.first, cov.last).frame
         if whole is not None and len(whole):
             first = whole.index[max(0, len(whole) - 20)].date()
             last = whole.index[-1].date()

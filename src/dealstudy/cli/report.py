@@ -31,6 +31,7 @@ from dealstudy.cli._options import (
     NetworkTimeoutOption,
     OfflineOption,
     PricesOption,
+    SnapshotOption,
 )
 from dealstudy.errors import SpecificationError
 
@@ -57,6 +58,7 @@ def report_command(
     offline: OfflineOption = False,
     cache: CacheOption = None,
     network_timeout: NetworkTimeoutOption = DEFAULT_NETWORK_TIMEOUT,
+    snapshot: SnapshotOption = False,
     model: ModelOption = "market",
     window: HeadlineWindowOption = DEFAULT_HEADLINE_WINDOW,
     out: Annotated[Path, typer.Option("--out", help="Report folder (replaced on success).")] = Path(
@@ -91,7 +93,13 @@ def report_command(
         raise SpecificationError("--bootstrap-reps must be >= 0")
     spec = StudySpec(model=model)  # type: ignore[arg-type]  # validated by StudySpec
     check_out(out, "report")
-    sources = open_sources(prices=prices, offline=offline, cache=cache, network_timeout=network_timeout)
+    sources = open_sources(
+        prices=prices,
+        offline=offline,
+        cache=cache,
+        snapshot="only" if snapshot else "fallback",
+        network_timeout=network_timeout,
+    )
     err = Console(stderr=True, highlight=False)
     progress = Progress(
         TextColumn("[bold]{task.description:<32}"),
@@ -114,12 +122,14 @@ def report_command(
             figure_cache=figures if figure_cache else None,
         )  # fmt: skip
     console = Console(highlight=False, soft_wrap=True)
+    fallbacks = summary.outcomes.get("fallback_model", 0)
     console.print(
         f"{summary.deals} deals, {summary.events} deal x security events; "
-        f"{summary.studied} studied (outcome ok)",
+        f"{summary.studied} studied (outcome ok)"
+        + (f", {fallbacks} more by a fallback model (outcome fallback_model)" if fallbacks else ""),
         markup=False,
     )
-    others = {k: v for k, v in summary.outcomes.items() if k != "ok"}
+    others = {k: v for k, v in summary.outcomes.items() if k not in ("ok", "fallback_model")}
     if others:
         console.print(
             "not studied: "

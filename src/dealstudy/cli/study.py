@@ -25,6 +25,7 @@ from dealstudy.cli._options import (
     NetworkTimeoutOption,
     OfflineOption,
     PricesOption,
+    SnapshotOption,
     parse_window_option,
 )
 from dealstudy.cli._summary import (
@@ -89,6 +90,7 @@ def study_command(
     offline: OfflineOption = False,
     cache: CacheOption = None,
     network_timeout: NetworkTimeoutOption = DEFAULT_NETWORK_TIMEOUT,
+    snapshot: SnapshotOption = False,
     market: Annotated[
         str, typer.Option("--market", help="Default benchmark (an event's 'market' column wins).")
     ] = "SPY",
@@ -165,7 +167,7 @@ def study_command(
     """
     cluster = _Cluster(engine, scheduler, workers, prices_dataset)
     with command_timings(timings):
-        _run(events, prices, offline, cache, network_timeout, out, fmt, show, cluster, (
+        _run(events, (prices, offline, cache, snapshot, network_timeout), out, fmt, show, cluster, (
             model, market, benchmarks, returns, estimation, min_obs, window, variance, scholes_williams,
         ))  # fmt: skip
 
@@ -217,17 +219,14 @@ def _run_dask(
 
 def _run(
     events: Path,
-    prices: Path | None,
-    offline: bool,
-    cache: Path | None,
-    network_timeout: float,
+    data: tuple[Path | None, bool, Path | None, bool, float],
     out: Path | None,
     fmt: str,
     show: str,
     cluster: _Cluster,
     spec_args: tuple[Any, ...],
 ) -> None:
-    from dealstudy.data import open_sources
+    from dealstudy.data import SnapshotMode, open_sources
     from dealstudy.pipeline.study import STUDY_FILES, read_events_csv, run_study, study_to_json, write_study
 
     fmt = "csv" if fmt == "table" else fmt  # "table" was the name of the default before csv/parquet
@@ -240,7 +239,11 @@ def _run(
         check_out(out, "study", STUDY_FILES)
     with stage("read events"):
         frame = read_events_csv(events)
-    sources = open_sources(prices=prices, offline=offline, cache=cache, network_timeout=network_timeout)
+    prices, offline, cache, snapshot, network_timeout = data
+    mode: SnapshotMode = "only" if snapshot else "fallback"
+    sources = open_sources(
+        prices=prices, offline=offline, cache=cache, snapshot=mode, network_timeout=network_timeout
+    )
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     if cluster.engine == "dask":
         assert out is not None

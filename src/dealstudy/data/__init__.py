@@ -5,20 +5,28 @@ bundle: a price source, a shares-outstanding source and the folder holding facto
 
 * ``prices=DIR`` (or ``$DEALSTUDY_PRICES_DIR``): CSV snapshots in ``DIR`` (:class:`CsvDirSource`), shares from
   ``DIR/shares_outstanding.csv``, factor files from ``DIR`` or its parent. No network.
-* otherwise: Yahoo Finance behind the on-disk cache (:class:`CachedSource` around :class:`YahooSource`);
-  with ``offline=True`` the cache only (plus snapshots imported with ``dealstudy prices import``).
+* otherwise (``snapshot="fallback"``, the default): the source order of :mod:`dealstudy.data.chain`: the
+  on-disk cache (:class:`CachedSource`), Yahoo Finance for what it lacks or what is newer (not with
+  ``offline=True``), then the pinned snapshot shipped with the package (:mod:`dealstudy.data.snapshot`);
+  share counts and factor files likewise.
+* ``snapshot="only"`` (``--snapshot``): the pinned snapshot alone, a fully reproducible build.
+* ``snapshot="off"``: the cache and Yahoo only (``prices fetch``, tests of the cache).
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from dealstudy.data.cache import CachedSource, default_cache_dir
+from dealstudy.data.chain import ChainSharesSource, ChainSource, Network
 from dealstudy.data.csv_dir import SHARES_FILE, CsvDirSource, CsvSharesSource
 from dealstudy.data.factors import find_factor_files
 from dealstudy.data.network import DEFAULT_DEADLINE, DEFAULT_REQUEST_TIMEOUT, NetworkGuard
+from dealstudy.data.snapshot import Snapshot, SnapshotSharesSource, SnapshotSource
 from dealstudy.data.source import (
     PRICE_COLUMNS,
     PriceHistory,
@@ -28,7 +36,7 @@ from dealstudy.data.source import (
     SharesSource,
 )
 from dealstudy.data.yahoo import YahooEarningsSource, YahooSharesSource, YahooSource
-from dealstudy.errors import SpecificationError
+from dealstudy.errors import SnapshotError, SpecificationError
 
 __all__ = [
     "FACTORS_SUBDIR",
@@ -42,6 +50,7 @@ __all__ = [
     "Provenance",
     "SharesCount",
     "SharesSource",
+    "SnapshotMode",
     "find_factors_dir",
     "open_sources",
 ]
@@ -56,6 +65,8 @@ PARSED_SUBDIR = "parsed"
 EARNINGS_SUBDIR = "earnings"
 #: Set (non-empty) to read price folders without the Parquet cache of parsed files.
 NO_PARSED_CACHE_ENV = "DEALSTUDY_NO_PARSED_CACHE"
+#: ``fallback`` (cache -> Yahoo -> snapshot), ``only`` (the snapshot alone) or ``off`` (cache -> Yahoo).
+SnapshotMode = Literal["fallback", "only", "off"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,18 @@ def find_factors_dir(prices_dir: Path) -> Path | None:
     return None
 
 
+def _snapshot_factors(snapshot: Snapshot, cache_dir: Path) -> tuple[Path | None, str]:
+    """The snapshot's factor tables as CSV files in the cache (or a temporary folder), and a note."""
+    try:
+        folder = cache_dir / "snapshot" / snapshot.version / FACTORS_SUBDIR
+        try:
+            return snapshot.write_factor_csvs(folder), ""
+        except OSError:
+            return snapshot.write_factor_csvs(Path(tempfile.mkdtemp(prefix="dealstudy-factors-"))), ""
+    except SnapshotError as exc:
+        return None, f" ({exc})"
+
+
 def open_sources(
     *,
     prices: Path | None = None,
@@ -100,6 +123,8 @@ def open_sources(
     cache: Path | None = None,
     refresh: bool = False,
     network_timeout: float = DEFAULT_DEADLINE,
+    snapshot: SnapshotMode = "fallback",
+    snapshot_dir: Path | None = None,
 ) -> DataSources:
     """Open the data sources for a run (the single entry point for every CLI command).
 
@@ -108,7 +133,7 @@ def open_sources(
     prices : Path, optional
         A snapshot directory of ``SYMBOL.csv`` files. Defaults to ``$DEALSTUDY_PRICES_DIR`` when set.
     offline : bool
-        Without ``prices``: serve from the cache only, never the network.
+        Without ``prices``: never the network (the cache, then the pinned snapshot).
     cache : Path, optional
         Cache folder (default ``platformdirs.user_cache_dir("dealstudy")``).
     refresh : bool
@@ -116,14 +141,19 @@ def open_sources(
     network_timeout : float, default 60
         Total seconds the downloads of this run may wait on the network (``--network-timeout``); one
         :class:`~dealstudy.data.network.NetworkGuard` with this deadline, a per-request timeout and a
-        circuit breaker serves prices and share counts. Past it the run stops with
-        :class:`~dealstudy.errors.NetworkUnavailable`.
+        circuit breaker serves prices and share counts. Past it the run goes on with the cache and the
+        snapshot (``snapshot="fallback"``, said once), or stops with
+        :class:`~dealstudy.errors.NetworkUnavailable` (``snapshot="off"``).
+    snapshot : {"fallback", "only", "off"}
+        Use of the pinned snapshot (see the module notes).
+    snapshot_dir : Path, optional
+        A snapshot folder instead of the embedded one.
 
     Returns
     -------
     DataSources
     """
-    if prices is None and os.environ.get(PRICES_ENV):
+    if prices is None and os.environ.get(PRICES_ENV) and snapshot != "only":
         prices = Path(os.environ[PRICES_ENV])
     if prices is not None:
         directory = Path(prices).expanduser().resolve()
@@ -144,6 +174,11 @@ def open_sources(
         deadline=network_timeout, request_timeout=min(DEFAULT_REQUEST_TIMEOUT, network_timeout)
     )
     cache_dir = Path(cache).expanduser() if cache is not None else default_cache_dir()
+    pinned = Snapshot(snapshot_dir)
+    if snapshot == "only":
+        factors_dir, note = _snapshot_factors(pinned, cache_dir)
+        description = f"the pinned data {pinned.label} only (--snapshot, no network); factors{note}"
+        return DataSources(SnapshotSource(pinned), SnapshotSharesSource(pinned), factors_dir, description)
     cached = CachedSource(YahooSource(guard=guard), cache_dir, offline=offline, refresh=refresh)
     imported_shares = cache_dir / SHARES_FILE
     use_imported = offline or imported_shares.is_file()
@@ -155,10 +190,23 @@ def open_sources(
     mode = (
         "cache only (offline)" if offline else ("Yahoo Finance, refreshing" if refresh else "Yahoo Finance")
     )
-    description = (
-        f"{mode} via cache {cache_dir}; shares: "
-        + ("imported snapshot" if isinstance(shares, CsvSharesSource) else "Yahoo")
-        + f"; factors: {factors_dir or 'none (import a snapshot directory with factor files)'}"
-    )
+    shares_text = "imported snapshot" if isinstance(shares, CsvSharesSource) else "Yahoo"
     earnings = YahooEarningsSource(cache_dir / EARNINGS_SUBDIR, offline=offline, refresh=refresh, guard=guard)
-    return DataSources(cached, shares, factors_dir, description, earnings)
+    if snapshot == "off":
+        description = (
+            f"{mode} via cache {cache_dir}; shares: {shares_text}; factors: "
+            + f"{factors_dir or 'none (import a snapshot directory with factor files)'}"
+        )
+        return DataSources(cached, shares, factors_dir, description, earnings)
+    network = Network(pinned)
+    offline_cache = cached if offline else CachedSource(YahooSource(guard=guard), cache_dir, offline=True)
+    chain = ChainSource(None if offline else cached, offline_cache, network)
+    note = ""
+    if factors_dir is None:
+        factors_dir, note = _snapshot_factors(pinned, cache_dir)
+    description = (
+        f"{mode} via cache {cache_dir}, then the pinned data {pinned.label}; shares: {shares_text}, then "
+        f"the snapshot; factors: {factors_dir or 'none'}{note}"
+    )
+    shares_chain = ChainSharesSource(shares, network, online=not use_imported)
+    return DataSources(chain, shares_chain, factors_dir, description, earnings)

@@ -21,6 +21,7 @@ from dealstudy.economy.regressions import CovType, RegressionResult, WaldTest, b
 from dealstudy.economy.revisions import revisions_round_trip
 from dealstudy.economy.sample import confounding_status, regression_sample
 from dealstudy.economy.sensitivity import sensitivity_table
+from dealstudy.study.outcomes import USABLE_OUTCOMES
 from dealstudy.window import Window
 
 __all__ = ["DEAL_VALUE_COLUMNS", "REGRESSION_COLUMNS", "EconomyResults", "EconomySpec", "fit_economy"]
@@ -175,7 +176,7 @@ class EconomyResults:
         reasons = []
         for record in frame.to_dict("records"):
             parts = [str(record["reason"])] if record["reason"] else []
-            if record["outcome"] in ("ok", "no_fx_rate"):
+            if record["outcome"] in (*USABLE_OUTCOMES, "no_fx_rate"):
                 for column, label in (
                     ("press_release_multiple", "press-release multiple"),
                     ("binding_multiple", "binding multiple"),

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from dealstudy.economy.legs import NON_DEAL_KINDS
+from dealstudy.study.outcomes import USABLE_OUTCOMES
 
 __all__ = ["BINDING_CLASS", "EXCLUSION_COLUMNS", "SAMPLE_COLUMNS", "confounding_status", "regression_sample"]
 
@@ -89,7 +90,7 @@ def _exclusion_reason(row: dict[str, object]) -> str:
         return "headline value undisclosed"
     if headline <= 0:
         return "headline value is zero"
-    if row["outcome"] != "ok":
+    if row["outcome"] not in USABLE_OUTCOMES:
         return f"{row['outcome']}: {row['reason']}"
     if not math.isfinite(float(str(row["abnormal_value_usd"]))):
         return "no USD dollar value"

@@ -17,6 +17,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from dealstudy.economy.currency import FxRate, fx_symbol, rate_on
+from dealstudy.study.outcomes import USABLE_OUTCOMES
 from dealstudy.window import Window
 
 __all__ = [
@@ -402,7 +403,7 @@ def dollar_values(
                 car, t_stat, p_value = (float(car_row[c]) for c in ("car", "t_stat", "p_value"))
             work = _Valuation(market_cap_local=cap_local, market_cap_usd=cap_usd)
             row_outcome, row_reason = outcome, reason
-            if outcome == "ok":
+            if outcome in USABLE_OUTCOMES:
                 if value_code and value_code != "no_fx_rate":
                     row_outcome, row_reason = value_code, value_problem
                 elif ar_rows is None or series is None or count is None or currency is None:

@@ -46,6 +46,8 @@ from dealstudy.economy.regressions import CovType
 from dealstudy.economy.values import STALE_SHARES_DAYS
 from dealstudy.errors import DataError, DownloadError, MissingDataError, SpecificationError
 from dealstudy.pipeline.confounders import confounding_inputs, online_calendar
+from dealstudy.pipeline.fallback import with_fallbacks
+from dealstudy.pipeline.raw_moves import raw_moves
 from dealstudy.pipeline.study import STUDY_FILES, run_study, write_study
 from dealstudy.study import StudyResults, StudySpec
 from dealstudy.window import Window, WindowLike
@@ -86,6 +88,7 @@ ANALYSIS_FILES: tuple[str, ...] = (
     "aggregates.csv",
     "cumulative.csv",
     "exclusions.csv",
+    "raw_moves.csv",
     "summary.txt",
 )
 
@@ -113,6 +116,8 @@ StageCallback = Callable[[str], None]
 
 #: Calendar-day margin fetched around the event dates for closes and FX.
 _MARGIN_DAYS = 40
+#: Suffix of the robustness entry that repeats the main model without the fallback models.
+NO_FALLBACKS = " without fallbacks"
 
 #: Step (calendar days) of the share-count lookups after day -1: counts are quarterly or rarer, so every
 #: count of the staleness horizon is found.
@@ -142,6 +147,9 @@ class AnalysisResults:
     press : DataFrame
         The press reconciled (:func:`dealstudy.economy.press.press_reconciliation`): press claim,
         close-to-close, intraday-high and abnormal value of every direct party at day 0 and over the window.
+    raw_moves : DataFrame
+        Every event's raw day-0 move and raw dollar change, whatever its outcome
+        (:func:`dealstudy.pipeline.raw_moves.raw_moves`).
     """
 
     catalog: Catalog
@@ -152,6 +160,7 @@ class AnalysisResults:
     skipped_models: dict[str, str]
     sources: str
     press: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    raw_moves: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
     @property
     def window(self) -> str:
@@ -386,7 +395,8 @@ def analyze(
         )
         for row in events[~events["studied"]].to_dict("records")
     }
-    study = run_study(studied, sources, spec)
+    primary = run_study(studied, sources, spec)
+    study = with_fallbacks(primary, studied, sources)
     closes, shares, fx = _market_inputs(sources, studied, study)
     if not closes:
         tickers = ", ".join(dict.fromkeys(studied["ticker"].astype(str)))
@@ -426,6 +436,8 @@ def analyze(
             alternatives[model] = run_study(studied, sources, other)
         except (SpecificationError, DataError) as exc:
             skipped[model] = str(exc)
+    if (study.outcomes["outcome"] == "fallback_model").any():
+        alternatives[f"{spec.model}{NO_FALLBACKS}"] = primary  # the headline figures without fallbacks
     stage("economy")
     economy = fit_economy(
         catalog.deals,
@@ -439,7 +451,9 @@ def analyze(
     press = press_reconciliation(
         catalog.deals, economy.valuations, study.abnormal_returns, highs, closes, economy.spec.window
     )
-    return AnalysisResults(catalog, events, study, economy, alternatives, skipped, sources.description, press)
+    raw = raw_moves(studied, study.outcomes, closes, shares, fx)
+    description = sources.description
+    return AnalysisResults(catalog, events, study, economy, alternatives, skipped, description, press, raw)
 
 
 def _text_dates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -487,6 +501,7 @@ def write_analysis(results: AnalysisResults, out_dir: Path | str, fmt: TableForm
         "aggregates.csv": economy.aggregates,
         "cumulative.csv": economy.cumulative,
         "exclusions.csv": economy.exclusions,
+        "raw_moves.csv": results.raw_moves,
     }
     for name, table in tables.items():
         if fmt == "parquet":

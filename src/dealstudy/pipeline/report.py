@@ -46,7 +46,9 @@ from dealstudy.data import DataSources
 from dealstudy.economy.currency import currency_for_mic
 from dealstudy.economy.models import car_size_baselines
 from dealstudy.errors import DownloadError, MissingDataError
-from dealstudy.pipeline.analyze import AnalysisResults, analyze
+from dealstudy.pipeline.analyze import NO_FALLBACKS, AnalysisResults, analyze
+from dealstudy.pipeline.fallback import fallback_rules_table
+from dealstudy.pipeline.with_without import with_and_without
 from dealstudy.report import (
     Headline,
     ReportData,
@@ -60,6 +62,7 @@ from dealstudy.report.context import SiteContext
 from dealstudy.report.figure_cache import FigureCache
 from dealstudy.report.finding import deal_reconciliation, finding_of, finding_tables
 from dealstudy.study import StudySpec
+from dealstudy.study.outcomes import USABLE_OUTCOMES
 from dealstudy.window import Window, WindowLike
 
 __all__ = ["STAGES", "ProgressCallback", "ReportSummary", "build_report", "report_data"]
@@ -187,15 +190,15 @@ def _exclusions(results: AnalysisResults) -> pd.DataFrame:
     rows: list[dict[str, str]] = []
     for r in results.study.outcomes.to_dict("records"):
         if r["outcome"] != "ok":
+            scope = "fallback model" if r["outcome"] == "fallback_model" else "study"
             rows.append(
-                {"scope": "study", "item": str(r["event_id"]), "reason": f"{r['outcome']}: {r['reason']}"}
+                {"scope": scope, "item": str(r["event_id"]), "reason": f"{r['outcome']}: {r['reason']}"}
             )
-    studied_ok = set(
-        results.study.outcomes.loc[results.study.outcomes["outcome"] == "ok", "event_id"].astype(str)
-    )
+    outcomes = results.study.outcomes
+    studied_ok = set(outcomes.loc[outcomes["outcome"].isin(USABLE_OUTCOMES), "event_id"].astype(str))
     values = results.economy.to_frame()
     for r in values[values["window"] == results.window].to_dict("records"):
-        if r["outcome"] != "ok" and str(r["event_id"]) in studied_ok:  # lost in the dollar-value layer
+        if r["outcome"] not in USABLE_OUTCOMES and str(r["event_id"]) in studied_ok:  # lost in the values
             rows.append(
                 {
                     "scope": "dollar value",
@@ -378,6 +381,34 @@ def report_data(
             page="",
         ),
         TableSpec("events", "The study's events and their day-0 rule", results.events, page=""),
+        TableSpec(
+            "with_without_fallbacks",
+            "Headline figures with and without the fallback models",
+            with_and_without(results),
+            "Events estimated by a fallback model (short history, missing local index; see methods) "
+            "included and left out: mean CAR with its cross-sectional t test, and the total abnormal "
+            "dollar value of the announcements.",
+            page="index",
+        ),
+        TableSpec(
+            "fallback_rules",
+            "Fallback models, in the order tried",
+            fallback_rules_table(),
+            "An event whose estimation window is short (a recent listing) or whose local index lacks "
+            "prices is re-estimated by the first rule that works instead of being excluded; its outcome is "
+            "fallback_model with the cause and the model used. The robustness table repeats the headline "
+            f"figures without fallbacks ('{spec.model}{NO_FALLBACKS}').",
+            page="methods",
+        ),
+        TableSpec(
+            "raw_moves",
+            "Raw day-0 move and raw dollar change of every security with prices",
+            results.raw_moves,
+            "As-traded close on day 0 against day -1 (not dividend-adjusted), and that change times the "
+            "shares outstanding at day -1 in USD; shown whatever the outcome, also for events excluded "
+            "from the abnormal-return statistics.",
+            page="methods",
+        ),
         TableSpec(
             "price_coverage",
             "Price data used, per security",

@@ -572,6 +572,26 @@ def thin_reasons(al: Aligned, rows: IntArray, spec: StudySpec, need: int, nobs: 
     return out
 
 
+def _benchmark_short(al: Aligned, spec: StudySpec, rows: IntArray, need: int, nobs: IntArray) -> IntArray:
+    """Give ``no_benchmark`` to the thin events whose ticker has enough estimation returns but whose benchmark
+    lacks prices on too many of those days (the real cause); return the remaining (thin) rows."""
+    if not rows.size or not al.B.shape[2]:
+        return rows
+    own = al.is_est[None, :] & ~al.excluded[rows] & np.isfinite(al.R[rows])
+    if al.F.shape[2]:
+        own &= np.isfinite(al.F[rows]).all(axis=2)
+    n_own = row_counts(own)
+    short = n_own >= need
+    window = str(spec.estimation)
+    texts = [
+        f"benchmark {al.markets[i]} has no price on {n - k} of the {n} estimation days with a ticker return "
+        f"in {window}: {k} estimation returns, fewer than the minimum {need}"
+        for i, n, k in zip(rows[short].tolist(), n_own[short].tolist(), nobs[short].tolist(), strict=True)
+    ]
+    _set_many(al, rows[short], "no_benchmark", texts)
+    return rows[~short]
+
+
 def _set_many(al: Aligned, rows: IntArray, code: str, texts: list[str]) -> None:
     """Give the events ``rows`` (none of which has an outcome yet) ``code`` and their reasons."""
     if rows.size:
@@ -647,6 +667,7 @@ def estimate(al: Aligned, spec: StudySpec) -> Fitted:
         )
     need = max(spec.min_obs, spec.n_params + 1)
     fail = np.flatnonzero((al.outcome == "") & (nobs_all < need))
+    fail = _benchmark_short(al, spec, fail, need, nobs_all[fail])
     _set_many(al, fail, "thin_estimation", thin_reasons(al, fail, spec, need, nobs_all[fail]))
     cand = np.flatnonzero(al.outcome == "")
     every = cand.size == n_all

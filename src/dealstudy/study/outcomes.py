@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-__all__ = ["OUTCOMES", "Outcome"]
+__all__ = ["OUTCOMES", "USABLE_OUTCOMES", "Outcome"]
 
 Outcome = Literal[
     "ok",
@@ -17,6 +17,9 @@ Outcome = Literal[
     "overlapping_event",  # same ticker and same day 0 as an earlier event
     "zero_variance",  # zero residual variance, or a regressor without variation
     "suspect_prices",  # a price in the event window fails the sanity rules (dealstudy.data.sanity)
+    "fallback_model",  # thin estimation or no benchmark, estimated by a documented fallback rule instead
 ]
 
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
+#: Outcomes with abnormal returns: the main model's, or a fallback model's (see the reason / model_used).
+USABLE_OUTCOMES: tuple[str, ...] = ("ok", "fallback_model")
