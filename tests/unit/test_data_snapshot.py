@@ -225,13 +225,19 @@ def test_open_sources_default_chain_and_snapshot_only(
     default = open_sources(cache=tmp_path / "c")
     assert isinstance(default.prices, ChainSource)
     assert "then the pinned data snapshot" in default.description
-    assert default.factors_dir is not None
-    assert len(load_factors(default.factors_dir, "ff3")) > 100
+    assert not (tmp_path / "c").exists()  # opening writes nothing: factor files appear on first use
+    folder = default.factors_folder()
+    assert folder is not None
+    assert folder.is_relative_to(tmp_path / "c")
+    assert len(load_factors(folder, "ff3")) > 100
     only = open_sources(cache=tmp_path / "c", snapshot="only")
     assert isinstance(only.prices, SnapshotSource)
     got = only.prices.history("AMD", D(2025, 10, 1), D(2025, 10, 10))
     assert got.provenance.source == Snapshot().label
     assert only.shares.shares_on("AMD", D(2025, 10, 5)) is not None
+    only_folder = only.factors_folder()
+    assert only_folder is not None
+    assert load_factors(only_folder, "ff5").equals(load_factors(folder, "ff5"))
 
 
 def test_an_event_newer_than_the_snapshot_says_so(tmp_path: Path) -> None:

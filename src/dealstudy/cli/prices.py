@@ -423,7 +423,9 @@ def status(
             rec.update(reactions.get(str(rec["symbol"]), {}))
     if output == "json":
         document: dict[str, object] = {"sources": sources.description, "note": needed.note}
-        document.update(symbols=records, no_data=no_data, corrupt=sorted(corrupt), reactions_note=reactions_note)
+        document.update(
+            symbols=records, no_data=no_data, corrupt=sorted(corrupt), reactions_note=reactions_note
+        )
         typer.echo(json.dumps(document, indent=1))
         return
     table = Table(title=f"prices status ({sources.description})")
@@ -472,7 +474,9 @@ def status(
     if corrupt:
         where = _cache_dir_of(sources)
         fix = f"; {remedy(where)}" if where is not None else "; fix or replace the files"
-        out.print(f"CORRUPT (not used): {', '.join(sorted(corrupt))}{fix}", markup=False)
+        for symbol in sorted(corrupt):  # in full here: the table's cell may be folded
+            out.print(f"CORRUPT (not used) {symbol}: {corrupt[symbol]}", markup=False, soft_wrap=True)
+        out.print(f"CORRUPT (not used): {', '.join(sorted(corrupt))}{fix}", markup=False, soft_wrap=True)
     if needed.catalog_tickers:
         print_cannot_serve(out, reactions, reactions_note)
 

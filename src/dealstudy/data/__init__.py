@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -36,7 +36,7 @@ from dealstudy.data.source import (
     SharesSource,
 )
 from dealstudy.data.yahoo import YahooEarningsSource, YahooSharesSource, YahooSource
-from dealstudy.errors import SnapshotError, SpecificationError
+from dealstudy.errors import SpecificationError
 
 __all__ = [
     "FACTORS_SUBDIR",
@@ -87,6 +87,10 @@ class DataSources:
     earnings : YahooEarningsSource or None
         Past earnings release dates (online runs: Yahoo through the cache); ``None`` for snapshots, where
         the catalog's ``earnings.yaml`` is the only calendar.
+    snapshot_factors : SnapshotFactors or None
+        The pinned snapshot's factor tables, used when ``factors_dir`` is ``None``; written as CSV files
+        only when a model needs them (see :meth:`factors_folder`), so commands that never use factors
+        write nothing.
     """
 
     prices: PriceSource
@@ -94,6 +98,45 @@ class DataSources:
     factors_dir: Path | None
     description: str
     earnings: YahooEarningsSource | None = None
+    snapshot_factors: SnapshotFactors | None = None
+
+    def factors_folder(self) -> Path | None:
+        """The folder of factor files: ``factors_dir``, else the snapshot's tables (written on first use)."""
+        if self.factors_dir is not None:
+            return self.factors_dir
+        return self.snapshot_factors.folder() if self.snapshot_factors is not None else None
+
+
+@dataclass
+class SnapshotFactors:
+    """The snapshot's factor tables as CSV files under ``cache_dir`` (a temporary folder if not writable).
+
+    Attributes
+    ----------
+    snapshot : Snapshot
+    cache_dir : Path
+    """
+
+    snapshot: Snapshot
+    cache_dir: Path
+    _folder: Path | None = field(default=None, repr=False)
+
+    def folder(self) -> Path | None:
+        """Write the tables once (kept when already there) and return their folder; ``None`` if none.
+
+        Raises
+        ------
+        SnapshotError
+            The snapshot's factor table is damaged (its checksum does not match).
+        """
+        if self._folder is None:
+            target = self.cache_dir / "snapshot" / self.snapshot.version / FACTORS_SUBDIR
+            try:
+                self._folder = self.snapshot.write_factor_csvs(target)
+            except OSError:
+                temporary = Path(tempfile.mkdtemp(prefix="dealstudy-factors-"))
+                self._folder = self.snapshot.write_factor_csvs(temporary)
+        return self._folder
 
 
 def find_factors_dir(prices_dir: Path) -> Path | None:
@@ -102,18 +145,6 @@ def find_factors_dir(prices_dir: Path) -> Path | None:
         if find_factor_files(folder):
             return folder
     return None
-
-
-def _snapshot_factors(snapshot: Snapshot, cache_dir: Path) -> tuple[Path | None, str]:
-    """The snapshot's factor tables as CSV files in the cache (or a temporary folder), and a note."""
-    try:
-        folder = cache_dir / "snapshot" / snapshot.version / FACTORS_SUBDIR
-        try:
-            return snapshot.write_factor_csvs(folder), ""
-        except OSError:
-            return snapshot.write_factor_csvs(Path(tempfile.mkdtemp(prefix="dealstudy-factors-"))), ""
-    except SnapshotError as exc:
-        return None, f" ({exc})"
 
 
 def open_sources(
@@ -175,10 +206,16 @@ def open_sources(
     )
     cache_dir = Path(cache).expanduser() if cache is not None else default_cache_dir()
     pinned = Snapshot(snapshot_dir)
+    pinned_factors = SnapshotFactors(pinned, cache_dir)
     if snapshot == "only":
-        factors_dir, note = _snapshot_factors(pinned, cache_dir)
-        description = f"the pinned data {pinned.label} only (--snapshot, no network); factors{note}"
-        return DataSources(SnapshotSource(pinned), SnapshotSharesSource(pinned), factors_dir, description)
+        description = f"the pinned data {pinned.label} only (--snapshot, no network); factors: the snapshot's"
+        return DataSources(
+            SnapshotSource(pinned),
+            SnapshotSharesSource(pinned),
+            None,
+            description,
+            snapshot_factors=pinned_factors,
+        )
     cached = CachedSource(YahooSource(guard=guard), cache_dir, offline=offline, refresh=refresh)
     imported_shares = cache_dir / SHARES_FILE
     use_imported = offline or imported_shares.is_file()
@@ -201,12 +238,9 @@ def open_sources(
     network = Network(pinned)
     offline_cache = cached if offline else CachedSource(YahooSource(guard=guard), cache_dir, offline=True)
     chain = ChainSource(None if offline else cached, offline_cache, network)
-    note = ""
-    if factors_dir is None:
-        factors_dir, note = _snapshot_factors(pinned, cache_dir)
     description = (
         f"{mode} via cache {cache_dir}, then the pinned data {pinned.label}; shares: {shares_text}, then "
-        f"the snapshot; factors: {factors_dir or 'none'}{note}"
+        f"the snapshot; factors: {factors_dir or 'the snapshot' + chr(39) + 's'}"
     )
     shares_chain = ChainSharesSource(shares, network, online=not use_imported)
-    return DataSources(chain, shares_chain, factors_dir, description, earnings)
+    return DataSources(chain, shares_chain, factors_dir, description, earnings, pinned_factors)

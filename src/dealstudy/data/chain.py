@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from dealstudy.data.cache import CachedSource
 from dealstudy.data.snapshot import Snapshot, SnapshotSharesSource, SnapshotSource, stale_note
-from dealstudy.data.source import PriceHistory, SharesCount, SharesSource
+from dealstudy.data.source import PriceHistory, SharesCount, SharesSource, check_symbol
 from dealstudy.data.yahoo import is_transient
 from dealstudy.errors import DownloadError, MissingDataError, NetworkUnavailableError
 
@@ -115,6 +115,7 @@ class ChainSource:
         return self.offline.cache_dir
 
     def history(self, symbol: str, start: dt.date, end: dt.date) -> PriceHistory:
+        check_symbol(symbol)  # a name that is no symbol is refused once, not by every source in turn
         first: Exception | None = None
         try:
             history = self._primary(symbol, start, end)

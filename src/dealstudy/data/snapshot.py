@@ -33,7 +33,7 @@ import pandas as pd
 
 from dealstudy._atomic import atomic_write_bytes, atomic_write_text
 from dealstudy.data.csv_dir import SHARES_FILE, CsvSharesSource
-from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, Provenance
+from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, Provenance, check_symbol
 from dealstudy.errors import MissingDataError, SnapshotError
 
 __all__ = [
@@ -229,6 +229,7 @@ class SnapshotSource:
         self.name = "snapshot"
 
     def history(self, symbol: str, start: dt.date, end: dt.date) -> PriceHistory:
+        check_symbol(symbol)
         frame = self.snapshot.prices(symbol)
         window = frame.loc[pd.Timestamp(start) : pd.Timestamp(end)].copy()
         if window.empty:

@@ -297,9 +297,10 @@ def study_factors(sources: DataSources, spec: StudySpec) -> pd.DataFrame | None:
     """The factor table the model needs (``None`` for models without factors)."""
     if not spec.uses_factors:
         return None
-    if sources.factors_dir is None:
+    folder = sources.factors_folder()
+    if folder is None:
         raise MissingDataError(f"model {spec.model!r} needs factor files; none found ({sources.description})")
-    return load_factors(sources.factors_dir, spec.model)  # type: ignore[arg-type]
+    return load_factors(folder, spec.model)  # type: ignore[arg-type]
 
 
 def study_prices(
