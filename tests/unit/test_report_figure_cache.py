@@ -58,3 +58,15 @@ def test_corrupt_entry_is_redrawn(tmp_path: Path) -> None:
     again = render_figures(data, index=False, cache=cache).events
     assert cache.hits == 0
     assert all(f.svg.startswith("<svg") for v in again.values() for f in v)
+
+
+def test_index_figures_reused_while_the_report_data_is_unchanged(tmp_path: Path) -> None:
+    data = sample_report_data(deals=sample_deals()[:2])
+    first = render_figures(data, cache=FigureCache(tmp_path)).index
+    cache = FigureCache(tmp_path)
+    again = render_figures(data, cache=cache).index
+    assert [f.svg for f in again] == [f.svg for f in first]
+    assert cache.misses == 0
+    changed = FigureCache(tmp_path)
+    render_figures(dataclasses.replace(data, window="0:1"), cache=changed)
+    assert changed.hits == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import multiprocessing
 import warnings
@@ -485,7 +486,8 @@ def render_figures(
         Draw the index figures (``False`` leaves ``FigureSet.index`` empty).
     cache : FigureCache, optional
         Per-security figures whose drawing job (data, captions, drawing code) is in the cache are taken
-        from it instead of being drawn; newly drawn ones are added.
+        from it instead of being drawn, and so are the index figures when the whole report data is
+        unchanged; newly drawn ones are added.
     """
     ids, jobs = _event_jobs(data)
     keys = {job.eid: cache.key(job) for job in jobs} if cache is not None else {}
@@ -498,7 +500,19 @@ def render_figures(
         jobs = [job for job in jobs if job.eid not in drawn]
 
     def index_figures() -> tuple[SiteFigure, ...]:
-        return _index_figures(data) if index else ()
+        if not index:
+            return ()
+        if cache is None:
+            return _index_figures(data)
+        # provenance (dates of the run), the summaries and the page tables do not enter these figures
+        drawn_from = dataclasses.replace(data, provenance=(), summaries="", tables=())
+        key = cache.key(("index figures", drawn_from))
+        hit = cache.get(key)
+        if isinstance(hit, tuple) and all(isinstance(f, SiteFigure) for f in hit):
+            return hit
+        drawn_index = _index_figures(data)
+        cache.put(key, drawn_index)
+        return drawn_index
 
     pool = _fork_pool(workers) if len(jobs) > 4 else None
     if pool is None:
