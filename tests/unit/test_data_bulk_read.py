@@ -176,3 +176,22 @@ def test_study_outputs_byte_identical_to_the_precise_path(
     assert len(precise) == 4
     assert bulk_first == precise
     assert bulk_cached == precise
+
+
+@pytest.mark.parametrize("units", [("us", "ns"), ("ns", "ns"), ("s", "us")])
+@pytest.mark.parametrize("names", [("date", "date"), ("date", None)])
+def test_union_reindex_equals_pandas(units: tuple[str, str], names: tuple[str | None, str | None]) -> None:
+    from dealstudy.pipeline.study import union_reindex
+
+    rng = np.random.default_rng(5)
+    days = pd.bdate_range("2024-01-01", periods=300)
+    own = days[np.sort(rng.choice(300, 280, replace=False))]
+    series = pd.Series(rng.normal(size=280), index=pd.DatetimeIndex(own, name=names[0]).as_unit(units[0]))
+    series.iloc[3] = np.nan
+    extra = pd.DatetimeIndex(days[5:290], name=names[1]).as_unit(units[1])
+    expected = series.reindex(pd.DatetimeIndex(series.index).union(extra))
+    got = union_reindex(series, extra)
+    pd.testing.assert_series_equal(got, expected, check_freq=False)
+    assert got.index.dtype == expected.index.dtype
+    assert got.index.name == expected.index.name
+    assert got.to_numpy().tobytes() == expected.to_numpy().tobytes()

@@ -223,8 +223,40 @@ def _on_exchange_sessions(symbol: str, series: pd.Series) -> pd.Series:
         cal = sessions(mic, series.index[0].date(), series.index[-1].date())
     except (SpecificationError, DataError):
         return series
-    index = pd.DatetimeIndex(series.index).union(cal)
-    return series.reindex(index)
+    return union_reindex(series, cal)
+
+
+_UNITS = ("s", "ms", "us", "ns")
+
+
+def union_reindex(series: pd.Series, extra: pd.DatetimeIndex) -> pd.Series:
+    """``series.reindex(series.index.union(extra))``: same index (values, unit, name) and values.
+
+    For the usual case (both indexes sorted and unique, tz-naive, float values) the union is merged with
+    NumPy, without pandas' frequency inference on every union (most of the time of 1,000 tickers).
+    """
+    index = pd.DatetimeIndex(series.index)
+    simple = (
+        index.tz is None
+        and extra.tz is None
+        and series.dtype == np.float64
+        and index.is_monotonic_increasing
+        and extra.is_monotonic_increasing
+        and index.is_unique
+        and extra.is_unique
+        and index.unit in _UNITS
+        and extra.unit in _UNITS
+    )
+    if not simple:
+        return series.reindex(index.union(extra))
+    unit = max(index.unit, extra.unit, key=_UNITS.index)  # pandas takes the finer unit
+    own = index.as_unit(unit).asi8
+    merged = np.union1d(own, extra.as_unit(unit).asi8)
+    values = np.full(len(merged), np.nan)
+    values[np.searchsorted(merged, own)] = series.to_numpy()
+    name = index.name if index.name == extra.name else None
+    out_index = pd.DatetimeIndex(merged.view(f"M8[{unit}]"), name=name)
+    return pd.Series(values, index=out_index, name=series.name)
 
 
 def map_event_day0(events: pd.DataFrame, prices: dict[str, pd.Series]) -> pd.DataFrame:
