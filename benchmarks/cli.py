@@ -132,7 +132,9 @@ def run_timed(cmd: list[str], *, env: dict[str, str] | None = None) -> dict[str,
     done = subprocess.run(full, capture_output=True, text=True, check=False, env=env, cwd=ROOT)
     wall = time.perf_counter() - t0
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    cpu = [float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([0-9.]+)", done.stderr)]
     return {
+        "cpu_seconds": sum(cpu) if cpu else float("nan"),
         "cmd": " ".join(cmd),
         "seconds": wall,
         "peak_rss_mib": int(rss.group(1)) / 1024 if rss else float("nan"),
@@ -171,9 +173,18 @@ def _dealstudy() -> list[str]:
 
 
 def run_cli_benchmark(
-    n_events: int = 50_000, n_tickers: int = 1_000, *, peer: bool = True, extra: list[str] | None = None
+    n_events: int = 50_000,
+    n_tickers: int = 1_000,
+    *,
+    peer: bool = True,
+    extra: list[str] | None = None,
+    baseline_src: Path | None = None,
 ) -> dict[str, Any]:
-    """Run the whole-process comparison once; returns a JSON-able summary."""
+    """Run the whole-process comparison once; returns a JSON-able summary.
+
+    ``baseline_src`` (a ``src`` folder of an earlier checkout, e.g. from ``git archive``) adds a run of that
+    code first, in the same session, for before/after figures.
+    """
     work = write_workload(n_tickers=n_tickers, n_events=n_events)
     summary: dict[str, Any] = {"events": n_events, "tickers": n_tickers, "sessions": work.n_days}
     summary["import_seconds"] = import_time()
@@ -182,17 +193,21 @@ def run_cli_benchmark(
     summary["help_seconds"] = help_run["seconds"]
     env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="dealstudy-bench-cli-") as tmp:
-        for label in ("ours", "ours_warm"):  # first run parses the CSV files, the second reads the cache
+        labels = ["ours", "ours_warm"]  # the first run parses the CSV files, the second reads the cache
+        if baseline_src is not None:
+            labels.insert(0, "baseline")
+        for label in labels:
+            run_env = dict(env, PYTHONPATH=str(baseline_src)) if label == "baseline" else env
             cmd = [
                 *_dealstudy(), "study", str(work.events), "--prices", str(work.prices), "--market", MARKET,
                 f"--estimation={ESTIMATION[0]}:{ESTIMATION[1]}", f"--window={WINDOW[0]}:{WINDOW[1]}",
                 "--out", str(Path(tmp) / label), "--cache", str(Path(tmp) / "cache"), "--timings",
                 *(extra or []),
             ]  # fmt: skip
-            ours = run_timed(cmd, env=env)
+            ours = run_timed(cmd, env=run_env)
             if ours["returncode"] == 2 and "--timings" in ours["stderr"]:
-                cmd.remove("--timings")  # an older checkout without the option
-                ours = run_timed(cmd, env=env)
+                cmd = [c for c in cmd if c != "--timings"]  # an older checkout without the option
+                ours = run_timed(cmd, env=run_env)
             summary[label] = {k: v for k, v in ours.items() if k not in ("stdout", "stderr")}
             summary[label]["stages"] = _stages(ours["stderr"])
             summary[label]["stdout_bytes"] = len(ours["stdout"].encode())
@@ -217,22 +232,28 @@ def render_cli(summary: dict[str, Any]) -> str:
         f"Whole process, `dealstudy study` on {summary['events']:,} events over {summary['tickers']:,} CSV "
         f"files x {summary['sessions']:,} sessions (market model, estimation -250:-11, window -5:5):",
         "",
-        "| process | wall s | peak RSS MiB | exit | ratio (peer wall / wall) |",
-        "|---|---:|---:|---:|---:|",
+        "| process | wall s | CPU s | peak RSS MiB | exit | ratio (peer wall / wall) | ratio (CPU) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    names = {"ours": "dealstudy study (CSV files parsed)", "ours_warm": "dealstudy study (Parquet cache)"}
+    names = {
+        "baseline": "dealstudy study, baseline checkout",
+        "ours": "dealstudy study (CSV files parsed)",
+        "ours_warm": "dealstudy study (Parquet cache)",
+    }
     for label, name in names.items():
         run = summary.get(label)
         if run is None:
             continue
         ratio = f"{peer['seconds'] / run['seconds']:.1f}x" if peer else "n/a"
+        cpu_ratio = f"{peer['cpu_seconds'] / run['cpu_seconds']:.1f}x" if peer else "n/a"
         lines.append(
-            f"| {name} | {run['seconds']:.2f} | {run['peak_rss_mib']:,.0f} | {run['returncode']} | {ratio} |"
+            f"| {name} | {run['seconds']:.2f} | {run['cpu_seconds']:.2f} | {run['peak_rss_mib']:,.0f} "
+            f"| {run['returncode']} | {ratio} | {cpu_ratio} |"
         )
     if peer:
         lines.append(
-            f"| eventstudy Multiple.from_list | {peer['seconds']:.2f} | {peer['peak_rss_mib']:,.0f} "
-            f"| {peer['returncode']} | 1.0x |"
+            f"| eventstudy Multiple.from_list | {peer['seconds']:.2f} | {peer['cpu_seconds']:.2f} "
+            f"| {peer['peak_rss_mib']:,.0f} | {peer['returncode']} | 1.0x | 1.0x |"
         )
     lines.append("")
     for label, name in names.items():
@@ -252,6 +273,7 @@ def render_cli(summary: dict[str, Any]) -> str:
 
 if __name__ == "__main__":  # pragma: no cover - python -m benchmarks.cli [EVENTS]
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
-    result = run_cli_benchmark(size, peer="--no-peer" not in sys.argv)
+    base = next((Path(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--baseline-src=")), None)
+    result = run_cli_benchmark(size, peer="--no-peer" not in sys.argv, baseline_src=base)
     print(render_cli(result))
     print(json.dumps(result, default=str))
