@@ -269,6 +269,7 @@ def _deal_page(data: ReportData, deal: Deal, deals: dict[str, Deal], figures: Fi
         "confounders": list(deal.confounders),
         "market_events": list(deal.market_events),
         "related": related,
+        "timeline": _figure(figures.families[deal.id]) if deal.id in figures.families else None,
         "notes": deal.notes or "",
         "securities": securities,
         "reconciliation": list(data.reconciliation.get(deal.id, ())),

@@ -7,7 +7,7 @@ import math
 import multiprocessing
 import warnings
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -26,6 +26,7 @@ from dealstudy.plots import (
     fig_value_vs_headline,
     figure_to_svg,
 )
+from dealstudy.report.families import family_figures
 from dealstudy.report.figure_cache import FigureCache
 from dealstudy.report.format import as_float, fmt, fmt_date
 from dealstudy.report.inputs import ReportData
@@ -62,6 +63,7 @@ class FigureSet:
 
     index: tuple[SiteFigure, ...]
     events: dict[str, tuple[SiteFigure, ...]]
+    families: dict[str, SiteFigure] = field(default_factory=dict)  # deal id -> its family's timeline
 
 
 def event_id(deal_id: str, ticker: str) -> str:
@@ -531,4 +533,7 @@ def render_figures(
         for eid, figure in new.items():
             cache.put(keys[eid], figure)
     drawn.update(new)
-    return FigureSet(index=head, events={eid: (drawn[eid],) if eid in drawn else () for eid in ids})
+    families = {k: SiteFigure(*v) for k, v in family_figures(data).items()} if index else {}
+    return FigureSet(
+        index=head, events={eid: (drawn[eid],) if eid in drawn else () for eid in ids}, families=families
+    )

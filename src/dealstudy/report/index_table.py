@@ -8,7 +8,6 @@ its window switch swaps the others in without a network request (the values are 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,6 +19,7 @@ from dealstudy.plots.style import CLASS_LABELS, binding_class
 from dealstudy.report.figures import event_id
 from dealstudy.report.format import as_float, fmt
 from dealstudy.report.inputs import ReportData
+from dealstudy.report.names import deal_filename, security_anchor, short_name
 from dealstudy.report.tables import cell
 
 __all__ = [
@@ -36,30 +36,6 @@ __all__ = [
 
 #: The event windows a reader can switch between, in the order shown.
 SWITCH_WINDOWS: tuple[str, ...] = ("0:0", "0:1", "-1:1", "-5:5")
-
-_SUFFIXES = re.compile(r"(\.com| Platforms| Group| Holdings| Technologies| Capital| Electronics)$")
-_NOT_PARTIES = ("read-across", "subject")
-
-
-def deal_filename(deal_id: str) -> str:
-    """File name of a deal's page: the id with anything but ``[A-Za-z0-9._-]`` replaced, never hidden."""
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", deal_id).lstrip(".") or "deal"
-    return f"{safe}.html"
-
-
-def security_anchor(ticker: str) -> str:
-    """The id of a security's section on its deal page."""
-    return "sec-" + re.sub(r"[^A-Za-z0-9]", "-", ticker)
-
-
-def short_name(deal: Deal) -> str:
-    """A one-line name for tables: ``"Amazon – OpenAI · cloud contract"`` (the full title stays a tooltip)."""
-    parties = [s for s in deal.securities if s.role not in _NOT_PARTIES] or list(deal.securities)
-    first = _SUFFIXES.sub("", (parties[0].name or parties[0].ticker) if parties else "")
-    names = [first] if first else []
-    if deal.counterparty and deal.counterparty not in first:
-        names.append(deal.counterparty)
-    return f"{' – '.join(names) or deal.id} · {deal.kind.replace('_', ' ')}"
 
 
 def windows_of(data: ReportData) -> tuple[str, ...]:
