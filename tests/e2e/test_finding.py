@@ -149,13 +149,21 @@ def test_spillovers_get_no_multiples(results: AnalysisResults) -> None:
 def test_company_totals_count_every_dollar_once(results: AnalysisResults) -> None:
     economy = results.economy
     aggregates = economy.aggregates.set_index(["dimension", "key"])
-    # Oracle: Stargate $500B, its five sites' $400B (inside it) and the $300B contract (Stargate capacity)
-    assert aggregates.loc[("company", "ORCL"), "headline_value_usd"] == pytest.approx(500e9)
+    # Oracle: its $300B contract (the 8-K's $30B a year restated), not Stargate's $500B plan or its sites'
+    # $400B, which it shares with other named partners and no source splits
+    assert aggregates.loc[("company", "ORCL"), "headline_value_usd"] == pytest.approx(300e9)
     assert aggregates.loc[("company", "ORCL"), "binding_value_usd"] == pytest.approx(300e9)
+    assert math.isnan(aggregates.loc[("company", "ARM"), "headline_value_usd"])  # a named technology partner
     totals = economy.headline_totals.set_index("scope")
     assert aggregates.loc[("total", "announcements"), "headline_value_usd"] == pytest.approx(
         totals.loc["announcements", "net_headline_usd"]
     )
     ledger = economy.ledger_totals.set_index(["counterparty", "partner"])
-    assert ledger.loc[("OpenAI", "ORCL"), "headline_usd"] == pytest.approx(500e9)
+    assert ledger.loc[("OpenAI", "ORCL"), "headline_usd"] == pytest.approx(300e9)
     assert ledger.loc[("OpenAI", "ORCL"), "binding_usd"] == pytest.approx(300e9)
+    assert ledger.loc[("OpenAI", "(several)"), "headline_usd"] == pytest.approx(500e9)  # Stargate, once
+    assert ledger.loc[("OpenAI", "(several)"), "exposure_reason"] == "shared by several listed parties"
+    # the round's cheques go to their investors: Amazon $50B, of which $15B unconditional
+    assert ledger.loc[("OpenAI", "AMZN"), "headline_usd"] == pytest.approx(
+        38e9 + 50e9
+    )  # the AWS contract too

@@ -178,3 +178,45 @@ def test_press_claim_amount_null_and_bad_date(tmp_path: Path) -> None:
         ("press_claims[0].amount_usd", "must not be null"),
         ("press_claims[0].date", "not a valid date: 'yesterday' (use YYYY-MM-DD)"),
     ]
+
+
+def stated_problems(tmp_path: Path, **stated: object) -> list[CatalogProblem]:
+    security = {"ticker": "ORCL", "exchange": "XNYS", "role": "investor", **stated}
+    other = {"ticker": "9984.T", "exchange": "XTKS", "role": "investor"}
+    data = deal("small", 300e9, securities=[other, security], binding_value_usd=100e9, binding_basis="x")
+    write(tmp_path, data)
+    return validate_catalog(tmp_path)
+
+
+def test_stated_parts_load_and_round_trip(tmp_path: Path) -> None:
+    assert stated_problems(tmp_path, stated_headline_usd=200e9, stated_binding_usd=50e9) == []
+    (loaded,) = load_catalog(tmp_path).deals
+    assert (loaded.securities[1].stated_headline_usd, loaded.securities[1].stated_binding_usd) == (
+        200e9,
+        50e9,
+    )
+    assert loaded.securities[0].stated_headline_usd is None
+    data, problems = load_yaml_text(deal_to_yaml(loaded), "small.yaml")
+    back, more = parse_deal(data, "small.yaml")
+    assert (problems, more, back) == ([], [], loaded)
+
+
+def test_stated_parts_are_checked_against_the_deal(tmp_path: Path) -> None:
+    def problem(field: str, message: str) -> list[CatalogProblem]:
+        return [CatalogProblem("small.yaml", "small", f"securities[1].{field}", message)]
+
+    assert stated_problems(tmp_path, stated_headline_usd=400e9) == problem(
+        "stated_headline_usd",
+        "ORCL's stated part (400,000,000,000) exceeds the deal's headline value (300,000,000,000)",
+    )
+    assert stated_problems(tmp_path, stated_headline_usd=200e9, stated_binding_usd=150e9) == problem(
+        "stated_binding_usd",
+        "ORCL's stated binding part (150,000,000,000) exceeds its stated part or the deal's binding value "
+        "(at most 100,000,000,000)",
+    )
+    assert stated_problems(tmp_path, stated_binding_usd=10e9) == problem(
+        "stated_headline_usd", "required when stated_binding_usd is set"
+    )
+    assert stated_problems(tmp_path, stated_headline_usd=-1.0) == problem(
+        "stated_headline_usd", "must not be negative, got -1.0"
+    )

@@ -99,6 +99,8 @@ class SecurityEntry(_Entry):
     role: Text
     name: OptText = None
     timing: OptTiming = _OPTIONAL
+    stated_headline_usd: OptNumber = None
+    stated_binding_usd: OptNumber = None
 
     @field_validator("timing")
     @classmethod
@@ -107,6 +109,31 @@ class SecurityEntry(_Entry):
         if ticker and exchange and (problem := listing_mismatch(ticker, exchange)):
             raise refuse(problem, "exchange")
         return value
+
+
+def _stated_problem(
+    security: SecurityEntry, headline: float | None, binding: float | None
+) -> tuple[str, str] | None:
+    """Why a security's stated share of the deal cannot be right, and the key it concerns (else ``None``)."""
+    part, bound = security.stated_headline_usd, security.stated_binding_usd
+    if part is None and bound is None:
+        return None
+    if part is None:
+        return "required when stated_binding_usd is set", "stated_headline_usd"
+    if headline is None or part > headline:
+        return (
+            f"{security.ticker}'s stated part ({format_usd(part)}) exceeds the deal's headline value "
+            f"({format_usd(headline) if headline is not None else 'not stated'})",
+            "stated_headline_usd",
+        )
+    if bound is not None and (bound > part or binding is None or bound > binding):
+        limit = min(part, binding) if binding is not None else part
+        return (
+            f"{security.ticker}'s stated binding part ({format_usd(bound)}) exceeds its stated part or the "
+            f"deal's binding value (at most {format_usd(limit)})",
+            "stated_binding_usd",
+        )
+    return None
 
 
 class SourceEntry(_Entry):
@@ -235,6 +262,9 @@ class DealEntry(_Entry):
             raise refuse(
                 f"binding value ({format_usd(value)}) exceeds the headline value ({format_usd(headline)})"
             )
+        for i, security in enumerate(info.data.get("securities") or ()):
+            if problem := _stated_problem(security, headline, value):
+                raise refuse(problem[0], f"securities[{i}].{problem[1]}")
         return value
 
     @field_validator("binding_basis")

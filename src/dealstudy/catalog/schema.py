@@ -106,6 +106,9 @@ class Security:
 
     ``timing`` overrides the deal's timing for this listing (for example a Seoul listing that heard the news
     after its own close but before New York opened); ``None`` means "derive it from the deal".
+    ``stated_headline_usd`` / ``stated_binding_usd``: the part of the deal's headline (binding) value the
+    sources state for this company -- its own cheque in a funding round, its own contract inside a joint
+    announcement; ``None`` when they state none (see :func:`dealstudy.economy.overlaps.company_part`).
     """
 
     ticker: str  # Yahoo symbol: AMZN, 9984.T, 000660.KS
@@ -113,6 +116,8 @@ class Security:
     exchange: str  # ISO 10383 MIC of the listing: XNAS, XNYS, XTKS, XKRX
     name: str | None = None
     timing: Timing | None = None
+    stated_headline_usd: float | None = None
+    stated_binding_usd: float | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ def _security_to_dict(security: Security) -> dict[str, Any]:
         out["name"] = security.name
     if security.timing is not None:
         out["timing"] = security.timing
+    for key in ("stated_headline_usd", "stated_binding_usd"):
+        if (amount := getattr(security, key)) is not None:
+            out[key] = amount
     return out
 
 

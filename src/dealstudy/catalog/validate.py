@@ -123,7 +123,15 @@ def _deal(entry: DealEntry) -> Deal:
         kind=cast(DealKind, entry.kind),
         binding_status=cast(BindingStatus, entry.binding_status),
         securities=tuple(
-            Security(s.ticker, s.role, s.exchange, s.name, cast(Timing | None, s.timing))
+            Security(
+                s.ticker,
+                s.role,
+                s.exchange,
+                s.name,
+                cast(Timing | None, s.timing),
+                s.stated_headline_usd,
+                s.stated_binding_usd,
+            )
             for s in entry.securities
         ),
         sources=tuple(s.url for s in sources),

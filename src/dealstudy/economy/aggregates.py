@@ -3,8 +3,11 @@ cumulative series of value created by announcements.
 
 Counting rules: abnormal (and raw) dollar values are summed over the direct parties' legs with a USD value
 in the chosen window; headline and binding values are summed once per deal (a deal with three listed parties
-adds its headline once to its counterparty's and status's totals, and once to each of its companies' totals,
-so company totals do not add up to the grand total). A deal restated by a later filing disclosure
+adds its headline once to its counterparty's and status's totals). A company's headline and binding values
+are the parts its deals state for it (:func:`dealstudy.economy.legs.company_part`: Oracle is not credited
+with Stargate's $500B plan, which it shares with four other named partners), and its ratio compares the
+abnormal value of those deals with those parts; company totals do not add up to the grand total.
+A deal restated by a later filing disclosure
 (``superseded_by``) adds its market reaction but not its headline again, and headlines that include or
 overlap each other (catalog ``overlaps``) are netted: every dollar once
 (:func:`dealstudy.economy.overlaps.net_of_frame`). ``total`` and the cumulative series
@@ -60,6 +63,25 @@ def _block(dimension: str, key: str, deals: pd.DataFrame, legs: pd.DataFrame) ->
     }
 
 
+def _company_block(ticker: str, deals: pd.DataFrame, legs: pd.DataFrame) -> dict[str, object]:
+    """A company's block: every reaction of it, but headline and binding value only as far as its deals
+    state them for it (``parts``; :func:`dealstudy.economy.legs.company_part`), and the ratio over those
+    deals alone."""
+    block = _block("company", ticker, deals, legs)
+    if "parts" not in deals.columns:
+        return block
+    part = {
+        d: p for d, ps in zip(deals["deal_id"], deals["parts"], strict=True) for p in ps if p[0] == ticker
+    }
+    stated = deals[deals["deal_id"].isin(set(part))].copy()
+    stated["headline_value_usd"] = [part[d][1] for d in stated["deal_id"]]
+    stated["binding_value_usd"] = [part[d][2] for d in stated["deal_id"]]
+    own = _block("company", ticker, stated, legs[legs["deal_id"].isin(set(part))])
+    for column in ("headline_value_usd", "binding_value_usd", "abnormal_to_headline"):
+        block[column] = own[column]
+    return block
+
+
 def aggregates(deals: pd.DataFrame, values: pd.DataFrame, window: str) -> pd.DataFrame:
     """Totals by ``total``, ``deal_type``, ``company``, ``counterparty``, ``binding_status``, ``role_type``.
 
@@ -79,7 +101,7 @@ def aggregates(deals: pd.DataFrame, values: pd.DataFrame, window: str) -> pd.Dat
         mine = direct[(direct["ticker"] == ticker) & direct["deal_id"].isin(new_ids)]
         if mine.empty:
             continue
-        rows.append(_block("company", ticker, new[new["deal_id"].isin(set(mine["deal_id"]))], mine))
+        rows.append(_company_block(ticker, new[new["deal_id"].isin(set(mine["deal_id"]))], mine))
     for column in ("counterparty", "binding_status"):
         for key in sorted(new[column].unique()):
             subset = new[new[column] == key]

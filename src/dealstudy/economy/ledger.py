@@ -18,7 +18,8 @@ Rules (documented, tested):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,44 @@ def spread_by_year(value: float, start_year: int, duration: float) -> list[tuple
     return [(start_year + i, value * min(1.0, duration - i) / duration) for i in range(years)]
 
 
+#: The ledger's partner for commitments no source attributes to one listed company.
+SEVERAL = "(several)"
+
+
+def _ledger_partners(deal: Mapping[Hashable, Any]) -> list[tuple[str, str, float, float]]:
+    """Who a deal's commitment goes to: ``(partner, name, headline, binding)`` pieces.
+
+    Parts the catalog states per company go to those companies; the rest (the whole deal when none is
+    stated) goes to the first direct party whose part is the deal's own
+    (:func:`dealstudy.economy.legs.company_part`: the only party in its role), else to ``"(several)"``
+    (Stargate, whose investors and technology partners each share their role).
+    """
+    headline, binding = float(deal["headline_value_usd"]), float(deal["binding_value_usd"])
+    parts = deal.get("parts")
+    if not isinstance(parts, tuple) or not deal.get("direct_tickers"):
+        return [(str(deal["partner"]), str(deal["partner_name"]), headline, binding)]
+    names = dict(zip(deal.get("direct_tickers", ()), deal.get("direct_names", ()), strict=False))
+    stated = [p for p in parts if p[3]]
+    pieces = [(t, names.get(t, t), h, b) for t, h, b, _ in stated if h > 0 or (math.isfinite(b) and b > 0)]
+    rest_h = headline - sum(p[1] for p in stated)
+    rest_b = binding - sum(p[2] for p in stated if math.isfinite(p[2]))
+    if stated and not (math.isfinite(rest_h) and rest_h > 0):
+        return pieces
+    if stated:
+        rest_b = max(rest_b, 0.0) if math.isfinite(rest_b) else rest_b
+    own = next((p[0] for p in parts if not p[3]), None)
+    if own is not None:
+        pieces.append((own, names.get(own, own), rest_h, rest_b))
+    else:
+        pieces.append((SEVERAL, _several_name(deal), rest_h, rest_b))
+    return pieces
+
+
+def _several_name(deal: Mapping[Hashable, Any]) -> str:
+    tickers = ", ".join(str(t) for t in deal.get("direct_tickers", ()))
+    return f"several listed parties, no part stated per company ({tickers})"
+
+
 def commitments_ledger(deals: pd.DataFrame) -> pd.DataFrame:
     """Headline and binding commitments per counterparty, partner and year (:data:`LEDGER_COLUMNS`)."""
     pieces: list[dict[str, object]] = []
@@ -55,21 +94,22 @@ def commitments_ledger(deals: pd.DataFrame) -> pd.DataFrame:
         duration = float(deal["duration_years"])
         start = pd.Timestamp(deal["announced"]).year
         spread = "even" if math.isfinite(duration) and duration > 0 else "duration_unknown"
-        heads = spread_by_year(float(deal["headline_value_usd"]), start, duration)
-        binds = spread_by_year(float(deal["binding_value_usd"]), start, duration)
-        for (year, head), (_, bind) in zip(heads, binds, strict=True):
-            pieces.append(
-                {
-                    "counterparty": deal["counterparty"],
-                    "partner": deal["partner"],
-                    "partner_name": deal["partner_name"],
-                    "year": year,
-                    "headline_usd": head,
-                    "binding_usd": bind,
-                    "deals": str(deal["deal_id"]),
-                    "spread": spread,
-                }
-            )
+        for partner, partner_name, headline, binding in _ledger_partners(deal):
+            heads = spread_by_year(headline, start, duration)
+            binds = spread_by_year(binding, start, duration)
+            for (year, head), (_, bind) in zip(heads, binds, strict=True):
+                pieces.append(
+                    {
+                        "counterparty": deal["counterparty"],
+                        "partner": partner,
+                        "partner_name": partner_name,
+                        "year": year,
+                        "headline_usd": head,
+                        "binding_usd": bind,
+                        "deals": str(deal["deal_id"]),
+                        "spread": spread,
+                    }
+                )
     if not pieces:
         return pd.DataFrame(columns=list(LEDGER_COLUMNS))
     frame = pd.DataFrame(pieces)
@@ -80,6 +120,17 @@ def commitments_ledger(deals: pd.DataFrame) -> pd.DataFrame:
         spread=("spread", lambda s: ";".join(sorted(set(s)))),
     )
     return pd.DataFrame(out[list(LEDGER_COLUMNS)])
+
+
+def _partner_pieces(deals: pd.DataFrame, party: str, partner: str) -> pd.DataFrame:
+    """The counted deals of ``party`` with the part of each that goes to ``partner`` (see
+    :func:`_ledger_partners`) as their headline and binding value, ready for netting."""
+    rows = []
+    for deal in deals[deals["counterparty"] == party].to_dict("records"):
+        for who, _name, headline, binding in _ledger_partners(deal):
+            if who == partner:
+                rows.append(deal | {"headline_value_usd": headline, "binding_value_usd": binding})
+    return pd.DataFrame(rows, columns=deals.columns)
 
 
 def ledger_totals(deals: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
@@ -110,7 +161,7 @@ def ledger_totals(deals: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     caps = values.drop_duplicates(["deal_id", "ticker"])[["deal_id", "ticker", "market_cap_usd"]]
     rows = []
     for (party, partner), group in ledger.groupby(["counterparty", "partner"], sort=True):
-        mine = new[(new["counterparty"] == party) & (new["partner"] == partner)].sort_values("announced")
+        mine = _partner_pieces(new, str(party), str(partner)).sort_values("announced")
         cap, cap_deal = np.nan, ""
         known = caps[(caps["ticker"] == partner) & caps["deal_id"].isin(set(mine["deal_id"]))]
         known = known[np.isfinite(known["market_cap_usd"].to_numpy(dtype=float))]
@@ -122,6 +173,8 @@ def ledger_totals(deals: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
         binding = net.net_binding_usd
         if partner == "(unlisted)":
             reason = "no listed partner"
+        elif partner == SEVERAL:
+            reason = "shared by several listed parties"
         elif not math.isfinite(cap):
             reason = "no market capitalisation (no shares or prices)"
         elif not math.isfinite(binding):

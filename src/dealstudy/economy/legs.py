@@ -13,7 +13,15 @@ import pandas as pd
 from dealstudy.catalog.schema import Deal
 from dealstudy.economy.currency import currency_for_mic
 
-__all__ = ["INDIRECT_ROLES", "LEG_COLUMNS", "NON_DEAL_KINDS", "deals_frame", "event_id_for", "legs_frame"]
+__all__ = [
+    "INDIRECT_ROLES",
+    "LEG_COLUMNS",
+    "NON_DEAL_KINDS",
+    "company_part",
+    "deals_frame",
+    "event_id_for",
+    "legs_frame",
+]
 
 #: Roles that are not a party to the deal: their reaction is a spill-over, not the deal's value.
 INDIRECT_ROLES: frozenset[str] = frozenset({"read-across", "subject"})
@@ -69,6 +77,26 @@ def _deal_values(deal: Deal) -> dict[str, object]:
     }
 
 
+def company_part(deal: Deal, ticker: str) -> tuple[float, float] | None:
+    """The headline and binding value ``deal`` states for the company listed as ``ticker``.
+
+    Its ``stated_headline_usd`` / ``stated_binding_usd`` when the catalog records them (binding: the
+    stated binding part, else the deal's binding value capped at the stated part); the deal's own values
+    when the company is the only direct party in its role; ``None`` when it shares its role with other
+    listed parties and no part is stated, or is not a direct party. NaN stands for a value not stated.
+    """
+    mine = next((s for s in deal.securities if s.ticker == ticker and s.role not in INDIRECT_ROLES), None)
+    if mine is None:
+        return None
+    headline, binding = _num(deal.headline_value_usd), _num(deal.binding_value_usd)
+    if mine.stated_headline_usd is not None:
+        part = float(mine.stated_headline_usd)
+        bound = _num(mine.stated_binding_usd) if mine.stated_binding_usd is not None else min(binding, part)
+        return part, bound
+    peers = [s for s in deal.securities if s.role == mine.role and s.role not in INDIRECT_ROLES]
+    return (headline, binding) if len(peers) == 1 else None
+
+
 def legs_frame(deals: Iterable[Deal]) -> pd.DataFrame:
     """One row per (deal, listed security), in catalog order, with the columns :data:`LEG_COLUMNS`.
 
@@ -119,6 +147,19 @@ def _superseded(deals: list[Deal]) -> dict[str, str]:
     return out
 
 
+#: A deal's parts per company: ``((ticker, headline, binding, stated in the catalog), ...)``.
+Parts = tuple[tuple[str, float, float, bool], ...]
+
+
+def _parts(deal: Deal) -> Parts:
+    found = []
+    for security in deal.securities:
+        part = company_part(deal, security.ticker)
+        if part is not None:
+            found.append((security.ticker, part[0], part[1], security.stated_headline_usd is not None))
+    return tuple(found)
+
+
 def deals_frame(deals: Iterable[Deal]) -> pd.DataFrame:
     """One row per deal with its values and its ``partner``: the first listed direct party.
 
@@ -130,7 +171,8 @@ def deals_frame(deals: Iterable[Deal]) -> pd.DataFrame:
     ``related``, that restates this deal's value (Oracle's $300B RPO disclosure restates the $30B-a-year
     contract of its June 8-K; Broadcom's $21B Anthropic figure includes the $10B order of September).
     ``counted`` is true for announcements that are not superseded: only they add to headline and binding
-    totals and to the commitments ledger, so a contract is not counted twice.
+    totals and to the commitments ledger, so a contract is not counted twice. ``parts`` holds what the deal
+    states for each direct party (:func:`company_part`): ``(ticker, headline, binding, stated)``.
     """
     deals = list(deals)
     superseded = _superseded(deals)
@@ -144,11 +186,13 @@ def deals_frame(deals: Iterable[Deal]) -> pd.DataFrame:
                 "related": tuple(deal.related),
                 "tickers": deal.tickers,
                 "direct_tickers": tuple(s.ticker for s in direct),
+                "direct_names": tuple(s.name or s.ticker for s in direct),
                 "partner": direct[0].ticker if direct else "(unlisted)",
                 "partner_name": (direct[0].name or direct[0].ticker) if direct else "(no listed party)",
                 "is_deal": deal.kind not in NON_DEAL_KINDS and deal.binding_status != "disclosure_or_report",
                 "superseded_by": superseded.get(deal.id, ""),
                 "overlaps": tuple((o.deal, o.amount_usd) for o in deal.overlaps),
+                "parts": _parts(deal),
             }
         )
     frame = pd.DataFrame(rows)

@@ -14,6 +14,15 @@ values and the shared headline amount (a restated contract's binding dollars are
 
 Stargate ($500B), its five sites ($400B, part of it) and Oracle's $300B contract (Stargate capacity, first
 disclosed as $30B a year) net to $500B of headline and $300B of binding value, not $1,230B.
+
+A company's total counts only what a deal states for that company
+(:func:`dealstudy.economy.legs.company_part`): its own
+``stated_headline_usd`` / ``stated_binding_usd`` where the catalog records them (a cheque in a funding
+round, a supply contract inside a larger one); otherwise the deal's values when the company is the deal's
+only direct party in its role (the provider of a cloud contract, the sole investor); nothing when it shares
+its role with other listed parties and no part is stated (Stargate's investors and technology partners).
+So a company's net commitments never exceed what its contracts state: Oracle's are its $300B contract,
+not the $500B joint venture plan it is one of five named partners of.
 """
 
 from __future__ import annotations
@@ -25,9 +34,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dealstudy.catalog.schema import Deal
-from dealstudy.economy.legs import INDIRECT_ROLES, NON_DEAL_KINDS
+from dealstudy.economy.legs import INDIRECT_ROLES, NON_DEAL_KINDS, company_part
 
 __all__ = [
+    "COMPANY_TOTAL_COLUMNS",
     "HEADLINE_TOTAL_COLUMNS",
     "NetTotals",
     "headline_totals",
@@ -44,6 +54,10 @@ HEADLINE_TOTAL_COLUMNS: tuple[str, ...] = (
     "gross_binding_usd",
     "net_binding_usd",
 )
+
+#: Further columns of ``headline_totals.csv`` (after the contract's): for ``company:`` scopes, the deals
+#: counted and the deals the company is a party to whose part for it no source states (left out).
+COMPANY_TOTAL_COLUMNS: tuple[str, ...] = ("deals_counted", "parts_not_stated")
 
 
 @dataclass(frozen=True)
@@ -145,10 +159,26 @@ def _is_deal(deal: Deal) -> bool:
     return deal.kind not in NON_DEAL_KINDS and deal.binding_status != "disclosure_or_report"
 
 
+def _company_totals(deals: Sequence[Deal], ticker: str) -> tuple[NetTotals, list[str], list[str]]:
+    """Net totals of the parts ``deals`` state for ``ticker``, the deals counted and those left out."""
+    records: list[NetRecord] = []
+    counted: list[str] = []
+    not_stated: list[str] = []
+    for deal in deals:
+        part = company_part(deal, ticker)
+        if part is None:
+            not_stated.append(deal.id)
+            continue
+        counted.append(deal.id)
+        records.append((deal.id, part[0], part[1], tuple((o.deal, o.amount_usd) for o in deal.overlaps)))
+    return net_of_records(records), counted, not_stated
+
+
 def headline_totals(deals: Sequence[Deal], samples: Sequence[tuple[str, Sequence[str]]] = ()) -> pd.DataFrame:
-    """:data:`HEADLINE_TOTAL_COLUMNS` for every announcement (``announcements``), each named sample of
-    deal ids (``sample:<name>``), each listed company over the deals it is a direct party to
-    (``company:<ticker>``) and each counterparty (``counterparty:<name>``)."""
+    """:data:`HEADLINE_TOTAL_COLUMNS` (then :data:`COMPANY_TOTAL_COLUMNS`) for every announcement
+    (``announcements``), each named sample of deal ids (``sample:<name>``), each listed company over the
+    parts of the deals it is a direct party to that are stated for it (``company:<ticker>``, see
+    :func:`dealstudy.economy.legs.company_part`) and each counterparty (``counterparty:<name>``)."""
     announced = [d for d in deals if _is_deal(d)]
     by_id = {d.id: d for d in announced}
     scopes: list[tuple[str, list[Deal]]] = [("announcements", announced)]
@@ -161,18 +191,24 @@ def headline_totals(deals: Sequence[Deal], samples: Sequence[tuple[str, Sequence
             if security.role not in INDIRECT_ROLES:
                 companies.setdefault(security.ticker, []).append(deal)
         parties.setdefault(deal.counterparty, []).append(deal)
-    scopes += [(f"company:{t}", ds) for t, ds in sorted(companies.items())]
-    scopes += [(f"counterparty:{c}", ds) for c, ds in sorted(parties.items())]
-    rows = []
-    for scope, members in scopes:
-        totals = net_totals(members)
+    rows = [_total_row(scope, net_totals(members)) for scope, members in scopes]
+    for ticker, members in sorted(companies.items()):
+        totals, counted, not_stated = _company_totals(members, ticker)
         rows.append(
-            {
-                "scope": scope,
-                "gross_headline_usd": totals.gross_headline_usd,
-                "net_headline_usd": totals.net_headline_usd,
-                "gross_binding_usd": totals.gross_binding_usd,
-                "net_binding_usd": totals.net_binding_usd,
-            }
+            _total_row(f"company:{ticker}", totals)
+            | {"deals_counted": ";".join(counted), "parts_not_stated": ";".join(not_stated)}
         )
-    return pd.DataFrame(rows, columns=list(HEADLINE_TOTAL_COLUMNS))
+    rows += [_total_row(f"counterparty:{c}", net_totals(ds)) for c, ds in sorted(parties.items())]
+    return pd.DataFrame(rows, columns=[*HEADLINE_TOTAL_COLUMNS, *COMPANY_TOTAL_COLUMNS])
+
+
+def _total_row(scope: str, totals: NetTotals) -> dict[str, object]:
+    return {
+        "scope": scope,
+        "gross_headline_usd": totals.gross_headline_usd,
+        "net_headline_usd": totals.net_headline_usd,
+        "gross_binding_usd": totals.gross_binding_usd,
+        "net_binding_usd": totals.net_binding_usd,
+        "deals_counted": "",
+        "parts_not_stated": "",
+    }

@@ -198,7 +198,9 @@ def finding_tables(economy: EconomyResults) -> tuple[TableSpec, ...]:
             economy.headline_totals,
             "Net counts every dollar once: a headline that restates, includes or overlaps another catalog "
             "deal's (Stargate's $500B, its five sites' $400B, Oracle's $300B contract) is netted within each "
-            "scope; an overlap of unknown size counts as the whole smaller headline.",
+            "scope; an overlap of unknown size counts as the whole smaller headline. A company row counts "
+            "only what its deals state for it (deals it shares a role in without a stated part are listed, "
+            "not counted).",
             page="index",
         ),
         TableSpec(
