@@ -54,22 +54,13 @@ def test_cli_dask_engine_matches_single_engine(prices_dir: Path, tmp_path: Path)
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0"
     ) as cluster:
-        run = CliRunner().invoke(
-            app,
-            [
-                "study",
-                str(tmp_path / "events.csv"),
-                "--prices",
-                str(prices_dir),
-                "--engine",
-                "dask",
-                "--scheduler",
-                cluster.scheduler_address,
-                "--out",
-                str(tmp_path / "d"),
-            ],
-        )
-    assert run.exit_code == 0, run.output
+        args = ["study", str(tmp_path / "events.csv"), "--prices", str(prices_dir), "--engine", "dask"]
+        args += ["--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "d")]
+        run = CliRunner().invoke(app, args)
+        assert run.exit_code == 0, run.output
+        again = CliRunner().invoke(app, args)  # its own earlier outputs, series/ included, are replaced
+        assert again.exit_code == 0, again.output
+    assert "series/" in run.stderr
     assert "Aggregate tests" in run.stdout
     assert "no_prices: 1" in run.stderr
     outcomes = pd.read_parquet(tmp_path / "d" / "outcomes").set_index("event_id").loc[events["event_id"]]
@@ -80,6 +71,11 @@ def test_cli_dask_engine_matches_single_engine(prices_dir: Path, tmp_path: Path)
     exp_cars = pd.read_csv(tmp_path / "s" / "cars.csv").set_index(["event_id", "window"])
     assert sorted(cars.index) == sorted(exp_cars.index)
     np.testing.assert_allclose(cars.loc[exp_cars.index, "car"], exp_cars["car"], rtol=0, atol=1e-12)
+    series = pd.read_parquet(tmp_path / "d" / "series")
+    n_ok = int((expected["outcome"] == "ok").sum())
+    assert len(series) == n_ok * series["event_time"].nunique()
+    assert set(series["event_id"]) == set(expected.index[expected["outcome"] == "ok"])
+    assert series["u"].between(-0.5, 0.5).all()
     aggregate = pd.read_parquet(tmp_path / "d" / "aggregate.parquet")
     exp_agg = pd.read_csv(tmp_path / "s" / "aggregate.csv", keep_default_na=False)
     assert aggregate[["group", "window", "test"]].values.tolist() == (  # noqa: PD011

@@ -121,6 +121,15 @@ def _assert_same(out: Path, result: Any, single: StudyResults, events: pd.DataFr
     ars = _read(out, "abnormal_returns", events)
     assert len(ars) == len(single.abnormal_returns)
     np.testing.assert_allclose(ars["ar"], single.abnormal_returns["ar"].to_numpy(), rtol=0, atol=1e-12)
+    series = _read(out, "series", events)
+    exp_series = single.series
+    assert len(exp_series) == single.n_ok * len(range(-5, 6))  # every ok event on every event day
+    assert series[["event_id", "ticker", "event_time"]].astype(str).to_numpy().tolist() == (
+        exp_series[["event_id", "ticker", "event_time"]].astype(str).to_numpy().tolist()
+    )
+    for col in ("ar", "sar", "rank", "rank_days", "u", "g"):
+        np.testing.assert_allclose(series[col], exp_series[col], rtol=0, atol=1e-12, err_msg=col)
+    assert result.table("series").npartitions == result.partitions
     aggregate = pd.read_parquet(out / "aggregate.parquet")
     pd.testing.assert_frame_equal(result.aggregate, single.aggregate, check_exact=False, rtol=0, atol=1e-12)
     pd.testing.assert_frame_equal(aggregate, single.aggregate, check_exact=False, rtol=0, atol=1e-12)
@@ -250,7 +259,7 @@ def test_killed_worker_loses_and_duplicates_nothing(
 
 
 def test_outputs_replace_only_dealstudy_tables_and_only_on_success(tmp_path: Path) -> None:
-    from dealstudy.pipeline._parquet_out import commit_tables
+    from dealstudy.pipeline._parquet_out import TABLES, commit_tables
 
     out = tmp_path / "out"
     (out / "cars").mkdir(parents=True)
@@ -258,7 +267,7 @@ def test_outputs_replace_only_dealstudy_tables_and_only_on_success(tmp_path: Pat
 
     def failing_run() -> None:
         with commit_tables(out) as work:
-            for name in ("outcomes", "abnormal_returns", "cars"):
+            for name in TABLES:
                 (work / name).mkdir()
             raise RuntimeError("boom")
 
@@ -267,12 +276,12 @@ def test_outputs_replace_only_dealstudy_tables_and_only_on_success(tmp_path: Pat
     assert (out / "cars" / "part.0.parquet").read_bytes() == b"old"  # a failed run changes nothing
     assert sorted(p.name for p in out.iterdir()) == ["cars"]  # and leaves no work folder behind
     with commit_tables(out) as work:
-        for name in ("outcomes", "abnormal_returns", "cars"):
+        for name in TABLES:
             (work / name).mkdir()
             (work / name / "part.0.parquet").write_bytes(b"new")
         (work / "aggregate.parquet").write_bytes(b"agg")
     assert (out / "cars" / "part.0.parquet").read_bytes() == b"new"
-    written = ["abnormal_returns", "aggregate.parquet", "cars", "outcomes"]
+    written = sorted([*TABLES, "aggregate.parquet"])
     assert sorted(p.name for p in out.iterdir()) == written
     (out / "cars" / "notes.txt").write_text("mine")
     with pytest.raises(SpecificationError, match="not a dealstudy output"), commit_tables(out):

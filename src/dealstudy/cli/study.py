@@ -125,7 +125,10 @@ def study_command(
         bool, typer.Option("--scholes-williams", help="Scholes-Williams beta (market model).")
     ] = False,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write outcomes/abnormal_returns/cars/aggregate.csv here.")
+        Path | None,
+        typer.Option(
+            "--out", help="Write outcomes/abnormal_returns/cars/aggregate here (dask: Parquet, and series/)."
+        ),
     ] = None,
     fmt: Annotated[
         str,
@@ -196,6 +199,7 @@ def _run_dask(
     frame: pd.DataFrame, sources: DataSources, spec: StudySpec, out: Path, cluster: _Cluster, err: Console
 ) -> None:
     """``--engine dask``: the study on a Dask cluster, its tables written to ``out`` as Parquet."""
+    from dealstudy.pipeline._parquet_out import TABLES
     from dealstudy.pipeline.distributed import run_study_dask
 
     result = run_study_dask(
@@ -208,8 +212,7 @@ def _run_dask(
         n_workers=cluster.workers,
     )
     err.print(
-        f"wrote outcomes/, abnormal_returns/, cars/ ({result.partitions} partitions) and aggregate.parquet "
-        f"to {out}",
+        f"wrote {'/, '.join(TABLES)}/ ({result.partitions} partitions) and aggregate.parquet to {out}",
         markup=False,
     )
     if result.n_ok:
@@ -227,6 +230,7 @@ def _run(
     spec_args: tuple[Any, ...],
 ) -> None:
     from dealstudy.data import SnapshotMode, open_sources
+    from dealstudy.pipeline._parquet_out import TABLES
     from dealstudy.pipeline.study import STUDY_FILES, read_events_csv, run_study, study_to_json, write_study
 
     fmt = "csv" if fmt == "table" else fmt  # "table" was the name of the default before csv/parquet
@@ -236,7 +240,7 @@ def _run(
     shown = parse_show(show)
     spec = _spec(*spec_args)
     if out is not None:
-        check_out(out, "study", STUDY_FILES)
+        check_out(out, "study", STUDY_FILES if cluster.engine == "single" else (*STUDY_FILES, *TABLES))
     with stage("read events"):
         frame = read_events_csv(events)
     prices, offline, cache, snapshot, network_timeout = data

@@ -22,7 +22,7 @@ from dealstudy.errors import SpecificationError
 __all__ = ["AGGREGATE_FILE", "TABLES", "commit_tables", "conform"]
 
 #: The per-event tables, each written as a folder of Parquet parts (one per partition).
-TABLES: tuple[str, ...] = ("outcomes", "abnormal_returns", "cars")
+TABLES: tuple[str, ...] = ("outcomes", "abnormal_returns", "cars", "series")
 #: The aggregate tests, one Parquet file.
 AGGREGATE_FILE = "aggregate.parquet"
 _PART = re.compile(r"^(part\.\d+\.parquet|_metadata|_common_metadata)$")

@@ -141,6 +141,7 @@ def study_partition(task: PartitionTask, shared: SharedInputs) -> PartitionResul
         "outcomes": results.outcomes,
         "abnormal_returns": results.abnormal_returns,
         "cars": results.cars,
+        "series": results.series,
     }
     return PartitionResult(task.index, tables, results.panel, results.panel_event_ids)
 
@@ -164,8 +165,9 @@ class DaskStudy:
     ----------
     spec : StudySpec
     out_dir : Path
-        Holds ``outcomes/``, ``abnormal_returns/``, ``cars/`` (Parquet datasets, one file per partition,
-        columns as :class:`dealstudy.study.StudyResults`) and ``aggregate.parquet``.
+        Holds ``outcomes/``, ``abnormal_returns/``, ``cars/``, ``series/`` (Parquet datasets, one file per
+        partition, columns as the tables of :class:`dealstudy.study.StudyResults`, ``series/`` as its
+        :attr:`~dealstudy.study.StudyResults.series`) and ``aggregate.parquet``.
     aggregate : DataFrame
         The aggregate tests, identical to the single-process run's ``StudyResults.aggregate``.
     status : DataFrame
@@ -189,7 +191,8 @@ class DaskStudy:
         return self.status[self.status["outcome"] != "ok"].reset_index(drop=True)
 
     def table(self, name: str) -> dd.DataFrame:
-        """``outcomes``, ``abnormal_returns`` or ``cars``: a Dask DataFrame of the written Parquet parts."""
+        """``outcomes``, ``abnormal_returns``, ``cars`` or ``series``: a Dask DataFrame of the written
+        Parquet parts."""
         import dask.dataframe as dd
 
         if name not in TABLES:
@@ -322,7 +325,7 @@ def run_study_dask(
         As for :func:`dealstudy.pipeline.study.run_study`.
     out_dir : Path or str
         Output folder; must be reachable by the workers under the same path (they write the Parquet
-        parts). Only dealstudy's own ``outcomes/``, ``abnormal_returns/``, ``cars/`` and
+        parts). Only dealstudy's own ``outcomes/``, ``abnormal_returns/``, ``cars/``, ``series/`` and
         ``aggregate.parquet`` are replaced, and only when the whole run succeeded.
     spec : StudySpec, optional
     sources : DataSources, optional

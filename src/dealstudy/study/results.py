@@ -83,6 +83,9 @@ class StudyResults:
         The ok events' abnormal returns on the relative-day axis, for the aggregate tests.
     panel_event_ids : tuple of str
         The event id of each panel row.
+    series : DataFrame
+        Computed on first use: the standardized and ranked series of the ok events over the event days
+        (:attr:`series`).
     """
 
     spec: StudySpec
@@ -102,6 +105,17 @@ class StudyResults:
         table = aggregate_table(self.panel)
         first = [c for c in (*AGGREGATE_COLUMNS, "reason") if c in table.columns]
         return table[first + [c for c in table.columns if c not in first]].reset_index(drop=True)
+
+    @cached_property
+    def series(self) -> pd.DataFrame:
+        """Per ok event and event day (widest window): the standardized abnormal return, its rank in the
+        event's ranking sample, the standardized rank and the median sign the rank and sign tests use:
+        ``event_id, ticker, event_time, ar, sar, rank, rank_days, u, g``
+        (:func:`dealstudy.study.series.event_series`)."""
+        from dealstudy.study.series import event_series
+
+        tickers = self.outcomes.drop_duplicates("event_id").set_index("event_id")["ticker"]
+        return event_series(self.panel, self.panel_event_ids, tickers)
 
     @cached_property
     def n_ok(self) -> int:
