@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dealstudy.report import figures as figures_module
+from dealstudy.report.families import FamilyJob
 from dealstudy.report.figure_cache import FigureCache
 from dealstudy.report.figures import SiteFigure, render_figures
 from fixtures.report_sample import sample_deals, sample_report_data
@@ -70,3 +71,26 @@ def test_index_figures_reused_while_the_report_data_is_unchanged(tmp_path: Path)
     changed = FigureCache(tmp_path)
     render_figures(dataclasses.replace(data, window="0:1"), cache=changed)
     assert changed.hits == 0
+
+
+def test_family_timelines_reused_while_their_entries_are_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = sample_report_data()
+    drawn: list[str] = []
+    real = figures_module.draw_family
+
+    def counting(job: FamilyJob) -> tuple[str, str, str, str]:
+        drawn.append(job.fig_id)
+        return real(job)
+
+    monkeypatch.setattr(figures_module, "draw_family", counting)
+    first = render_figures(data, cache=FigureCache(tmp_path)).families
+    assert set(first) == {"alpha-cloud-300b", "alpha-cloud-delay"}  # one family of two entries
+    assert drawn == ["family-alpha-cloud-300b"]
+    drawn.clear()
+    again = render_figures(data, cache=FigureCache(tmp_path)).families
+    assert drawn == []
+    assert {k: f.svg for k, f in again.items()} == {k: f.svg for k, f in first.items()}
+    render_figures(dataclasses.replace(data, window="0:0"), cache=FigureCache(tmp_path))
+    assert drawn == ["family-alpha-cloud-300b"]  # the caption names the window: drawn again

@@ -270,6 +270,7 @@ class CsvSharesSource:
         self.path = Path(path).expanduser()
         self.name = f"csv:{self.path}"
         self._table: pd.DataFrame | None = None
+        self._histories: dict[str, pd.DataFrame] | None = None
 
     def _load(self) -> pd.DataFrame:
         if self._table is None:
@@ -290,22 +291,35 @@ class CsvSharesSource:
         """Symbols with at least one count."""
         return sorted(set(self._load()["symbol"]))
 
+    def _by_symbol(self) -> dict[str, pd.DataFrame]:
+        """The counts cut by symbol once (a report asks for each symbol many times), each indexed by
+        ``as_of`` (ascending)."""
+        if self._histories is None:
+            table = self._load()[["symbol", "as_of", "shares", "source"]]
+            self._histories = {
+                str(sym): rows.drop(columns="symbol").set_index("as_of").sort_index()
+                for sym, rows in table.groupby("symbol", sort=False)
+            }
+        return self._histories
+
     def history(self, symbol: str) -> pd.DataFrame:
         """All counts for ``symbol``: index ``as_of`` (ascending), columns ``shares``, ``source``."""
-        table = self._load()
-        rows = table.loc[table["symbol"] == symbol, ["as_of", "shares", "source"]]
-        return rows.set_index("as_of").sort_index()
+        found = self._by_symbol().get(symbol)
+        if found is None:
+            return self._load().loc[[], ["as_of", "shares", "source"]].set_index("as_of")
+        return found.copy()
 
     def shares_on(self, symbol: str, on: dt.date) -> SharesCount | None:
         """The latest count with ``as_of <= on``; ``None`` when there is none."""
-        rows = self.history(symbol)
-        rows = rows.loc[: pd.Timestamp(on)]
-        if rows.empty:
+        rows = self._by_symbol().get(symbol)
+        if rows is None:
             return None
-        as_of = rows.index[-1]
+        last = int(rows.index.searchsorted(pd.Timestamp(on), side="right")) - 1
+        if last < 0:
+            return None
         return SharesCount(
             symbol=symbol,
-            as_of=as_of.date(),
-            shares=float(rows["shares"].iloc[-1]),
-            source=str(rows["source"].iloc[-1]),
+            as_of=rows.index[last].date(),
+            shares=float(rows["shares"].iloc[last]),
+            source=str(rows["source"].iloc[last]),
         )

@@ -56,6 +56,43 @@ class WindowStatus:
     confounders: str
 
 
+@dataclass(frozen=True)
+class _News:
+    """One ticker's possible confounders: its releases ``(session, label)`` and its catalog events
+    ``(deal_id, day0 or None, month or None)`` in roles that confound."""
+
+    releases: tuple[tuple[dt.date, str], ...]
+    events: tuple[tuple[str, dt.date | None, dt.date | None], ...]
+
+
+def _as_date(value: object) -> dt.date | None:
+    """A session, day 0 or month value as a date; ``None`` for a missing one (None, NaN, NaT)."""
+    if not isinstance(value, str | dt.date | np.datetime64):
+        return None
+    stamp = pd.Timestamp(value)
+    return None if pd.isna(stamp) else stamp.date()
+
+
+def _news_by_ticker(earnings: pd.DataFrame, events: pd.DataFrame) -> dict[str, _News]:
+    """The earnings and event frames cut by ticker once (a report asks for hundreds of windows)."""
+    releases: dict[str, list[tuple[dt.date, str]]] = {}
+    for ticker, session, label in zip(
+        earnings["ticker"], earnings["session"], earnings["label"], strict=True
+    ):
+        day = _as_date(session)
+        if day is not None:
+            releases.setdefault(str(ticker), []).append((day, str(label)))
+    confounding = events[~events["role"].isin(CONFOUNDING_ROLES_EXCLUDED)]
+    listed: dict[str, list[tuple[str, dt.date | None, dt.date | None]]] = {}
+    for ticker, deal, day0, month in zip(
+        confounding["ticker"], confounding["deal_id"], confounding["day0"], confounding["month"], strict=True
+    ):
+        listed.setdefault(str(ticker), []).append((str(deal), _as_date(day0), _as_date(month)))
+    return {
+        t: _News(tuple(releases.get(t, ())), tuple(listed.get(t, ()))) for t in set(releases) | set(listed)
+    }
+
+
 def window_status(
     ticker: str,
     deal_id: str,
@@ -78,33 +115,34 @@ def window_status(
     coverage : mapping
         Per ticker, the periods in which its earnings calendar is complete.
     """
+    news = _news_by_ticker(earnings, events).get(ticker, _News((), ()))
+    return _status(ticker, deal_id, [pd.Timestamp(s).date() for s in sessions], news, coverage)
+
+
+def _status(
+    ticker: str, deal_id: str, sessions: list[dt.date], news: _News, coverage: Coverage
+) -> WindowStatus:
+    """:func:`window_status` on the ticker's own news (``sessions`` as dates)."""
     if not sessions:
         return WindowStatus(None, "window sessions unknown (no abnormal returns for this reaction)")
-    days = pd.DatetimeIndex(list(sessions)).normalize()
-    found: list[str] = []
-    mine = earnings[earnings["ticker"] == ticker]
-    hits = mine[pd.DatetimeIndex(mine["session"]).normalize().isin(days)]
+    days = set(sessions)
     traded: dict[str, list[str]] = {}
-    for label, session in zip(hits["label"], hits["session"], strict=True):
-        traded.setdefault(str(label), []).append(str(pd.Timestamp(session).date()))
-    found.extend(f"{label}, traded {' or '.join(days)}" for label, days in traded.items())
-    others = events[
-        (events["ticker"] == ticker)
-        & (events["deal_id"] != deal_id)
-        & ~events["role"].isin(CONFOUNDING_ROLES_EXCLUDED)
+    for session, label in news.releases:
+        if session in days:
+            traded.setdefault(label, []).append(str(session))
+    found = [f"{label}, traded {' or '.join(on)}" for label, on in traded.items()]
+    others = [(other, day0, month) for other, day0, month in news.events if other != deal_id]
+    found += [
+        f"catalog event {o} (day 0 {day0})" for o, day0, _ in others if day0 is not None and day0 in days
     ]
-    dated = others[others["day0"].notna()]
-    for other, day0 in zip(dated["deal_id"], dated["day0"], strict=True):
-        if pd.Timestamp(day0).normalize() in days:
-            found.append(f"catalog event {other} (day 0 {pd.Timestamp(day0).date()})")
-    first, last = days.min().date(), days.max().date()
+    first, last = min(sessions), max(sessions)
     unknown: list[str] = []
-    undated = others[others["day0"].isna() & others["month"].notna()]
-    for other, month in zip(undated["deal_id"], undated["month"], strict=True):
-        start = pd.Timestamp(month).date().replace(day=1)
-        end = (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
-        if start <= last and first <= end:
-            unknown.append(f"catalog event {other} is dated only to {start:%Y-%m}")
+    for other, day0, month in others:
+        if day0 is None and month is not None:
+            start = month.replace(day=1)
+            end = (pd.Timestamp(start) + pd.offsets.MonthEnd(0)).date()
+            if start <= last and first <= end:
+                unknown.append(f"catalog event {other} is dated only to {start:%Y-%m}")
     if found:
         return WindowStatus(True, "; ".join(dict.fromkeys(found)))
     needed = first - dt.timedelta(days=COVER_MARGIN_DAYS)
@@ -158,6 +196,7 @@ def add_confounding(
     date). See :func:`window_status` for the other inputs.
     """
     sessions = _window_sessions(abnormal_returns)
+    news = _news_by_ticker(earnings, events)
     status: list[bool | None] = []
     text: list[str] = []
     memo: dict[tuple[str, str], WindowStatus] = {}
@@ -166,8 +205,9 @@ def add_confounding(
     ):
         key = (str(event_id), str(window))
         if key not in memo:
-            days = _sessions_of(sessions.get(str(event_id)), str(window), day0)
-            memo[key] = window_status(str(ticker), str(deal_id), days, earnings, events, coverage)
+            days = [d.date() for d in _sessions_of(sessions.get(str(event_id)), str(window), day0)]
+            mine = news.get(str(ticker), _News((), ()))
+            memo[key] = _status(str(ticker), str(deal_id), days, mine, coverage)
         status.append(memo[key].confounded)
         text.append(memo[key].confounders)
     out = values.copy()

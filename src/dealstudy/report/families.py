@@ -4,6 +4,7 @@ as one timeline on each member's page."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -13,7 +14,7 @@ from dealstudy.plots.timeline import fig_deal_timeline
 from dealstudy.report.format import fmt
 from dealstudy.report.inputs import ReportData
 
-__all__ = ["deal_families", "family_figures", "stage"]
+__all__ = ["FamilyJob", "deal_families", "draw_family", "family_figures", "family_jobs", "stage"]
 
 _WALK_BACK = (
     "walk",
@@ -76,10 +77,22 @@ def _values(data: ReportData) -> dict[str, float]:
     return {str(k): float(v) for k, v in sums.sum(min_count=1).items()}
 
 
-def family_figures(data: ReportData) -> dict[str, tuple[str, str, str, str]]:
-    """``deal_id -> (figure id, title, svg, caption)`` of its family's timeline, for every family member."""
+@dataclass(frozen=True)
+class FamilyJob:
+    """Everything one family's timeline is drawn from (picklable: the figure cache keys it)."""
+
+    members: tuple[str, ...]
+    fig_id: str
+    title: str
+    caption: str
+    frame: pd.DataFrame
+
+
+def family_jobs(data: ReportData) -> list[FamilyJob]:
+    """One drawing job per deal family (:func:`deal_families`): its entries' dates, stages and the abnormal
+    value of their direct parties over the headline window, with the caption that explains them."""
     values = _values(data)
-    out: dict[str, tuple[str, str, str, str]] = {}
+    jobs = []
     for family in deal_families(data.deals):
         frame = pd.DataFrame(
             {
@@ -89,8 +102,6 @@ def family_figures(data: ReportData) -> dict[str, tuple[str, str, str, str]]:
                 "value_usd": [values.get(d.id, math.nan) for d in family],
             }
         )
-        fig_id = f"family-{family[0].id}"
-        title = f"The deal family over time: {len(family)} related entries"
         total = sum(v for v in frame["value_usd"] if math.isfinite(v))
         key = "; ".join(
             f"{i}: {d.title} ({fmt(d.announced, 'date')}, {fmt(values.get(d.id), 'usd')})"
@@ -103,9 +114,18 @@ def family_figures(data: ReportData) -> dict[str, tuple[str, str, str, str]]:
             "cancellation reports; hollow markers on the zero line have no dollar value. The dashed line is "
             f"the running total ({fmt(total, 'usd')} over the family). Numbers: {key}."
         )
-        svg = figure_to_svg(
-            fig_deal_timeline(frame, title=title), title=title, description=caption, id_prefix=fig_id
-        )
-        for deal in family:
-            out[deal.id] = (fig_id, title, svg, caption)
-    return out
+        title = f"The deal family over time: {len(family)} related entries"
+        jobs.append(FamilyJob(tuple(d.id for d in family), f"family-{family[0].id}", title, caption, frame))
+    return jobs
+
+
+def draw_family(job: FamilyJob) -> tuple[str, str, str, str]:
+    """``(figure id, title, svg, caption)`` of one family's timeline."""
+    figure = fig_deal_timeline(job.frame, title=job.title)
+    svg = figure_to_svg(figure, title=job.title, description=job.caption, id_prefix=job.fig_id)
+    return job.fig_id, job.title, svg, job.caption
+
+
+def family_figures(data: ReportData) -> dict[str, tuple[str, str, str, str]]:
+    """``deal_id -> (figure id, title, svg, caption)`` of its family's timeline, for every family member."""
+    return {member: draw_family(job) for job in family_jobs(data) for member in job.members}

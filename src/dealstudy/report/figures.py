@@ -26,7 +26,7 @@ from dealstudy.plots import (
     fig_value_vs_headline,
     figure_to_svg,
 )
-from dealstudy.report.families import family_figures
+from dealstudy.report.families import draw_family, family_jobs
 from dealstudy.report.figure_cache import FigureCache
 from dealstudy.report.format import as_float, fmt, fmt_date
 from dealstudy.report.inputs import ReportData
@@ -473,6 +473,20 @@ def render_event_figures(data: ReportData, *, workers: int = 1) -> dict[str, tup
     return render_figures(data, workers=workers, index=False).events
 
 
+def _family_figures(data: ReportData, cache: FigureCache | None) -> dict[str, SiteFigure]:
+    """Each deal family's timeline (:mod:`dealstudy.report.families`) by member deal id, taken from
+    ``cache`` when its drawing job is there."""
+    out: dict[str, SiteFigure] = {}
+    for job in family_jobs(data):
+        key = cache.key(job) if cache is not None else ""
+        hit = cache.get(key) if cache is not None else None
+        figure = hit if isinstance(hit, SiteFigure) else SiteFigure(*draw_family(job))
+        if cache is not None and not isinstance(hit, SiteFigure):
+            cache.put(key, figure)
+        out.update(dict.fromkeys(job.members, figure))
+    return out
+
+
 def render_figures(
     data: ReportData, *, workers: int = 1, index: bool = True, cache: FigureCache | None = None
 ) -> FigureSet:
@@ -533,7 +547,7 @@ def render_figures(
         for eid, figure in new.items():
             cache.put(keys[eid], figure)
     drawn.update(new)
-    families = {k: SiteFigure(*v) for k, v in family_figures(data).items()} if index else {}
+    families = _family_figures(data, cache) if index else {}
     return FigureSet(
         index=head, events={eid: (drawn[eid],) if eid in drawn else () for eid in ids}, families=families
     )
