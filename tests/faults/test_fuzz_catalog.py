@@ -7,7 +7,6 @@ names the damaged file; the user's catalog files are left exactly as they were a
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dealstudy.cli import main
+from fixtures.cli import run_main
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "events"
@@ -59,19 +58,6 @@ def damaged_file(draw: st.DrawFn) -> tuple[str, bytes]:
     return name, text.encode()[: draw(st.integers(0, len(text.encode())))]
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    saved = sys.argv
-    sys.argv = ["dealstudy", *args]
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0) if not isinstance(exc.code, str) else 1
-    finally:
-        sys.argv = saved
-    return code, capsys.readouterr().err
-
-
 @settings(
     max_examples=30,
     deadline=None,
@@ -87,14 +73,14 @@ def test_a_damaged_catalog_file_gives_0_2_or_3_names_the_file_and_loses_nothing(
         shutil.copytree(CATALOG, catalog)
         (catalog / name).write_bytes(body)
         before = {p: p.read_bytes() for p in catalog.rglob("*") if p.is_file()}
-        code, err = _run(["events", "validate", "--catalog", str(catalog)], capsys)
+        code, err = run_main(["events", "validate", "--catalog", str(catalog)], capsys)
         assert code in (0, 2), err  # validate: clean or a list of problems
         assert "Traceback" not in err, err
         if code != 0:
             assert name in err, err
             out = Path(tmp) / "site"
             args = ["report", "--snapshot", "--catalog", str(catalog), "--out", str(out)]
-            report_code, report_err = _run(args, capsys)
+            report_code, report_err = run_main(args, capsys)
             assert report_code == 2, report_err
             assert "Traceback" not in report_err, report_err
             assert name in report_err, report_err

@@ -4,7 +4,6 @@ is about, and the user's files are left exactly as they were."""
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dealstudy.cli import main
+from fixtures.cli import run_main
 
 N_DAYS = 300
 DATES = pd.bdate_range("2023-01-02", periods=N_DAYS)
@@ -75,19 +74,6 @@ def fuzzed_inputs(draw: st.DrawFn) -> tuple[str, bytes]:
     return target, _mutate(draw, original)
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    saved = sys.argv
-    sys.argv = ["dealstudy", *args]
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0) if not isinstance(exc.code, str) else 1
-    finally:
-        sys.argv = saved
-    return code, capsys.readouterr().err
-
-
 @settings(
     max_examples=100,
     deadline=None,
@@ -111,7 +97,7 @@ def test_fuzzed_events_and_price_csv_give_0_2_or_3_and_name_the_file(
         files[damaged] = body
         for path, data in files.items():
             path.write_bytes(data)
-        code, err = _run(
+        code, err = run_main(
             ["study", str(folder / "events.csv"), "--prices", str(prices), "--out", str(folder / "out")],
             capsys,
         )
