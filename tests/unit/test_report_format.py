@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pandas as pd
 import pytest
 
+from dealstudy.pipeline.raw_moves import RAW_MOVE_COLUMNS
 from dealstudy.report.environment import environment, link
 from dealstudy.report.format import (
     column_kind,
@@ -20,7 +22,8 @@ from dealstudy.report.format import (
     fmt_usd,
     https_url,
 )
-from dealstudy.report.tables import frame_table
+from dealstudy.report.page_tables import shown
+from dealstudy.report.tables import Column, frame_table
 
 
 @pytest.mark.parametrize(
@@ -199,3 +202,64 @@ def test_frame_table_formats_cells_by_kind() -> None:
         "0.200",
         "7.9×10⁻⁵",
     ]
+
+
+def test_frame_table_writes_several_values_per_cell() -> None:
+    """A coefficient with its standard error, its p-value and N on a second line; a missing coefficient reads
+    n/a alone, and a second line with a missing value is left out."""
+    frame = pd.DataFrame(
+        {"coef": [0.10266, math.nan], "se": [0.07551, 0.2], "p": [0.0004, math.nan], "n": [28, 21]}
+    )
+    column = Column("coef", "Slope", "stat", show="{coef:stat} ({se:stat})", sub="p {p:p} · n {n:count}")
+    first, second = (
+        row["cells"][0] for row in frame_table(frame, table_id="t", caption="c", columns=[column])["rows"]
+    )
+    assert (first["text"], first["sub"], first["sort"], first["num"]) == (
+        "0.103 (0.076)",
+        "p < 0.001 · n 28",
+        repr(0.10266),
+        True,
+    )
+    assert (second["text"], second["sub"]) == ("n/a", "")
+    assert column.fields == ("coef", "se", "p", "n")
+
+
+def test_page_tables_read_the_columns_their_producers_write() -> None:
+    """The raw moves table as shown: ticker with its deal, closes as prices, local change only off US$; a
+    frame without the spec's columns is shown column by column."""
+    frame = pd.DataFrame(
+        [
+            dict.fromkeys(RAW_MOVE_COLUMNS, math.nan)
+            | {
+                "event_id": "big-deal:9984.T",
+                "ticker": "9984.T",
+                "day0": "2025-01-22",
+                "date_m1": "2025-01-21",
+                "close_m1": 2312.0,
+                "close_0": 2557.5,
+                "currency": "JPY",
+                "raw_change_local": 1.5e12,
+                "raw_change_usd": 1e10,
+            },
+            dict.fromkeys(RAW_MOVE_COLUMNS, math.nan)
+            | {"event_id": "big-deal:ORCL", "ticker": "ORCL", "currency": "USD", "raw_change_local": 5e9},
+        ]
+    )
+    shown_frame, columns, reading = shown("raw_moves", frame)
+    assert columns is not None
+    assert reading
+    table = frame_table(shown_frame, table_id="t", caption="c", columns=columns)
+    tokyo, oracle = (
+        {c.key: cell for c, cell in zip(columns, row["cells"], strict=True)} for row in table["rows"]
+    )
+    assert (tokyo["ticker"]["text"], tokyo["ticker"]["sub"]) == ("9984.T", "big-deal")
+    assert (tokyo["close_0"]["text"], tokyo["close_0"]["sub"]) == ("2,312.00 → 2,557.50", "JPY")
+    assert (tokyo["raw_change_usd"]["text"], tokyo["raw_change_usd"]["sub"]) == (
+        "$10.0bn",
+        "1,500,000,000,000 JPY",
+    )
+    assert (tokyo["day0"]["text"], tokyo["day0"]["sub"]) == ("2025-01-22", "day −1 2025-01-21")
+    assert tokyo["day0"]["nowrap"]
+    assert oracle["raw_change_usd"]["sub"] == ""  # said once, in US$
+    assert shown("raw_moves", frame.drop(columns=["close_m1"]))[1] is None
+    assert shown("not_a_page_table", frame) == (frame, None, "")

@@ -36,6 +36,7 @@ from dealstudy.report.index_table import (
     windows_of,
 )
 from dealstudy.report.inputs import ReportData
+from dealstudy.report.page_tables import shown
 from dealstudy.report.tables import Column, cell, frame_table
 
 __all__ = ["DataTable", "SiteContext", "build_context", "deal_filename"]
@@ -350,18 +351,25 @@ def _years_shown(frame: pd.DataFrame, ledger: pd.DataFrame | None) -> pd.DataFra
 def _page_tables(data: ReportData, page: str) -> list[dict[str, Any]]:
     """The further tables of ``page`` (index, regressions or methods), as shown (ledger years joined)."""
     ledger = next((t.frame for t in data.tables if t.name == "ledger"), None)
-    return [
-        frame_table(
-            _years_shown(t.frame, ledger) if t.name == "ledger_totals" else t.frame,
-            table_id=f"tbl-{t.name}",
-            caption=t.title,
-            notes=t.notes,
-            sortable=len(t.frame) > 5,
-            csv=f"data/{t.name}.csv",
+    tables = []
+    for t in data.tables:
+        if t.page != page:
+            continue
+        frame, columns, reading = shown(
+            t.name, _years_shown(t.frame, ledger) if t.name == "ledger_totals" else t.frame
         )
-        for t in data.tables
-        if t.page == page
-    ]
+        tables.append(
+            frame_table(
+                frame,
+                table_id=f"tbl-{t.name}",
+                caption=t.title,
+                notes=" ".join(part for part in (t.notes, reading) if part),
+                columns=columns,
+                sortable=len(t.frame) > 5,
+                csv=f"data/{t.name}.csv",
+            )
+        )
+    return tables
 
 
 def _regressions(data: ReportData) -> dict[str, Any]:

@@ -194,11 +194,12 @@ KINDS: dict[str, Callable[[object], str]] = {
     "p": fmt_p,
     "sq_p": fmt_sq_p,
     "stat": fmt_stat,  # t, F, coefficients: three significant digits
+    "price": fmt_num,  # a quoted price in its own currency: two decimals
     "multiple": fmt_multiple,
     "date": fmt_date,
     "bool": _fmt_bool,
 }
-NUMERIC_KINDS = frozenset({"count", "usd", "pct", "share", "p", "sq_p", "stat", "multiple"})
+NUMERIC_KINDS = frozenset({"count", "usd", "pct", "share", "p", "sq_p", "stat", "price", "multiple"})
 
 
 def fmt(value: object, kind: str = "stat") -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import string
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,16 +18,71 @@ __all__ = ["Column", "cell", "frame_table"]
 
 @dataclass(frozen=True)
 class Column:
-    """A column of a rendered table: frame column, header text, the kind of its values (see ``fmt``)."""
+    """A column of a rendered table: frame column, header text, the kind of its values (see ``fmt``).
+
+    ``show`` writes several values in one cell, ``sub`` a second, smaller line under it: format strings whose
+    fields name frame columns and their kind, ``"{coef:stat} ({se:stat})"``, ``"p {p:p}"`` (a field without
+    a kind is text). The cell sorts by ``key``; when its value is missing the cell reads ``n/a`` alone, and
+    the second line (whatever the cell's value) is left out when any of its own values is missing.
+    """
 
     key: str
     label: str
     kind: str = "text"
     title: str = ""
+    show: str = ""
+    sub: str = ""
 
     @property
     def numeric(self) -> bool:
         return self.kind in NUMERIC_KINDS
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Every frame column the cell reads."""
+        return tuple(dict.fromkeys([self.key, *_names(self.show), *_names(self.sub)]))
+
+
+def _names(template: str) -> list[str]:
+    """The field names of a format string: ``"{coef:stat} ({se:stat})" -> ["coef", "se"]``."""
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+def _missing(value: object) -> bool:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    try:
+        return bool(pd.isna(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return False
+
+
+class _Fields(string.Formatter):
+    """``{name:kind}`` -> ``fmt(record[name], kind)``."""
+
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        return kwargs.get(str(key))
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return fmt(value, format_spec or "text")
+
+
+def _written(template: str, record: Mapping[Any, Any]) -> str:
+    return _Fields().vformat(template, (), record)
+
+
+def _column_cell(column: Column, record: Mapping[Any, Any]) -> dict[str, Any]:
+    """The cell of ``column`` in one row: text (``show`` or the value as its kind), sort key, second line."""
+    value = record.get(column.key)
+    sort = as_float(value) if column.numeric else None
+    text = _written(column.show, record) if column.show and not _missing(value) else fmt(value, column.kind)
+    url = https_url(value) if column.kind == "text" and not column.show else None
+    if url is not None:  # a source: linked, shown by its host, not a 100-character address
+        return cell(urlsplit(url).hostname or url, url, href=url, title=url)
+    out = cell(text, sort if column.numeric else text, numeric=column.numeric, nowrap=column.kind == "date")
+    if column.sub and not any(_missing(record.get(name)) for name in _names(column.sub)):
+        out["sub"] = _written(column.sub, record)
+    return out
 
 
 def cell(
@@ -45,7 +101,15 @@ def cell(
         key = "" if not math.isfinite(float(sort)) else repr(float(sort))
     else:
         key = str(sort).lower()
-    return {"text": text, "sort": key, "href": href, "title": title, "num": numeric, "nowrap": nowrap}
+    return {
+        "text": text,
+        "sort": key,
+        "href": href,
+        "title": title,
+        "num": numeric,
+        "nowrap": nowrap,
+        "sub": "",
+    }
 
 
 def _label(name: str) -> str:
@@ -76,17 +140,7 @@ def frame_table(
             columns.append(Column(str(name), _label(str(name)), column_kind(str(name), frame[name])))
     rows = []
     for record in frame.to_dict("records"):
-        cells = []
-        for column in columns:
-            value = record.get(column.key)
-            text = fmt(value, column.kind)
-            sort = as_float(value) if column.numeric else text
-            url = https_url(value) if column.kind == "text" else None
-            if url is not None:  # a source: linked, shown by its host, not a 100-character address
-                cells.append(cell(urlsplit(url).hostname or url, url, href=url, title=url))
-            else:
-                cells.append(cell(text, sort, numeric=column.numeric))
-        rows.append({"cells": cells, "attrs": {}})
+        rows.append({"cells": [_column_cell(column, record) for column in columns], "attrs": {}})
     return {
         "id": table_id,
         "caption": caption,
