@@ -266,7 +266,10 @@ def _deal_page(data: ReportData, deal: Deal, deals: dict[str, Deal], figures: Fi
         "binding_class": CLASS_LABELS[cls],
         "binding_class_key": cls,
         "binding_basis": deal.binding_basis or "No basis recorded.",
-        "sources": [{"url": s, "ok": https_url(s) is not None} for s in deal.sources],
+        "sources": [
+            {"url": s.url, "ok": https_url(s.url) is not None, "kind": s.kind or "not marked"}
+            for s in deal.cited_sources
+        ],
         "confounders": list(deal.confounders),
         "market_events": list(deal.market_events),
         "related": related,
