@@ -1,15 +1,17 @@
 """The report as people read it, measured in Chromium from bounding boxes at 1280 px and on a 390 px phone.
 
-On every page type (index, regressions, methods, a deal page) of the real report: the page never scrolls
-sideways; no table cell's text overflows its cell; each table scrolls sideways in at most one box (its own);
-the header of a table stays in view after its box is scrolled down, and the first column after it is scrolled
-right; at 1280 px no column of the index's deal table is hidden; the window switch swaps every windowed number
-from values already in the page; nothing is fetched from outside the folder.
-"""
+On every page of the real report (index, regressions, methods and each deal page, found by globbing the
+built site): the page never scrolls sideways; no table cell's text overflows its cell; each table scrolls
+sideways in at most one box (its own); the header of a table stays in view after its box is scrolled down,
+and the first column after it is scrolled right; at 1280 px no table of the index, regressions or methods
+page is wider than its box (no column hidden; the index's securities folded, as the page opens). The
+window switch swaps every windowed number from values already in the page; nothing is fetched from outside
+the folder."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,8 @@ from dealstudy.report.format import fmt
 pytestmark = [pytest.mark.browser, pytest.mark.shared, pytest.mark.slow]
 
 WIDTHS = (1280, 390)
-PAGE_TYPES = ("index.html", "regressions.html", "methods.html", "deals/stargate-five-sites.html")
+#: Pages whose tables must show every column at 1280 px (no sideways scrolling inside their boxes either).
+FIT_AT_1280 = ("index.html", "regressions.html", "methods.html")
 
 #: Cells (in open or visible tables) whose text sticks out of their box: ``[{table, text, over}]``.
 CLIPPED_CELLS = """() => {
@@ -29,10 +32,15 @@ CLIPPED_CELLS = """() => {
   document.querySelectorAll('table').forEach(t => {
     if (!t.offsetParent) { return; }   /* in a closed <details> */
     t.querySelectorAll(':scope > * > tr > th, :scope > * > tr > td').forEach(c => {
+      /* a nested table (the index's securities, in a <details>, open or not) or a scroll box inside the cell
+         is measured as a table of its own, not as this cell's text */
+      const boxed = c.querySelector('table') !== null || Array.from(c.querySelectorAll('*')).some(
+        el => /(auto|scroll)/.test(getComputedStyle(el).overflowX));
       const range = document.createRange();
       range.selectNodeContents(c);
       const text = range.getBoundingClientRect(), box = c.getBoundingClientRect();
-      const over = Math.max(text.right - box.right, box.left - text.left, c.scrollWidth - c.clientWidth);
+      const spill = boxed ? 0 : Math.max(text.right - box.right, box.left - text.left);
+      const over = Math.max(spill, c.scrollWidth - c.clientWidth);
       if (c.textContent.trim() && over > 1) {
         out.push({table: t.id, text: c.textContent.trim().slice(0, 40), over: Math.round(over)});
       }
@@ -69,25 +77,76 @@ STICKY = """() => Array.from(document.querySelectorAll('.scroll')).map(box => {
 })"""
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", PAGE_TYPES)
-def test_layout(real_site: Path, pages: Any, name: str, width: int) -> None:
-    page = pages.open(real_site / name, width)
-    if name == "index.html":  # open every deal's securities: their tables must fit too
-        page.eval_on_selector_all("details", "ds => ds.forEach(d => d.open = true)")
+#: Tables in a page's scroll boxes wider than their box: ``[{table, width, box}]``.
+WIDER_THAN_BOX = """() => Array.from(document.querySelectorAll('.scroll > table')).filter(t => t.offsetParent)
+.map(t => ({table: t.id, width: Math.round(t.getBoundingClientRect().width),
+  box: t.parentElement.clientWidth}))
+.filter(t => t.width > t.box + 1)"""
+
+
+@pytest.fixture(scope="module")
+def viewer(chromium: Any) -> Iterator[tuple[Any, list[str]]]:
+    """One page of the session's browser, reused for every page and width; yields (page, problems seen):
+    requests leaving ``file://`` (refused) and console or script errors."""
+    context = chromium.new_context(viewport={"width": WIDTHS[0], "height": 900})
+    problems: list[str] = []
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith("file://"):
+            r.continue_()
+        else:
+            problems.append(f"request to {r.request.url}")
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    try:
+        yield page, problems
+    finally:
+        context.close()
+
+
+def _layout_problems(page: Any, name: str, width: int, *, fit: bool) -> list[str]:
+    """What reads badly on the page open in ``page``, one line each (empty when it reads well); ``fit``: also
+    every table no wider than its box."""
+    found = []
     sideways = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert sideways <= 1, f"{name} at {width}px scrolls sideways by {sideways}px"
-    assert page.evaluate(CLIPPED_CELLS) == []
+    if sideways > 1:
+        found.append(f"page scrolls sideways by {sideways}px")
+    found += [f"clipped cell {c}" for c in page.evaluate(CLIPPED_CELLS)]
     scrollers = page.evaluate(SIDEWAYS_SCROLLERS)
-    assert scrollers, "no table on the page"
-    assert [s for s in scrollers if s["scrollers"] > 1] == []
+    if not scrollers and not name.startswith("deals/"):  # a deal with no listed security has no table
+        found.append("no table on the page")
+    found += [f"scrolls in {s['scrollers']} boxes: {s['table']}" for s in scrollers if s["scrollers"] > 1]
     for box in page.evaluate(STICKY):
-        if box["tall"] and box["headTop"] is not None:
-            assert -1 <= box["headTop"] <= 2, f"{box['id']}: header left the box ({box['headTop']}px)"
-        if box["wide"] and box["firstLeft"] is not None:
-            assert -1 <= box["firstLeft"] <= 2, f"{box['id']}: first column scrolled away"
-    assert pages.errors == []
-    assert pages.outside == []
+        if box["tall"] and box["headTop"] is not None and not -1 <= box["headTop"] <= 2:
+            found.append(f"{box['id']}: header left the box ({box['headTop']}px)")
+        if box["wide"] and box["firstLeft"] is not None and not -1 <= box["firstLeft"] <= 2:
+            found.append(f"{box['id']}: first column scrolled away")
+    if fit:
+        found += [f"{t['table']} {t['width']}px in a {t['box']}px box" for t in page.evaluate(WIDER_THAN_BOX)]
+    return [f"{name} at {width}px: {f}" for f in found]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_layout_of_every_page(real_site: Path, viewer: tuple[Any, list[str]], width: int) -> None:
+    page, problems = viewer
+    page.set_viewport_size({"width": width, "height": 900})
+    names = sorted(p.relative_to(real_site).as_posix() for p in real_site.rglob("*.html"))
+    assert set(FIT_AT_1280) <= set(names)
+    deals = [n for n in names if n.startswith("deals/")]
+    assert len(deals) == len(list((real_site / "deals").glob("*.html"))) > 0
+    found = []
+    for name in names:
+        page.goto((real_site / name).as_uri(), wait_until="load")
+        found += _layout_problems(page, name, width, fit=width == 1280 and name in FIT_AT_1280)
+        if name == "index.html":  # open every deal's securities: their tables must read well too
+            page.eval_on_selector_all("details", "ds => ds.forEach(d => d.open = true)")
+            found += _layout_problems(page, f"{name} (securities open)", width, fit=False)
+    assert found == []
+    assert problems == []
 
 
 def test_deal_table_fits_at_1280(real_site: Path, pages: Any) -> None:
