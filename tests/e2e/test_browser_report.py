@@ -80,7 +80,7 @@ def _csp_violations(page: Any) -> list[str]:
 
 def _column(page: Any, index: int) -> list[str]:
     return page.eval_on_selector_all(
-        "#deal-table > tbody > tr",
+        "#deal-table > tbody > tr:not(.legs-row)",
         f"rows => rows.filter(r => !r.hidden).map(r => r.cells[{index}].getAttribute('data-sort'))",
     )
 
@@ -111,10 +111,27 @@ def test_site_in_chromium(site: Path, browser: tuple[Any, list[str], list[str]],
     descending = [float(v) for v in _column(page, column) if v]
     assert descending == sorted(numbers, reverse=True)
 
-    total = page.locator("#deal-table > tbody > tr").count()
+    # a deal's securities fold behind a button and stay under their deal whatever the order
+    assert page.locator("#deal-table tr.legs-row:not([hidden])").count() == 0
+    first = page.locator("#deal-table > tbody > tr:not(.legs-row)").first
+    deal = first.get_attribute("data-deal")
+    first.locator("button.legs-toggle").click()
+    assert first.locator("button.legs-toggle").get_attribute("aria-expanded") == "true"
+    following = "(id) => document.querySelector(`tr[data-deal='${id}']`).nextElementSibling"
+    assert page.evaluate(f"id => ({following})(id).getAttribute('data-legs-of')", deal) == deal
+    assert page.locator(f"#legs-{deal}").is_visible()
+    page.click(f"#deal-table thead th:nth-child({column + 1}) button")  # sorted again
+    assert page.evaluate(f"id => ({following})(id).getAttribute('data-legs-of')", deal) == deal
+    assert page.locator(f"#legs-{deal}").is_visible()
+
+    main_rows = "#deal-table > tbody > tr:not(.legs-row)"
+    total = page.locator(main_rows).count()
     page.fill("[data-for='deal-table'] input[type=search]", "ALPH")
-    shown = page.locator("#deal-table > tbody > tr:not([hidden])").count()
+    shown = page.locator(f"{main_rows}:not([hidden])").count()
     assert 0 < shown < total
+    hidden_deals = page.eval_on_selector_all(f"{main_rows}[hidden]", "rs => rs.map(r => r.dataset.deal)")
+    if deal in hidden_deals:  # a filtered-out deal takes its open securities with it
+        assert not page.locator(f"#legs-{deal}").is_visible()
     assert "Showing" in page.inner_text("[data-for='deal-table'] output")
     page.fill("[data-for='deal-table'] input[type=search]", "")
     assert _csp_violations(page) == []  # sorting and filtering ran, and nothing was refused

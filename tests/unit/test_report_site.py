@@ -98,7 +98,7 @@ def test_index_structure_and_row_count(site: Path, data: ReportData) -> None:
     html = (site / "index.html").read_text(encoding="utf-8")
     assert {"headline", "figures", "deals", "deal-table"} <= page.ids
     assert html.count('<tr data-class="') == len(data.deals)  # one row per deal
-    legs = re.findall(r'<table class="legs">(.*?)</table>', html, re.DOTALL)
+    legs = re.findall(r'<table class="legs"[^>]*>(.*?)</table>', html, re.DOTALL)
     assert sum(part.count("<tr>") - 1 for part in legs) == sum(len(d.securities) for d in data.deals)
     for figure in (
         "fig-value-headline",

@@ -20,7 +20,8 @@
     header.setAttribute("aria-sort", direction);
     var sign = direction === "ascending" ? 1 : -1;
     var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows);
+    var rows = mainRows(table);
+    var details = detailRows(table);
     rows.sort(function (a, b) {
       var x = sortKey(a.cells[column], numeric);
       var y = sortKey(b.cells[column], numeric);
@@ -31,7 +32,54 @@
       if (x > y) { return sign; }
       return 0;
     });
-    rows.forEach(function (row) { body.appendChild(row); });
+    rows.forEach(function (row) {
+      body.appendChild(row);
+      var detail = details[row.getAttribute("data-deal")];
+      if (detail) { body.appendChild(detail); }   /* a deal's securities stay under it */
+    });
+  }
+
+  /* The rows of a table that sort and filter: all but the full-width securities rows of the deal table. */
+  function mainRows(table) {
+    return Array.prototype.filter.call(table.tBodies[0].rows, function (row) {
+      return !row.classList.contains("legs-row");
+    });
+  }
+
+  /* The securities row of each deal, by deal id. */
+  function detailRows(table) {
+    var out = {};
+    Array.prototype.forEach.call(table.querySelectorAll("tr.legs-row"), function (row) {
+      out[row.getAttribute("data-legs-of")] = row;
+    });
+    return out;
+  }
+
+  /* A deal's securities row shows when its button is pressed and the deal row itself is shown. */
+  function syncDetail(table, row) {
+    var detail = detailRows(table)[row.getAttribute("data-deal")];
+    var button = row.querySelector("button.legs-toggle");
+    if (detail && button) { detail.hidden = row.hidden || button.getAttribute("aria-expanded") !== "true"; }
+  }
+
+  /* Without script every deal's securities are listed under it; with it they fold behind a button. */
+  function makeExpandable(table) {
+    mainRows(table).forEach(function (row) {
+      var button = row.querySelector("button.legs-toggle");
+      if (!button) { return; }
+      var count = row.querySelector(".legs-count");
+      if (count) { count.hidden = true; }
+      button.hidden = false;
+      button.setAttribute("aria-expanded", "false");
+      button.addEventListener("click", function () {
+        var open = button.getAttribute("aria-expanded") === "true";
+        button.setAttribute("aria-expanded", open ? "false" : "true");
+        syncDetail(table, row);
+        var box = table.closest(".scroll");
+        if (!open && box) { box.scrollLeft = 0; }   /* show the securities from their first column */
+      });
+      syncDetail(table, row);
+    });
   }
 
   function makeSortable(table) {
@@ -49,7 +97,7 @@
     var text = panel.querySelector("[data-filter-text]");
     var selects = panel.querySelectorAll("select[data-filter-attr]");
     var count = panel.querySelector("[data-count]");
-    var rows = table.tBodies[0].rows;
+    var rows = mainRows(table);
     function apply() {
       var query = text ? text.value.trim().toLowerCase() : "";
       var shown = 0;
@@ -61,6 +109,7 @@
           if (wanted && row.getAttribute(selects[j].getAttribute("data-filter-attr")) !== wanted) { ok = false; }
         }
         row.hidden = !ok;
+        syncDetail(table, row);
         if (ok) { shown++; }
       }
       if (count) { count.textContent = "Showing " + shown + " of " + rows.length + " rows"; }
@@ -97,6 +146,7 @@
     try { saved = window.localStorage.getItem("dealstudy-window"); } catch (e) { saved = null; }
     if (saved && document.querySelector(".window-switch input[value='" + saved + "']")) { showWindow(saved); }
   }());
+  document.querySelectorAll("table.deals").forEach(makeExpandable);
   document.querySelectorAll("table[data-sortable]").forEach(makeSortable);
   document.querySelectorAll(".filters[data-for]").forEach(makeFilterable);
 }());
