@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dealstudy import stats
-from dealstudy.stats import AGGREGATE_TESTS
+from dealstudy.stats import AGGREGATE_TESTS, STATISTICS
 
 
 def test_paper_names_and_table_names() -> None:
@@ -30,3 +30,21 @@ def test_paper_names_and_table_names() -> None:
         doc = test.__doc__ or ""
         assert "Notes" in doc, name
         assert "References" in doc, name
+
+
+def test_one_table_of_statistics() -> None:
+    assert [s.name for s in STATISTICS] == list(AGGREGATE_TESTS)  # the registry is derived, in order
+    assert len({s.name for s in STATISTICS}) == len(STATISTICS)
+    for s in STATISTICS:
+        assert AGGREGATE_TESTS[s.name] is s.test
+        assert getattr(stats, s.test.__name__) is s.test  # importable under its paper name
+        for alias in s.aliases:
+            assert getattr(stats, alias) is s.test, alias
+        assert s.summary
+    aliases = {alias: s.name for s in STATISTICS for alias in s.aliases}
+    assert aliases == {
+        "bmp": "boehmer",
+        "boehmer": "boehmer",
+        "corrado_sign": "corrado_sign",
+        "grank": "grank",
+    }

@@ -5,10 +5,11 @@ Functions carry the papers' names (``boehmer_musumeci_poulsen``, short ``bmp``; 
 ``corrado_sign``, ``grank``), which are also importable here under those names.
 
 Aggregate tests take an :class:`EventPanel` and a window and return a :class:`TestResult`;
+:data:`STATISTICS` lists them once (table name, paper-named function, aliases, fast form, citation) and
 :func:`aggregate_table` runs them all. Single-event tests: :func:`single_event_t`, :func:`sq_test`.
 """
 
-from dealstudy.stats.aggregate import AGGREGATE_TESTS, aggregate_table
+from dealstudy.stats.aggregate import AGGREGATE_TESTS, STATISTICS, Statistic, aggregate_table
 from dealstudy.stats.nonparametric import (
     corrado_rank,
     corrado_sign,
@@ -34,7 +35,9 @@ from dealstudy.stats.single import single_event_t, sq_test
 
 __all__ = [
     "AGGREGATE_TESTS",
+    "STATISTICS",
     "EventPanel",
+    "Statistic",
     "TestResult",
     "aggregate_table",
     "bmp",

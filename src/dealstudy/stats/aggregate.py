@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,41 +14,76 @@ from dealstudy.stats import parametric as pt
 from dealstudy.stats._prepared import PreparedPanel
 from dealstudy.stats.panel import EventPanel, TestResult
 
-__all__ = ["AGGREGATE_COLUMNS", "AGGREGATE_TESTS", "aggregate_table"]
+__all__ = ["AGGREGATE_COLUMNS", "AGGREGATE_TESTS", "STATISTICS", "Statistic", "aggregate_table"]
 
 Window = tuple[int, int]
 AggregateTest = Callable[[EventPanel, Window], TestResult]
+FastTest = Callable[[PreparedPanel, Window], TestResult]
 
-AGGREGATE_TESTS: dict[str, AggregateTest] = {
-    "t_test": pt.t_test,
-    "brown_warner_1980": pt.brown_warner_1980,
-    "brown_warner_1985": pt.brown_warner_1985,
-    "patell": pt.patell,
-    "boehmer": pt.boehmer_musumeci_poulsen,
-    "kolari_pynnonen": pt.kolari_pynnonen,
-    "sign": npt.sign,
-    "generalized_sign": npt.generalized_sign,
-    "corrado_rank": npt.corrado_rank,
-    "corrado_sign": npt.corrado_zivney_sign,
-    "wilcoxon": npt.wilcoxon,
-    "grank": npt.kolari_pynnonen_rank,
-}
-"""The aggregate tests by name, in report order; each is ``test(panel, window) -> TestResult``."""
 
-_PREPARED: dict[str, Callable[[PreparedPanel, Window], TestResult]] = {
-    "t_test": pt.t_test_prepared,
-    "brown_warner_1980": pt.brown_warner_1980_prepared,
-    "brown_warner_1985": pt.brown_warner_1985_prepared,
-    "patell": pt.patell_prepared,
-    "boehmer": pt.boehmer_prepared,
-    "kolari_pynnonen": pt.kolari_pynnonen_prepared,
-    "sign": npt.sign_prepared,
-    "generalized_sign": npt.generalized_sign_prepared,
-    "corrado_rank": npt.corrado_rank_prepared,
-    "corrado_sign": npt.corrado_sign_prepared,
-    "wilcoxon": npt.wilcoxon_prepared,
-    "grank": npt.grank_prepared,
-}
+@dataclass(frozen=True)
+class Statistic:
+    """One aggregate test: its name in the result tables, its public function and its fast form.
+
+    ``name`` is the ``test`` column of ``aggregate.csv`` (a contract other tools read); ``test`` is the
+    public function, named after its paper, ``test(panel, window) -> TestResult``; ``aliases`` are the
+    other names it is importable under from :mod:`dealstudy.stats`; ``fast`` computes the same result
+    on a :class:`PreparedPanel` (shared ranks, sums and caches across windows and
+    groups), which is what :func:`aggregate_table` runs and what ``test`` wraps on a fresh panel.
+    """
+
+    name: str
+    test: AggregateTest
+    fast: FastTest
+    aliases: tuple[str, ...]
+    summary: str
+
+
+STATISTICS: tuple[Statistic, ...] = (
+    Statistic("t_test", pt.t_test, pt.t_test_prepared, (), "cross-sectional t test of the CAAR"),
+    Statistic(
+        "brown_warner_1980", pt.brown_warner_1980, pt.brown_warner_1980_prepared, (),
+        "Brown and Warner (1980): each event's estimation-period variance",
+    ),
+    Statistic(
+        "brown_warner_1985", pt.brown_warner_1985, pt.brown_warner_1985_prepared, (),
+        "Brown and Warner (1985): crude dependence adjustment (portfolio variance)",
+    ),
+    Statistic("patell", pt.patell, pt.patell_prepared, (), "Patell (1976) standardized residual test"),
+    Statistic(
+        "boehmer", pt.boehmer_musumeci_poulsen, pt.boehmer_prepared, ("bmp", "boehmer"),
+        "Boehmer, Musumeci and Poulsen (1991) standardized cross-sectional test",
+    ),
+    Statistic(
+        "kolari_pynnonen", pt.kolari_pynnonen, pt.kolari_pynnonen_prepared, (),
+        "Kolari and Pynnonen (2010): BMP adjusted for cross-correlation",
+    ),
+    Statistic("sign", npt.sign, npt.sign_prepared, (), "sign test, exact binomial (Cowan 1992)"),
+    Statistic(
+        "generalized_sign", npt.generalized_sign, npt.generalized_sign_prepared, (),
+        "Cowan (1992) generalized sign test",
+    ),
+    Statistic(
+        "corrado_rank", npt.corrado_rank, npt.corrado_rank_prepared, (),
+        "Corrado (1989) rank test as in Corrado and Zivney (1992)",
+    ),
+    Statistic(
+        "corrado_sign", npt.corrado_zivney_sign, npt.corrado_sign_prepared, ("corrado_sign",),
+        "Corrado and Zivney (1992) sign test against each event's median",
+    ),
+    Statistic(
+        "wilcoxon", npt.wilcoxon, npt.wilcoxon_prepared, (), "Wilcoxon (1945) signed-rank test on the CARs"
+    ),
+    Statistic(
+        "grank", npt.kolari_pynnonen_rank, npt.grank_prepared, ("grank",),
+        "Kolari and Pynnonen (2011) generalized rank test (GRANK-T)",
+    ),
+)  # fmt: skip
+"""Every aggregate test, once, in report order (the order of :func:`aggregate_table`'s rows)."""
+
+AGGREGATE_TESTS: dict[str, AggregateTest] = {s.name: s.test for s in STATISTICS}
+"""The aggregate tests by table name, in report order; each is ``test(panel, window) -> TestResult``
+(derived from :data:`STATISTICS`)."""
 
 AGGREGATE_COLUMNS = ("group", "window", "n", "mean", "test", "stat", "p_value", "reason")
 
@@ -71,9 +107,9 @@ def _test_set(
     def window_rows(window: Window) -> list[tuple[str, str, int, float, str, float, float, str]]:
         wname = f"{window[0]}:{window[1]}"
         out = []
-        for name, test in _PREPARED.items():
-            r = test(prep, window)
-            out.append((label, wname, r.nobs, r.mean, name, r.stat, r.pvalue, r.reason))
+        for statistic in STATISTICS:
+            r = statistic.fast(prep, window)
+            out.append((label, wname, r.nobs, r.mean, statistic.name, r.stat, r.pvalue, r.reason))
         return out
 
     windows = list(prep.panel.windows)
@@ -97,7 +133,7 @@ def aggregate_table(panel: EventPanel) -> pd.DataFrame:
         Columns ``group, window, n, mean, test, stat, p_value, reason``: group ``"all"`` first, then each
         distinct label of ``panel.groups`` in sorted order (left out when the only label is ``"all"``);
         within a group, the windows in ``panel.windows`` order (formatted ``"a:b"``), and within a window
-        the tests in :data:`AGGREGATE_TESTS` order. ``mean`` is the AAR (one day) or CAAR over the
+        the tests in :data:`STATISTICS` order. ``mean`` is the AAR (one day) or CAAR over the
         window of the test's events; ``stat``/``p_value`` are NaN where the test cannot be computed,
         with ``reason`` saying why (empty otherwise). p-values are two-sided.
     """
