@@ -21,7 +21,7 @@ from dealstudy.stats import (
     t_test,
     wilcoxon,
 )
-from dealstudy.stats._prepared import mean_pairwise_correlation
+from dealstudy.stats._fast import mean_pairwise_correlation
 from dealstudy.stats.parametric import brown_warner_1985
 from dealstudy.stats.simulate import market_model_panel
 

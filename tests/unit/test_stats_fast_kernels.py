@@ -1,6 +1,6 @@
 """The fast kernels of ``dealstudy.stats`` against plain, obviously correct implementations.
 
-Packed-key ranking (:func:`_code_block`), GRANK's sign counts from rank codes and binary searches
+Packed-key ranking (:func:`code_block`), GRANK's sign counts from rank codes and binary searches
 (:meth:`PreparedPanel.sign_count_sums`), Wilcoxon's ``W+`` from two sorts, the groups' sums taken from
 the passes over all events (``parts``), and the threads: on seeded data with ties, near ties, signed
 zeros, NaN and infinite values, rows without data, zero or NaN residual sd, overflowing SARs, and
@@ -18,13 +18,9 @@ import pytest
 from scipy import stats
 
 from dealstudy.stats import EventPanel, aggregate, aggregate_table, grank
-from dealstudy.stats import _prepared as prepared
-from dealstudy.stats._prepared import (
-    PreparedPanel,
-    _code_block,
-    _mean_pairwise_correlation_parts,
-    mean_pairwise_correlation,
-)
+from dealstudy.stats._fast import PreparedPanel, blocks, correlation, mean_pairwise_correlation, sign_counts
+from dealstudy.stats._fast.correlation import mean_pairwise_correlation_parts
+from dealstudy.stats._fast.ranks import code_block
 from dealstudy.stats.nonparametric import _signed_rank_sum, grank_prepared
 from dealstudy.stats.simulate import market_model_panel
 
@@ -78,7 +74,7 @@ def test_code_block_equals_scipy_ranks(seed: int) -> None:
     in_est[:30] = True
     include = np.ones(k, dtype=bool)
     include[30:33] = False  # a gap between estimation and event days: left out
-    block = _code_block(x, in_est, np.int16, np.int16, np.uint8, include=include)
+    block = code_block(x, in_est, np.int16, np.int16, np.uint8, include=include)
     rank, est, sign, sorted_est = plain_codes(x, in_est, include)
     assert np.array_equal(block.rank, rank)
     assert np.array_equal(block.est, est)
@@ -89,10 +85,10 @@ def test_code_block_equals_scipy_ranks(seed: int) -> None:
 
 
 def test_code_block_of_no_rows_and_one_column() -> None:
-    empty = _code_block(np.zeros((0, 5)), np.ones(5, dtype=bool), np.int16, np.int16, np.uint8)
+    empty = code_block(np.zeros((0, 5)), np.ones(5, dtype=bool), np.int16, np.int16, np.uint8)
     assert empty.rank.shape == (0, 5)
     assert empty.est_order.shape == (0, 5)
-    one = _code_block(np.array([[3.0], [np.nan]]), np.ones(1, dtype=bool), np.int16, np.int16, np.uint8)
+    one = code_block(np.array([[3.0], [np.nan]]), np.ones(1, dtype=bool), np.int16, np.int16, np.uint8)
     assert one.rank.tolist() == [[2], [0]]
     assert one.est.tolist() == [[2], [0]]
     assert one.sign.tolist() == [[0], [0]]
@@ -131,7 +127,7 @@ def plain_sign_counts(prep: PreparedPanel, g: np.ndarray) -> tuple[np.ndarray, n
 
 @pytest.mark.parametrize("seed", [3, 4])
 def test_sign_count_sums_equal_the_plain_comparisons(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(prepared, "SIGN_COUNT_CHUNK", 7)  # many chunks, classes split across them
+    monkeypatch.setattr(sign_counts, "SIGN_COUNT_CHUNK", 7)  # many chunks, classes split across them
     panel = awkward_panel(120, seed)
     prep = PreparedPanel(panel)
     rng = np.random.default_rng(seed)
@@ -158,7 +154,7 @@ def test_sign_count_sums_equal_the_plain_comparisons(seed: int, monkeypatch: pyt
 
 
 def test_part_sign_counts_are_the_parts_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(prepared, "SIGN_COUNT_CHUNK", 5)
+    monkeypatch.setattr(sign_counts, "SIGN_COUNT_CHUNK", 5)
     panel = awkward_panel(90, 5)
     labels = sorted(set(panel.groups))
     parts = np.searchsorted(labels, panel.groups)
@@ -245,7 +241,7 @@ def test_pooled_rbar_of_parts_equals_each_parts_own() -> None:
     x[0] = np.nan
     x[1, 2:] = np.nan  # too few days: left out
     parts = rng.integers(0, 3, 300)
-    (whole, n), by_part = _mean_pairwise_correlation_parts(x, 50, parts, 3)
+    (whole, n), by_part = mean_pairwise_correlation_parts(x, 50, parts, 3)
     assert (whole, n) == mean_pairwise_correlation(x, exact_max=50)
     assert sorted(by_part) == [0, 1, 2]
     for p, (value, count) in by_part.items():
@@ -261,7 +257,7 @@ def test_pairwise_rbar_of_parts_equals_each_parts_own() -> None:
     x[3, 1:] = np.nan  # too few days: left out
     parts = rng.integers(0, 4, 80)
     parts[parts == 3] = 2  # part 3 has no rows
-    (whole, n), by_part = _mean_pairwise_correlation_parts(x, 2000, parts, 4)
+    (whole, n), by_part = mean_pairwise_correlation_parts(x, 2000, parts, 4)
     assert (whole, n) == mean_pairwise_correlation(x)
     for p in range(3):
         value, count = by_part[p]
@@ -274,9 +270,9 @@ def test_pairwise_rbar_of_parts_equals_each_parts_own() -> None:
 
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocks of a few rows, so that even small panels are split among threads."""
-    monkeypatch.setattr(prepared, "BLOCK_ELEMENTS", 1 << 11)
-    monkeypatch.setattr(prepared, "SIGN_COUNT_CHUNK", 9)
-    monkeypatch.setattr(prepared, "RBAR_EXACT_MAX_EVENTS", 40)  # the pooled rbar, also of groups
+    monkeypatch.setattr(blocks, "BLOCK_ELEMENTS", 1 << 11)
+    monkeypatch.setattr(sign_counts, "SIGN_COUNT_CHUNK", 9)
+    monkeypatch.setattr(correlation, "RBAR_EXACT_MAX_EVENTS", 40)  # the pooled rbar, also of groups
     monkeypatch.setattr(aggregate, "PARALLEL_WINDOWS_MIN_EVENTS", 0)  # windows tested on threads
 
 

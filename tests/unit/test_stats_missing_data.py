@@ -24,7 +24,7 @@ from scipy import stats
 
 from dealstudy.stats import nonparametric as npt
 from dealstudy.stats import parametric as pt
-from dealstudy.stats._prepared import RBAR_EXACT_MAX_EVENTS, mean_pairwise_correlation
+from dealstudy.stats._fast import RBAR_EXACT_MAX_EVENTS, mean_pairwise_correlation
 from dealstudy.stats.aggregate import aggregate_table
 from dealstudy.stats.panel import EventPanel
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from dealstudy.stats import AGGREGATE_TESTS
-from dealstudy.stats._prepared import PreparedPanel
+from dealstudy.stats._fast import PreparedPanel
 from dealstudy.stats.aggregate import STATISTICS
 from dealstudy.stats.simulate import market_model_panel
 

@@ -11,7 +11,7 @@ import pandas as pd
 from dealstudy._parallel import map_blocks
 from dealstudy.stats import nonparametric as npt
 from dealstudy.stats import parametric as pt
-from dealstudy.stats._prepared import PreparedPanel
+from dealstudy.stats._fast import PreparedPanel
 from dealstudy.stats.panel import EventPanel, TestResult
 
 __all__ = ["AGGREGATE_COLUMNS", "AGGREGATE_TESTS", "STATISTICS", "Statistic", "aggregate_table"]

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from scipy import special, stats
 
 from dealstudy._parallel import map_blocks
-from dealstudy.stats._prepared import PreparedPanel, row_blocks
+from dealstudy.stats._fast import Matrix, PreparedPanel, Weight, row_blocks
 from dealstudy.stats._result import invalid, normal_result, t_result
 from dealstudy.stats.panel import BoolArray, EventPanel, FloatArray, TestResult
 
@@ -108,7 +108,7 @@ CorradoDays = Literal["mean_observed", "ranking_days"]
 
 
 def _daily_score_test(
-    name: str, prep: PreparedPanel, window: Window, scores: str, days_rule: CorradoDays = "ranking_days"
+    name: str, prep: PreparedPanel, window: Window, scores: Matrix, days_rule: CorradoDays = "ranking_days"
 ) -> TestResult:
     """Corrado-type test on per-event, per-day scores over the combined estimation + event sample.
 
@@ -124,8 +124,8 @@ def _daily_score_test(
         return invalid(name, 0, s.mean, "no event with a complete window")
     if not prep.combined_mask[s.columns].all():
         return invalid(name, s.n, s.mean, "window is not inside the event days")
-    n_t = prep.colsum("combined_observed", "ones", s.used)  # events observed on each day
-    total = prep.colsum(f"{scores}_filled", "ones", s.used)
+    n_t = prep.colsum(Matrix.COMBINED_OBSERVED, Weight.ONES, s.used)  # events observed on each day
+    total = prep.colsum(scores, Weight.ONES, s.used)
     days = n_t > 0
     d = np.zeros_like(total)
     if days_rule == "mean_observed":
@@ -144,7 +144,7 @@ def _daily_score_test(
 def corrado_rank_prepared(
     prep: PreparedPanel, window: Window, days: CorradoDays = "mean_observed"
 ) -> TestResult:
-    return _daily_score_test("corrado_rank", prep, window, "corrado_u", days)
+    return _daily_score_test("corrado_rank", prep, window, Matrix.CORRADO_U, days)
 
 
 def corrado_rank(panel: EventPanel, window: Window, *, days: CorradoDays = "mean_observed") -> TestResult:
@@ -184,7 +184,7 @@ def corrado_rank(panel: EventPanel, window: Window, *, days: CorradoDays = "mean
 
 
 def corrado_sign_prepared(prep: PreparedPanel, window: Window) -> TestResult:
-    return _daily_score_test("corrado_sign", prep, window, "corrado_g")
+    return _daily_score_test("corrado_sign", prep, window, Matrix.CORRADO_G)
 
 
 def corrado_zivney_sign(panel: EventPanel, window: Window) -> TestResult:
@@ -332,11 +332,11 @@ def _sign_sums(prep: PreparedPanel, g: FloatArray, w: FloatArray) -> tuple[Float
 def _grank_values(prep: PreparedPanel, window: Window) -> tuple[BoolArray, FloatArray] | TestResult:
     """GRANK's sample (events with a complete window, a CAR variance and a usable sd) and each one's
     re-standardized CAR ``SCAR*_i``, or the invalid result when the test cannot be computed (cached per
-    window in ``prep.memo``)."""
+    window in ``prep.caches.memo``)."""
     key = ("grank_values", window)
-    if key not in prep.memo:
-        prep.memo[key] = _compute_grank_values(prep, window)
-    result: tuple[BoolArray, FloatArray] | TestResult = prep.memo[key]
+    if key not in prep.caches.memo:
+        prep.caches.memo[key] = _compute_grank_values(prep, window)
+    result: tuple[BoolArray, FloatArray] | TestResult = prep.caches.memo[key]
     return result
 
 
@@ -386,20 +386,20 @@ def _grank_sign_terms(
     """``sum_i w_i (#(SAR_it < g_i) + #(SAR_it <= g_i))`` per estimation day and the per-event counts
     of :meth:`PreparedPanel.sign_count_sums`, for ``window`` (and, on the first call, for every window of
     ``prep.windows_ahead`` and for each part of ``prep`` at once; the results are kept in
-    ``prep.grank_cache``, the parts' in ``prep.part_shared`` for their own panels)."""
+    ``prep.caches.grank``, the parts' in ``prep.part_shared`` for their own panels)."""
     _ensure_grank_counts(prep, window, ok, g_ok)
-    prep.grank_done.add(window)
-    return prep.grank_cache.pop(window)  # (each window's test runs once: free as we go)
+    prep.caches.grank_done.add(window)
+    return prep.caches.grank.pop(window)  # (each window's test runs once: free as we go)
 
 
 def _ensure_grank_counts(prep: PreparedPanel, window: Window, ok: BoolArray, g_ok: FloatArray) -> None:
-    """Fill ``prep.grank_cache`` for ``window`` (and the windows ahead, and the parts; see
+    """Fill ``prep.caches.grank`` for ``window`` (and the windows ahead, and the parts; see
     :func:`_grank_sign_terms`)."""
-    if window not in prep.grank_cache:
+    if window not in prep.caches.grank:
         others = [
             w
             for w in prep.windows_ahead
-            if w != window and w not in prep.grank_cache and w not in prep.grank_done
+            if w != window and w not in prep.caches.grank and w not in prep.caches.grank_done
         ]
         masks = [prep.parts == p for p in range(prep.part_count)] if prep.parts is not None else []
         prep.sample(window)  # (so that the threads below only add samples of other windows)
@@ -424,24 +424,24 @@ def _ensure_grank_counts(prep: PreparedPanel, window: Window, ok: BoolArray, g_o
         for j, (w, (ok_w, g_w)) in enumerate(batch.items()):
             g[j, ok_w] = g_w
             if w != window:  # kept in g until the counts are known (not twice)
-                prep.memo.pop(("grank_values", w), None)
+                prep.caches.memo.pop(("grank_values", w), None)
             for p, part_values in enumerate(part_values_of[w]):
                 if part_values is not None:
                     g[n_w + j, part_values[0]] = part_values[1]
                     by_part[p][w] = part_values
         sums, counts = prep.sign_count_sums(g.T)
         for j, (w, (ok_w, _)) in enumerate(batch.items()):
-            prep.grank_cache[w] = (sums[0, j], counts[:, j])
+            prep.caches.grank[w] = (sums[0, j], counts[:, j])
             if w != window:
-                prep.memo[("grank_values", w)] = (ok_w, g[j, ok_w])
+                prep.caches.memo[("grank_values", w)] = (ok_w, g[j, ok_w])
         for p, part_windows in enumerate(by_part):
             part_counts = counts[masks[p], n_w:]
             shared = prep.part_shared[p]
             for j, w in enumerate(batch):
                 if w in part_windows:
                     ok_p, g_p = part_windows[w]
-                    shared.setdefault("grank_cache", {})[w] = (sums[1 + p, n_w + j], part_counts[:, j])
-                    shared.setdefault("memo", {})[("grank_values", w)] = (ok_p[masks[p]], g_p)
+                    shared.grank[w] = (sums[1 + p, n_w + j], part_counts[:, j])
+                    shared.memo[("grank_values", w)] = (ok_p[masks[p]], g_p)
         if window in prep.windows_ahead:  # every window's counts are known: the order is not needed
             prep.drop_est_order()
 
@@ -452,7 +452,7 @@ def prefetch(prep: PreparedPanel) -> None:
     if prep.sar_overflow:
         return
     for window in prep.windows_ahead:
-        if window in prep.grank_done or window in prep.grank_cache:
+        if window in prep.caches.grank_done or window in prep.caches.grank:
             continue
         values = _grank_values(prep, window)
         if not isinstance(values, TestResult):
@@ -464,7 +464,7 @@ def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
     name = "grank"
     s = prep.sample(window)
     values = _grank_values(prep, window)
-    prep.memo.pop(("grank_values", window), None)  # (each window's test runs once: free as we go)
+    prep.caches.memo.pop(("grank_values", window), None)  # (each window's test runs once: free as we go)
     if isinstance(values, TestResult):
         return values
     ok, g_ok = values
@@ -473,7 +473,7 @@ def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
     # sign(SAR_it - g_i): +1 where the event value lies below an estimation value (lifting that value's
     # rank by one), 0 for a tie (by one half), -1 above; 0 where missing or outside the sample.
     t_fin = prep.est_sar_count[ok]  # non-missing estimation SARs
-    fin_w = prep.colsum("est_sar_finite", "grank_weight", ok)
+    fin_w = prep.colsum(Matrix.EST_SAR_FINITE, Weight.GRANK, ok)
     if prep.sar_overflow:  # an infinite SAR counts as missing: compare the rebuilt SARs themselves
         g = np.full(prep.panel.n_events, np.nan)
         g[ok] = g_ok
@@ -483,8 +483,8 @@ def grank_prepared(prep: PreparedPanel, window: Window) -> TestResult:
         below, counts = _grank_sign_terms(prep, window, ok, g_ok)
         w_sgn = fin_w - below
         below_twice = counts[ok]
-    n_t = prep.colsum("est_sar_finite", "sigma_usable", ok)
-    u_sum = prep.colsum("est_sar_rank_filled", "grank_weight", ok) + 0.5 * (fin_w + w_sgn) - 0.5 * n_t
+    n_t = prep.colsum(Matrix.EST_SAR_FINITE, Weight.SIGMA_USABLE, ok)
+    u_sum = prep.colsum(Matrix.EST_SAR_RANK, Weight.GRANK, ok) + 0.5 * (fin_w + w_sgn) - 0.5 * n_t
     rank_event = 1.0 + 0.5 * below_twice  # 1 + #(SAR < g) + #(SAR == g) / 2
     u_event = rank_event / (t_fin + 2.0) - 0.5
     days = n_t > 0

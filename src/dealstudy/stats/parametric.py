@@ -16,7 +16,7 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from dealstudy.stats._prepared import PreparedPanel
+from dealstudy.stats._fast import PreparedPanel
 from dealstudy.stats._result import invalid, normal_result, t_result
 from dealstudy.stats.panel import EventPanel, FloatArray, TestResult
 
@@ -53,12 +53,13 @@ def _cross_sectional_t(name: str, x: FloatArray, mean: float) -> TestResult:
 
 def _standardized_cars(prep: PreparedPanel, window: Window) -> tuple[FloatArray, FloatArray, float]:
     """Standardized CARs ``CAR_i / sd(CAR_i)`` of the usable events, their dof, and the CAAR (the last
-    window's are kept in ``prep.memo``, per thread: Patell, BMP and Kolari-Pynnonen use them in turn)."""
+    window's are kept in ``prep.caches.memo``, per thread: Patell, BMP and Kolari-Pynnonen use them in
+    turn)."""
     key = ("standardized_cars", threading.get_ident())
-    last = prep.memo.get(key)
+    last = prep.caches.memo.get(key)
     if last is None or last[0] != window:
         last = (window, _compute_standardized_cars(prep, window))
-        prep.memo[key] = last
+        prep.caches.memo[key] = last
     result: tuple[FloatArray, FloatArray, float] = last[1]
     return result
 
@@ -280,7 +281,7 @@ def kolari_pynnonen(panel: EventPanel, window: Window) -> TestResult:
     events aligned on the panel's relative-day axis and each pair using the days both observe (at least
     3). Events sharing a calendar day 0 then contribute their true contemporaneous correlation. Above
     2,000 events :math:`\\bar r` is the pooled estimator of
-    :func:`dealstudy.stats._prepared.mean_pairwise_correlation` (exact without missing days).
+    :func:`dealstudy.stats._fast.mean_pairwise_correlation` (exact without missing days).
     :math:`\\bar r` uses all events of the (group) panel with at least 3 estimation residuals.
 
     References
