@@ -21,7 +21,8 @@ from dealstudy.stats import EventPanel, aggregate, aggregate_table, grank
 from dealstudy.stats._fast import PreparedPanel, blocks, correlation, mean_pairwise_correlation, sign_counts
 from dealstudy.stats._fast.correlation import mean_pairwise_correlation_parts
 from dealstudy.stats._fast.ranks import code_block
-from dealstudy.stats.nonparametric import _signed_rank_sum, grank_prepared
+from dealstudy.stats.generalized_rank import grank_prepared
+from dealstudy.stats.nonparametric import _signed_rank_sum
 from dealstudy.stats.simulate import market_model_panel
 
 

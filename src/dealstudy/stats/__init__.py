@@ -10,13 +10,12 @@ Aggregate tests take an :class:`EventPanel` and a window and return a :class:`Te
 """
 
 from dealstudy.stats.aggregate import AGGREGATE_TESTS, STATISTICS, Statistic, aggregate_table
+from dealstudy.stats.generalized_rank import grank, kolari_pynnonen_rank
 from dealstudy.stats.nonparametric import (
     corrado_rank,
     corrado_sign,
     corrado_zivney_sign,
     generalized_sign,
-    grank,
-    kolari_pynnonen_rank,
     sign,
     wilcoxon,
 )

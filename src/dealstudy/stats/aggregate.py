@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from dealstudy._parallel import map_blocks
+from dealstudy.stats import generalized_rank as gr
 from dealstudy.stats import nonparametric as npt
 from dealstudy.stats import parametric as pt
 from dealstudy.stats._fast import PreparedPanel
@@ -75,7 +76,7 @@ STATISTICS: tuple[Statistic, ...] = (
         "wilcoxon", npt.wilcoxon, npt.wilcoxon_prepared, (), "Wilcoxon (1945) signed-rank test on the CARs"
     ),
     Statistic(
-        "grank", npt.kolari_pynnonen_rank, npt.grank_prepared, ("grank",),
+        "grank", gr.kolari_pynnonen_rank, gr.grank_prepared, ("grank",),
         "Kolari and Pynnonen (2011) generalized rank test (GRANK-T)",
     ),
 )  # fmt: skip
@@ -100,7 +101,7 @@ def _test_set(
 
     On large panels the first window is tested alone (it computes most of what all windows share),
     the rest of the shared arrays are computed (:meth:`PreparedPanel.prefetch`,
-    :func:`dealstudy.stats.nonparametric.prefetch`), then the other windows are tested on threads;
+    :func:`dealstudy.stats.generalized_rank.prefetch`), then the other windows are tested on threads;
     each window's results depend only on the shared arrays, and come back in window order.
     """
 
@@ -119,7 +120,7 @@ def _test_set(
         return
     rows.extend(window_rows(windows[0]))
     prep.prefetch()
-    npt.prefetch(prep)
+    gr.prefetch(prep)
     for part in map_blocks(window_rows, windows[1:]):
         rows.extend(part)
 
