@@ -6,7 +6,7 @@ and keeps it in one explicit :class:`~dealstudy.stats._fast.caches.Caches`; the 
 rebuilt from the codes), ``sign_counts.py`` (GRANK's sign counts by binary search), ``correlation.py``
 (the mean pairwise correlation of Kolari and Pynnonen 2010), ``sample.py`` (the events of a window) and
 ``blocks.py`` (row blocks on threads). Each kernel is tested against the plain computation
-(``tests/unit/test_stats_fast_kernels.py``).
+(``tests/properties/test_stats_fast_properties.py``, ``tests/unit/test_stats_fast_kernels.py``).
 """
 
 from dealstudy.stats._fast.blocks import masked_mean, row_blocks
