@@ -290,5 +290,38 @@ def test_validate_warns_on_a_deal_without_primary_source(
     assert out.rstrip().endswith("; 1 warning(s) on stderr")
     assert err.splitlines() == [
         "warning: amazon-openai-38b.yaml [amazon-openai-38b] sources: no primary source: cite the company's "
-        "press release, blog post or filing where one exists and mark it 'kind: primary'"
+        "press release, blog post or filing where one exists and mark it 'kind: primary' (or say why there "
+        "is none in 'primary_source_note')"
     ]
+
+
+def test_validate_prints_a_note_instead_of_the_warning_for_a_deal_that_says_why(
+    catalog: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    note = "A press report; the companies made no announcement."
+    noted = deal("amazon-openai-38b", primary_source_note=note)
+    (catalog / "amazon-openai-38b.yaml").write_text(deal_to_yaml(noted))
+    code, out, err = run(capsys, monkeypatch, "events", "validate", "--catalog", str(catalog))
+    assert code == 0
+    assert out.rstrip().endswith("; 1 warning(s) on stderr")  # stargate-launch: no primary source, no note
+    assert err.splitlines() == [
+        "warning: stargate-launch.yaml [stargate-launch] sources: no primary source: cite the company's "
+        "press release, blog post or filing where one exists and mark it 'kind: primary' (or say why there "
+        "is none in 'primary_source_note')",
+        "note: amazon-openai-38b.yaml [amazon-openai-38b] primary_source_note: A press report; the companies "
+        "made no announcement.",
+    ]
+
+
+def test_validate_refuses_a_note_on_a_deal_with_a_primary_source(
+    catalog: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = deal_to_yaml(deal("amazon-openai-38b", source_kinds=("primary",)))
+    text = text.replace("primary_source_note: null", "primary_source_note: Not found offline.")
+    (catalog / "amazon-openai-38b.yaml").write_text(text)
+    code, _, err = run(capsys, monkeypatch, "events", "validate", "--catalog", str(catalog))
+    assert code == 2
+    assert (
+        "amazon-openai-38b.yaml [amazon-openai-38b] primary_source_note: the deal cites a primary source: "
+        "remove the note saying why it has none"
+    ) in err

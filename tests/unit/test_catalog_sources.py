@@ -137,3 +137,68 @@ def test_shipped_catalog_marks_every_source() -> None:
         "samsung-skhynix-stargate-loi",
         "openai-110b-round",
     } <= with_primary
+
+
+NOTE = "The company's release could not be located offline; cite it when found."
+
+
+@pytest.mark.parametrize(
+    ("note", "message"),
+    [
+        ("", "must not be empty"),
+        ("   ", "must not be empty"),
+        (12, "expected text, got a number (12)"),
+    ],
+)
+def test_primary_source_note_must_be_text(tmp_path: Path, note: object, message: str) -> None:
+    data = {**deal_data(sources=[{"url": PRESS, "kind": "press"}]), "primary_source_note": note}
+    assert validate_catalog(write(tmp_path, data)) == [
+        CatalogProblem("nebius-meta-3b.yaml", "nebius-meta-3b", "primary_source_note", message)
+    ]
+
+
+def test_primary_source_note_is_refused_beside_a_primary_source(tmp_path: Path) -> None:
+    """A note saying why there is no primary source would contradict one: an error, not a warning."""
+    assert validate_catalog(write(tmp_path, {**deal_data(), "primary_source_note": NOTE})) == [
+        CatalogProblem(
+            "nebius-meta-3b.yaml",
+            "nebius-meta-3b",
+            "primary_source_note",
+            "the deal cites a primary source: remove the note saying why it has none",
+        )
+    ]
+
+
+@pytest.mark.parametrize("sources", [[{"url": PRESS, "kind": "press"}], [PRESS]])
+def test_primary_source_note_replaces_the_warning(tmp_path: Path, sources: list[object]) -> None:
+    plain = deal_data("plain-deal", sources=sources)
+    noted = {**deal_data("noted-deal", sources=sources), "primary_source_note": f"  {NOTE} "}
+    catalog = load_catalog(write(write(tmp_path, plain), noted))
+    assert catalog.get("noted-deal").primary_source_note == NOTE
+    assert catalog.get("plain-deal").primary_source_note is None
+    assert [w.entry for w in catalog.warnings()] == ["plain-deal"]
+    assert catalog.source_notes() == [
+        CatalogProblem("noted-deal.yaml", "noted-deal", "primary_source_note", NOTE)
+    ]
+
+
+def test_primary_source_note_round_trips_through_yaml_json_and_csv(tmp_path: Path) -> None:
+    data = {**deal_data(sources=[{"url": PRESS, "kind": "press"}]), "primary_source_note": NOTE}
+    deal, problems = parse_deal(data, "nebius-meta-3b.yaml")
+    assert deal is not None and problems == []  # noqa: PT018
+    text = deal_to_yaml(deal)
+    assert f"primary_source_note: {NOTE}" in text.replace("\n  ", " ")
+    reread, _ = load_yaml_text(text, "nebius-meta-3b.yaml")
+    assert parse_deal(reread, "nebius-meta-3b.yaml") == (deal, [])
+    assert deal_to_json_dict(deal)["primary_source_note"] == NOTE
+    header = (
+        "id,title,announced,timing,counterparty,kind,binding_status,sources,primary_source_note,"
+        "ticker,exchange,role\n"
+    )
+    row = (
+        f'n-deal,T,2025-11-11,pre_market,Meta,cloud_contract,media_report,press:{PRESS},"{NOTE}",'
+        "NBIS,XNAS,provider\n"
+    )
+    (tmp_path / "deals.csv").write_text(header + row, encoding="utf-8")
+    (from_csv,) = read_deals_csv(tmp_path / "deals.csv")
+    assert from_csv.primary_source_note == NOTE

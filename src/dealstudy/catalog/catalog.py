@@ -98,17 +98,29 @@ class Catalog:
         return next((c for c in self.counterparties if c.name == name), None)
 
     def warnings(self) -> list[CatalogProblem]:
-        """Things worth fixing that do not make the catalog invalid: deals without a primary source."""
+        """Things worth fixing that do not make the catalog invalid: deals without a primary source.
+
+        A deal whose ``primary_source_note`` says why it has none is not warned about; see
+        :meth:`source_notes`.
+        """
         return [
             CatalogProblem(
                 f"{deal.id}.yaml",
                 deal.id,
                 "sources",
                 "no primary source: cite the company's press release, blog post or filing where one exists "
-                "and mark it 'kind: primary'",
+                "and mark it 'kind: primary' (or say why there is none in 'primary_source_note')",
             )
             for deal in self.deals
-            if not deal.has_primary_source
+            if not deal.has_primary_source and deal.primary_source_note is None
+        ]
+
+    def source_notes(self) -> list[CatalogProblem]:
+        """The deals without a primary source that say why (their ``primary_source_note``)."""
+        return [
+            CatalogProblem(f"{deal.id}.yaml", deal.id, "primary_source_note", deal.primary_source_note)
+            for deal in self.deals
+            if deal.primary_source_note is not None
         ]
 
     def to_frame(self) -> pd.DataFrame:

@@ -205,6 +205,7 @@ class DealEntry(_Entry):
     overlaps: Annotated[list[OverlapEntry], BeforeValidator(list_or_empty)] = _OPTIONAL_LIST
     press_claims: Annotated[list[PressClaimEntry], BeforeValidator(list_or_empty)] = _OPTIONAL_LIST
     sources: Annotated[list[SourceItem], BeforeValidator(_sources)]
+    primary_source_note: OptText = None
     notes: OptText = None
     confidence: Annotated[str | None, typed(choice(CONFIDENCES), required=False)] = None
 
@@ -294,6 +295,14 @@ class DealEntry(_Entry):
                     f"value ({format_usd(headline)})",
                     f"overlaps[{i}].amount_usd",
                 )
+        return value
+
+    @field_validator("primary_source_note")
+    @classmethod
+    def _note_only_without_primary(cls, value: str | None, info: ValidationInfo) -> str | None:
+        sources = info.data.get("sources") or ()
+        if value is not None and any(isinstance(s, SourceEntry) and s.kind == "primary" for s in sources):
+            raise refuse("the deal cites a primary source: remove the note saying why it has none")
         return value
 
     @field_validator("press_claims")

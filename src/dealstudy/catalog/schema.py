@@ -189,6 +189,9 @@ class Deal:
     confidence: Confidence | None = None
     # Who wrote each of ``sources`` (same order); empty when no source says. ``cited_sources`` pairs them.
     source_kinds: tuple[SourceKind | None, ...] = ()
+    # Why no source is marked primary (a press report the companies never announced, a release not found
+    # yet); only on a deal without a primary source. Replaces the validator's warning with this note.
+    primary_source_note: str | None = None
 
     @property
     def cited_sources(self) -> tuple[Source, ...]:

@@ -50,6 +50,7 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
         "overlaps": [dataclasses.asdict(o) for o in deal.overlaps],
         "press_claims": [dataclasses.asdict(c) for c in deal.press_claims],
         "sources": [s.url if s.kind is None else {"url": s.url, "kind": s.kind} for s in deal.cited_sources],
+        "primary_source_note": deal.primary_source_note,
         "notes": deal.notes,
         "confidence": deal.confidence,
     }

@@ -158,6 +158,7 @@ def _deal(entry: DealEntry) -> Deal:
         ),
         notes=entry.notes,
         confidence=cast(Confidence | None, entry.confidence),
+        primary_source_note=entry.primary_source_note,
     )
 
 

@@ -136,7 +136,8 @@ def show(
 def validate(catalog: Path = CATALOG_OPTION) -> None:
     """Check every file of the catalog and list every problem (exit 0 when clean, 2 otherwise).
 
-    Warnings (a deal citing no primary source) are printed on stderr and do not change the exit code.
+    Warnings (a deal citing no primary source) are printed on stderr and do not change the exit code; a
+    deal that says why it has none (primary_source_note) gets a note line instead.
 
     Example: dealstudy events validate --catalog events
     """
@@ -149,6 +150,8 @@ def validate(catalog: Path = CATALOG_OPTION) -> None:
     warnings = loaded.warnings()
     for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
+    for note in loaded.source_notes():
+        typer.echo(f"note: {note}", err=True)
     typer.echo(
         f"OK: {len(loaded.deals)} deals and {len(loaded.counterparties)} counterparties in {catalog} "
         f"(checksum {loaded.checksum[:12]})" + (f"; {len(warnings)} warning(s) on stderr" if warnings else "")
