@@ -314,3 +314,16 @@ def test_every_scatter_point_has_a_tooltip(site: Path, data: ReportData) -> None
         assert len(tips) == len(shown)
         assert all("abnormal value $" in tip or "abnormal value −$" in tip for tip in tips)
         assert all(" · headline $" in tip for tip in tips)
+
+
+def test_deal_page_shows_why_a_deal_has_no_primary_source(tmp_path: Path) -> None:
+    deals = sample_deals()
+    noted = dataclasses.replace(deals[0], primary_source_note="A press report <Bloomberg>; no announcement.")
+    data = sample_report_data(deals=(noted, *deals[1:3]))
+    figures = FigureSet(index=render_figures(data).index, events={})
+    render_site(build_context(data, figures), tmp_path)
+    html = (tmp_path / "deals" / deal_filename(noted.id)).read_text(encoding="utf-8")
+    assert "primary-source-note" in _parse(tmp_path / "deals" / deal_filename(noted.id)).ids
+    assert html.index('id="sources"') < html.index("A press report &lt;Bloomberg&gt;; no announcement.")
+    assert html.index("no announcement.") < html.index('id="confounders"')
+    assert "primary-source-note" not in (tmp_path / "deals" / deal_filename(deals[1].id)).read_text("utf-8")

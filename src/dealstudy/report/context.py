@@ -275,6 +275,7 @@ def _deal_page(data: ReportData, deal: Deal, deals: dict[str, Deal], figures: Fi
         "related": related,
         "timeline": _figure(figures.families[deal.id]) if deal.id in figures.families else None,
         "notes": deal.notes or "",
+        "primary_source_note": deal.primary_source_note,
         "securities": securities,
         "reconciliation": list(data.reconciliation.get(deal.id, ())),
         "windows": windows_of(data),
