@@ -2,6 +2,7 @@
 
     python -m benchmarks.dask_run                       # 100,000 events
     python -m benchmarks.dask_run --sizes 100000,1000000 --workers 2
+    python -m benchmarks.dask_run --sizes 1000000 --cases blocks   # the block-by-block engine alone
 
 Each case runs in its own process (``--case single|dask --size N``, printing one JSON line), one after
 the other, so their memory never adds up. Both cases read the same seeded synthetic panel
@@ -11,6 +12,8 @@ and write the same tables as Parquet:
 
 - single: ``read_closes`` of every symbol, ``study_prices`` (day 0, engine), ``results.aggregate``, and the
   outcomes, abnormal returns, CARs and aggregate tests written with pandas;
+- blocks: ``run_study_blocked`` (``--engine blocks``): the same partitions, one after another in this
+  process, each block's tables written as Parquet parts and dropped, the panel gathered and tested;
 - dask: ``run_study_dask`` on a ``LocalCluster`` started beforehand (its start-up is reported apart):
   partitions of at most 20,000 events (about four per worker), each read and studied on a worker, tables
   written by the workers, the panel gathered and tested on the driver.
@@ -95,6 +98,38 @@ def _single(size: int, data: Path) -> dict[str, Any]:
     }
 
 
+def _aggregate_diff(aggregate: pd.DataFrame, size: int, data: Path) -> dict[str, Any]:
+    """The largest difference from the single-process run's aggregate statistics (when it ran)."""
+    path = data / f"aggregate-single-{size}.parquet"
+    if not path.exists():
+        return {}
+    single = pd.read_parquet(path)
+    diff = np.nanmax(
+        np.abs(aggregate[["stat", "p_value"]].to_numpy() - single[["stat", "p_value"]].to_numpy())
+    )
+    same_nan = bool((aggregate["stat"].isna() == single["stat"].isna()).all())
+    return {"max_abs_aggregate_diff": float(diff), "same_nan_pattern": same_nan}
+
+
+def _blocks(size: int, data: Path) -> dict[str, Any]:
+    from dealstudy.pipeline.blocked import run_study_blocked
+
+    events, dataset = _workload(size, data)
+    t0, c0 = time.perf_counter(), time.process_time()
+    result = run_study_blocked(events, Path(tempfile.mkdtemp(dir=data)), spec=_spec(), prices_dataset=dataset)
+    t1, c1 = time.perf_counter(), time.process_time()
+    return {
+        "case": "blocks",
+        "events": size,
+        "ok": result.n_ok,
+        "partitions": result.partitions,
+        "seconds": t1 - t0,
+        "cpu_seconds": c1 - c0,
+        "peak_rss_mib": peak_rss_mib(),
+        **_aggregate_diff(result.aggregate, size, data),
+    }
+
+
 def _worker_peak() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -143,11 +178,6 @@ def _dask(size: int, data: Path, workers: int) -> dict[str, Any]:
     ]
     durations = np.array([d for _, d in tasks])
     per_part = size / result.partitions
-    single = pd.read_parquet(data / f"aggregate-single-{size}.parquet")
-    diff = np.nanmax(
-        np.abs(result.aggregate[["stat", "p_value"]].to_numpy() - single[["stat", "p_value"]].to_numpy())
-    )
-    same_nan = bool((result.aggregate["stat"].isna() == single["stat"].isna()).all())
     return {
         "case": "dask",
         "events": size,
@@ -164,8 +194,7 @@ def _dask(size: int, data: Path, workers: int) -> dict[str, Any]:
         "events_per_s_per_partition": per_part / float(np.median(durations)) if len(durations) else None,
         "driver_peak_rss_mib": peak_rss_mib(),
         "worker_peak_rss_mib": worker_peaks,
-        "max_abs_aggregate_diff": float(diff),
-        "same_nan_pattern": same_nan,
+        **_aggregate_diff(result.aggregate, size, data),
     }
 
 
@@ -186,26 +215,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", default="100000")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--case", choices=("single", "dask"))
+    parser.add_argument("--case", choices=("single", "blocks", "dask"))
+    parser.add_argument("--cases", default="single,dask", help="cases to run per size, in order")
     parser.add_argument("--size", type=int)
     parser.add_argument("--data", type=Path)
     args = parser.parse_args(argv)
     if args.case:
-        out = (
-            _single(args.size, args.data)
-            if args.case == "single"
-            else _dask(args.size, args.data, args.workers)
-        )
+        if args.case == "single":
+            out = _single(args.size, args.data)
+        elif args.case == "blocks":
+            out = _blocks(args.size, args.data)
+        else:
+            out = _dask(args.size, args.data, args.workers)
         print(json.dumps(out))
         return 0
     print(json.dumps({"machine": machine_info()}))
     with tempfile.TemporaryDirectory(prefix="dealstudy-dask-bench-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             common = ["--size", str(size), "--data", tmp, "--workers", str(args.workers)]
-            single = _spawn(["--case", "single", *common])
-            print(json.dumps(single), flush=True)
-            dask = _spawn(["--case", "dask", *common])
-            print(json.dumps(dask), flush=True)
+            runs = {}
+            for case in args.cases.split(","):
+                runs[case] = _spawn(["--case", case, *common])
+                print(json.dumps(runs[case]), flush=True)
+            single, dask = runs.get("single", {}), runs.get("dask", {})
             if "seconds" in single and "seconds" in dask:
                 wall = (dask["seconds"] - single["seconds"]) / size * 1e6
                 cpu = dask["driver_cpu_seconds"] + dask["workers_cpu_seconds"] - single["cpu_seconds"]

@@ -22,6 +22,10 @@ address is given), its tables written as Parquet::
     big = api.run_study_dask(events, "out/", sources=sources, scheduler="tcp://10.0.0.5:8786")
     big.aggregate, big.table("cars")                           # pandas, and a Dask DataFrame
 
+Or block by block in this process, for event sets whose tables do not fit in memory (same outputs)::
+
+    big = api.run_study_blocked(events, "out/", sources=sources, max_block_events=20_000)
+
 Only these functions wire a data source to a computation; the computation modules (``dealstudy.study``,
 ``dealstudy.stats``, ``dealstudy.economy``) take plain frames and can be used on their own.
 """
@@ -31,6 +35,7 @@ from __future__ import annotations
 from dealstudy.catalog import Catalog, load_catalog, validate_catalog
 from dealstudy.data import DataSources, open_sources
 from dealstudy.pipeline.analyze import AnalysisResults, analyze, catalog_events, write_analysis
+from dealstudy.pipeline.blocked import BlockedStudy, run_study_blocked
 from dealstudy.pipeline.distributed import DaskStudy, run_study_dask  # imports dask only when run
 from dealstudy.pipeline.report import ReportSummary, build_report
 from dealstudy.pipeline.study import read_events_csv, run_study, study_to_json, write_study
@@ -38,6 +43,7 @@ from dealstudy.study import EventStudy, StudyResults, StudySpec
 
 __all__ = [
     "AnalysisResults",
+    "BlockedStudy",
     "Catalog",
     "DaskStudy",
     "DataSources",
@@ -52,6 +58,7 @@ __all__ = [
     "open_sources",
     "read_events_csv",
     "run_study",
+    "run_study_blocked",
     "run_study_dask",
     "study_to_json",
     "validate_catalog",

@@ -24,28 +24,12 @@ except ImportError:  # pragma: no cover - CI installs the test group, which has 
     pytest.skip("dask[distributed] is not installed (pip install dealstudy[dask])", allow_module_level=True)
 
 from dealstudy.cli import app, main
-
-TICKERS = ("AMZN", "NVDA", "ORCL", "MSFT", "AMD", "AVGO", "INTC", "GOOGL", "META", "9984.T", "005930.KS")
-
-
-def _events(prices_dir: Path, path: Path) -> pd.DataFrame:
-    rng = np.random.default_rng(7)
-    spy = pd.read_csv(prices_dir / "SPY.csv", usecols=["date"])["date"].to_numpy()
-    rows = []
-    for i in range(30):
-        day = pd.Timestamp(spy[rng.integers(260, len(spy) - 15)])
-        timing = ("", "pre_market", "after_close")[i % 3]
-        ticker = TICKERS[i % len(TICKERS)]
-        rows.append((f"ev{i:02d}", ticker, day.strftime("%Y-%m-%d"), timing, "", f"g{i % 2}"))
-    rows.append(("missing", "ZZZZ", "2025-06-02", "", "", "g1"))  # no price file: no_prices
-    frame = pd.DataFrame(rows, columns=["event_id", "ticker", "date", "timing", "market", "group"])
-    frame.to_csv(path, index=False)
-    return frame
+from fixtures.cli import write_snapshot_events
 
 
 @pytest.mark.shared
 def test_cli_dask_engine_matches_single_engine(prices_dir: Path, tmp_path: Path) -> None:
-    events = _events(prices_dir, tmp_path / "events.csv")
+    events = write_snapshot_events(prices_dir, tmp_path / "events.csv")
     single = CliRunner().invoke(
         app,
         ["study", str(tmp_path / "events.csv"), "--prices", str(prices_dir), "--out", str(tmp_path / "s")],
@@ -91,7 +75,7 @@ def test_cli_dask_engine_matches_single_engine(prices_dir: Path, tmp_path: Path)
     [
         (["--engine", "dask"], "give --out DIR"),
         (["--engine", "dask", "--out", "o", "--format", "json"], "--format json is not available"),
-        (["--engine", "spark"], "choose single or dask"),
+        (["--engine", "spark"], "choose single, blocks or dask"),
         (["--scheduler", "tcp://127.0.0.1:1"], "need --engine dask"),
     ],
 )

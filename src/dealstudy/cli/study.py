@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from dealstudy.data import DataSources
+    from dealstudy.pipeline.blocked import BlockedStudy
+    from dealstudy.pipeline.distributed import DaskStudy
 
 __all__ = ["study_command"]
 
@@ -143,7 +145,11 @@ def study_command(
     timings: Annotated[bool, typer.Option("--timings", help="Print the time of each stage.")] = False,
     engine: Annotated[
         str,
-        typer.Option("--engine", help="single (this process) or dask (a Dask cluster; Parquet in --out)."),
+        typer.Option(
+            "--engine",
+            help="single (this process), blocks (this process, block by block, Parquet in --out: for event "
+            "sets whose tables do not fit in memory) or dask (a Dask cluster; Parquet in --out).",
+        ),
     ] = "single",
     scheduler: Annotated[
         str | None,
@@ -185,32 +191,43 @@ class _Cluster:
     prices_dataset: str | None
 
     def check(self, out: Path | None, fmt: str) -> None:
-        if self.engine not in ("single", "dask"):
-            raise SpecificationError(f"--engine {self.engine!r}: choose single or dask")
-        if self.engine == "single" and (self.scheduler or self.workers):
+        if self.engine not in ("single", "blocks", "dask"):
+            raise SpecificationError(f"--engine {self.engine!r}: choose single, blocks or dask")
+        if self.engine != "dask" and (self.scheduler or self.workers):
             raise SpecificationError("--scheduler and --workers need --engine dask")
-        if self.engine == "dask" and out is None:
-            raise SpecificationError("--engine dask writes Parquet tables: give --out DIR")
-        if self.engine == "dask" and fmt == "json":
-            raise SpecificationError("--engine dask: --format json is not available (tables are in --out)")
+        if self.engine != "single" and out is None:
+            raise SpecificationError(f"--engine {self.engine} writes Parquet tables: give --out DIR")
+        if self.engine != "single" and fmt == "json":
+            raise SpecificationError(
+                f"--engine {self.engine}: --format json is not available (tables are in --out)"
+            )
 
 
-def _run_dask(
+def _run_partitioned(
     frame: pd.DataFrame, sources: DataSources, spec: StudySpec, out: Path, cluster: _Cluster, err: Console
 ) -> None:
-    """``--engine dask``: the study on a Dask cluster, its tables written to ``out`` as Parquet."""
+    """``--engine blocks`` (block by block in this process) or ``--engine dask`` (on a Dask cluster): the
+    study in partitions of tickers, its tables written to ``out`` as Parquet."""
     from dealstudy.pipeline._parquet_out import TABLES
-    from dealstudy.pipeline.distributed import run_study_dask
 
-    result = run_study_dask(
-        frame,
-        out,
-        spec=spec,
-        sources=sources,
-        prices_dataset=cluster.prices_dataset,
-        scheduler=cluster.scheduler,
-        n_workers=cluster.workers,
-    )
+    if cluster.engine == "blocks":
+        from dealstudy.pipeline.blocked import run_study_blocked
+
+        result: BlockedStudy | DaskStudy = run_study_blocked(
+            frame, out, spec=spec, sources=sources, prices_dataset=cluster.prices_dataset
+        )
+    else:
+        from dealstudy.pipeline.distributed import run_study_dask
+
+        result = run_study_dask(
+            frame,
+            out,
+            spec=spec,
+            sources=sources,
+            prices_dataset=cluster.prices_dataset,
+            scheduler=cluster.scheduler,
+            n_workers=cluster.workers,
+        )
     err.print(
         f"wrote {'/, '.join(TABLES)}/ ({result.partitions} partitions) and aggregate.parquet to {out}",
         markup=False,
@@ -249,9 +266,9 @@ def _run(
         prices=prices, offline=offline, cache=cache, snapshot=mode, network_timeout=network_timeout
     )
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    if cluster.engine == "dask":
+    if cluster.engine != "single":
         assert out is not None
-        _run_dask(frame, sources, spec, out, cluster, err)
+        _run_partitioned(frame, sources, spec, out, cluster, err)
         return
     if cluster.prices_dataset is not None:
         from dealstudy.data.parquet_prices import ParquetPriceSource

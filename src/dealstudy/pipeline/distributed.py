@@ -26,8 +26,8 @@ import contextlib
 import math
 import os
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,29 +36,27 @@ import pandas as pd
 
 from dealstudy._tables import write_table
 from dealstudy.data import DataSources
-from dealstudy.data.parquet_prices import read_closes
-from dealstudy.errors import DataError, MissingDataError, SpecificationError
+from dealstudy.errors import DataError, SpecificationError
 from dealstudy.pipeline._parquet_out import AGGREGATE_FILE, TABLES, commit_tables, conform
-from dealstudy.pipeline.study import fetch_prices, study_factors, study_needs, study_prices
-from dealstudy.stats.panel import EventPanel
-from dealstudy.study import StudyResults, StudySpec
+from dealstudy.pipeline.partitions import (
+    MAX_PARTITION_EVENTS,
+    PartitionedStudy,
+    PartitionResult,
+    gather_aggregate,
+    in_input_order,
+    partition_status,
+    partition_tasks,
+    shared_inputs,
+    study_partition,
+)
+from dealstudy.study import StudySpec
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
     from distributed import Client, Future
 
-__all__ = [
-    "MAX_PARTITION_EVENTS",
-    "DaskStudy",
-    "PartitionResult",
-    "PartitionTask",
-    "partition_events",
-    "run_study_dask",
-    "study_partition",
-]
+__all__ = ["DaskStudy", "run_study_dask"]
 
-#: At most this many events per partition (a ticker's events are never split, so one ticker may exceed it).
-MAX_PARTITION_EVENTS = 20_000
 #: Partitions per worker thread aimed at (load balance, and little rework when a worker dies).
 PARTITIONS_PER_THREAD = 4
 #: Retries of a partition task that raised (a worker that died is handled by Dask's allowed-failures).
@@ -70,134 +68,21 @@ LOOPBACK_HTTP = "127.0.0.1:0"
 CONNECT_TIMEOUT_S = 30
 
 
-@dataclass(frozen=True)
-class SharedInputs:
-    """What every partition needs: the spec, the fetch range, the benchmark series and factors."""
-
-    spec: StudySpec
-    start: Any  # datetime.date
-    end: Any
-    benchmarks: dict[str, pd.Series]
-    unavailable: dict[str, str]
-    factors: pd.DataFrame | None
-
-
-@dataclass(frozen=True)
-class PartitionTask:
-    """One partition: its events (all events of its tickers) and where their closes come from."""
-
-    index: int
-    events: pd.DataFrame
-    tickers: tuple[str, ...]
-    dataset: str | None = None  # the workers read the tickers' closes from this price dataset
-    prices: dict[str, pd.Series] = field(default_factory=dict)  # or the driver ships them
-    unavailable: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PartitionResult:
-    """A partition's per-event tables and its part of the panel."""
-
-    index: int
-    tables: dict[str, pd.DataFrame]
-    panel: EventPanel
-    panel_event_ids: tuple[str, ...]
-
-
-def partition_events(tickers: Sequence[str], max_events: int) -> list[np.ndarray]:
-    """Row positions of each partition: tickers in order of first appearance, packed into consecutive
-    blocks of at most ``max_events`` events (a ticker with more events gets a block of its own)."""
-    codes, uniques = pd.factorize(pd.Series(tickers, dtype=object), sort=False)
-    counts = np.bincount(codes, minlength=len(uniques))
-    block = np.empty(len(uniques), dtype=np.int64)
-    current, filled = 0, 0
-    for i, count in enumerate(counts):
-        if filled and filled + count > max_events:
-            current, filled = current + 1, 0
-        block[i] = current
-        filled += int(count)
-    of_event = block[codes]
-    order = np.argsort(of_event, kind="stable")
-    bounds = np.searchsorted(of_event[order], np.arange(current + 2))
-    return [order[bounds[b] : bounds[b + 1]] for b in range(current + 1) if bounds[b + 1] > bounds[b]]
-
-
-def study_partition(task: PartitionTask, shared: SharedInputs) -> PartitionResult:
-    """Run the ordinary engine on one partition (on a worker). Missing prices become exclusion codes."""
-    prices = dict(shared.benchmarks)
-    unavailable = dict(shared.unavailable)
-    if task.dataset is not None:
-        wanted = [t for t in task.tickers if t not in prices]
-        try:
-            got, missing = read_closes(task.dataset, wanted, shared.start, shared.end)
-        except MissingDataError as exc:  # the partition's prices cannot be read: its events say why
-            got, missing = {}, dict.fromkeys(wanted, str(exc))
-    else:
-        got, missing = task.prices, task.unavailable
-    prices.update(got)
-    unavailable.update(missing)
-    results = study_prices(task.events, prices, shared.spec, factors=shared.factors, unavailable=unavailable)
-    tables = {
-        "outcomes": results.outcomes,
-        "abnormal_returns": results.abnormal_returns,
-        "cars": results.cars,
-        "series": results.series,
-    }
-    return PartitionResult(task.index, tables, results.panel, results.panel_event_ids)
-
-
 def _table(result: PartitionResult, name: str, meta: pd.DataFrame | None) -> pd.DataFrame:
     frame = result.tables[name]
     return frame.iloc[:0] if meta is None else conform(frame, meta)
 
 
-def _summary(result: PartitionResult) -> tuple[int, pd.DataFrame, EventPanel, tuple[str, ...]]:
-    """What the driver gathers: the events' status and the partition's panel."""
-    status = result.tables["outcomes"][["event_id", "ticker", "day0", "outcome", "reason"]]
-    return result.index, status, result.panel, result.panel_event_ids
-
-
 @dataclass(frozen=True)
-class DaskStudy:
-    """The result of :func:`run_study_dask`.
-
-    Attributes
-    ----------
-    spec : StudySpec
-    out_dir : Path
-        Holds ``outcomes/``, ``abnormal_returns/``, ``cars/``, ``series/`` (Parquet datasets, one file per
-        partition, columns as the tables of :class:`dealstudy.study.StudyResults`, ``series/`` as its
-        :attr:`~dealstudy.study.StudyResults.series`) and ``aggregate.parquet``.
-    aggregate : DataFrame
-        The aggregate tests, identical to the single-process run's ``StudyResults.aggregate``.
-    status : DataFrame
-        ``event_id, ticker, day0, outcome, reason`` of every event, in input order.
-    partitions : int
-        Number of partitions (tasks).
-    """
-
-    spec: StudySpec
-    out_dir: Path
-    aggregate: pd.DataFrame
-    status: pd.DataFrame
-    partitions: int
-
-    @property
-    def n_ok(self) -> int:
-        return int((self.status["outcome"] == "ok").sum())
-
-    @property
-    def excluded(self) -> pd.DataFrame:
-        return self.status[self.status["outcome"] != "ok"].reset_index(drop=True)
+class DaskStudy(PartitionedStudy):
+    """The result of :func:`run_study_dask` (:class:`~dealstudy.pipeline.partitions.PartitionedStudy`)."""
 
     def table(self, name: str) -> dd.DataFrame:
         """``outcomes``, ``abnormal_returns``, ``cars`` or ``series``: a Dask DataFrame of the written
         Parquet parts."""
         import dask.dataframe as dd
 
-        if name not in TABLES:
-            raise SpecificationError(f"no table {name!r}; choose one of {', '.join(TABLES)}")
-        frame: dd.DataFrame = dd.read_parquet(self.out_dir / name)
+        frame: dd.DataFrame = dd.read_parquet(self.table_path(name))
         return frame
 
 
@@ -236,73 +121,6 @@ def _client(scheduler: str | None, n_workers: int | None, processes: bool) -> It
         Client(cluster) as client,
     ):
         yield client
-
-
-def _tasks(
-    events: pd.DataFrame,
-    max_events: int,
-    dataset: str | None,
-    sources: DataSources | None,
-    shared: SharedInputs,
-) -> list[PartitionTask]:
-    parts = partition_events(events["ticker"].astype(str).tolist(), max_events)
-    tasks = []
-    for i, rows in enumerate(parts):
-        sub = events.iloc[rows]
-        tickers = tuple(dict.fromkeys(sub["ticker"].astype(str)))
-        if dataset is not None:
-            tasks.append(PartitionTask(i, sub, tickers, dataset=dataset))
-            continue
-        assert sources is not None
-        wanted = [t for t in tickers if t not in shared.benchmarks and t not in shared.unavailable]
-        prices, unavailable = fetch_prices(sources, wanted, shared.start, shared.end)
-        tasks.append(PartitionTask(i, sub, tickers, prices=prices, unavailable=unavailable))
-    return tasks
-
-
-def _gather_panel(
-    pieces: list[tuple[EventPanel, tuple[str, ...]]], order_of: dict[str, int], spec: StudySpec
-) -> pd.DataFrame:
-    """The aggregate tests on the partitions' panels (``pieces``, emptied on the way), stacked in the events'
-    input order."""
-    ids = [eid for _, piece_ids in pieces for eid in piece_ids]
-    rank = np.empty(len(ids), dtype=np.int64)
-    rank[np.argsort(np.fromiter((order_of[e] for e in ids), np.int64, len(ids)), kind="stable")] = np.arange(
-        len(ids)
-    )
-    first = pieces[0][0]
-    n, k, w = len(ids), first.rel_days.size, len(first.windows)
-    arrays: dict[str, np.ndarray] = {
-        "ar": np.empty((n, k)),
-        "var_ar": np.empty((n, k)),
-        "sigma": np.empty(n),
-        "nobs": np.empty(n, dtype=first.nobs.dtype),
-        "dof": np.empty(n, dtype=first.dof.dtype),
-        "car_var": np.empty((n, w)),
-        "groups": np.empty(n, dtype=object),
-    }
-    lo = 0
-    pieces.reverse()
-    while pieces:  # each piece is dropped once copied: the driver holds the panel about once
-        piece, piece_ids = pieces.pop()
-        dest = rank[lo : lo + len(piece_ids)]
-        for name, array in arrays.items():
-            array[dest] = getattr(piece, name)
-        lo += len(piece_ids)
-        del piece
-    panel = EventPanel(
-        rel_days=first.rel_days,
-        is_estimation=first.is_estimation,
-        is_event=first.is_event,
-        windows=first.windows,
-        **arrays,
-    )
-    ordered = [""] * n
-    for eid, r in zip(ids, rank.tolist(), strict=True):
-        ordered[r] = eid
-    empty = pd.DataFrame()
-    results = StudyResults(spec, empty, empty, empty, panel, tuple(ordered))
-    return results.aggregate
 
 
 def run_study_dask(
@@ -345,43 +163,27 @@ def run_study_dask(
         :data:`MAX_PARTITION_EVENTS`).
     """
     spec = spec or StudySpec()
-    if prices_dataset is None and sources is None:
-        raise SpecificationError("give a price dataset or data sources")
     out = Path(out_dir)
-    if events["event_id"].astype(str).duplicated().any():
-        raise SpecificationError("event ids must be unique (each event's rows are matched by its id)")
-    needs = study_needs(events, spec)
     dataset = str(prices_dataset) if prices_dataset is not None else None
-    if dataset is not None:
-        bench, bench_missing = read_closes(dataset, needs.benchmarks, needs.start, needs.end)
-    else:
-        assert sources is not None
-        bench, bench_missing = fetch_prices(sources, needs.benchmarks, needs.start, needs.end)
-    factors = study_factors(sources, spec) if sources is not None else None
-    if spec.uses_factors and factors is None:
-        raise MissingDataError(f"model {spec.model!r} needs factor files: give data sources with them")
-    shared = SharedInputs(spec, needs.start, needs.end, bench, bench_missing, factors)
-    order_of = {str(e): i for i, e in enumerate(events["event_id"])}
+    shared = shared_inputs(events, spec, sources, dataset)
     with _client(scheduler, n_workers, processes) as client:
         threads = max(1, sum(client.nthreads().values()))
         size = max_partition_events or max(
             1, min(MAX_PARTITION_EVENTS, math.ceil(len(events) / (threads * PARTITIONS_PER_THREAD)))
         )
-        tasks = _tasks(events, size, dataset, sources, shared)
+        tasks = list(partition_tasks(events, size, dataset, sources, shared))
         token = uuid.uuid4().hex[:12]
         keys = [f"dealstudy-partition-{token}-{t.index}" for t in tasks]
         futures = client.map(study_partition, tasks, shared=shared, key=keys, retries=TASK_RETRIES)
-        summaries = client.gather(client.map(_summary, futures, key=[f"{k}-summary" for k in keys]))
+        summaries = client.gather(client.map(partition_status, futures, key=[f"{k}-summary" for k in keys]))
         summaries.sort(key=lambda s: s[0])
         best = int(np.argmax([len(s[3]) for s in summaries]))  # the most ok events: the tables' dtypes
-        status = pd.concat([s[1] for s in summaries], ignore_index=True)
-        positions = status["event_id"].astype(str).map(order_of).to_numpy()
-        status = status.iloc[np.argsort(positions, kind="stable")].reset_index(drop=True)
+        status = in_input_order([s[1] for s in summaries], events)
         with commit_tables(out) as tmp:
             _write_tables(client, futures, best, tmp)
             pieces = [(s[2], s[3]) for s in summaries]
             del summaries
-            aggregate = _gather_panel(pieces, order_of, spec)
+            aggregate = gather_aggregate(pieces, events, spec)
             write_table(tmp, AGGREGATE_FILE.removesuffix(".parquet"), aggregate, "parquet")
     return DaskStudy(spec, out, aggregate, status, len(tasks))
 

@@ -7,13 +7,11 @@ loopback-only ``LocalCluster``s.
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -28,111 +26,18 @@ except ImportError:  # pragma: no cover - CI installs the test group, which has 
     pytest.skip("dask[distributed] is not installed (pip install dealstudy[dask])", allow_module_level=True)
 
 from dealstudy.data import open_sources
-from dealstudy.data.parquet_prices import ParquetPriceSource, read_closes, write_price_dataset
+from dealstudy.data.parquet_prices import ParquetPriceSource, read_closes
 from dealstudy.errors import MissingDataError, SpecificationError
-from dealstudy.pipeline.distributed import (
-    PartitionTask,
-    SharedInputs,
-    partition_events,
-    run_study_dask,
-    study_partition,
-)
+from dealstudy.pipeline.distributed import run_study_dask
+from dealstudy.pipeline.partitions import PartitionTask, SharedInputs, partition_events, study_partition
 from dealstudy.pipeline.study import run_study, study_needs
-from dealstudy.study import StudyResults, StudySpec
+from dealstudy.study import StudyResults
+from fixtures import partitioned
 
-ROOT = Path(__file__).resolve().parents[2]
-SPEC = StudySpec(estimation=(-120, -11), min_obs=60, windows=((0, 0), (-1, 1), (-5, 5)))
-
-
-def _synthetic() -> ModuleType:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    return importlib.import_module("benchmarks.synthetic")
+SPEC = partitioned.SPEC
 
 
-@pytest.fixture(scope="module")
-def panel() -> Any:
-    syn = _synthetic()
-    return syn.make_panel(
-        syn.PanelConfig(n_tickers=24, n_days=420, missing_rate=0.01, ipo_share=0.1, seed=11)
-    )
-
-
-@pytest.fixture(scope="module")
-def events(panel: Any) -> pd.DataFrame:
-    ev = _synthetic().make_events(panel, 240, seed=5, estimation_start=-120, window_end=5)
-    extra = pd.DataFrame(  # two tickers without prices anywhere: no_prices, in a partition of their own
-        {
-            "event_id": ["X1", "X2", "X3"],
-            "ticker": ["NOPX1", "NOPX2", "NOPX1"],
-            "day0": [panel.dates[300], panel.dates[310], panel.dates[200]],
-            "market": "MKT",
-            "group": "g1",
-        }
-    )
-    out = pd.concat([ev, extra], ignore_index=True)
-    return out.rename(columns={"day0": "date"})
-
-
-@pytest.fixture(scope="module")
-def data(panel: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("dask_data")
-    csv = root / "csv"
-    csv.mkdir()
-    # a missing price is a missing row (CSV snapshots have no NaN closes); the same data in both stores
-    prices = {symbol: series.dropna() for symbol, series in panel.prices.items()}
-    for symbol, series in prices.items():
-        frame = pd.DataFrame({"date": series.index.strftime("%Y-%m-%d"), "adj_close": series.to_numpy()})
-        for col in ("open", "high", "low", "close"):
-            frame[col] = series.to_numpy()
-        frame["volume"] = 1e6
-        frame.to_csv(csv / f"{symbol}.csv", index=False)
-    return {"csv": csv, "dataset": write_price_dataset(prices, root / "prices.parquet")}
-
-
-@pytest.fixture(scope="module")
-def single(events: pd.DataFrame, data: dict[str, Path]) -> StudyResults:
-    return run_study(events, open_sources(prices=data["csv"]), SPEC)
-
-
-def _read(out: Path, name: str, events: pd.DataFrame) -> pd.DataFrame:
-    frame = pd.read_parquet(out / name)
-    position = {e: i for i, e in enumerate(events["event_id"])}
-    order = np.argsort(frame["event_id"].map(position).to_numpy(), kind="stable")
-    return frame.iloc[order].reset_index(drop=True)
-
-
-def _assert_same(out: Path, result: Any, single: StudyResults, events: pd.DataFrame) -> None:
-    outcomes = _read(out, "outcomes", events)
-    assert outcomes["event_id"].tolist() == events["event_id"].tolist()  # every event once, none lost
-    expected = single.outcomes
-    for col in ("event_id", "ticker", "outcome", "estimation_obs", "group"):
-        assert outcomes[col].astype(str).tolist() == expected[col].astype(str).tolist(), col
-    priced = (expected["outcome"] != "no_prices").to_numpy()  # the reason names the price source
-    assert outcomes["reason"][priced].tolist() == expected["reason"][priced].tolist()
-    np.testing.assert_allclose(outcomes["beta"], expected["beta"], rtol=0, atol=1e-12)
-    cars = _read(out, "cars", events)
-    exp_cars = single.cars.reset_index(drop=True)
-    assert cars[["event_id", "window"]].astype(str).to_numpy().tolist() == (
-        exp_cars[["event_id", "window"]].astype(str).to_numpy().tolist()
-    )
-    for col in ("car", "bhar", "se", "t_stat", "p_value", "sq_p_value"):
-        np.testing.assert_allclose(cars[col], exp_cars[col], rtol=0, atol=1e-12, err_msg=col)
-    ars = _read(out, "abnormal_returns", events)
-    assert len(ars) == len(single.abnormal_returns)
-    np.testing.assert_allclose(ars["ar"], single.abnormal_returns["ar"].to_numpy(), rtol=0, atol=1e-12)
-    series = _read(out, "series", events)
-    exp_series = single.series
-    assert len(exp_series) == single.n_ok * len(range(-5, 6))  # every ok event on every event day
-    assert series[["event_id", "ticker", "event_time"]].astype(str).to_numpy().tolist() == (
-        exp_series[["event_id", "ticker", "event_time"]].astype(str).to_numpy().tolist()
-    )
-    for col in ("ar", "sar", "rank", "rank_days", "u", "g"):
-        np.testing.assert_allclose(series[col], exp_series[col], rtol=0, atol=1e-12, err_msg=col)
-    assert result.table("series").npartitions == result.partitions
-    aggregate = pd.read_parquet(out / "aggregate.parquet")
-    pd.testing.assert_frame_equal(result.aggregate, single.aggregate, check_exact=False, rtol=0, atol=1e-12)
-    pd.testing.assert_frame_equal(aggregate, single.aggregate, check_exact=False, rtol=0, atol=1e-12)
+_assert_same = partitioned.assert_same_as_single
 
 
 def test_partitions_keep_each_ticker_whole() -> None:
