@@ -84,13 +84,21 @@ def test_cli_snapshot_without_any_catalog_ticker_is_a_clear_data_error(
     assert done.returncode == 3, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith(NO_PRICES), done.stderr
+    assert f"put their SYMBOL.csv files in {prices.resolve()}, or run without --prices" in done.stderr
+    assert "fetch them first" not in done.stderr
     _assert_untouched(out)
 
 
 def test_library_offline_with_an_empty_cache_raises_missing_data(tmp_path: Path) -> None:
     sources = open_sources(offline=True, cache=tmp_path / "cache", snapshot="off")
-    with pytest.raises(MissingDataError, match="no prices for any security of the catalog"):
+    with pytest.raises(MissingDataError, match="no prices for any security of the catalog") as caught:
         analyze(REPO / "events", sources, bootstrap_reps=20)
+    message = str(caught.value)
+    assert "fetch them first" not in message  # offline: no hint that needs the network first
+    assert message.endswith(
+        "; run without --offline to fetch them, or import a snapshot folder into the cache (dealstudy prices "
+        "import DIR --cache CACHE), or pass --prices DIR with CSV snapshots"
+    )
 
 
 @pytest.fixture

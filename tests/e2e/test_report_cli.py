@@ -103,5 +103,5 @@ def test_without_data_is_a_clear_data_error(tmp_path: Path) -> None:
     assert done.returncode == 3, done.stderr
     assert done.stderr.startswith("error: no prices for any security")
     assert "(first failure: " in done.stderr  # the underlying cause, once
-    assert "--prices DIR" in done.stderr
+    assert f"put their SYMBOL.csv files in {empty.resolve()}, or run without --prices" in done.stderr
     assert not out.exists()

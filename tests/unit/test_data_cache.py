@@ -225,3 +225,26 @@ def test_imported_snapshot_serves_offline(tmp_path: Path) -> None:
     assert len(got.frame) == 20
     with pytest.raises(MissingDataError, match=r"lacks AMD for 2025-04-01\.\.2025-04-30"):
         offline.history("AMD", D(2025, 3, 1), D(2025, 4, 30))
+
+
+def test_held_serves_the_part_of_a_range_the_cache_covers_never_fetching(tmp_path: Path) -> None:
+    inner = FakeSource()
+    _cache(tmp_path, inner).history("AMD", D(2025, 1, 1), D(2025, 3, 31))
+    imported = FakeSource().history("AMD", D(2025, 1, 1), D(2025, 1, 31)).frame * 2.0
+    january = (D(2025, 1, 1), D(2025, 1, 31))
+    _cache(tmp_path).store(IMPORT_SOURCE, "AMD", imported, january, Provenance("csv:x"))
+    offline = _cache(tmp_path, inner, offline=True)
+    got = offline.held("AMD", D(2025, 2, 1), D(2025, 6, 30))
+    assert got is not None
+    assert got.provenance.source == "cache:fake"  # more rows in the range than the import
+    assert (got.frame.index[0].date(), got.frame.index[-1].date()) == (D(2025, 2, 3), D(2025, 3, 31))
+    lacks = "served in part: lacks 2025-04-01..2025-06-30 of 2025-02-01..2025-06-30"
+    assert lacks in str(got.provenance.detail)
+    early = offline.held("AMD", D(2024, 12, 1), D(2025, 1, 10))
+    assert early is not None
+    assert len(early.frame) == 8  # 2025-01-01..01-10: a tie of 8 sessions, this source's entry first
+    assert early.provenance.source == "cache:fake"
+    assert "lacks 2024-12-02..2024-12-31" in str(early.provenance.detail)
+    assert offline.held("AMD", D(2025, 7, 1), D(2025, 7, 31)) is None  # no row in the range
+    assert offline.held("NVDA", D(2025, 1, 1), D(2025, 3, 31)) is None
+    assert len(inner.calls) == 1  # never fetched

@@ -13,7 +13,7 @@ import pytest
 
 from dealstudy.catalog import load_catalog
 from dealstudy.data import PRICES_ENV, open_sources
-from dealstudy.data.cache import CachedSource
+from dealstudy.data.cache import IMPORT_SOURCE, CachedSource
 from dealstudy.data.chain import ChainSharesSource, ChainSource, Network, is_network_failure
 from dealstudy.data.csv_dir import read_price_csv, read_shares_csv
 from dealstudy.data.factors import load_factors
@@ -183,6 +183,51 @@ def test_unreachable_network_falls_back_once_to_the_snapshot(tmp_path: Path) -> 
     assert chain.served == {"AAA": snap.label, "SPY": snap.label}
     with pytest.raises(MissingDataError, match="has none either"):  # the cache, offline after the breaker
         chain.history("ZZZ", D(2025, 1, 2), D(2025, 1, 31))
+
+
+def _import(cache_dir: Path, frame: pd.DataFrame) -> None:
+    """``prices import`` of one file: ``AAA`` under the cache's import source."""
+    cache = CachedSource(Unreachable(), cache_dir, offline=True)  # type: ignore[arg-type]
+    covered = (frame.index[0].date(), frame.index[-1].date())
+    cache.store(IMPORT_SOURCE, "AAA", frame, covered, Provenance("csv:test"))
+
+
+@pytest.mark.parametrize("online", [False, True], ids=["offline", "network-down"])
+def test_a_cache_that_covers_part_of_the_range_serves_it_like_a_csv_folder(
+    tmp_path: Path, online: bool
+) -> None:
+    snap = _small_snapshot(tmp_path / "s")  # AAA: the same 30 sessions from 2025-01-02 as the import
+    _import(tmp_path / "cache", _frame(base=300.0))
+    chain, told = _chain(tmp_path, Unreachable(), snap)
+    if not online:
+        chain = ChainSource(None, chain.offline, chain.network)
+    got = chain.history("AAA", D(2025, 1, 2), D(2025, 3, 31))  # the run asks beyond the data
+    assert float(got.frame["close"].iloc[0]) == 300.0  # the cache's, not the snapshot's (a tie: the cache)
+    assert (got.frame.index[0].date(), got.frame.index[-1].date()) == (D(2025, 1, 2), D(2025, 2, 12))
+    assert got.provenance.source == "cache:import"
+    lacks = "served in part: lacks 2025-02-13..2025-03-31 of 2025-01-02..2025-03-31"
+    assert lacks in str(got.provenance.detail)
+    assert chain.served == {"AAA": "cache (offline), in part"}
+    assert told == []  # the snapshot served nothing: no note about it
+    assert chain.stale_note("AAA", D(2025, 2, 11)) is None  # covered: no note
+    note = chain.stale_note("AAA", D(2025, 2, 20))
+    assert note is not None
+    assert f"the cache {tmp_path / 'cache'} holds prices of AAA only to 2025-02-12, not after day 0" in note
+    assert "fetch them first" not in note
+    assert ("run without --offline" in note) is (not online)
+
+
+def test_the_snapshot_serves_when_it_holds_more_of_the_range_than_the_cache(tmp_path: Path) -> None:
+    snap = _small_snapshot(tmp_path / "s")
+    _import(tmp_path / "cache", _frame(days=10, base=300.0))
+    chain, told = _chain(tmp_path, Unreachable(), snap)
+    chain = ChainSource(None, chain.offline, chain.network)
+    got = chain.history("AAA", D(2025, 1, 2), D(2025, 3, 31))
+    assert float(got.frame["close"].iloc[0]) == 100.0
+    assert len(got.frame) == 30
+    assert chain.served == {"AAA": snap.label}
+    assert len(told) == 1
+    assert told[0].startswith("note: offline run (no network); using the pinned data snapshot t1")
 
 
 def test_yahoo_serves_first_and_the_cache_after(tmp_path: Path) -> None:

@@ -91,6 +91,9 @@ class DataSources:
         The pinned snapshot's factor tables, used when ``factors_dir`` is ``None``; written as CSV files
         only when a model needs them (see :meth:`factors_folder`), so commands that never use factors
         write nothing.
+    remedy : str
+        What the user can do when these sources hold no prices at all (offline runs are never told to
+        fetch).
     """
 
     prices: PriceSource
@@ -99,6 +102,7 @@ class DataSources:
     description: str
     earnings: YahooEarningsSource | None = None
     snapshot_factors: SnapshotFactors | None = None
+    remedy: str = "fetch them first (dealstudy prices fetch) or pass --prices DIR with CSV snapshots"
 
     def factors_folder(self) -> Path | None:
         """The folder of factor files: ``factors_dir``, else the snapshot's tables (written on first use)."""
@@ -198,7 +202,9 @@ def open_sources(
             + (str(shares_path) if shares_path.is_file() else "none")
             + f"; factors: {factors_dir or 'none found'}"
         )
-        return DataSources(price_source, CsvSharesSource(shares_path), factors_dir, description)
+        remedy = f"put their SYMBOL.csv files in {directory}, or run without --prices to use the cache"
+        shares_source = CsvSharesSource(shares_path)
+        return DataSources(price_source, shares_source, factors_dir, description, remedy=remedy)
     if not network_timeout > 0:
         raise SpecificationError(f"--network-timeout {network_timeout:g}: must be > 0 seconds")
     guard = NetworkGuard(
@@ -215,6 +221,7 @@ def open_sources(
             None,
             description,
             snapshot_factors=pinned_factors,
+            remedy="run without --snapshot to use the cache and Yahoo Finance, or pass --prices DIR",
         )
     cached = CachedSource(YahooSource(guard=guard), cache_dir, offline=offline, refresh=refresh)
     imported_shares = cache_dir / SHARES_FILE
@@ -234,7 +241,7 @@ def open_sources(
             f"{mode} via cache {cache_dir}; shares: {shares_text}; factors: "
             + f"{factors_dir or 'none (import a snapshot directory with factor files)'}"
         )
-        return DataSources(cached, shares, factors_dir, description, earnings)
+        return DataSources(cached, shares, factors_dir, description, earnings, remedy=_remedy(offline))
     network = Network(pinned)
     offline_cache = cached if offline else CachedSource(YahooSource(guard=guard), cache_dir, offline=True)
     chain = ChainSource(None if offline else cached, offline_cache, network)
@@ -243,4 +250,15 @@ def open_sources(
         f"the snapshot; factors: {factors_dir or 'the snapshot' + chr(39) + 's'}"
     )
     shares_chain = ChainSharesSource(shares, network, online=not use_imported)
-    return DataSources(chain, shares_chain, factors_dir, description, earnings, pinned_factors)
+    return DataSources(
+        chain, shares_chain, factors_dir, description, earnings, pinned_factors, remedy=_remedy(offline)
+    )
+
+
+def _remedy(offline: bool) -> str:
+    if not offline:
+        return DataSources.remedy
+    return (
+        "run without --offline to fetch them, or import a snapshot folder into the cache "
+        "(dealstudy prices import DIR --cache CACHE), or pass --prices DIR with CSV snapshots"
+    )

@@ -21,13 +21,14 @@ right (the rescaling is reported).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import errno
 import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,12 @@ def _fmt(ranges: list[DateRange]) -> str:
     return ", ".join(f"{lo}..{hi}" for lo, hi in ranges)
 
 
+def _lacking(want: DateRange, have: Iterable[DateRange]) -> list[DateRange]:
+    """The pieces of ``want`` outside ``have``, trimmed to weekdays (a weekend is not missing)."""
+    pieces = (_trim_to_sessions(gap) for gap in _subtract(want, list(have)))
+    return [gap for gap in pieces if gap is not None]
+
+
 @dataclass(frozen=True)
 class CacheProblem:
     """Something wrong found in the cache (reported, never silently used)."""
@@ -116,7 +123,7 @@ class CacheProblem:
         return f"{self.symbol} ({self.source}) {self.file}: {self.message}"
 
 
-def _trim_to_sessions(symbol: str, gap: DateRange) -> DateRange | None:
+def _trim_to_sessions(gap: DateRange) -> DateRange | None:
     """Shrink a gap to the weekdays inside it; ``None`` when it holds none (a weekend).
 
     Weekdays, not the exchange calendar: building some calendars (XKRX) takes seconds, and a gap made only
@@ -282,9 +289,7 @@ class CachedSource:
             entry = manifest["entries"].get(self._key(source, symbol)) if source else None
             if entry is not None:
                 have.extend(entry_from_json(self.cache_dir, entry).ranges)
-        gaps = _subtract((start, end), have)
-        trimmed = [_trim_to_sessions(symbol, g) for g in gaps]
-        return [g for g in trimmed if g is not None]
+        return _lacking((start, end), have)
 
     # -- reading and writing files -------------------------------------------------------------------
     def _load(self, manifest: dict[str, Any], source: str, symbol: str) -> pd.DataFrame | None:
@@ -458,6 +463,38 @@ class CachedSource:
                 raise MissingDataError(f"{symbol}: no rows in {start}..{end} (cached rows {span})")
             return PriceHistory(symbol, window.copy(), self._provenance(manifest, self.source_key, symbol))
 
+    def held(self, symbol: str, start: dt.date, end: dt.date) -> PriceHistory | None:
+        """What the cache holds of ``symbol`` in ``start..end``, never fetching, even when it holds a part.
+
+        Like a CSV folder (``--prices``), a range the cache covers only in part returns the overlap, so the
+        events whose windows it covers can be studied. Of this source's entry and an imported one, the one
+        with more rows in the range serves (ties: this source's); its provenance names the part it lacks.
+        ``None`` when neither has a row in the range (or a usable file).
+        """
+        check_symbol(symbol)
+        best: tuple[str, pd.DataFrame] | None = None
+        with self._locked(write=False):
+            manifest = self._read_manifest()
+            for source in dict.fromkeys((self.source_key, IMPORT_SOURCE)):
+                frame = self._load(manifest, source, symbol)
+                if frame is None:
+                    continue
+                window = frame.loc[pd.Timestamp(start) : pd.Timestamp(end)]
+                if len(window) and (best is None or len(window) > len(best[1])):
+                    best = (source, window)
+            if best is None:
+                return None
+            source, window = best
+            provenance = self._provenance(manifest, source, symbol)
+            entry = entry_from_json(self.cache_dir, manifest["entries"][self._key(source, symbol)])
+        lacks = _lacking((start, end), entry.ranges)
+        if lacks:
+            provenance = dataclasses.replace(
+                provenance,
+                detail=f"{provenance.detail}; served in part: lacks {_fmt(lacks)} of {start}..{end}",
+            )
+        return PriceHistory(symbol, window.copy(), provenance)
+
     def _serve_import(
         self,
         manifest: dict[str, Any],
@@ -471,9 +508,7 @@ class CachedSource:
         if self.source_key == IMPORT_SOURCE or key not in manifest["entries"]:
             return None
         entry = entry_from_json(self.cache_dir, manifest["entries"][key])
-        pieces = _subtract((req_start, req_end), list(entry.ranges))
-        gaps = [g for g in (_trim_to_sessions(symbol, p) for p in pieces) if g is not None]
-        if gaps:
+        if _lacking((req_start, req_end), entry.ranges):
             return None
         frame = self._load(manifest, IMPORT_SOURCE, symbol)
         if frame is None:

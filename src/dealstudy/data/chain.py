@@ -6,6 +6,11 @@ fails for a symbol serves the symbol from the snapshot (:mod:`dealstudy.data.sna
 the rest of the run reads the cache offline and then the snapshot, without waiting on the network again, and
 the command says once, on stderr, that it uses the snapshot and as of which date.
 
+When the cache covers only part of a range (an imported snapshot that ends before the run's last day, say)
+and Yahoo cannot fill the rest (offline, or the network is down), the cache's rows serve, as a CSV folder
+(``--prices``) would, unless the snapshot holds more of the range: the events whose windows they cover are
+studied, and each later event is marked with the cache's last date (:meth:`ChainSource.stale_note`).
+
 Which source served each symbol is kept in :attr:`ChainSource.served` (for the report's methods page).
 """
 
@@ -109,6 +114,7 @@ class ChainSource:
         self.snapshot = SnapshotSource(network.snapshot)
         self.served: dict[str, str] = {}
         self.fallback_reasons: dict[str, str] = {}
+        self.held_to: dict[str, dt.date] = {}
 
     @property
     def cache_dir(self) -> object:
@@ -124,17 +130,37 @@ class ChainSource:
         else:
             self.served[symbol] = "Yahoo Finance via the cache" if self.online else "cache (offline)"
             return history
+        held = self.offline.held(symbol, start, end)  # the cache's rows in the range, when it covers a part
         try:
-            history = self.snapshot.history(symbol, start, end)
+            pinned = self.snapshot.history(symbol, start, end)
         except MissingDataError as exc:
-            raise type(first)(f"{first}; the {self.network.snapshot.label} has none either: {exc}") from first
+            if held is None:
+                label = self.network.snapshot.label
+                raise type(first)(f"{first}; the {label} has none either: {exc}") from first
+            pinned = None
+        if held is not None and (pinned is None or len(held.frame) >= len(pinned.frame)):
+            self.served[symbol] = "cache (offline), in part"
+            self.held_to[symbol] = max(held.frame.index[-1].date(), self.held_to.get(symbol, dt.date.min))
+            return held
+        assert pinned is not None
         self.network.tell(offline=self.online is None)
         self.served[symbol] = self.network.snapshot.label
         self.fallback_reasons[symbol] = " ".join(str(first).split())[:300]
-        return history
+        return pinned
 
     def stale_note(self, symbol: str, day0: dt.date) -> str | None:
-        """Why an event on ``day0`` lacks prices when the snapshot served ``symbol`` (else ``None``)."""
+        """Why an event on ``day0`` lacks prices when the snapshot or part of the cache served ``symbol``."""
+        held_to = self.held_to.get(symbol)
+        if self.served.get(symbol) == "cache (offline), in part" and held_to is not None and held_to <= day0:
+            return (
+                f"the cache {self.offline.cache_dir} holds prices of {symbol} only to {held_to}, not after "
+                f"day 0 ({day0}); "
+                + (
+                    "run without --offline to fetch newer prices, or import a newer snapshot folder"
+                    if self.online is None
+                    else "Yahoo Finance could not be reached for newer prices"
+                )
+            )
         served = self.served.get(symbol) == self.network.snapshot.label
         return stale_note(self.network.snapshot, symbol, day0, served)
 

@@ -402,8 +402,7 @@ def analyze(
         tickers = ", ".join(dict.fromkeys(studied["ticker"].astype(str)))
         raise MissingDataError(
             f"no prices for any security of the catalog {catalog.directory} ({tickers}) from "
-            f"{sources.description}; fetch them first (dealstudy prices fetch) or pass --prices DIR with "
-            "CSV snapshots"
+            f"{sources.description}; {sources.remedy}"
         )
     legs = legs_frame(catalog.deals)
     online, _ = online_calendar(sources, list(studied["ticker"].astype(str)))

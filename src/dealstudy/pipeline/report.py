@@ -534,8 +534,8 @@ def build_report(
         if catalog.deals and not closes:
             first = f" (first failure: {coverage['detail'].iloc[0]})" if len(coverage) else ""
             raise MissingDataError(
-                f"no prices for any security of the catalog from {sources.description}{first}; fetch them "
-                "first (dealstudy prices fetch) or pass --prices DIR with CSV snapshots"
+                f"no prices for any security of the catalog from {sources.description}{first}; "
+                f"{sources.remedy}"
             )
     with timer.stage("study"):  # analyze() moves the timer on to "regressions" when its economy starts
         results = analyze(
