@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from dealstudy.data import open_sources
+from dealstudy.data.network import DEFAULT_DEADLINE
 from dealstudy.data.snapshot import Snapshot
+from fixtures.offline_runs import catalog_outcomes, retry_lines_per_symbol, snapshot_notes
 
 REPO = Path(__file__).resolve().parents[2]
 BLOCKED = "http://127.0.0.1:1"
@@ -60,8 +64,13 @@ def test_readme_command_builds_the_full_report_offline_on_a_fresh_machine(tmp_pa
     label = Snapshot().label
     notes = [line for line in done.stderr.splitlines() if line.startswith("note: ")]
     assert len(notes) == 1, done.stderr[-3000:]  # said once, clearly
+    assert notes == snapshot_notes(done.stderr)
     assert "Yahoo Finance is unreachable" in notes[0]
-    assert label in notes[0]
+    assert f"using the pinned data {label} " in notes[0]  # the label carries "(as of DATE)"
+    assert max(retry_lines_per_symbol(done.stderr).values(), default=0) <= 1
+    prices_stage = re.search(r"\bprices ([0-9.]+)s", done.stdout)
+    assert prices_stage is not None, done.stdout
+    assert float(prices_stage.group(1)) < DEFAULT_DEADLINE  # the network given up within its deadline
     site = project / "reports" / "latest"
     assert (site / "index.html").is_file()
     with (site / "data" / "outcomes.csv").open(newline="") as handle:
@@ -70,6 +79,11 @@ def test_readme_command_builds_the_full_report_offline_on_a_fresh_machine(tmp_pa
         studied = [row for row in csv.DictReader(handle) if row["studied"] == "True"]
     assert len(outcomes) == len(studied)
     codes = [row["outcome"] for row in outcomes]
+    pinned = catalog_outcomes(open_sources(snapshot="only"))  # what `report --snapshot` studies
+    assert {r["event_id"]: r["outcome"] for r in outcomes} == dict(
+        zip(pinned["event_id"], pinned["outcome"], strict=True)
+    )
+    assert f"; {codes.count('ok')} studied (outcome ok)" in done.stdout
     assert "no_prices" not in codes
     assert codes.count("ok") >= 0.9 * len(codes)
     methods = (site / "methods.html").read_text(encoding="utf-8")
