@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,11 +17,15 @@ import pandas as pd
 import pytest
 
 from dealstudy.data.network import NetworkGuard, is_connection_failure
+from dealstudy.data.snapshot import Snapshot
 from dealstudy.data.yahoo import YahooSharesSource, YahooSource, _yfinance_download
 from dealstudy.errors import DownloadError, NetworkUnavailable, NetworkUnavailableError
+from fixtures.offline_runs import catalog_events_csv, retry_lines_per_symbol, snapshot_notes
 
 RunCli = Callable[..., Any]  # the run_cli fixture (tests/faults/conftest.py)
 D = dt.date
+#: A DNS failure must stop a command in far less than its network deadline (pauses of 1 + 2 s, no waits).
+FAST = 15.0
 
 
 def _free_port() -> int:
@@ -41,6 +46,15 @@ def _use_proxy(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
 @pytest.fixture
 def refusing_proxy(monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"http://127.0.0.1:{_free_port()}"
+    _use_proxy(monkeypatch, url)
+    return url
+
+
+@pytest.fixture
+def unresolvable_proxy(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A proxy whose name cannot resolve: ``.invalid`` is reserved (RFC 6761), so every resolver answers
+    "no such name" at once and curl fails with "Could not resolve proxy" (a DNS failure, nothing sent)."""
+    url = "http://dealstudy-proxy.invalid:3128"
     _use_proxy(monkeypatch, url)
     return url
 
@@ -233,3 +247,57 @@ def test_network_timeout_must_be_positive(run_cli: RunCli, tmp_path: Any) -> Non
     done = run_cli("prices", "fetch", "AMZN", "--cache", str(tmp_path / "c"), "--network-timeout", "0")
     assert done.code == 2, done
     assert "--network-timeout 0: must be > 0 seconds" in done.stderr
+
+
+def _retry_lines(stderr: str, caplog: pytest.LogCaptureFixture) -> dict[str, int]:
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    counts = retry_lines_per_symbol(stderr)
+    for symbol, n in retry_lines_per_symbol(logged).items():
+        counts[symbol] = counts.get(symbol, 0) + n
+    return counts
+
+
+def test_a_dns_failure_stops_prices_fetch_at_once_with_one_message(
+    unresolvable_proxy: str, run_cli: RunCli, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    started = time.monotonic()
+    done = run_cli(
+        *("prices", "fetch", "AMZN", "NVDA", "SPY", "--start", "2025-01-02", "--end", "2025-03-31"),
+        *("--cache", str(tmp_path / "cache"), "--network-timeout", "60"),
+    )
+    seconds = time.monotonic() - started
+    assert done.code == 3, done  # data unavailable (README: When things go wrong)
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, done
+    assert errors[0].startswith("error: Yahoo Finance cannot be reached: 3 connection failures in a row")
+    assert "Could not resolve proxy: dealstudy-proxy.invalid" in errors[0]  # names the failure: DNS
+    assert "--offline" in errors[0]
+    assert seconds < FAST, seconds  # the breaker, not the 60 s deadline
+    assert max(_retry_lines(done.stderr, caplog).values(), default=0) <= 1
+    assert not (tmp_path / "cache" / "manifest.json").exists()
+
+
+def test_a_dns_failure_in_study_falls_back_to_the_snapshot_once(
+    unresolvable_proxy: str, run_cli: RunCli, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    events = tmp_path / "events.csv"
+    chosen = catalog_events_csv(events, n=3)
+    started = time.monotonic()
+    done = run_cli("study", str(events), "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "net"))
+    seconds = time.monotonic() - started
+    assert done.code == 0, done
+    notes = snapshot_notes(done.stderr)
+    assert len(notes) == 1, done  # said once, for every symbol the snapshot served
+    snap = Snapshot()
+    assert notes[0].startswith("note: Yahoo Finance is unreachable (")
+    assert "Could not resolve proxy" in notes[0]
+    assert f"using the pinned data {snap.label} for what the cache lacks" in notes[0]
+    assert f"(as of {snap.as_of})" in notes[0]
+    assert seconds < FAST, seconds
+    assert max(_retry_lines(done.stderr, caplog).values(), default=0) <= 1
+    pinned = run_cli("study", str(events), "--snapshot", "--out", str(tmp_path / "pin"))
+    assert pinned.code == 0, pinned
+    cars = pd.read_csv(tmp_path / "net" / "cars.csv")
+    assert set(cars["event_id"]) == set(chosen["event_id"])
+    assert cars["car"].notna().all()
+    pd.testing.assert_frame_equal(cars, pd.read_csv(tmp_path / "pin" / "cars.csv"))
