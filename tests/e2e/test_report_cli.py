@@ -51,7 +51,7 @@ def test_report_on_the_shipped_catalog_offline(prices_dir: Path, tmp_path: Path)
     assert done.stderr == ""  # the progress bar stays quiet when stderr is not a terminal
     index = (out / "index.html").read_text(encoding="utf-8")
     assert len(re.findall(r'<tr data-class="', index)) == len(catalog.deals)  # one row per deal ...
-    legs = re.findall(r'<table class="legs">(.*?)</table>', index, re.DOTALL)
+    legs = re.findall(r'<table class="legs"[^>]*>(.*?)</table>', index, re.DOTALL)
     securities = sum(part.count("<tr>") - 1 for part in legs)
     assert securities == sum(len(d.securities) for d in catalog.deals)  # ... with every security under it
     for deal in catalog.deals:
