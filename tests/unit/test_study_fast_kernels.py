@@ -12,10 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dealstudy.study import EventStudy, StudySpec, assemble, core
-from dealstudy.study.core import Aligned, align_events, describe_days, estimate, row_counts, thin_reasons
+from dealstudy.study import EventStudy, StudySpec, aligned, assemble
+from dealstudy.study.align import align_events
+from dealstudy.study.aligned import Aligned, row_counts
+from dealstudy.study.estimate import estimate
 from dealstudy.study.events import _text, normalise_events
 from dealstudy.study.inputs import PriceInputs, ReturnInputs
+from dealstudy.study.screen import describe_days, thin_reasons
 
 SPEC = StudySpec(
     model="market", market="MKT", estimation=(-60, -6), min_obs=30, windows=((0, 0), (-2, 2), (0, 4))
@@ -356,7 +359,7 @@ def _synthetic_study(spec: StudySpec) -> tuple[pd.DataFrame, dict[str, pd.Series
 )
 def test_threads_give_identical_results(spec: StudySpec, monkeypatch: pytest.MonkeyPatch) -> None:
     """One thread and two threads (small blocks, so that every pass has many) give equal frames and panels."""
-    monkeypatch.setattr(core, "_BLOCK", 16)
+    monkeypatch.setattr(aligned, "BLOCK", 16)
     monkeypatch.setattr(assemble, "_BLOCK", 16)
     monkeypatch.setattr(assemble, "_SUB", 8)
     events, prices = _synthetic_study(spec)
@@ -370,7 +373,7 @@ def test_threads_give_identical_results(spec: StudySpec, monkeypatch: pytest.Mon
         pd.testing.assert_frame_equal(getattr(one, name), getattr(two, name), check_exact=True)
     for field in ("ar", "var_ar", "car_var", "sigma"):
         np.testing.assert_array_equal(getattr(one.panel, field), getattr(two.panel, field))
-    monkeypatch.setattr(core, "_BLOCK", 1024)
+    monkeypatch.setattr(aligned, "BLOCK", 1024)
     monkeypatch.setattr(assemble, "_BLOCK", 8192)
     monkeypatch.setattr(assemble, "_SUB", 512)
     default = EventStudy(spec).fit(events, prices)  # block sizes do not matter either

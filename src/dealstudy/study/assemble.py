@@ -8,19 +8,21 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from dealstudy._parallel import map_blocks
-from dealstudy.study.core import Aligned, Fitted, display_variances, make_panel, row_counts
+from dealstudy.stats.panel import EventPanel
+from dealstudy.study.aligned import Aligned, BoolArray, FloatArray, IntArray, row_counts
+from dealstudy.study.estimate import Fitted
+from dealstudy.study.panel import display_variances, make_panel
 from dealstudy.study.results import AR_COLUMNS, CAR_COLUMNS, OUTCOME_COLUMNS, StudyResults
 from dealstudy.study.spec import FACTOR_COLUMNS, StudySpec
 
 __all__ = ["build_results", "param_names", "sq_pvalues"]
 
-FloatArray = NDArray[np.float64]
-BoolArray = NDArray[np.bool_]
-IntArray = NDArray[np.int64]
-
 #: Events per thread task in :func:`sq_pvalues`, and per sub-block inside it (kept small for the cache).
 _BLOCK = 8192
 _SUB = 512
+#: A column of event ids or tickers, its type inferred once per event.
+Column = pd.api.extensions.ExtensionArray
+
 #: Events per block of t p-values.
 _P_BLOCK = 16384
 
@@ -137,12 +139,34 @@ def _sq_block(
 
 def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -> StudyResults:
     """Assemble :class:`StudyResults` from the aligned events and the fitted models."""
+    rows = fit.rows
+    groups = ev["group"].to_numpy(dtype=object)[rows]
+    out = _outcomes_table(spec, ev, al, fit)
+    ids = ev["event_id"].to_numpy(dtype=object)[rows]
+    tickers = ev["ticker"].to_numpy(dtype=object)[rows]
+    id_col, ticker_col = pd.Series(ids).array, pd.Series(tickers).array  # dtype inferred once per event
+    ars = _ar_table(spec, al, fit, id_col, ticker_col)
+    # the panel last but the CARs: it may take fit.ar's memory, masked (display days read above)
+    panel, car_var = make_panel(al, fit, spec, np.asarray(groups, dtype=object))
+    columns, sq_of = _car_columns(spec, al, fit, car_var, panel)
+    cars = _cars_table(spec, fit, columns, sq_of, (ids, tickers), (id_col, ticker_col))
+    assert tuple(out.columns[: len(OUTCOME_COLUMNS)]) == OUTCOME_COLUMNS
+    assert tuple(ars.columns[: len(AR_COLUMNS)]) == AR_COLUMNS
+    return StudyResults(
+        spec=spec,
+        outcomes=out,
+        abnormal_returns=ars,
+        cars=cars,
+        panel=panel,
+        panel_event_ids=tuple(map(str, ids.tolist())),
+    )
+
+
+def _outcomes_table(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -> pd.DataFrame:
+    """The outcomes table: every event with its outcome, reason, estimation sample and parameters."""
     n = len(ev)
     rows = fit.rows
     names = param_names(spec)
-    groups = ev["group"].to_numpy(dtype=object)[rows]
-
-    # --- outcomes (every event) ---
     out = pd.DataFrame(
         {
             "event_id": ev["event_id"].to_numpy(dtype=object),
@@ -181,20 +205,21 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
             out[name] = params[:, c]
     if spec.scholes_williams:
         out["beta_method"] = np.where(out["outcome"] == "ok", "scholes_williams", "")
+    return out
 
-    # --- abnormal returns (ok events: every day of the widest window, and display days with an AR) ---
+
+def _ar_table(spec: StudySpec, al: Aligned, fit: Fitted, id_col: Column, ticker_col: Column) -> pd.DataFrame:
+    """The abnormal-returns table: the ok events' every day of the widest window and display days with an
+    AR, with returns, expected returns, variances and the running sum."""
+    rows = fit.rows
     shown_cols, ar, var_ar, var_cum = display_variances(al, fit, spec)
-    ids = ev["event_id"].to_numpy(dtype=object)[rows]
-    tickers = ev["ticker"].to_numpy(dtype=object)[rows]
-    n_ok = rows.size
     in_window = np.broadcast_to(al.is_event[shown_cols], ar.shape)
     keep = (in_window | np.isfinite(ar)).reshape(-1)
     assert shown_cols.size == al.dates.shape[1]  # the display days, in axis order
     ret = al.R[np.ix_(rows, shown_cols)]
     at = np.flatnonzero(keep)  # kept (event, day) cells, event-major
     of_event = at // shown_cols.size
-    id_col, ticker_col = pd.Series(ids).array, pd.Series(tickers).array  # dtype inferred once per event
-    ars = pd.DataFrame(
+    return pd.DataFrame(
         {
             "event_id": id_col.take(of_event),
             "ticker": ticker_col.take(of_event),
@@ -210,10 +235,13 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
         }
     )
 
-    # the panel last but the CARs: it may take fit.ar's memory, masked (display days read above)
-    panel, car_var = make_panel(al, fit, spec, np.asarray(groups, dtype=object))
 
-    # --- CARs (ok events, every requested window) ---
+def _car_columns(
+    spec: StudySpec, al: Aligned, fit: Fitted, car_var: FloatArray, panel: EventPanel
+) -> tuple[dict[str, list[FloatArray]], list[FloatArray]]:
+    """Each requested window's CAR, BHAR, standard error, t and p-value of the ok events (one array per
+    window under each name), and its SQ p-values."""
+    n_ok = fit.rows.size
     n_est = int(al.is_est.sum())  # the estimation days are the first columns of the axis
     residuals, used = fit.ar[:, :n_est], fit.est_mask[:, :n_est]  # views
     cols_of = [np.flatnonzero((al.rel >= a) & (al.rel <= b)) for a, b in spec.windows]
@@ -227,7 +255,7 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
     for w_pos, w in enumerate(spec.windows):
         cols = cols_of[w_pos]
         car = car_of[w_pos]
-        r = al.R[np.ix_(rows, cols)]
+        r = al.R[np.ix_(fit.rows, cols)]
         e = r - fit.ar[:, cols]
         if spec.returns == "log":
             bhar = np.exp(r.sum(axis=1)) - np.exp(e.sum(axis=1))
@@ -247,10 +275,25 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
 
         map_blocks(p_block, [slice(lo, lo + _P_BLOCK) for lo in range(0, n_ok, _P_BLOCK)])
         columns["p_value"] = list(p_all.T)
+    return columns, sq_of
+
+
+def _cars_table(
+    spec: StudySpec,
+    fit: Fitted,
+    columns: dict[str, list[FloatArray]],
+    sq_of: list[FloatArray],
+    events: tuple[NDArray[np.object_], NDArray[np.object_]],
+    arrays: tuple[Column, Column],
+) -> pd.DataFrame:
+    """The CARs table: one row per ok event and window, event-major (all windows of an event together,
+    events in input order)."""
+    n_ok = fit.rows.size
     n_w = len(spec.windows)
-    if n_ok and n_w:  # event-major order: all windows of an event together, events in input order
+    if n_ok and n_w:
+        id_col, ticker_col = arrays
         each = np.repeat(np.arange(n_ok), n_w)
-        cars = pd.DataFrame(
+        return pd.DataFrame(
             {
                 "event_id": id_col.take(each),
                 "ticker": ticker_col.take(each),
@@ -261,29 +304,19 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
                 "dof": np.repeat(fit.dof, n_w),
             }
         )
-    else:
-        frames = [
-            pd.DataFrame(
-                {
-                    "event_id": ids,
-                    "ticker": tickers,
-                    "window": str(w),
-                    **{name: columns[name][w_pos] for name in columns},
-                    "sq_p_value": np.empty(0),
-                    "days": w[1] - w[0] + 1,
-                    "dof": fit.dof,
-                }
-            )
-            for w_pos, w in enumerate(spec.windows)
-        ]
-        cars = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(CAR_COLUMNS))
-    assert tuple(out.columns[: len(OUTCOME_COLUMNS)]) == OUTCOME_COLUMNS
-    assert tuple(ars.columns[: len(AR_COLUMNS)]) == AR_COLUMNS
-    return StudyResults(
-        spec=spec,
-        outcomes=out,
-        abnormal_returns=ars,
-        cars=cars,
-        panel=panel,
-        panel_event_ids=tuple(map(str, ids.tolist())),
-    )
+    ids, tickers = events
+    frames = [
+        pd.DataFrame(
+            {
+                "event_id": ids,
+                "ticker": tickers,
+                "window": str(w),
+                **{name: columns[name][w_pos] for name in columns},
+                "sq_p_value": np.empty(0),
+                "days": w[1] - w[0] + 1,
+                "dof": fit.dof,
+            }
+        )
+        for w_pos, w in enumerate(spec.windows)
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(CAR_COLUMNS))

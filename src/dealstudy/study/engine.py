@@ -11,8 +11,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from dealstudy.study.align import align_events
 from dealstudy.study.assemble import build_results
-from dealstudy.study.core import align_events, estimate
+from dealstudy.study.estimate import estimate
 from dealstudy.study.events import normalise_events
 from dealstudy.study.inputs import PriceInputs, ReturnInputs, prepare_factors
 from dealstudy.study.results import StudyResults

@@ -74,7 +74,7 @@ class StudyResults:
         var_ar, in_window, cum_ar, var_cum_ar``. ``var_ar`` is the AR's variance under the null
         (prediction-error or residual, as ``spec.variance``); ``cum_ar`` the running sum of the event's ARs
         from its first row, ``var_cum_ar`` its variance under the null
-        (:func:`dealstudy.study.core.display_variances`).
+        (:func:`dealstudy.study.panel.display_variances`).
     cars : DataFrame
         Ok events only, every requested window: ``event_id, ticker, window, car, bhar, se, t_stat, p_value,
         sq_p_value, days, dof`` (window as ``"a:b"``; ``p_value`` two-sided from t with ``dof`` degrees of

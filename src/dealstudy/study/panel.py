@@ -1,0 +1,132 @@
+"""The panel of the ok events for the aggregate tests, and the variances of their abnormal returns and
+CARs (prediction-error or residual)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dealstudy._parallel import map_blocks
+from dealstudy.stats.panel import EventPanel
+from dealstudy.study.aligned import Aligned, FloatArray, IntArray, blocks
+from dealstudy.study.estimate import Fitted
+from dealstudy.study.spec import StudySpec
+from dealstudy.window import Window
+
+__all__ = ["display_variances", "make_panel", "panel_windows"]
+
+
+def panel_windows(spec: StudySpec) -> tuple[Window, ...]:
+    """Every single day of the widest window, then the requested windows not already listed."""
+    wlo, whi = spec.widest_window
+    out = [Window(d, d) for d in range(wlo, whi + 1)]
+    out += [w for w in spec.windows if w not in out]
+    return tuple(out)
+
+
+def make_panel(
+    al: Aligned, fit: Fitted, spec: StudySpec, groups: NDArray[np.object_]
+) -> tuple[EventPanel, FloatArray]:
+    """The :class:`EventPanel` of the ok events and the CAR variances of its windows.
+
+    The panel's axis ends with the widest window (days of the display range after it are left out). When
+    the axis is the whole of ``fit.ar``'s, the panel's ARs are ``fit.ar`` itself with the days outside the
+    estimation sample and the widest window set missing (so ``fit.ar`` must not be read after this)."""
+    windows = panel_windows(spec)
+    n_ok = fit.rows.size
+    k = fit.X.shape[2]
+    sig2 = fit.sigma**2
+    pe = spec.variance == "prediction_error" and k > 0
+    disp_rel = al.rel[al.is_display]
+    ev_cols = np.flatnonzero(al.is_event)
+    ev_in_disp = al.is_event[al.is_display]
+    ev_rel = disp_rel[ev_in_disp]
+    axis_len = int((al.rel <= spec.widest_window[1]).sum())  # a prefix of the axis
+    in_place = axis_len == fit.ar.shape[1]
+    var_ar = np.empty((n_ok, axis_len))
+    car_var = np.empty((n_ok, len(windows)))
+    ar = fit.ar if in_place else np.empty((n_ok, axis_len))
+    # each window's event days as a slice of the event days (a window is a run of consecutive days)
+    in_window = [
+        slice(int(np.searchsorted(ev_rel, a)), int(np.searchsorted(ev_rel, b, side="right")))
+        for a, b in windows
+    ]
+
+    def block(sl: slice) -> None:  # rows of one block of events
+        s2 = sig2[sl]
+        X0 = np.nan_to_num(fit.X[sl][:, ev_in_disp])  # (b, event days, k)
+        inv = fit.xtx_inv[sl]
+        c = 1.0 + np.einsum("ntk,nkl,ntl->nt", X0, inv, X0) if pe else np.ones((s2.size, ev_cols.size))
+        est = al.is_est[None, :axis_len] & fit.est_mask[sl, :axis_len]
+        var_ar[sl] = np.where(est, s2[:, None], np.nan)
+        var_ar[sl, ev_cols] = s2[:, None] * c  # event days (the prediction-error factor only there)
+        for w, (a, b) in enumerate(windows):
+            q = np.zeros(s2.size)
+            if pe:
+                sw = X0[:, in_window[w]].sum(axis=1)
+                q = np.einsum("nk,nkl,nl->n", sw, inv, sw)
+            car_var[sl, w] = s2 * (b - a + 1 + q)
+        hidden = ~(al.is_event[None, :axis_len] | est)
+        if in_place:
+            np.copyto(ar[sl], np.nan, where=hidden)
+        else:
+            ar[sl] = np.where(hidden, np.nan, fit.ar[sl, :axis_len])
+
+    map_blocks(block, blocks(n_ok))
+    axis = slice(0, axis_len)
+    panel = EventPanel(
+        rel_days=al.rel[axis].copy(),
+        ar=ar,
+        var_ar=var_ar,
+        sigma=fit.sigma.copy(),
+        nobs=fit.nobs.copy(),
+        dof=fit.dof.copy(),
+        is_estimation=al.is_est[axis].copy(),
+        is_event=al.is_event[axis].copy(),
+        windows=windows,
+        car_var=car_var,
+        groups=groups,
+    )
+    return panel, car_var
+
+
+def display_variances(
+    al: Aligned, fit: Fitted, spec: StudySpec
+) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+    """The display days' columns, ARs, AR variances and variances of the ARs' running sum (internal).
+
+    Returns ``cols`` (axis columns of the display days, ascending), then ``ar``, ``var_ar`` and
+    ``var_cum_ar``, each ``(n_ok, len(cols))``, NaN where the AR is missing. ``var_cum_ar[:, j]`` is the
+    variance under the null of the sum of the event's ARs on the display days up to ``cols[j]`` that have
+    one: with ``L`` such days and ``s`` the sum of their regressor vectors, ``sigma^2 (L + s' (X'X)^{-1} s)``
+    (prediction-error variance) or ``L sigma^2``: the formula of a window's CAR variance, so the two agree
+    for a window that starts on the first display day.
+    """
+    cols = np.flatnonzero(al.is_display).astype(np.int64)
+    n_ok = fit.ar.shape[0]
+    k = fit.X.shape[2]
+    pe = spec.variance == "prediction_error" and k > 0
+    ar = np.empty((n_ok, cols.size))
+    var_ar = np.empty((n_ok, cols.size))
+    var_cum = np.empty((n_ok, cols.size))
+
+    def block(sl: slice) -> None:  # rows of one block of events
+        a = fit.ar[sl][:, cols]
+        ar[sl] = a
+        sig2 = fit.sigma[sl, None] ** 2
+        shown = np.isfinite(a)
+        count = np.cumsum(shown, axis=1)
+        if pe:
+            X0 = np.where(shown[:, :, None], np.nan_to_num(fit.X[sl]), 0.0)  # fit.X is on the display days
+            inv = fit.xtx_inv[sl]
+            c = 1.0 + np.einsum("ntk,nkl,ntl->nt", X0, inv, X0)
+            s = np.cumsum(X0, axis=1)
+            q = np.einsum("ntk,nkl,ntl->nt", s, inv, s)
+        else:
+            c = np.ones(a.shape)
+            q = np.zeros(a.shape)
+        var_ar[sl] = np.where(shown, sig2 * c, np.nan)
+        var_cum[sl] = np.where(shown, sig2 * (count + q), np.nan)
+
+    map_blocks(block, blocks(n_ok))
+    return cols, ar, var_ar, var_cum
