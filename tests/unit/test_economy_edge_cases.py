@@ -16,7 +16,8 @@ import pytest
 from dealstudy.catalog.schema import Counterparty, Deal, Security
 from dealstudy.economy import EconomySpec, dollar_values, fit_economy, legs_frame
 from dealstudy.economy.models import KEY_TERMS, fit_models, robustness_table
-from dealstudy.economy.regressions import CovType, bootstrap_ci, fit_ols, leave_one_out, wald_equal
+from dealstudy.economy.regressions import CovType, fit_ols, wald_equal
+from dealstudy.economy.resampling import bootstrap_ci, leave_one_out
 from dealstudy.economy.sample import SAMPLE_COLUMNS, regression_sample
 
 COV_TYPES: tuple[CovType, ...] = ("HC3", "HC1", "cluster", "nonrobust")

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from dealstudy.economy.regressions import bootstrap_ci, fit_ols, leave_one_out, wald_equal
+from dealstudy.economy.regressions import fit_ols, wald_equal
+from dealstudy.economy.resampling import bootstrap_ci, leave_one_out
 
 
 def _frame(

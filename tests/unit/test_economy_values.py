@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from dealstudy.catalog.schema import Deal, Security
 from dealstudy.economy.currency import rate_on
 from dealstudy.economy.legs import legs_frame
-from dealstudy.economy.values import dollar_values, multiple, shares_as_of
+from dealstudy.economy.shares import shares_as_of
+from dealstudy.economy.values import dollar_values, multiple
 
 DATES = pd.bdate_range("2025-09-29", periods=10)  # Mon 29 Sep .. Fri 10 Oct 2025
 

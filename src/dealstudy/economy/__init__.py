@@ -8,16 +8,11 @@ closes, share counts and FX rates.
 from __future__ import annotations
 
 from dealstudy.economy.currency import currency_for_mic, rate_on
+from dealstudy.economy.fit import fit_economy
 from dealstudy.economy.legs import deals_frame, event_id_for, legs_frame
-from dealstudy.economy.regressions import (
-    RegressionResult,
-    WaldTest,
-    bootstrap_ci,
-    fit_ols,
-    leave_one_out,
-    wald_equal,
-)
-from dealstudy.economy.results import DEAL_VALUE_COLUMNS, EconomyResults, EconomySpec, fit_economy
+from dealstudy.economy.regressions import RegressionResult, WaldTest, fit_ols, wald_equal
+from dealstudy.economy.resampling import bootstrap_ci, leave_one_out
+from dealstudy.economy.results import DEAL_VALUE_COLUMNS, EconomyResults, EconomySpec
 from dealstudy.economy.values import dollar_values
 
 __all__ = [

@@ -1,7 +1,8 @@
-"""OLS with robust covariance, the Wald test of equal slopes, pairs bootstrap and leave-one-out influence.
+"""OLS with robust covariance and the Wald test of equal slopes.
 
 The cross-sectional layer fits a handful of regressions on a few dozen deals, so statsmodels is used for the
-fits and their summaries; the bootstrap and leave-one-out refits use closed-form least squares.
+fits and their summaries; the bootstrap and leave-one-out refits (:mod:`dealstudy.economy.resampling`) use
+closed-form least squares.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -22,9 +23,7 @@ __all__ = [
     "CovType",
     "RegressionResult",
     "WaldTest",
-    "bootstrap_ci",
     "fit_ols",
-    "leave_one_out",
     "wald_equal",
 ]
 
@@ -265,36 +264,16 @@ def fit_ols(
     """
     dependent = str(y.name or "y")
     design, dropped = _full_rank_columns(X, keep)
-    n = len(design)
     label_tuple = tuple(labels) if labels else tuple(str(i) for i in design.index)
     why = _not_estimable(y, design, cov_type, clusters, label_tuple)
     if why:
         empty = pd.Series(dtype=float)
         return RegressionResult(
-            name,
-            dependent,
-            empty,
-            empty,
-            empty,
-            empty,
-            n,
-            NAN,
-            cov_type,
-            label_tuple,
-            dropped,
-            reason=why,
-            y=y,
-            X=design,
-            clusters=clusters,
-        )
+            name, dependent, empty, empty, empty, empty, len(design), NAN, cov_type, label_tuple, dropped,
+            reason=why, y=y, X=design, clusters=clusters,
+        )  # fmt: skip
     endog = pd.Series(y.to_numpy(dtype=float), index=design.index, name=dependent)
-    model = sm.OLS(endog, design.astype(float))
-    if cov_type == "cluster":
-        assert clusters is not None  # checked by _not_estimable
-        groups = pd.factorize(clusters)[0]
-        fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-    else:
-        fit = model.fit(cov_type=cov_type, use_t=True)
+    fit = _statsmodels_fit(sm.OLS(endog, design.astype(float)), cov_type, clusters)
     terms = list(design.columns)
     return RegressionResult(
         name=name,
@@ -315,14 +294,18 @@ def fit_ols(
     )
 
 
+def _statsmodels_fit(model: Any, cov_type: CovType | str, clusters: pd.Series | None) -> Any:
+    """statsmodels' fit of ``model`` with the covariance ``cov_type`` (clustered on ``clusters``), t
+    inference."""
+    if cov_type == "cluster":
+        assert clusters is not None  # checked by _not_estimable
+        return model.fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(clusters)[0]}, use_t=True)
+    return model.fit(cov_type=cov_type, use_t=True)
+
+
 def _refit(result: RegressionResult) -> object:
     model = sm.OLS(result.y.to_numpy(dtype=float), result.X.to_numpy(dtype=float))
-    if result.cov_type == "cluster":
-        assert result.clusters is not None
-        return model.fit(
-            cov_type="cluster", cov_kwds={"groups": pd.factorize(result.clusters)[0]}, use_t=True
-        )
-    return model.fit(cov_type=result.cov_type, use_t=True)
+    return _statsmodels_fit(model, result.cov_type, result.clusters)
 
 
 def wald_equal(result: RegressionResult, first: str, second: str) -> WaldTest:
@@ -355,133 +338,3 @@ def wald_equal(result: RegressionResult, first: str, second: str) -> WaldTest:
         null,
         reason="" if math.isfinite(stat) else "covariance of the restriction is not positive",
     )
-
-
-def _lstsq(X: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64] | None:
-    if np.linalg.matrix_rank(X) < X.shape[1]:
-        return None
-    return np.asarray(np.linalg.lstsq(X, y, rcond=None)[0], dtype=float)
-
-
-def _term_design(
-    result: RegressionResult, terms: Sequence[str]
-) -> tuple[list[str], list[int], NDArray[np.float64], NDArray[np.float64]] | None:
-    """The ``terms`` the fitted ``result`` has, their positions among its parameters, and its design
-    ``X`` and response ``y`` as arrays; ``None`` when the result is not fitted or has none of them."""
-    present = [t for t in terms if result.fitted and t in result.params.index]
-    if not present:
-        return None
-    names = list(result.params.index)
-    positions = [names.index(t) for t in present]
-    return present, positions, result.X.to_numpy(dtype=float), result.y.to_numpy(dtype=float)
-
-
-def bootstrap_ci(
-    result: RegressionResult,
-    terms: Sequence[str],
-    *,
-    reps: int = 1999,
-    seed: int = 20251103,
-    confidence: float = 0.95,
-) -> pd.DataFrame:
-    """Percentile confidence intervals of ``terms`` from a pairs (case) bootstrap.
-
-    Rows ``(y_i, x_i)`` are resampled with replacement -- whole clusters when the regression was clustered
-    -- and the model is refitted by least squares. Resamples whose design is rank deficient (a dummy that
-    vanished) are skipped and counted. The generator is ``numpy.random.default_rng(seed)``.
-
-    Returns ``model, term, coef, ci_low, ci_high, confidence, reps, skipped, seed`` (one row per term).
-
-    References
-    ----------
-    Freedman, D. A. (1981). Bootstrapping regression models. *Annals of Statistics* 9, 1218-1228.
-    """
-    columns = ["model", "term", "coef", "ci_low", "ci_high", "confidence", "reps", "skipped", "seed"]
-    found = _term_design(result, terms)
-    if found is None:
-        return pd.DataFrame(columns=columns)
-    present, positions, X, y = found
-    rng = np.random.default_rng(seed)
-    n = len(y)
-    if result.cov_type == "cluster" and result.clusters is not None:
-        codes = pd.factorize(result.clusters)[0]
-        members = [np.flatnonzero(codes == g) for g in range(codes.max() + 1)]
-    else:
-        members = [np.array([i]) for i in range(n)]
-    if len(members) == n:  # case resampling, all resamples at once
-        picks = rng.integers(0, n, size=(reps, n))
-        Xb, yb = X[picks], y[picks]
-        full = np.linalg.matrix_rank(Xb) == X.shape[1] if reps else np.zeros(0, dtype=bool)
-        XtX = np.einsum("bij,bik->bjk", Xb[full], Xb[full])
-        Xty = np.einsum("bij,bi->bj", Xb[full], yb[full])
-        betas = np.linalg.solve(XtX, Xty[..., None])[..., 0] if full.any() else np.zeros((0, X.shape[1]))
-        draws = list(betas[:, positions])
-        skipped = int(reps - full.sum())
-    else:
-        draws = []
-        skipped = 0
-        for _ in range(reps):
-            chosen = rng.integers(0, len(members), size=len(members))
-            rows = np.concatenate([members[p] for p in chosen])
-            beta = _lstsq(X[rows], y[rows])
-            if beta is None:
-                skipped += 1
-                continue
-            draws.append(beta[positions])
-    alpha = 1.0 - confidence
-    out = []
-    stack = np.vstack(draws) if draws else np.full((0, len(present)), NAN)
-    for j, term in enumerate(present):
-        low, high = np.quantile(stack[:, j], [alpha / 2, 1 - alpha / 2]) if len(stack) else (NAN, NAN)
-        out.append(
-            {
-                "model": result.name,
-                "term": term,
-                "coef": float(result.params[term]),
-                "ci_low": float(low),
-                "ci_high": float(high),
-                "confidence": confidence,
-                "reps": reps,
-                "skipped": skipped,
-                "seed": seed,
-            }
-        )
-    return pd.DataFrame(out, columns=columns)
-
-
-def leave_one_out(result: RegressionResult, terms: Sequence[str]) -> pd.DataFrame:
-    """Each coefficient in ``terms`` re-estimated with each observation left out.
-
-    Returns ``model, term, left_out, coef_full, coef_without, change, most_influential``; ``change`` is
-    ``coef_without - coef_full`` (NaN when dropping the row makes the design singular) and
-    ``most_influential`` flags, per term, the observation with the largest absolute change.
-    """
-    columns = ["model", "term", "left_out", "coef_full", "coef_without", "change", "most_influential"]
-    found = _term_design(result, terms)
-    if found is None:
-        return pd.DataFrame(columns=columns)
-    present, positions, X, y = found
-    rows = []
-    for i in range(len(y)):
-        keep = np.arange(len(y)) != i
-        beta = _lstsq(X[keep], y[keep]) if keep.sum() > X.shape[1] else None
-        for term, pos in zip(present, positions, strict=True):
-            full = float(result.params[term])
-            without = float(beta[pos]) if beta is not None else NAN
-            rows.append(
-                {
-                    "model": result.name,
-                    "term": term,
-                    "left_out": result.labels[i],
-                    "coef_full": full,
-                    "coef_without": without,
-                    "change": without - full,
-                    "most_influential": False,
-                }
-            )
-    frame = pd.DataFrame(rows, columns=columns)
-    for term in present:
-        mask = (frame["term"] == term) & frame["change"].notna()
-        if mask.any():
-            frame.loc[frame.loc[mask, "change"].abs().idxmax(), "most_influential"] = True
-    return frame

@@ -1,30 +1,22 @@
-"""The press-release economy as one computation: spec -> :func:`fit_economy` -> :class:`EconomyResults`."""
+"""The press-release economy's options and results: :class:`EconomySpec` ->
+:func:`dealstudy.economy.fit.fit_economy` -> :class:`EconomyResults`."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import numpy as np
 import pandas as pd
 
-from dealstudy.catalog.schema import Counterparty, Deal
-from dealstudy.economy.aggregates import aggregates, cumulative_value
-from dealstudy.economy.finding import FindingInference, equal_slopes_wild_p, finding_inference
-from dealstudy.economy.ledger import commitments_ledger, ledger_totals, stated_figures
-from dealstudy.economy.legs import deals_frame
-from dealstudy.economy.models import KEY_TERMS, fit_models, robustness_table
-from dealstudy.economy.overlaps import headline_totals, net_totals
-from dealstudy.economy.regressions import CovType, RegressionResult, WaldTest, bootstrap_ci, leave_one_out
-from dealstudy.economy.revisions import revisions_round_trip
-from dealstudy.economy.sample import confounding_status, regression_sample
-from dealstudy.economy.sensitivity import sensitivity_table
+from dealstudy.economy.finding import FindingInference
+from dealstudy.economy.models import KEY_TERMS
+from dealstudy.economy.regressions import CovType, RegressionResult, WaldTest
+from dealstudy.economy.sample import confounding_status
 from dealstudy.study.outcomes import USABLE_OUTCOMES
 from dealstudy.window import Window
 
-__all__ = ["DEAL_VALUE_COLUMNS", "REGRESSION_COLUMNS", "EconomyResults", "EconomySpec", "fit_economy"]
+__all__ = ["DEAL_VALUE_COLUMNS", "REGRESSION_COLUMNS", "EconomyResults", "EconomySpec"]
 
 #: Columns of ``deal_values.csv`` (a contract other tools read).
 DEAL_VALUE_COLUMNS: tuple[str, ...] = (
@@ -304,120 +296,5 @@ class EconomyResults:
         return "\n".join(lines) + "\n"
 
 
-def _net_pair(deals: Sequence[Deal]) -> tuple[float, float]:
-    totals = net_totals(deals)
-    return totals.net_headline_usd, totals.net_binding_usd
-
-
 def _bn(value: float) -> str:
     return f"${value / 1e9:,.1f}bn" if math.isfinite(value) else "n/a"
-
-
-def fit_economy(
-    deals: Sequence[Deal],
-    counterparties: Sequence[Counterparty],
-    values: pd.DataFrame,
-    spec: EconomySpec | None = None,
-    *,
-    model: str = "market",
-    alternatives: Mapping[str, pd.DataFrame] | None = None,
-) -> EconomyResults:
-    """Regressions, bootstrap, influence, robustness, aggregates, ledger and revisions from dollar values.
-
-    Parameters
-    ----------
-    deals, counterparties : sequences
-        The catalog.
-    values : DataFrame
-        :func:`dealstudy.economy.values.dollar_values` of the main study (all windows).
-    model : str
-        Name of the main study's expected-return model.
-    alternatives : mapping of model name to values, optional
-        Dollar values from studies with other expected-return models (robustness rows).
-    """
-    spec = spec or EconomySpec()
-    window = spec.window
-    if not (values["window"] == window).any():
-        raise ValueError(f"window {window} is not among the dollar values' windows")
-    deal_table = deals_frame(deals)
-    sample, exclusions = regression_sample(values, window)
-    fits = fit_models(sample, cov_type=spec.cov_type, min_level_obs=spec.min_level_obs)
-    boots, influence = [], []
-    for i, result in enumerate(fits.results):
-        terms = KEY_TERMS[result.name]
-        boots.append(
-            bootstrap_ci(
-                result, terms, reps=spec.bootstrap_reps, seed=spec.seed + i, confidence=spec.confidence
-            )
-        )
-        influence.append(leave_one_out(result, terms))
-    model_rows = []
-    car_known = dict(zip(sample["label"], np.isfinite(sample["car_pct"].to_numpy(dtype=float)), strict=True))
-    for result in fits.results:
-        for label in sorted(set(sample["label"]) - set(result.labels)):
-            deal_id, _, ticker = label.partition(":")
-            if result.name == "binding_split":
-                why = "binding value unknown"
-            else:
-                why = "no finite log size" if car_known[label] else "CAR missing in the window"
-            model_rows.append(
-                {
-                    "sample": result.name,
-                    "window": window,
-                    "deal_id": deal_id,
-                    "ticker": ticker,
-                    "role": "",
-                    "reason": why,
-                }
-            )
-    if model_rows:
-        exclusions = pd.concat(
-            [exclusions, pd.DataFrame(model_rows, columns=exclusions.columns)], ignore_index=True
-        )
-    by_model = {model: values, **dict(alternatives or {})}
-    by_id = {d.id: d for d in deals}
-    notes = (
-        "abnormal value = sum over the window of AR_t x market cap(t-1), USD at the rate of t-1",
-        "regressions: direct parties of new deals with a disclosed headline value; values in $bn, CAR in %",
-    )
-    return EconomyResults(
-        spec=spec,
-        model=model,
-        valuations=values,
-        sample=sample,
-        exclusions=exclusions,
-        regressions=fits.results,
-        wald=fits.wald,
-        bootstrap=pd.concat(boots, ignore_index=True),
-        influence=pd.concat(influence, ignore_index=True),
-        robustness=robustness_table(
-            by_model, model=model, window=window, cov_type=spec.cov_type, min_level_obs=spec.min_level_obs
-        ),
-        aggregates=aggregates(deal_table, values, window),
-        cumulative=cumulative_value(deal_table, values, window),
-        ledger=commitments_ledger(deal_table),
-        ledger_totals=ledger_totals(deal_table, values),
-        stated=stated_figures(counterparties, deal_table),
-        revisions=revisions_round_trip(deal_table, values, window),
-        notes=notes,
-        sensitivity=sensitivity_table(
-            values,
-            cov_type=spec.cov_type,
-            equal_slopes_p=lambda rows: equal_slopes_wild_p(rows, reps=spec.wild_reps, seed=spec.seed),
-            net_value=lambda ids: _net_pair([by_id[i] for i in ids if i in by_id]),
-        ),
-        headline_totals=headline_totals(
-            deals,
-            [
-                (f"{window}:all", list(sample["deal_id"].astype(str))),
-                (f"{window}:unconfounded", list(sample.loc[sample["clean"], "deal_id"].astype(str))),
-            ],
-        ),
-        inference=finding_inference(
-            sample,
-            reps=spec.wild_reps,
-            loo_reps=min(spec.wild_reps, 999),
-            seed=spec.seed,
-            confidence=spec.confidence,
-        ),
-    )
