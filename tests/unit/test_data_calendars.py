@@ -9,13 +9,8 @@ import pandas as pd
 import pytest
 
 from dealstudy.catalog.schema import Deal, Security
-from dealstudy.data.calendars import (
-    check_sessions,
-    day0_for_security,
-    exchange_for_symbol,
-    map_day0,
-    sessions,
-)
+from dealstudy.data.calendars import check_sessions, day0_for_security, map_day0, sessions
+from dealstudy.data.exchanges import exchange_for_symbol
 from dealstudy.errors import MissingDataError, SpecificationError
 
 D = dt.date

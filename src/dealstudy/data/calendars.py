@@ -2,7 +2,8 @@
 
 Sessions come from :mod:`exchange_calendars`, through the session tables of
 :mod:`dealstudy.data.calendar_table` (computed once, then read from the user cache folder). The listing
-exchange is an ISO 10383 MIC derived from the Yahoo suffix (:func:`exchange_for_symbol`). :func:`map_day0` is
+exchange is an ISO 10383 MIC derived from the Yahoo suffix (:func:`exchange_for_symbol`, in
+:mod:`dealstudy.data.exchanges` and importable from here as before). :func:`map_day0` is
 *the* rule that turns an announcement (date, timing, optional time with zone) into the first session on which
 the market could react; every other module uses it, and its result carries a sentence describing the rule
 that was applied, so the report can show it.
@@ -13,15 +14,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from dealstudy.catalog.schema import Deal, Security, Timing
 from dealstudy.data.calendar_table import SessionTable, session_table
+from dealstudy.data.exchanges import US_MICS, calendar_mic, exchange_for_symbol
 from dealstudy.errors import MissingDataError, SpecificationError
 
-__all__ = [
+__all__ = [  # US_MICS, calendar_mic, exchange_for_symbol: from dealstudy.data.exchanges
     "US_MICS",
     "Day0",
     "SessionCheck",
@@ -33,83 +36,6 @@ __all__ = [
     "map_day0",
     "sessions",
 ]
-
-#: US venues that share the NYSE session calendar (exchange_calendars serves them all as XNYS).
-US_MICS: frozenset[str] = frozenset({"XNYS", "XNAS", "ARCX", "BATS", "XASE", "XNGS", "XNMS", "XNCM", "IEXG"})
-
-#: Yahoo suffix -> MIC of the listing exchange.
-_SUFFIX_MIC: dict[str, str] = {
-    "T": "XTKS",
-    "KS": "XKRX",
-    "KQ": "XKRX",
-    "L": "XLON",
-    "DE": "XETR",
-    "F": "XFRA",
-    "HK": "XHKG",
-    "PA": "XPAR",
-    "AS": "XAMS",
-    "SW": "XSWX",
-    "TO": "XTSE",
-    "AX": "XASX",
-    "TW": "XTAI",
-    "SS": "XSHG",
-    "SZ": "XSHE",
-}
-
-#: Yahoo index symbols that belong to a non-US exchange.
-_INDEX_MIC: dict[str, str] = {
-    "^N225": "XTKS",
-    "^KS11": "XKRX",
-    "^KQ11": "XKRX",
-    "^FTSE": "XLON",
-    "^GDAXI": "XETR",
-    "^HSI": "XHKG",
-}
-
-
-def exchange_for_symbol(symbol: str) -> str | None:
-    """The MIC whose calendar a Yahoo symbol trades on; ``None`` for FX (``=X``), which trades 24 hours.
-
-    Parameters
-    ----------
-    symbol : str
-        Yahoo symbol: ``AMZN``, ``9984.T``, ``005930.KS``, ``^N225``, ``JPY=X``.
-
-    Returns
-    -------
-    str or None
-        ``XNYS`` for US listings without a suffix (NYSE and Nasdaq share one session calendar), US ETFs and
-        US indices; ``XTKS`` for ``.T`` and ``^N225``; ``XKRX`` for ``.KS``/``.KQ`` and ``^KS11``; ``XLON``
-        for ``.L``; ``XETR`` for ``.DE``; ``XHKG`` for ``.HK`` (and a few others); ``None`` for FX.
-
-    Raises
-    ------
-    SpecificationError
-        For an empty symbol or a suffix with no known exchange.
-    """
-    sym = symbol.strip().upper()
-    if not sym:
-        raise SpecificationError("empty symbol: cannot tell its exchange")
-    if sym.endswith("=X"):
-        return None
-    if sym.startswith("^"):
-        return _INDEX_MIC.get(sym, "XNYS")
-    if "." in sym:
-        suffix = sym.rsplit(".", 1)[1]
-        if suffix in _SUFFIX_MIC:
-            return _SUFFIX_MIC[suffix]
-        if suffix in {"A", "B"} and len(sym) <= 6:  # US share classes written BRK.B
-            return "XNYS"
-        raise SpecificationError(
-            f"symbol {symbol!r}: unknown Yahoo suffix '.{suffix}' (no exchange calendar)"
-        )
-    return "XNYS"
-
-
-def calendar_mic(mic: str) -> str:
-    """The exchange_calendars code to use for a MIC (US venues -> ``XNYS``)."""
-    code = mic.strip().upper()
-    return "XNYS" if code in US_MICS else code
 
 
 def _calendar(mic: str) -> SessionTable:
@@ -335,84 +261,125 @@ def map_day0(
     >>> map_day0(dt.date(2025, 1, 21), "after_close", "XTKS").session
     datetime.date(2025, 1, 22)
     """
-    day = pd.Timestamp(announced)
-    code = calendar_mic(mic)
-    ref = calendar_mic(reference_mic)
-    flagged = False
-    notes: list[str] = []
     if timing not in (*_TIMING_WORDS, "unknown"):
         raise SpecificationError(f"unknown timing {timing!r} for the announcement of {announced}")
     if announced_at is not None:
-        if announced_at.tzinfo is None or announced_at.utcoffset() is None:
-            raise SpecificationError(
-                f"announced_at {announced_at.isoformat()} has no time zone; give an offset or zone"
-            )
-        instant = pd.Timestamp(announced_at).tz_convert("UTC")
-        session, rule = _instant_rule(mic, instant, f"announced at {announced_at.isoformat()}")
-        if announced_at.date() != announced and abs((announced_at.date() - announced).days) > 1:
-            flagged = True
-            notes.append(
-                f"announced_at date {announced_at.date()} differs from the announcement date {announced}"
-            )
+        found = _day0_from_instant(announced, announced_at, mic)
     elif timing == "unknown":
-        flagged = True
-        session = _session_on_or_after(mic, day)
-        if session == day:
-            rule = f"timing unknown: day 0 is the announcement date {announced} (an {code} session); flagged"
-        else:
-            rule = (
-                f"timing unknown: {announced} is not an {code} session, so day 0 is the next session "
-                f"{session.date()}; flagged"
-            )
-    elif code == ref:
-        is_session = _is_session(mic, day)
-        if timing in ("pre_market", "intraday") and is_session:
-            session = day
-            rule = (
-                f"announced {_TIMING_WORDS[timing]} on {announced}, an {code} session: day 0 is that session"
-            )
-        elif timing == "after_close" and is_session:
-            session = _next_session(mic, day)
-            rule = (
-                f"announced after the {code} close on {announced}: day 0 is the next session {session.date()}"
-            )
-        else:
-            session = _next_session(mic, day)
-            rule = (
-                f"announced {_TIMING_WORDS[timing]} on {announced}"
-                + ("" if is_session else f", not an {code} session")
-                + f": day 0 is the next session {session.date()}"
-            )
-            if timing == "non_trading_day" and is_session:
-                flagged = True
-                notes.append(f"timing says non_trading_day but {announced} is an {code} session")
-            if timing in ("pre_market", "intraday"):
-                notes.append(f"timing {timing} on a date that is not an {code} session")
+        found = _day0_unknown(announced, mic)
+    elif calendar_mic(mic) == calendar_mic(reference_mic):
+        found = _day0_on_reference(announced, timing, mic)
     else:
-        instant = _reference_instant(announced, timing, reference_mic)
-        origin = f"{timing} on {ref} {announced} taken as {instant:%H:%M} {instant.tz}"
-        session, rule = _instant_rule(mic, instant, origin)
-        if timing == "non_trading_day" and _is_session(reference_mic, day):
-            flagged = True
-            notes.append(f"timing says non_trading_day but {announced} is an {ref} session")
-
+        found = _day0_via_reference(announced, timing, mic, reference_mic)
+    session, flagged, notes = found.session, found.flagged, list(found.notes)
     if sessions is not None:
-        present = pd.DatetimeIndex([_ts(d) for d in sessions]).unique().sort_values()
-        if session not in present:
-            later = present[present > session]
-            if len(later) == 0:
-                raise MissingDataError(
-                    f"day 0 for {announced} on {code} is {session.date()}, but the data hold no date on or "
-                    f"after it (last {present[-1].date() if len(present) else 'none'})"
-                )
-            moved = later[0]
+        moved = _first_data_date(session, sessions, announced, mic)
+        if moved != session:
             flagged = True
             notes.append(
                 f"calendar session {session.date()} is missing from the data; day 0 moved to the next date "
                 f"present, {moved.date()}"
             )
             session = moved
-    return Day0(session=session.date(), rule=rule, flagged=flagged, note="; ".join(notes))
+    return Day0(session=session.date(), rule=found.rule, flagged=flagged, note="; ".join(notes))
+
+
+class _Found(NamedTuple):
+    """Day 0 by one of :func:`map_day0`'s rules, with its sentence, flag and notes (internal)."""
+
+    session: pd.Timestamp
+    rule: str
+    flagged: bool = False
+    notes: tuple[str, ...] = ()
+
+
+def _day0_from_instant(announced: dt.date, announced_at: dt.datetime, mic: str) -> _Found:
+    """Rule 1: the announcement instant known, converted to the listing's local time (flagged when its date
+    is more than a day from the announcement date)."""
+    if announced_at.tzinfo is None or announced_at.utcoffset() is None:
+        raise SpecificationError(
+            f"announced_at {announced_at.isoformat()} has no time zone; give an offset or zone"
+        )
+    instant = pd.Timestamp(announced_at).tz_convert("UTC")
+    session, rule = _instant_rule(mic, instant, f"announced at {announced_at.isoformat()}")
+    if announced_at.date() != announced and abs((announced_at.date() - announced).days) > 1:
+        note = f"announced_at date {announced_at.date()} differs from the announcement date {announced}"
+        return _Found(session, rule, True, (note,))
+    return _Found(session, rule)
+
+
+def _day0_unknown(announced: dt.date, mic: str) -> _Found:
+    """Rule 2: timing unknown: the announcement date's session or the next one, always flagged."""
+    day = pd.Timestamp(announced)
+    code = calendar_mic(mic)
+    session = _session_on_or_after(mic, day)
+    if session == day:
+        rule = f"timing unknown: day 0 is the announcement date {announced} (an {code} session); flagged"
+    else:
+        rule = (
+            f"timing unknown: {announced} is not an {code} session, so day 0 is the next session "
+            f"{session.date()}; flagged"
+        )
+    return _Found(session, rule, True)
+
+
+def _day0_on_reference(announced: dt.date, timing: Timing, mic: str) -> _Found:
+    """Rule 3: a listing on the reference calendar: before the open or intraday on a session -> that
+    session; otherwise the next session (``non_trading_day`` on a session flagged as inconsistent)."""
+    day = pd.Timestamp(announced)
+    code = calendar_mic(mic)
+    is_session = _is_session(mic, day)
+    if timing in ("pre_market", "intraday") and is_session:
+        rule = f"announced {_TIMING_WORDS[timing]} on {announced}, an {code} session: day 0 is that session"
+        return _Found(day, rule)
+    session = _next_session(mic, day)
+    if timing == "after_close" and is_session:
+        rule = f"announced after the {code} close on {announced}: day 0 is the next session {session.date()}"
+        return _Found(session, rule)
+    rule = (
+        f"announced {_TIMING_WORDS[timing]} on {announced}"
+        + ("" if is_session else f", not an {code} session")
+        + f": day 0 is the next session {session.date()}"
+    )
+    flagged = False
+    notes: list[str] = []
+    if timing == "non_trading_day" and is_session:
+        flagged = True
+        notes.append(f"timing says non_trading_day but {announced} is an {code} session")
+    if timing in ("pre_market", "intraday"):
+        notes.append(f"timing {timing} on a date that is not an {code} session")
+    return _Found(session, rule, flagged, tuple(notes))
+
+
+def _day0_via_reference(announced: dt.date, timing: Timing, mic: str, reference_mic: str) -> _Found:
+    """Rule 4: a listing on another exchange: the timing as an approximate instant on the reference
+    exchange, then rule 1."""
+    ref = calendar_mic(reference_mic)
+    instant = _reference_instant(announced, timing, reference_mic)
+    origin = f"{timing} on {ref} {announced} taken as {instant:%H:%M} {instant.tz}"
+    session, rule = _instant_rule(mic, instant, origin)
+    if timing == "non_trading_day" and _is_session(reference_mic, pd.Timestamp(announced)):
+        return _Found(
+            session, rule, True, (f"timing says non_trading_day but {announced} is an {ref} session",)
+        )
+    return _Found(session, rule)
+
+
+def _first_data_date(
+    session: pd.Timestamp, sessions: pd.DatetimeIndex | Iterable[dt.date], announced: dt.date, mic: str
+) -> pd.Timestamp:
+    """``session`` when the data hold it, else the first data date after it (an error when there is none)."""
+    present = pd.DatetimeIndex([_ts(d) for d in sessions]).unique().sort_values()
+    if session in present:
+        return session
+    later = present[present > session]
+    if len(later) == 0:
+        raise MissingDataError(
+            f"day 0 for {announced} on {calendar_mic(mic)} is {session.date()}, but the data hold no date on "
+            f"or after it (last {present[-1].date() if len(present) else 'none'})"
+        )
+    moved: pd.Timestamp = later[0]
+    return moved
 
 
 def day0_for_security(
