@@ -39,6 +39,7 @@ __all__ = [
     "announcement_ids",
     "direct_values",
     "event_id",
+    "figure_context",
     "path_days",
     "render_event_figures",
     "render_figures",
@@ -64,6 +65,11 @@ class FigureSet:
     index: tuple[SiteFigure, ...]
     events: dict[str, tuple[SiteFigure, ...]]
     families: dict[str, SiteFigure] = field(default_factory=dict)  # deal id -> its family's timeline
+
+
+def figure_context(fig: SiteFigure) -> dict[str, str]:
+    """A figure as the templates read it: ``id``, ``title``, ``svg`` and ``caption``."""
+    return {"id": fig.id, "title": fig.title, "svg": fig.svg, "caption": fig.caption}
 
 
 def event_id(deal_id: str, ticker: str) -> str:

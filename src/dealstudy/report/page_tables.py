@@ -3,19 +3,23 @@
 A table named here is shown with its :class:`~dealstudy.report.tables.Column` list (a coefficient with its
 standard error in one cell, its p-value on a second line ...) and a sentence saying how its cells read; its
 CSV file keeps every column as computed. A table not named here, or whose frame lacks a column its spec
-reads, is shown column by column.
+reads, is shown column by column. :func:`tables_of_page` gives a page (index, regressions, methods) its
+further tables of :attr:`ReportData.tables <dealstudy.report.inputs.ReportData.tables>`, shown this way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from dealstudy.report.tables import Column
+from dealstudy.report.format import fmt
+from dealstudy.report.inputs import ReportData
+from dealstudy.report.tables import Column, frame_table
 
-__all__ = ["PAGE_TABLES", "Shown", "shown"]
+__all__ = ["PAGE_TABLES", "Shown", "shown", "tables_of_page"]
 
 #: A no-break space: keeps ``p 0.186`` and ``n 28`` together when a second line wraps.
 NB = "\u00a0"
@@ -198,3 +202,52 @@ def shown(name: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[Column, .
     if not all(f in prepared.columns for c in spec.columns for f in c.fields):
         return frame, None, ""
     return prepared, spec.columns, spec.reading
+
+
+def _years_shown(frame: pd.DataFrame, ledger: pd.DataFrame | None) -> pd.DataFrame:
+    """``first_year``/``last_year`` of the ledger totals as one ``years`` column a reader can take at face
+    value: ``2025–2031``, or ``2025 (duration not stated)`` for commitments booked in their announcement
+    year only because the catalog has no duration."""
+    if not {"first_year", "last_year"} <= set(frame.columns) or frame.empty:
+        return frame
+    unknown: set[tuple[str, str]] = set()
+    if ledger is not None and {"counterparty", "partner", "spread"} <= set(ledger.columns):
+        flagged = ledger[ledger["spread"].astype(str).str.contains("duration_unknown")]
+        unknown = set(zip(flagged["counterparty"].astype(str), flagged["partner"].astype(str), strict=True))
+    years = []
+    for row in frame.to_dict("records"):
+        first, last = fmt(row["first_year"], "id"), fmt(row["last_year"], "id")
+        if first != last:
+            years.append(f"{first}–{last}")
+        elif (str(row.get("counterparty")), str(row.get("partner"))) in unknown:
+            years.append(f"{first} (duration not stated)")
+        else:
+            years.append(first)
+    at = list(frame.columns).index("first_year")
+    out = frame.drop(columns=["first_year", "last_year"])
+    out.insert(at, "years", years)
+    return out
+
+
+def tables_of_page(data: ReportData, page: str) -> list[dict[str, Any]]:
+    """The further tables of ``page`` (index, regressions or methods), as shown (ledger years joined)."""
+    ledger = next((t.frame for t in data.tables if t.name == "ledger"), None)
+    tables = []
+    for t in data.tables:
+        if t.page != page:
+            continue
+        frame, columns, reading = shown(
+            t.name, _years_shown(t.frame, ledger) if t.name == "ledger_totals" else t.frame
+        )
+        tables.append(
+            frame_table(
+                frame,
+                table_id=f"tbl-{t.name}",
+                caption=t.title,
+                notes=" ".join(part for part in (t.notes, reading) if part),
+                columns=columns,
+                sortable=len(t.frame) > 5,
+                csv=f"data/{t.name}.csv",
+            )
+        )
+    return tables
