@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from dealstudy.report import figures as figures_module
+from dealstudy.report.event_figures import EventJob
 from dealstudy.report.families import FamilyJob
 from dealstudy.report.figure_cache import FigureCache
-from dealstudy.report.figures import SiteFigure, render_figures
+from dealstudy.report.figures import render_figures
+from dealstudy.report.site_figure import SiteFigure
 from fixtures.report_sample import sample_deals, sample_report_data
 
 
@@ -19,13 +21,13 @@ def test_unchanged_figures_are_reused_and_changed_ones_redrawn(
 ) -> None:
     data = sample_report_data(deals=sample_deals()[:3])
     drawn: list[str] = []
-    real = figures_module._draw_event
+    real = figures_module.draw_event
 
-    def counting(job: figures_module._EventJob) -> tuple[str, SiteFigure]:
+    def counting(job: EventJob) -> tuple[str, SiteFigure]:
         drawn.append(job.eid)
         return real(job)
 
-    monkeypatch.setattr(figures_module, "_draw_event", counting)
+    monkeypatch.setattr(figures_module, "draw_event", counting)
     first = render_figures(data, index=False, cache=FigureCache(tmp_path)).events
     n = sum(len(v) for v in first.values())
     assert n == 5

@@ -15,8 +15,10 @@ import pytest
 
 from dealstudy.report.build import publish, render_site
 from dealstudy.report.context import build_context, deal_filename
-from dealstudy.report.figures import FigureSet, direct_values, render_event_figures, render_figures
+from dealstudy.report.figures import render_event_figures, render_figures
+from dealstudy.report.index_figures import direct_values
 from dealstudy.report.inputs import ReportData
+from dealstudy.report.site_figure import FigureSet
 from fixtures.report_sample import sample_deals, sample_report_data
 
 #: deal_values.csv as issue 5 defines it.

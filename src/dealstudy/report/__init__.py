@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from dealstudy.report.build import publish, render_site
 from dealstudy.report.context import SiteContext, build_context
-from dealstudy.report.figures import FigureSet, render_figures
+from dealstudy.report.figures import render_figures
 from dealstudy.report.inputs import Headline, ReportData, TableSpec
+from dealstudy.report.site_figure import FigureSet
 
 __all__ = [
     "FigureSet",

@@ -17,12 +17,12 @@ import pandas as pd
 
 from dealstudy import __version__
 from dealstudy.report.deal_page import deal_page
-from dealstudy.report.figures import FigureSet, figure_context
 from dealstudy.report.headline import counts_context, headline_context
 from dealstudy.report.index_table import deal_filename, deal_table
 from dealstudy.report.inputs import ReportData
 from dealstudy.report.page_tables import tables_of_page
 from dealstudy.report.regressions_page import regressions_context
+from dealstudy.report.site_figure import FigureSet, figure_context
 from dealstudy.report.tables import frame_table
 
 __all__ = ["DataTable", "SiteContext", "build_context", "deal_filename"]

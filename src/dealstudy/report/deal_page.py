@@ -10,7 +10,6 @@ import pandas as pd
 
 from dealstudy.catalog.schema import Deal
 from dealstudy.plots.style import CLASS_LABELS, binding_class
-from dealstudy.report.figures import FigureSet, event_id, figure_context
 from dealstudy.report.format import fmt_date, fmt_num, fmt_pct, fmt_usd, https_url
 from dealstudy.report.index_table import (
     by_window_values,
@@ -20,6 +19,7 @@ from dealstudy.report.index_table import (
     windows_of,
 )
 from dealstudy.report.inputs import ReportData
+from dealstudy.report.site_figure import FigureSet, event_id, figure_context
 from dealstudy.report.tables import Column, frame_table
 
 __all__ = ["deal_page"]

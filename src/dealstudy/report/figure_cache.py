@@ -4,7 +4,7 @@ The key of a figure is the SHA-256 of its drawing job (the small frames and text
 and of the drawing code (the source of :mod:`dealstudy.plots` and the report's figure modules, and the
 versions of matplotlib, pandas and numpy). A hit returns the SVG drawn before, byte for byte; any change
 to the data, the captions or the code gives another key. Entries are ``<folder>/<key[:2]>/<key>.pkl`` (a
-pickled :class:`~dealstudy.report.figures.SiteFigure`), written atomically. An unreadable or corrupt entry
+pickled :class:`~dealstudy.report.site_figure.SiteFigure`), written atomically. An unreadable or corrupt entry
 is a miss; an unwritable folder only loses the reuse. Deleting the folder is always safe.
 """
 
@@ -22,7 +22,14 @@ from dealstudy._atomic import atomic_write_bytes
 __all__ = ["FigureCache", "code_tag"]
 
 #: Modules whose source decides how a figure looks.
-_CODE_PACKAGES = ("dealstudy.plots", "dealstudy.report.figures", "dealstudy.report.series")
+_CODE_PACKAGES = (
+    "dealstudy.plots",
+    "dealstudy.report.figures",
+    "dealstudy.report.site_figure",
+    "dealstudy.report.index_figures",
+    "dealstudy.report.event_figures",
+    "dealstudy.report.series",
+)
 
 
 @cache

@@ -16,10 +16,10 @@ import pandas as pd
 from dealstudy.catalog.schema import Deal
 from dealstudy.economy.sample import confounding_status
 from dealstudy.plots.style import CLASS_LABELS, binding_class
-from dealstudy.report.figures import event_id
 from dealstudy.report.format import as_float, fmt
 from dealstudy.report.inputs import ReportData
 from dealstudy.report.names import deal_filename, security_anchor, short_name
+from dealstudy.report.site_figure import event_id
 from dealstudy.report.tables import cell
 
 __all__ = [
