@@ -26,46 +26,30 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 import os
-import platform
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from dealstudy import __version__
 from dealstudy._outdir import check_out
 from dealstudy.catalog import Catalog, load_catalog
 from dealstudy.config import studiable
 from dealstudy.data import DataSources
-from dealstudy.economy.currency import currency_for_mic
-from dealstudy.economy.models import car_size_baselines
 from dealstudy.errors import DownloadError, MissingDataError
-from dealstudy.pipeline.analyze import NO_FALLBACKS, AnalysisResults, analyze
-from dealstudy.pipeline.fallback import fallback_rules_table
-from dealstudy.pipeline.with_without import with_and_without
-from dealstudy.report import (
-    Headline,
-    ReportData,
-    TableSpec,
-    build_context,
-    publish,
-    render_figures,
-    render_site,
-)
+from dealstudy.pipeline.analyze import AnalysisResults, analyze
+from dealstudy.pipeline.report_data import report_data
+from dealstudy.report import ReportData, build_context, publish, render_figures, render_site
 from dealstudy.report.context import SiteContext
 from dealstudy.report.figure_cache import FigureCache
-from dealstudy.report.finding import deal_reconciliation, finding_of, finding_tables
+from dealstudy.report.site_figure import FigureSet
 from dealstudy.study import StudySpec
-from dealstudy.study.outcomes import USABLE_OUTCOMES
 from dealstudy.window import Window, WindowLike
 
-__all__ = ["STAGES", "ProgressCallback", "ReportSummary", "build_report", "report_data"]
+__all__ = ["STAGES", "ProgressCallback", "ReportSummary", "build_report"]
 
 #: The pipeline's stages, in order.
 STAGES: tuple[str, ...] = ("load", "prices", "study", "regressions", "figures", "render")
@@ -166,290 +150,6 @@ def _closes(catalog: Catalog, sources: DataSources) -> tuple[dict[str, pd.Series
     return closes, pd.DataFrame(rows)
 
 
-def _versions() -> str:
-    names = (
-        "numpy",
-        "pandas",
-        "scipy",
-        "statsmodels",
-        "matplotlib",
-        "jinja2",
-        "exchange-calendars",
-        "yfinance",
-    )
-    parts = [f"dealstudy {__version__}", f"Python {platform.python_version()}"]
-    for name in names:
-        try:
-            parts.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            continue
-    return ", ".join(parts)
-
-
-def _exclusions(results: AnalysisResults) -> pd.DataFrame:
-    rows: list[dict[str, str]] = []
-    for r in results.study.outcomes.to_dict("records"):
-        if r["outcome"] != "ok":
-            scope = "fallback model" if r["outcome"] == "fallback_model" else "study"
-            rows.append(
-                {"scope": scope, "item": str(r["event_id"]), "reason": f"{r['outcome']}: {r['reason']}"}
-            )
-    outcomes = results.study.outcomes
-    studied_ok = set(outcomes.loc[outcomes["outcome"].isin(USABLE_OUTCOMES), "event_id"].astype(str))
-    values = results.economy.to_frame()
-    for r in values[values["window"] == results.window].to_dict("records"):
-        if r["outcome"] not in USABLE_OUTCOMES and str(r["event_id"]) in studied_ok:  # lost in the values
-            rows.append(
-                {
-                    "scope": "dollar value",
-                    "item": str(r["event_id"]),
-                    "reason": f"{r['outcome']}: {r['reason']}",
-                }
-            )
-    for r in results.economy.exclusions.to_dict("records"):
-        rows.append(
-            {
-                "scope": f"regression sample '{r['sample']}' ({r['window']})",
-                "item": f"{r['deal_id']}:{r['ticker']}",
-                "reason": str(r["reason"]),
-            }
-        )
-    for model, why in results.skipped_models.items():
-        rows.append({"scope": "robustness model", "item": model, "reason": why})
-    return pd.DataFrame(rows, columns=["scope", "item", "reason"])
-
-
-def _headline(results: AnalysisResults) -> Headline:
-    economy = results.economy
-    totals = economy.totals
-    slopes = economy.key_slopes()
-    head = slopes[(slopes["model"] == "headline")]
-    row = head.iloc[0].to_dict() if len(head) else {}
-    try:
-        reg = economy.regression("headline")
-        intercept = (
-            float(reg.params["const"]) * 1e9 if reg.fitted and "const" in reg.params.index else math.nan
-        )
-    except KeyError:
-        intercept = math.nan
-    wald = economy.wald
-    reps = economy.spec.bootstrap_reps
-    return Headline(
-        abnormal_value_usd=totals["abnormal_value_usd"],
-        headline_value_usd=totals["headline_value_usd"],
-        binding_value_usd=totals["binding_value_usd"],
-        deals=int(totals["deals"]),
-        valued_legs=int(totals["valued_legs"]),
-        slope_model="headline",
-        slope_term=str(row.get("term", "headline_bn")),
-        slope=float(row.get("coef", math.nan)),
-        slope_ci_low=float(row.get("ci_low", math.nan)),
-        slope_ci_high=float(row.get("ci_high", math.nan)),
-        slope_ci_kind=f"{int(economy.spec.confidence * 100)}% pairs-bootstrap ({reps} draws)",
-        slope_p_value=float(row.get("p", math.nan)),
-        slope_nobs=int(row.get("n", 0) or 0),
-        wald_stat=float(wald.stat),
-        wald_p_value=float(wald.pvalue),
-        wald_text=f"{wald.null}; {economy.spec.cov_type} covariance"
-        + ("" if wald.valid else f"; {wald.reason}"),
-        fit_intercept_usd=intercept,
-    )
-
-
-def _scatter(results: AnalysisResults) -> pd.DataFrame:
-    sample = results.economy.sample
-    return pd.DataFrame(
-        {
-            "label": sample["ticker"],
-            "deal_id": sample["deal_id"],
-            "ticker": sample["ticker"],
-            "headline_value_usd": sample["headline_bn"].astype(float) * 1e9,
-            "abnormal_value_usd": sample["abnormal_value_bn"].astype(float) * 1e9,
-            "binding_status": sample["binding_status"],
-        }
-    )
-
-
-def report_data(
-    results: AnalysisResults, closes: dict[str, pd.Series], coverage: pd.DataFrame, sources: DataSources
-) -> ReportData:
-    """Turn the analysis results into the report's plain inputs."""
-    economy = results.economy
-    study = results.study
-    catalog = results.catalog
-    everything = economy.to_frame()
-    values = everything[everything["window"] == results.window].reset_index(drop=True)
-    currencies = {
-        s.ticker: currency_for_mic(s.exchange) or "local currency"
-        for d in catalog.deals
-        for s in d.securities
-    }
-    spec = study.spec
-    settings = (
-        (
-            "Expected-return model",
-            spec.model + (f" ({', '.join(spec.benchmarks)})" if spec.benchmarks else ""),
-        ),
-        ("Benchmark", f"{spec.market} for US listings; local index for Tokyo (^N225) and Seoul (^KS11)"),
-        ("Returns", spec.returns),
-        (
-            "Estimation window",
-            f"{spec.estimation} trading days (minimum {spec.min_obs} returns)",
-        ),
-        ("Event windows", ", ".join(str(w) for w in spec.windows)),
-        ("Headline window", results.window),
-        ("CAR variance", spec.variance.replace("_", " ")),
-        ("Regression covariance", economy.spec.cov_type),
-        ("Bootstrap", f"{economy.spec.bootstrap_reps} pairs resamples, seed {economy.spec.seed}"),
-        ("Robustness models", ", ".join(results.alternatives) or "none"),
-    )
-    provenance = (
-        ("Prices", sources.description),
-        ("Catalog", f"{catalog.directory} ({len(catalog.deals)} deals)"),
-        ("Catalog checksum (SHA-256)", catalog.checksum),
-        ("Software", _versions()),
-        ("Report built", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
-    )
-    key = economy.key_slopes()
-    tables: tuple[TableSpec, ...] = (
-        TableSpec(
-            "key_slopes",
-            "Key slopes with bootstrap intervals and the most influential deal",
-            key,
-            "coef/se/p from OLS with robust standard errors; ci_low/ci_high: pairs-bootstrap percentile "
-            "interval; most_influential: the observation whose removal moves the slope most, and the "
-            "slope without it.",
-        ),
-        TableSpec(
-            "robustness",
-            "Robustness: key slopes by sample, event window and model",
-            economy.robustness,
-            "The same regressions without confounded events, for each event window and each "
-            "expected-return model. A slope that changes sign across rows is not a finding.",
-        ),
-        TableSpec(
-            "bootstrap",
-            "Pairs-bootstrap confidence intervals",
-            economy.bootstrap,
-            "Resampling deal x security observations with replacement; percentile intervals. skipped: "
-            "resamples that left an indicator regressor constant (e.g. no confounded event drawn), so the "
-            "model cannot be fitted on them; the interval is taken over the remaining reps − skipped "
-            "resamples.",
-        ),
-        TableSpec(
-            "influence",
-            "Leave-one-out influence on the key slopes",
-            economy.influence,
-            "Each row drops one observation and re-estimates; large changes flag a single deal "
-            "driving the result.",
-        ),
-        TableSpec(
-            "aggregates",
-            "Totals by company, counterparty and binding status",
-            economy.aggregates,
-            "Abnormal value summed over the direct parties; headline and binding values once per deal.",
-            page="index",
-        ),
-        TableSpec(
-            "ledger_totals",
-            "Commitments ledger: totals by counterparty and partner",
-            economy.ledger_totals,
-            "Headline and binding commitments by counterparty and listed partner, with the partner's "
-            "exposure (binding commitments relative to its market cap).",
-            page="index",
-        ),
-        TableSpec(
-            "ledger_stated",
-            "Counterparties' own stated figures",
-            economy.stated,
-            "Revenue run rates and commitments the counterparties stated, with dates and sources.",
-            page="index",
-        ),
-        TableSpec(
-            "revisions",
-            "Revisions: value created on announcement vs lost on the walk-back",
-            economy.revisions,
-            "Round trips from an announcement to a later delay or walk-back report.",
-            page="index",
-        ),
-        TableSpec("ledger", "Commitments ledger by counterparty, partner and year", economy.ledger, page=""),
-        TableSpec("cumulative", "Cumulative abnormal value by day 0", economy.cumulative, page=""),
-        TableSpec(
-            "deal_values_detail",
-            "Dollar values with market caps, share counts and FX",
-            economy.to_frame(),
-            page="",
-        ),
-        TableSpec("events", "The study's events and their day-0 rule", results.events, page=""),
-        TableSpec(
-            "with_without_fallbacks",
-            "Headline figures with and without the fallback models",
-            with_and_without(results),
-            "Events estimated by a fallback model (short history, missing local index; see methods) "
-            "included and left out: mean CAR with its cross-sectional t test, and the total abnormal "
-            "dollar value of the announcements.",
-            page="index",
-        ),
-        TableSpec(
-            "fallback_rules",
-            "Fallback models, in the order tried",
-            fallback_rules_table(),
-            "An event whose estimation window is short (a recent listing) or whose local index lacks "
-            "prices is re-estimated by the first rule that works instead of being excluded; its outcome is "
-            "fallback_model with the cause and the model used. The robustness table repeats the headline "
-            f"figures without fallbacks ('{spec.model}{NO_FALLBACKS}').",
-            page="methods",
-        ),
-        TableSpec(
-            "raw_moves",
-            "Raw day-0 move and raw dollar change of every security with prices",
-            results.raw_moves,
-            "As-traded close on day 0 against day -1 (not dividend-adjusted), and that change times the "
-            "shares outstanding at day -1 in USD; shown whatever the outcome, also for events excluded "
-            "from the abnormal-return statistics.",
-            page="methods",
-        ),
-        TableSpec(
-            "price_coverage",
-            "Price data used, per security",
-            coverage,
-            "As-traded closes read for the charts; the event study reads adjusted closes from the same "
-            "source.",
-            page="methods",
-        ),
-    )
-    tables = (*tables, *finding_tables(economy))
-    rules = dict(
-        zip(results.events["event_id"].astype(str), results.events["day0_rule"].astype(str), strict=True)
-    )
-    return ReportData(
-        deals=catalog.deals,
-        counterparties=catalog.counterparties,
-        window=results.window,
-        model=spec.model,
-        dollar_values=values,
-        deal_values=economy.deal_values(),
-        outcomes=study.outcomes,
-        abnormal_returns=study.abnormal_returns,
-        cars=study.cars,
-        aggregate=study.aggregate,
-        headline=_headline(results),
-        regressions=economy.regressions_frame(),
-        exclusions=_exclusions(results),
-        closes=closes,
-        currencies=currencies,
-        tables=tables,
-        summaries=economy.summary_text(),
-        provenance=provenance,
-        settings=settings,
-        day0_rules=rules,
-        scatter=_scatter(results),
-        baselines=car_size_baselines(economy.sample, min_level_obs=economy.spec.min_level_obs),
-        finding=finding_of(economy),
-        reconciliation=deal_reconciliation(economy.to_frame(), results.press, results.window),
-    )
-
-
 class _Timer:
     """Wall time per stage; a stage runs until the next one begins (:meth:`begin`) or its block ends."""
 
@@ -530,13 +230,7 @@ def build_report(
     with timer.stage("load"):
         catalog = load_catalog(catalog_dir)
     with timer.stage("prices"):
-        closes, coverage = _closes(catalog, sources)
-        if catalog.deals and not closes:
-            first = f" (first failure: {coverage['detail'].iloc[0]})" if len(coverage) else ""
-            raise MissingDataError(
-                f"no prices for any security of the catalog from {sources.description}{first}; "
-                f"{sources.remedy}"
-            )
+        closes, coverage = _catalog_closes(catalog, sources)
     with timer.stage("study"):  # analyze() moves the timer on to "regressions" when its economy starts
         results = analyze(
             catalog,
@@ -554,6 +248,27 @@ def build_report(
             workers=workers if workers is not None else min(2, os.cpu_count() or 1),
             cache=FigureCache(figure_cache) if figure_cache is not None else None,
         )
+    with timer.stage("render"):
+        target, pages = _render(out_dir, data, figures)
+    if progress is not None:
+        progress("done", len(STAGES), len(STAGES))
+    return _summary(target, results, data, figures, pages, timer.seconds)
+
+
+def _catalog_closes(catalog: Catalog, sources: DataSources) -> tuple[dict[str, pd.Series], pd.DataFrame]:
+    """:func:`_closes`, refusing a catalog none of whose securities has prices in ``sources``."""
+    closes, coverage = _closes(catalog, sources)
+    if catalog.deals and not closes:
+        first = f" (first failure: {coverage['detail'].iloc[0]})" if len(coverage) else ""
+        raise MissingDataError(
+            f"no prices for any security of the catalog from {sources.description}{first}; "
+            f"{sources.remedy}"
+        )
+    return closes, coverage
+
+
+def _render(out_dir: Path | str, data: ReportData, figures: FigureSet) -> tuple[Path, int]:
+    """Render the site into a new folder that then replaces ``out_dir``; its path and the pages written."""
     counts: dict[str, int] = {}
 
     def render(folder: Path) -> None:
@@ -561,21 +276,30 @@ def build_report(
         written = render_site(context, folder)
         counts["pages"] = sum(1 for p in written if p.suffix == ".html")
 
-    with timer.stage("render"):
-        target = publish(out_dir, render)
-    if progress is not None:
-        progress("done", len(STAGES), len(STAGES))
+    target = publish(out_dir, render)
+    return target, counts.get("pages", 0)
+
+
+def _summary(
+    target: Path,
+    results: AnalysisResults,
+    data: ReportData,
+    figures: FigureSet,
+    pages: int,
+    seconds: dict[str, float],
+) -> ReportSummary:
+    """What the run did: counts of deals, events and outcomes, the exclusions, pages, figures and times."""
     outcomes = results.study.outcomes["outcome"].astype(str).value_counts()
     return ReportSummary(
         out_dir=target,
-        deals=len(catalog.deals),
+        deals=len(results.catalog.deals),
         events=len(results.events),
         studied=int(outcomes.get("ok", 0)),
         outcomes={str(k): int(v) for k, v in outcomes.items()},
         exclusions=tuple(
             (str(r["scope"]), str(r["item"]), str(r["reason"])) for r in data.exclusions.to_dict("records")
         ),
-        pages=counts.get("pages", 0),
+        pages=pages,
         figures=len(figures.index) + sum(len(v) for v in figures.events.values()),
-        stage_seconds=dict(timer.seconds),
+        stage_seconds=dict(seconds),
     )
