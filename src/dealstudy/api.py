@@ -34,8 +34,10 @@ from __future__ import annotations
 
 from dealstudy.catalog import Catalog, load_catalog, validate_catalog
 from dealstudy.data import DataSources, open_sources
-from dealstudy.pipeline.analyze import AnalysisResults, analyze, catalog_events, write_analysis
+from dealstudy.pipeline.analysis_files import write_analysis
+from dealstudy.pipeline.analyze import AnalysisResults, analyze
 from dealstudy.pipeline.blocked import BlockedStudy, run_study_blocked
+from dealstudy.pipeline.catalog_events import catalog_events
 from dealstudy.pipeline.distributed import DaskStudy, run_study_dask  # imports dask only when run
 from dealstudy.pipeline.report import ReportSummary, build_report
 from dealstudy.pipeline.study import read_events_csv, run_study, study_to_json, write_study

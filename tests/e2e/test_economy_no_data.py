@@ -23,7 +23,8 @@ from dealstudy.data import open_sources
 from dealstudy.data.calendars import sessions
 from dealstudy.data.snapshot import Snapshot
 from dealstudy.errors import MissingDataError
-from dealstudy.pipeline.analyze import analyze, write_analysis
+from dealstudy.pipeline.analysis_files import write_analysis
+from dealstudy.pipeline.analyze import analyze
 
 REPO = Path(__file__).resolve().parents[2]
 ENTRY_POINT = Path(sys.executable).parent / "dealstudy"

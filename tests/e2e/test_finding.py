@@ -11,7 +11,8 @@ import pytest
 
 from dealstudy.data import open_sources
 from dealstudy.economy.sensitivity import SENSITIVITY_COLUMNS, SENSITIVITY_SAMPLES, SENSITIVITY_WINDOWS
-from dealstudy.pipeline.analyze import AnalysisResults, analyze, write_analysis
+from dealstudy.pipeline.analysis_files import write_analysis
+from dealstudy.pipeline.analyze import AnalysisResults, analyze
 
 REPO = Path(__file__).resolve().parents[2]
 

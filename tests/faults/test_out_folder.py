@@ -206,7 +206,7 @@ def test_a_set_aside_old_report_is_removed_after_the_grace_period(
 
 
 def test_study_and_analyze_folders_of_their_own_files_accept_reruns(tmp_path: Path) -> None:
-    from dealstudy.pipeline.analyze import ANALYSIS_FILES
+    from dealstudy.pipeline.analysis_files import ANALYSIS_FILES
     from dealstudy.pipeline.study import STUDY_FILES
 
     out = tmp_path / "study"

@@ -16,7 +16,9 @@ from dealstudy.catalog.schema import Deal, Security
 from dealstudy.data import open_sources
 from dealstudy.data.calendars import sessions
 from dealstudy.economy import DEAL_VALUE_COLUMNS
-from dealstudy.pipeline.analyze import analyze, catalog_events, write_analysis
+from dealstudy.pipeline.analysis_files import write_analysis
+from dealstudy.pipeline.analyze import analyze
+from dealstudy.pipeline.catalog_events import catalog_events
 from dealstudy.study import StudySpec
 
 STUDY_FILES = ("outcomes.csv", "abnormal_returns.csv", "cars.csv", "aggregate.csv")

@@ -170,7 +170,8 @@ def analyze_command(
     spec = StudySpec(model=model)  # type: ignore[arg-type]  # validated by StudySpec
 
     from dealstudy.data import SnapshotMode, open_sources
-    from dealstudy.pipeline.analyze import ANALYSIS_FILES, analyze, write_analysis
+    from dealstudy.pipeline.analysis_files import ANALYSIS_FILES, write_analysis
+    from dealstudy.pipeline.analyze import analyze
     from dealstudy.pipeline.study import STUDY_FILES
 
     if out is not None:

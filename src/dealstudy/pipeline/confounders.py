@@ -63,7 +63,7 @@ def confounding_inputs(
 ) -> ConfoundingInputs:
     """Earnings sessions, catalog events and calendar coverage for the catalog's securities.
 
-    ``events`` is :func:`dealstudy.pipeline.analyze.catalog_events` (``ticker, deal_id, role, exchange,
+    ``events`` is :func:`dealstudy.pipeline.catalog_events.catalog_events` (``ticker, deal_id, role, exchange,
     day0, studied``). ``online`` adds releases from Yahoo (merged after the catalog's own calendar).
     """
     calendar = catalog.earnings if online is None else catalog.earnings.merged(online)

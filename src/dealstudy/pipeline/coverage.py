@@ -14,7 +14,7 @@ import pandas as pd
 from dealstudy.catalog import load_catalog
 from dealstudy.data import DataSources
 from dealstudy.errors import DataError, SpecificationError
-from dealstudy.pipeline.analyze import catalog_events
+from dealstudy.pipeline.catalog_events import catalog_events
 from dealstudy.pipeline.fallback import with_fallbacks
 from dealstudy.pipeline.study import run_study
 from dealstudy.study import StudySpec
