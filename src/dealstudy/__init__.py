@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     from dealstudy.catalog import Catalog, load_catalog
     from dealstudy.data import DataSources, open_sources
     from dealstudy.pipeline.analyze import AnalysisResults, analyze
+    from dealstudy.pipeline.events_csv import read_events_csv
     from dealstudy.pipeline.report import build_report
-    from dealstudy.pipeline.study import read_events_csv, run_study
+    from dealstudy.pipeline.study import run_study
     from dealstudy.study import EventStudy, StudyResults, StudySpec
     from dealstudy.study.summary import Summary
     from dealstudy.window import Window
@@ -47,7 +48,7 @@ _LAZY: dict[str, str] = {
     "build_report": "dealstudy.pipeline.report",
     "load_catalog": "dealstudy.catalog",
     "open_sources": "dealstudy.data",
-    "read_events_csv": "dealstudy.pipeline.study",
+    "read_events_csv": "dealstudy.pipeline.events_csv",
     "run_study": "dealstudy.pipeline.study",
 }
 

@@ -39,8 +39,9 @@ from dealstudy.pipeline.analyze import AnalysisResults, analyze
 from dealstudy.pipeline.blocked import BlockedStudy, run_study_blocked
 from dealstudy.pipeline.catalog_events import catalog_events
 from dealstudy.pipeline.distributed import DaskStudy, run_study_dask  # imports dask only when run
+from dealstudy.pipeline.events_csv import read_events_csv
 from dealstudy.pipeline.report import ReportSummary, build_report
-from dealstudy.pipeline.study import read_events_csv, run_study, study_to_json, write_study
+from dealstudy.pipeline.study import run_study, study_to_json, write_study
 from dealstudy.study import EventStudy, StudyResults, StudySpec
 
 __all__ = [

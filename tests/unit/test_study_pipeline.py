@@ -14,7 +14,8 @@ from dealstudy.data import DataSources
 from dealstudy.data.calendars import sessions
 from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, Provenance
 from dealstudy.errors import DownloadError, MissingDataError, SpecificationError
-from dealstudy.pipeline.study import STUDY_FILES, read_events_csv, run_study, study_to_json, write_study
+from dealstudy.pipeline.events_csv import read_events_csv
+from dealstudy.pipeline.study import STUDY_FILES, run_study, study_to_json, write_study
 from dealstudy.study import StudySpec
 
 

@@ -1,8 +1,9 @@
 """``dealstudy study``: an ad-hoc event study of the events in a CSV file.
 
-Thin command: it parses options, calls :mod:`dealstudy.pipeline.study` and prints. Tables go to stdout (or
-JSON with ``--format json``); the outcome summary (ok / excluded with reasons) goes to stderr. Bad options or
-files raise :class:`~dealstudy.errors.SpecificationError` (exit 2); unavailable data sources raise
+Thin command: it parses options, reads the events with :mod:`dealstudy.pipeline.events_csv`, calls
+:mod:`dealstudy.pipeline.study` and prints. Tables go to stdout (or JSON with ``--format json``); the
+outcome summary (ok / excluded with reasons) goes to stderr. Bad options or files raise
+:class:`~dealstudy.errors.SpecificationError` (exit 2); unavailable data sources raise
 :class:`~dealstudy.errors.DataError` (exit 3).
 """
 
@@ -248,7 +249,8 @@ def _run(
 ) -> None:
     from dealstudy.data import SnapshotMode, open_sources
     from dealstudy.pipeline._parquet_out import TABLES
-    from dealstudy.pipeline.study import STUDY_FILES, read_events_csv, run_study, study_to_json, write_study
+    from dealstudy.pipeline.events_csv import read_events_csv
+    from dealstudy.pipeline.study import STUDY_FILES, run_study, study_to_json, write_study
 
     fmt = "csv" if fmt == "table" else fmt  # "table" was the name of the default before csv/parquet
     if fmt not in ("csv", "parquet", "json"):

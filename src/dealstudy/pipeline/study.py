@@ -1,13 +1,12 @@
 """The ``study`` pipeline: an events CSV and the data sources in, an event study and its files out.
 
-This is the only part of the study that touches I/O: it reads the events file, fetches adjusted closes through
-the data layer, maps day 0 with the calendar layer, runs :class:`dealstudy.study.EventStudy` and writes the
-result tables.
+This is the only part of the study that touches I/O: it fetches adjusted closes through the data layer, maps
+day 0 with the calendar layer, runs :class:`dealstudy.study.EventStudy` and writes the result tables. The
+events file is read by :func:`dealstudy.pipeline.events_csv.read_events_csv`.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import math
@@ -22,24 +21,19 @@ import pandas as pd
 from dealstudy._outdir import check_out
 from dealstudy._tables import TableFormat, dates_to_text, write_table
 from dealstudy._timings import stage
-from dealstudy.catalog.schema import TIMINGS
-from dealstudy.config import STUDY_DATES, studiable
 from dealstudy.data import DataSources
 from dealstudy.data.calendars import exchange_for_symbol, map_day0, sessions
 from dealstudy.data.factors import load_factors
 from dealstudy.data.sanity import SuspectPrice, suspect_prices
 from dealstudy.errors import DataError, DownloadError, MissingDataError, SpecificationError
 from dealstudy.study import EventStudy, StudyResults, StudySpec
-from dealstudy.study.events import MISSING_TEXT
 from dealstudy.study.suspect import drop_suspect_prices, mark_suspect_events
 
 __all__ = [
-    "EVENT_COLUMNS",
     "STUDY_FILES",
     "StudyNeeds",
     "fetch_prices",
     "map_event_day0",
-    "read_events_csv",
     "run_study",
     "study_factors",
     "study_needs",
@@ -48,114 +42,12 @@ __all__ = [
     "write_study",
 ]
 
-#: Columns of an events file: the first three are required.
-EVENT_COLUMNS: tuple[str, ...] = ("event_id", "ticker", "date", "timing", "market", "group")
 #: The files :func:`write_study` writes, in this order.
 STUDY_FILES: tuple[str, ...] = ("outcomes.csv", "abnormal_returns.csv", "cars.csv", "aggregate.csv")
 
 #: Calendar days fetched per trading day of the windows, plus a margin (holidays, data gaps).
 _CALENDAR_PER_TRADING_DAY = 1.5
 _MARGIN_DAYS = 20
-
-
-def text_line_of(data: bytes, offset: int) -> int:
-    """The 1-based line of byte ``offset`` in ``data``."""
-    return data.count(b"\n", 0, offset) + 1
-
-
-def read_events_csv(path: Path | str) -> pd.DataFrame:
-    """Read an events file.
-
-    Parameters
-    ----------
-    path : Path or str
-        CSV with header ``event_id,ticker,date`` and optional ``timing`` (one of
-        :data:`dealstudy.catalog.schema.TIMINGS`, empty for "day 0 is ``date`` if it is a session of the
-        ticker, else the next session"), ``market`` (benchmark symbol) and ``group``. Dates are ISO
-        ``YYYY-MM-DD``.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``event_id, ticker, date`` (Timestamp) and whichever optional columns the file has.
-
-    Raises
-    ------
-    SpecificationError
-        Listing every problem found, each with file, line and column.
-    """
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise SpecificationError(f"{file}: cannot read the events file ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        line = text_line_of(file.read_bytes(), exc.start)
-        raise SpecificationError(
-            f"{file}: line {line}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start});"
-            " save the events file as UTF-8 CSV"
-        ) from None
-    reader = csv.reader(text.splitlines())
-    rows = list(reader)
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise SpecificationError(f"{file}: empty file; expected the header event_id,ticker,date")
-    header = [h.strip() for h in rows[0]]
-    problems: list[str] = []
-    for col in ("event_id", "ticker", "date"):
-        if col not in header:
-            problems.append(f"{file}: line 1: missing required column {col!r}")
-    for col in header:
-        if col not in EVENT_COLUMNS:
-            problems.append(f"{file}: line 1: unknown column {col!r} (allowed: {', '.join(EVENT_COLUMNS)})")
-    if len(set(header)) != len(header):
-        problems.append(f"{file}: line 1: duplicate column names")
-    if problems:
-        raise SpecificationError("\n".join(problems))
-    records: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            problems.append(f"{file}: line {number}: {len(row)} fields, the header has {len(header)}")
-            continue
-        rec: dict[str, Any] = {h: cell.strip() for h, cell in zip(header, row, strict=True)}
-        where = f"{file}: line {number}"
-        for column in ("event_id", "ticker"):
-            if rec[column] in MISSING_TEXT[1:]:
-                problems.append(f"{where}, column {column}: {rec[column]!r} reads as a missing value")
-        if not rec["event_id"]:
-            problems.append(f"{where}, column event_id: empty")
-        elif rec["event_id"] in seen:
-            first = seen[rec["event_id"]]
-            problems.append(
-                f"{where}, column event_id: duplicate {rec['event_id']!r} (first on line {first})"
-            )
-        else:
-            seen[rec["event_id"]] = number
-        if not rec["ticker"]:
-            problems.append(f"{where}, column ticker: empty")
-        try:
-            day = dt.date.fromisoformat(rec["date"])
-        except ValueError:
-            problems.append(f"{where}, column date: {rec['date']!r} is not a date YYYY-MM-DD")
-        else:
-            if studiable(day):
-                rec["date"] = pd.Timestamp(day)
-            else:
-                lo, hi = STUDY_DATES
-                outside = f"{day} is outside the dates dealstudy can study ({lo}..{hi})"
-                problems.append(f"{where}, column date: {outside}")
-        if rec.get("timing") and rec["timing"] not in TIMINGS:
-            problems.append(f"{where}, column timing: {rec['timing']!r} is not one of {', '.join(TIMINGS)}")
-        records.append(rec)
-    if problems:
-        raise SpecificationError(f"{len(problems)} problem(s) in the events file:\n" + "\n".join(problems))
-    if not records:
-        raise SpecificationError(f"{file}: no events (only a header)")
-    frame = pd.DataFrame.from_records(records, columns=header)
-    frame["date"] = pd.to_datetime(frame["date"])
-    return frame
 
 
 def _fetch_range(dates: pd.Series, spec: StudySpec) -> tuple[dt.date, dt.date]:
@@ -376,8 +268,8 @@ def run_study(events: pd.DataFrame, sources: DataSources, spec: StudySpec | None
     Parameters
     ----------
     events : DataFrame
-        As returned by :func:`read_events_csv` (``event_id, ticker, date`` [, ``timing, market, group``]),
-        or with ``day0`` already mapped.
+        As returned by :func:`dealstudy.pipeline.events_csv.read_events_csv` (``event_id, ticker, date``
+        [, ``timing, market, group``]), or with ``day0`` already mapped.
     sources : DataSources
         From :func:`dealstudy.data.open_sources`.
     spec : StudySpec, optional
