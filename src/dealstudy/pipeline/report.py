@@ -261,8 +261,7 @@ def _catalog_closes(catalog: Catalog, sources: DataSources) -> tuple[dict[str, p
     if catalog.deals and not closes:
         first = f" (first failure: {coverage['detail'].iloc[0]})" if len(coverage) else ""
         raise MissingDataError(
-            f"no prices for any security of the catalog from {sources.description}{first}; "
-            f"{sources.remedy}"
+            f"no prices for any security of the catalog from {sources.description}{first}; {sources.remedy}"
         )
     return closes, coverage
 
