@@ -47,6 +47,8 @@ REQUIRED_CSV_COLUMNS: Final = (
 )
 _NUMBER: Final = re.compile(r"^[+-]?(\d[\d_]*)?(\.\d+)?([eE][+-]?\d+)?$")
 _THOUSANDS: Final = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+#: The rows of one deal: each row's number in the file (the header is row 1) and its cells by column.
+_Rows = list[tuple[int, dict[str, str]]]
 
 
 def _number(text: str) -> float | str:
@@ -91,6 +93,29 @@ def read_deals_csv(path: Path | str) -> list[Deal]:
     """
     source = Path(path)
     name = source.name
+    records = _read_records(source)
+    header = _checked_header(name, records)
+    groups, problems = _group_rows(name, header, records[1:])
+    deals: list[Deal] = []
+    for deal_id, rows in groups.items():
+        deal, deal_problems = _parse_group(name, deal_id, header, rows)
+        problems.extend(deal_problems)
+        if deal is not None:
+            deals.append(deal)
+    if problems:
+        raise CatalogError(problems)
+    return deals
+
+
+def _read_records(source: Path) -> list[list[str]]:
+    """Read ``source`` as UTF-8 (a byte-order mark is dropped) and split it into CSV records.
+
+    Raises
+    ------
+    CatalogError
+        When the file cannot be read, is not UTF-8 or is not valid CSV.
+    """
+    name = source.name
     try:
         text = source.read_bytes().decode("utf-8-sig")
     except OSError as exc:
@@ -102,9 +127,19 @@ def read_deals_csv(path: Path | str) -> list[Deal]:
             CatalogProblem(name, "", "", f"not UTF-8 text (invalid byte at offset {exc.start})")
         ) from None
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        return list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise CatalogError(CatalogProblem(name, "", "", f"not valid CSV: {exc}")) from None
+
+
+def _checked_header(name: str, records: Sequence[Sequence[str]]) -> list[str]:
+    """The header row's column names, stripped, once every column is known, present and unique.
+
+    Raises
+    ------
+    CatalogError
+        With every problem of the header (row 1), or when there is no header row.
+    """
     if not records or not any(cell.strip() for cell in records[0]):
         raise CatalogError(CatalogProblem(name, "", "", "the file has no header row"))
     header = [cell.strip() for cell in records[0]]
@@ -120,9 +155,20 @@ def read_deals_csv(path: Path | str) -> list[Deal]:
         problems.append(CatalogProblem(name, "row 1", column, "column appears more than once"))
     if problems:
         raise CatalogError(problems)
+    return header
 
-    groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    for number, record in enumerate(records[1:], start=2):
+
+def _group_rows(
+    name: str, header: Sequence[str], records: Sequence[Sequence[str]]
+) -> tuple[dict[str, _Rows], list[CatalogProblem]]:
+    """Group the data rows (``records`` after the header, file row 2 onwards) by their deal ``id``.
+
+    Blank lines are skipped; a row with another number of cells than the header, or without an id, is a
+    problem and left out. A file without any deal row is a problem too.
+    """
+    problems: list[CatalogProblem] = []
+    groups: dict[str, _Rows] = {}
+    for number, record in enumerate(records, start=2):
         if not any(cell.strip() for cell in record):
             continue  # blank line
         if len(record) != len(header):
@@ -140,60 +186,76 @@ def read_deals_csv(path: Path | str) -> list[Deal]:
         groups.setdefault(deal_id, []).append((number, row))
     if not groups and not problems:
         problems.append(CatalogProblem(name, "", "", "the file has no deal rows"))
+    return groups, problems
 
-    deals: list[Deal] = []
-    for deal_id, rows in groups.items():
-        numbers = [n for n, _ in rows]
-        entry = f"{deal_id} ({_rows_label(numbers)})"
-        first_number, first = rows[0]
-        mapping: dict[str, object] = {}
-        for column in header:
-            if column in SECURITY_COLUMNS:
-                continue
-            mapping[column] = _cell(column, first[column])
-            for number, row in rows[1:]:
-                if row[column].strip() != first[column].strip():
-                    problems.append(
-                        CatalogProblem(
-                            name,
-                            entry,
-                            column,
-                            f"row {number} differs from row {first_number}; deal-level columns must repeat "
-                            "the same value on every row of a deal",
-                        )
+
+def _parse_group(
+    name: str, deal_id: str, header: Sequence[str], rows: _Rows
+) -> tuple[Deal | None, list[CatalogProblem]]:
+    """The deal of one id's rows, checked like a catalog file; problems name the id and its rows."""
+    entry = f"{deal_id} ({_rows_label([n for n, _ in rows])})"
+    mapping, problems = _deal_columns(name, entry, header, rows)
+    securities, security_problems = _securities(name, entry, rows)
+    problems.extend(security_problems)
+    mapping["securities"] = securities
+    deal, deal_problems = parse_deal(mapping, name)
+    problems.extend(CatalogProblem(p.file, entry, p.field, p.message) for p in deal_problems)
+    return deal, problems
+
+
+def _deal_columns(
+    name: str, entry: str, header: Sequence[str], rows: _Rows
+) -> tuple[dict[str, object], list[CatalogProblem]]:
+    """The deal-level fields from the first row; a later row that differs in one of them is a problem."""
+    first_number, first = rows[0]
+    mapping: dict[str, object] = {}
+    problems: list[CatalogProblem] = []
+    for column in header:
+        if column in SECURITY_COLUMNS:
+            continue
+        mapping[column] = _cell(column, first[column])
+        for number, row in rows[1:]:
+            if row[column].strip() != first[column].strip():
+                problems.append(
+                    CatalogProblem(
+                        name,
+                        entry,
+                        column,
+                        f"row {number} differs from row {first_number}; deal-level columns must repeat "
+                        "the same value on every row of a deal",
                     )
-        securities: list[dict[str, object]] = []
-        for number, row in rows:
-            cells = {c: row.get(c, "").strip() for c in SECURITY_COLUMNS}
-            if not any(cells.values()):
-                if len(rows) > 1:
-                    problems.append(
-                        CatalogProblem(
-                            name,
-                            entry,
-                            "ticker",
-                            f"row {number} has no security; only a deal's single row may leave it empty",
-                        )
+                )
+    return mapping, problems
+
+
+def _securities(name: str, entry: str, rows: _Rows) -> tuple[list[dict[str, object]], list[CatalogProblem]]:
+    """The securities of a deal, one per row; only a deal's single row may leave the security empty."""
+    securities: list[dict[str, object]] = []
+    problems: list[CatalogProblem] = []
+    for number, row in rows:
+        cells = {c: row.get(c, "").strip() for c in SECURITY_COLUMNS}
+        if not any(cells.values()):
+            if len(rows) > 1:
+                problems.append(
+                    CatalogProblem(
+                        name,
+                        entry,
+                        "ticker",
+                        f"row {number} has no security; only a deal's single row may leave it empty",
                     )
-                continue
-            security: dict[str, object] = {
-                "ticker": cells["ticker"] or None,
-                "exchange": cells["exchange"] or None,
-                "role": cells["role"] or None,
-            }
-            if cells["security_name"]:
-                security["name"] = cells["security_name"]
-            if cells["security_timing"]:
-                security["timing"] = cells["security_timing"]
-            securities.append(security)
-        mapping["securities"] = securities
-        deal, deal_problems = parse_deal(mapping, name)
-        problems.extend(CatalogProblem(p.file, entry, p.field, p.message) for p in deal_problems)
-        if deal is not None:
-            deals.append(deal)
-    if problems:
-        raise CatalogError(problems)
-    return deals
+                )
+            continue
+        security: dict[str, object] = {
+            "ticker": cells["ticker"] or None,
+            "exchange": cells["exchange"] or None,
+            "role": cells["role"] or None,
+        }
+        if cells["security_name"]:
+            security["name"] = cells["security_name"]
+        if cells["security_timing"]:
+            security["timing"] = cells["security_timing"]
+        securities.append(security)
+    return securities, problems
 
 
 def import_csv(directory: Path | str, path: Path | str) -> list[Path]:
