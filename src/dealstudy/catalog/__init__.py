@@ -36,7 +36,14 @@ from dealstudy.catalog.schema import (
 from dealstudy.errors import CatalogError, CatalogProblem
 
 if TYPE_CHECKING:
-    from dealstudy.catalog.build import deal_from_mapping, parse_security_spec, parse_source_spec
+    from dealstudy.catalog.build import (
+        REQUIRED_OPTION_FIELDS,
+        deal_from_mapping,
+        deal_from_options,
+        missing_option_fields,
+        parse_security_spec,
+        parse_source_spec,
+    )
     from dealstudy.catalog.catalog import Catalog, UnknownDealError, catalog_checksum, load_catalog
     from dealstudy.catalog.csv_import import CSV_COLUMNS, REQUIRED_CSV_COLUMNS, import_csv, read_deals_csv
     from dealstudy.catalog.frame import FRAME_COLUMNS, catalog_frame
@@ -47,7 +54,15 @@ if TYPE_CHECKING:
 #: Names imported on first use (the catalog loader and its frame import pandas; ``dealstudy --help`` not).
 _LAZY: dict[str, str] = {
     **dict.fromkeys(
-        ("deal_from_mapping", "parse_security_spec", "parse_source_spec"), "dealstudy.catalog.build"
+        (
+            "REQUIRED_OPTION_FIELDS",
+            "deal_from_mapping",
+            "deal_from_options",
+            "missing_option_fields",
+            "parse_security_spec",
+            "parse_source_spec",
+        ),
+        "dealstudy.catalog.build",
     ),
     **dict.fromkeys(
         ("Catalog", "UnknownDealError", "catalog_checksum", "load_catalog"), "dealstudy.catalog.catalog"
@@ -86,6 +101,7 @@ __all__ = [
     "FRAME_COLUMNS",
     "OVERLAP_RELATIONS",
     "REQUIRED_CSV_COLUMNS",
+    "REQUIRED_OPTION_FIELDS",
     "SOURCE_KINDS",
     "TIMINGS",
     "VALUE_QUALIFIERS",
@@ -104,11 +120,13 @@ __all__ = [
     "catalog_checksum",
     "catalog_frame",
     "deal_from_mapping",
+    "deal_from_options",
     "deal_to_dict",
     "deal_to_json_dict",
     "deal_to_yaml",
     "import_csv",
     "load_catalog",
+    "missing_option_fields",
     "parse_deal",
     "parse_security_spec",
     "parse_source_spec",

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-from dealstudy.catalog.build import parse_source_spec
+from dealstudy.catalog.build import REQUIRED_OPTION_FIELDS, parse_source_spec
 from dealstudy.catalog.schema import Deal
 from dealstudy.catalog.validate import DEAL_KEYS, parse_deal
 from dealstudy.catalog.write import add_deals
@@ -32,19 +32,7 @@ _NESTED_KEYS: Final = ("securities", "overlaps", "press_claims")
 #: Every column the importer accepts, in the documented order.
 CSV_COLUMNS: Final = (*(k for k in DEAL_KEYS if k not in _NESTED_KEYS), *SECURITY_COLUMNS)
 #: Columns the header must contain (their cells may still be empty where the field is optional).
-REQUIRED_CSV_COLUMNS: Final = (
-    "id",
-    "title",
-    "announced",
-    "timing",
-    "counterparty",
-    "kind",
-    "binding_status",
-    "sources",
-    "ticker",
-    "exchange",
-    "role",
-)
+REQUIRED_CSV_COLUMNS: Final = (*REQUIRED_OPTION_FIELDS, "sources", "ticker", "exchange", "role")
 _NUMBER: Final = re.compile(r"^[+-]?(\d[\d_]*)?(\.\d+)?([eE][+-]?\d+)?$")
 _THOUSANDS: Final = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 #: The rows of one deal: each row's number in the file (the header is row 1) and its cells by column.

@@ -21,7 +21,6 @@ from dealstudy.catalog import (
     DEAL_KINDS,
     TIMINGS,
     VALUE_QUALIFIERS,
-    Deal,
 )
 from dealstudy.catalog.build import SECURITY_SPEC_HELP, SOURCE_SPEC_HELP
 from dealstudy.cli import app
@@ -42,7 +41,17 @@ CATALOG_OPTION = typer.Option(
     Path("events"), "--catalog", help="Catalog folder (one <id>.yaml per deal).", file_okay=False
 )
 
+ID_OPTION = typer.Option(None, "--id", help="Slug, e.g. amazon-openai-38b (also the file name).")
+ANNOUNCED_AT_OPTION = typer.Option(
+    None, "--announced-at", help="Known instant with UTC offset, e.g. 2025-11-03T07:00:00-05:00."
+)
 SECURITY_OPTION = typer.Option(None, "--security", help=f"Repeatable: {SECURITY_SPEC_HELP}.")
+NO_SECURITIES_OPTION = typer.Option(
+    False, "--no-securities", help="No listed company is directly affected (say why in --notes)."
+)
+BINDING_VALUE_OPTION = typer.Option(
+    None, "--binding-value-usd", help="Firm, committed part in USD (0 for an LOI)."
+)
 CONFOUNDER_OPTION = typer.Option(
     None, "--confounder", help="Firm-specific news in the event window. Repeatable."
 )
@@ -165,22 +174,16 @@ def _stdin_is_tty() -> bool:
 @events_app.command("add")
 def add(
     catalog: Path = CATALOG_OPTION,
-    deal_id: str | None = typer.Option(
-        None, "--id", help="Slug, e.g. amazon-openai-38b (also the file name)."
-    ),
+    deal_id: str | None = ID_OPTION,
     title: str | None = typer.Option(None, "--title", help="One-line description."),
     announced: str | None = typer.Option(None, "--announced", help="Announcement date, YYYY-MM-DD."),
     timing: str | None = typer.Option(None, "--timing", help=" | ".join(TIMINGS)),
-    announced_at: str | None = typer.Option(
-        None, "--announced-at", help="Known instant with UTC offset, e.g. 2025-11-03T07:00:00-05:00."
-    ),
+    announced_at: str | None = ANNOUNCED_AT_OPTION,
     timing_note: str | None = typer.Option(None, "--timing-note"),
     counterparty: str | None = typer.Option(None, "--counterparty", help="e.g. OpenAI, Anthropic, Meta."),
     kind: str | None = typer.Option(None, "--kind", help=" | ".join(DEAL_KINDS)),
     security: list[str] | None = SECURITY_OPTION,
-    no_securities: bool = typer.Option(
-        False, "--no-securities", help="No listed company is directly affected (say why in --notes)."
-    ),
+    no_securities: bool = NO_SECURITIES_OPTION,
     headline_value_usd: float | None = typer.Option(None, "--headline-value-usd", help="USD, as announced."),
     value_qualifier: str | None = typer.Option(None, "--value-qualifier", help=" | ".join(VALUE_QUALIFIERS)),
     value_text: str | None = typer.Option(None, "--value-text", help='e.g. "$38B over seven years".'),
@@ -188,9 +191,7 @@ def add(
     estimated_value_usd: float | None = typer.Option(None, "--estimated-value-usd"),
     estimated_value_source: str | None = typer.Option(None, "--estimated-value-source", help="https URL."),
     binding_status: str | None = typer.Option(None, "--binding-status", help=" | ".join(BINDING_STATUSES)),
-    binding_value_usd: float | None = typer.Option(
-        None, "--binding-value-usd", help="Firm, committed part in USD (0 for an LOI)."
-    ),
+    binding_value_usd: float | None = BINDING_VALUE_OPTION,
     binding_basis: str | None = typer.Option(None, "--binding-basis", help="Why that part is binding."),
     confounder: list[str] | None = CONFOUNDER_OPTION,
     market_event: list[str] | None = MARKET_EVENT_OPTION,
@@ -210,9 +211,9 @@ def add(
     --binding-status definitive_contract --binding-value-usd 38e9 --binding-basis "Signed agreement"
     --source https://www.aboutamazon.com/news/aws/aws-open-ai-workloads-compute-infrastructure
     """
-    from dealstudy.catalog import add_deals, deal_from_mapping, parse_security_spec, parse_source_spec
+    from dealstudy.catalog import add_deals, deal_from_options, missing_option_fields
 
-    fields: dict[str, object] = {
+    options: dict[str, object] = {
         "id": deal_id,
         "title": title,
         "announced": announced,
@@ -220,32 +221,9 @@ def add(
         "counterparty": counterparty,
         "kind": kind,
         "binding_status": binding_status,
-    }
-    securities = list(security or [])
-    sources = list(source or [])
-    missing = [name for name, value in fields.items() if value is None]
-    if not sources:
-        missing.append("source")
-    if not securities and not no_securities:
-        missing.append("security")
-    if missing:
-        if not _stdin_is_tty():
-            names = ", ".join("--" + name.replace("_", "-") for name in missing)
-            raise typer.BadParameter(f"missing required option(s): {names}")
-        for name in missing:
-            if name == "source":
-                sources = _prompt_list("sources (https URLs, ';'-separated)")
-            elif name == "security":
-                securities = _prompt_list(
-                    f"securities ({SECURITY_SPEC_HELP}; ';'-separated, empty for none)", True
-                )
-            else:
-                fields[name] = typer.prompt(_prompt_label(name))
-    mapping: dict[str, object] = {
-        **fields,
         "announced_at": announced_at,
         "timing_note": timing_note,
-        "securities": [parse_security_spec(spec) for spec in securities],
+        "securities": list(security or []),
         "headline_value_usd": headline_value_usd,
         "value_qualifier": value_qualifier,
         "value_text": value_text,
@@ -257,13 +235,40 @@ def add(
         "confounders": list(confounder or []),
         "market_events": list(market_event or []),
         "related": list(related or []),
-        "sources": [parse_source_spec(spec) for spec in sources],
+        "sources": list(source or []),
         "notes": notes,
         "confidence": confidence,
     }
-    deal: Deal = deal_from_mapping(mapping, "<options>")
+    missing = missing_option_fields(options, no_securities=no_securities)
+    if missing:
+        options = _ask_for_missing(options, missing)
+    deal = deal_from_options(options)
     (path,) = add_deals(catalog, [deal])
     typer.echo(f"added {deal.id}: wrote {path}")
+
+
+def _ask_for_missing(options: dict[str, object], missing: list[str]) -> dict[str, object]:
+    """``options`` with each missing field prompted for in a terminal; elsewhere refuse, naming them all.
+
+    Raises
+    ------
+    typer.BadParameter
+        When stdin is not a terminal (exit 2, the missing options listed).
+    """
+    if not _stdin_is_tty():
+        names = ", ".join("--" + name.replace("_", "-") for name in missing)
+        raise typer.BadParameter(f"missing required option(s): {names}")
+    answers: dict[str, object] = {}
+    for name in missing:
+        if name == "source":
+            answers["sources"] = _prompt_list("sources (https URLs, ';'-separated)")
+        elif name == "security":
+            answers["securities"] = _prompt_list(
+                f"securities ({SECURITY_SPEC_HELP}; ';'-separated, empty for none)", True
+            )
+        else:
+            answers[name] = typer.prompt(_prompt_label(name))
+    return {**options, **answers}
 
 
 def _prompt_label(name: str) -> str:
