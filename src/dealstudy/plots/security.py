@@ -115,11 +115,6 @@ def fig_event_ar_car(
     require_columns(data, ("event_time", "ar", "car", "car_lower", "car_upper"), "AR and CAR")
     frame = data.sort_values("event_time")
     times = frame["event_time"].to_numpy()
-    ar = frame["ar"].to_numpy(dtype=float)
-    inside = (
-        frame["in_window"].to_numpy(dtype=bool) if "in_window" in frame.columns else np.ones(ar.size, bool)
-    )
-    missing = ~np.isfinite(ar)
     with style():
         fig, ax = new_axes(ax, (6.4, 3.6))
         _shade_window(ax, window)
@@ -132,55 +127,76 @@ def fig_event_ar_car(
             lw=0,
             label=band_label,
         )
-        colours = np.where(np.nan_to_num(ar) >= 0, UP, DOWN)
-        study = inside & ~missing
-        ax.bar(times[study], ar[study], color=colours[study], width=0.7, label="AR (daily)", zorder=2)
-        outside = ~inside & ~missing
-        if outside.any():
-            ax.bar(
-                times[outside],
-                ar[outside],
-                color=colours[outside],
-                alpha=0.4,
-                hatch="///",
-                edgecolor="#ffffff",
-                linewidth=0,
-                width=0.7,
-                label="AR outside the study windows",
-                zorder=2,
-            )
-        if missing.any():
-            ax.plot(
-                times[missing],
-                np.zeros(int(missing.sum())),
-                linestyle="none",
-                marker="x",
-                markersize=5,
-                color="#4d4d4d",
-                label="no AR (missing price)",
-                zorder=4,
-            )
-        first = int(times[0]) if times.size else 0
-        ax.plot(
-            times,
-            frame["car"],
-            color="#1a1a1a",
-            linewidth=1.8,
-            marker="o",
-            markersize=2.5,
-            label=f"CAR from day {first}",
-            zorder=3,
-        )
-        ax.axhline(0, color="#4d4d4d", linewidth=0.8)
-        mark_day0(ax, zorder=1)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_xlabel("Trading days relative to day 0")
-        ax.set_ylabel("Abnormal return")
-        ax.set_title(f"{ticker}: abnormal returns and CAR")
-        integer_event_time(ax)
+        _draw_ar_bars(ax, frame, times)
+        _draw_car_path(ax, frame, times)
+        _label_ar_car_axes(ax, ticker)
         if legend:
             legend_below(ax, ncols=2, swatches=_swatches())
     return fig
+
+
+def _draw_ar_bars(ax: Axes, frame: pd.DataFrame, times: np.ndarray[Any, Any]) -> None:
+    """The daily ARs as bars (blue up, vermillion down): plain inside the study's event windows, lighter
+    and hatched outside them, and a small cross on the zero line for a day without an AR."""
+    ar = frame["ar"].to_numpy(dtype=float)
+    inside = (
+        frame["in_window"].to_numpy(dtype=bool) if "in_window" in frame.columns else np.ones(ar.size, bool)
+    )
+    missing = ~np.isfinite(ar)
+    colours = np.where(np.nan_to_num(ar) >= 0, UP, DOWN)
+    study = inside & ~missing
+    ax.bar(times[study], ar[study], color=colours[study], width=0.7, label="AR (daily)", zorder=2)
+    outside = ~inside & ~missing
+    if outside.any():
+        ax.bar(
+            times[outside],
+            ar[outside],
+            color=colours[outside],
+            alpha=0.4,
+            hatch="///",
+            edgecolor="#ffffff",
+            linewidth=0,
+            width=0.7,
+            label="AR outside the study windows",
+            zorder=2,
+        )
+    if missing.any():
+        ax.plot(
+            times[missing],
+            np.zeros(int(missing.sum())),
+            linestyle="none",
+            marker="x",
+            markersize=5,
+            color="#4d4d4d",
+            label="no AR (missing price)",
+            zorder=4,
+        )
+
+
+def _draw_car_path(ax: Axes, frame: pd.DataFrame, times: np.ndarray[Any, Any]) -> None:
+    """The CAR path, cumulated from the first day shown, over the bars."""
+    first = int(times[0]) if times.size else 0
+    ax.plot(
+        times,
+        frame["car"],
+        color="#1a1a1a",
+        linewidth=1.8,
+        marker="o",
+        markersize=2.5,
+        label=f"CAR from day {first}",
+        zorder=3,
+    )
+
+
+def _label_ar_car_axes(ax: Axes, ticker: str) -> None:
+    """The zero line, day 0, percent ticks on whole event days, the axis labels and the title."""
+    ax.axhline(0, color="#4d4d4d", linewidth=0.8)
+    mark_day0(ax, zorder=1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("Trading days relative to day 0")
+    ax.set_ylabel("Abnormal return")
+    ax.set_title(f"{ticker}: abnormal returns and CAR")
+    integer_event_time(ax)
 
 
 def _hatched(colour: str) -> Patch:
