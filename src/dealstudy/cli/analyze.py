@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,6 +18,7 @@ from rich.table import Table
 from dealstudy._outdir import check_out
 from dealstudy._timings import stage
 from dealstudy.cli import app
+from dealstudy.cli._data_options import DataOptions
 from dealstudy.cli._options import (
     DEFAULT_HEADLINE_WINDOW,
     DEFAULT_NETWORK_TIMEOUT,
@@ -33,6 +34,10 @@ from dealstudy.cli._options import (
 from dealstudy.cli._summary import command_timings, print_exclusions, print_study_summary
 from dealstudy.errors import SpecificationError
 from dealstudy.study import MODELS
+
+if TYPE_CHECKING:
+    from dealstudy.study import StudySpec
+    from dealstudy.window import Window
 
 __all__ = ["COV_TYPES", "analyze_command"]
 
@@ -121,6 +126,23 @@ def _print_headline(results: object, console: Console) -> None:
         console.print(f"robustness model {model} skipped: {why}", markup=False)
 
 
+RobustnessOption = Annotated[
+    str, typer.Option("--robustness-models", help="Comma-separated models rerun for the robustness table.")
+]
+CovOption = Annotated[
+    str, typer.Option("--cov", help="Regression covariance: HC3, HC1, cluster (by date), nonrobust.")
+]
+BootstrapRepsOption = Annotated[int, typer.Option("--bootstrap-reps", help="Pairs-bootstrap resamples.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap generator.")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Write the study files and the economy tables here.")
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", help="File format of the --out tables: csv (default) or parquet.")
+]
+TimingsOption = Annotated[bool, typer.Option("--timings", help="Print the time of each stage.")]
+
+
 @app.command("analyze")
 def analyze_command(
     catalog: CatalogOption = Path("events"),
@@ -131,30 +153,43 @@ def analyze_command(
     snapshot: SnapshotOption = False,
     window: HeadlineWindowOption = DEFAULT_HEADLINE_WINDOW,
     model: ModelOption = "market",
-    robustness: Annotated[
-        str,
-        typer.Option("--robustness-models", help="Comma-separated models rerun for the robustness table."),
-    ] = "market_adjusted,ff3",
-    cov: Annotated[
-        str, typer.Option("--cov", help="Regression covariance: HC3, HC1, cluster (by date), nonrobust.")
-    ] = "HC3",
-    reps: Annotated[int, typer.Option("--bootstrap-reps", help="Pairs-bootstrap resamples.")] = 1999,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap generator.")] = 20251103,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Write the study files and the economy tables here.")
-    ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", help="File format of the --out tables: csv (default) or parquet.")
-    ] = "csv",
-    timings: Annotated[bool, typer.Option("--timings", help="Print the time of each stage.")] = False,
+    robustness: RobustnessOption = "market_adjusted,ff3",
+    cov: CovOption = "HC3",
+    reps: BootstrapRepsOption = 1999,
+    seed: SeedOption = 20251103,
+    out: OutOption = None,
+    fmt: FormatOption = "csv",
+    timings: TimingsOption = False,
 ) -> None:
     """Run the whole analysis on the deals catalog and print the headline table.
 
     Example: dealstudy analyze --prices ../shared/data/prices --out reports/analysis
     """
+    # Every option is checked before the catalog, the data or the analysis modules are touched.
+    spec, models = _checked_options(model, robustness, cov, reps, fmt)
+
+    from dealstudy.pipeline.analysis_files import ANALYSIS_FILES
+    from dealstudy.pipeline.study import STUDY_FILES
+
+    if out is not None:
+        check_out(out, "analyze", STUDY_FILES + ANALYSIS_FILES)
+    data = DataOptions(prices, offline, cache, snapshot, network_timeout)
+    with command_timings(timings):
+        _run(catalog, data, spec, models, window, cov, reps, seed, out, fmt)
+
+
+def _checked_options(
+    model: str, robustness: str, cov: str, reps: int, fmt: str
+) -> tuple[StudySpec, tuple[str, ...]]:
+    """The study spec and the robustness models, once every option is valid.
+
+    Raises
+    ------
+    SpecificationError
+        Naming the first invalid option (exit 2).
+    """
     from dealstudy.study import StudySpec
 
-    # Every option is checked before the catalog, the data or the analysis modules are touched.
     if cov not in COV_TYPES:
         raise SpecificationError(f"--cov {cov!r}: choose one of {', '.join(COV_TYPES)}")
     if model == "custom":
@@ -167,38 +202,43 @@ def analyze_command(
     for name in models:
         if name not in MODELS or name == "custom":
             raise SpecificationError(f"--robustness-models: {name!r} is not one of {', '.join(MODELS[:-1])}")
-    spec = StudySpec(model=model)  # type: ignore[arg-type]  # validated by StudySpec
+    return StudySpec(model=model), models  # type: ignore[arg-type]  # validated by StudySpec
 
-    from dealstudy.data import SnapshotMode, open_sources
-    from dealstudy.pipeline.analysis_files import ANALYSIS_FILES, write_analysis
+
+def _run(
+    catalog: Path,
+    data: DataOptions,
+    spec: StudySpec,
+    models: tuple[str, ...],
+    window: Window,
+    cov: str,
+    reps: int,
+    seed: int,
+    out: Path | None,
+    fmt: str,
+) -> None:
+    """Open the data sources, run the analysis, print the summary and the headline table (stdout) and the
+    exclusions (stderr), and write the files to ``out`` when given."""
+    from dealstudy.pipeline.analysis_files import write_analysis
     from dealstudy.pipeline.analyze import analyze
-    from dealstudy.pipeline.study import STUDY_FILES
-
-    if out is not None:
-        check_out(out, "analyze", STUDY_FILES + ANALYSIS_FILES)
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    with command_timings(timings):
-        mode: SnapshotMode = "only" if snapshot else "fallback"
-        sources = open_sources(
-            prices=prices, offline=offline, cache=cache, snapshot=mode, network_timeout=network_timeout
-        )
-        results = analyze(
-            catalog,
-            sources,
-            spec,
-            window=window,
-            models=models,
-            cov_type=cov,  # type: ignore[arg-type]
-            bootstrap_reps=reps,
-            seed=seed,
-        )
-        with stage("print"):
-            console = Console(highlight=False, width=160)
-            print_study_summary(results.study, console, 0)
-            _print_headline(results, console)
-            print_exclusions(results.study.outcomes, err)
-        if out is not None:
-            with stage("write"):
-                paths = write_analysis(results, out, fmt)  # type: ignore[arg-type]  # checked above
-            err.print(f"wrote {len(paths)} files to {out}", markup=False)
+    results = analyze(
+        catalog,
+        data.open(),
+        spec,
+        window=window,
+        models=models,
+        cov_type=cov,  # type: ignore[arg-type]
+        bootstrap_reps=reps,
+        seed=seed,
+    )
+    with stage("print"):
+        console = Console(highlight=False, width=160)
+        print_study_summary(results.study, console, 0)
+        _print_headline(results, console)
+        print_exclusions(results.study.outcomes, err)
+    if out is not None:
+        with stage("write"):
+            paths = write_analysis(results, out, fmt)  # type: ignore[arg-type]  # checked above
+        err.print(f"wrote {len(paths)} files to {out}", markup=False)

@@ -19,6 +19,7 @@ from rich.console import Console
 from dealstudy._outdir import check_out
 from dealstudy._timings import stage
 from dealstudy.cli import app
+from dealstudy.cli._data_options import DataOptions
 from dealstudy.cli._options import (
     DEFAULT_NETWORK_TIMEOUT,
     CacheOption,
@@ -53,120 +54,109 @@ if TYPE_CHECKING:
 __all__ = ["study_command"]
 
 
-def _spec(
-    model: str,
-    market: str,
-    benchmarks: str,
-    returns: str,
-    estimation: Window,
-    min_obs: int,
-    windows: list[Window] | None,
-    variance: str,
-    scholes_williams: bool,
-) -> StudySpec:
-    bench = tuple(b.strip() for b in benchmarks.split(",") if b.strip())
-    options: dict[str, Any] = {}
-    if windows:
-        options["windows"] = tuple(windows)
-    return StudySpec(
-        model=model,  # type: ignore[arg-type]  # validated by StudySpec
-        returns=returns,  # type: ignore[arg-type]
-        estimation=estimation,
-        min_obs=min_obs,
-        variance=variance,  # type: ignore[arg-type]
-        market=market,
-        benchmarks=bench,
-        scholes_williams=scholes_williams,
-        **options,
-    )
+EventsArgument = Annotated[
+    Path,
+    typer.Argument(metavar="EVENTS.csv", help="Header event_id,ticker,date; optional timing, market, group."),
+]
+MarketOption = Annotated[
+    str, typer.Option("--market", help="Default benchmark (an event's 'market' column wins).")
+]
+BenchmarksOption = Annotated[
+    str, typer.Option("--benchmarks", help="Comma-separated symbols for --model custom, e.g. SPY,SMH.")
+]
+ReturnsOption = Annotated[str, typer.Option("--returns", help="simple or log.")]
+EstimationOption = Annotated[
+    Window,
+    typer.Option(
+        "--estimation",
+        parser=parse_window_option,
+        metavar="START:END",
+        help="Estimation window in trading days, START:END.",
+    ),
+]
+MinObsOption = Annotated[int, typer.Option("--min-obs", help="Minimum estimation returns.")]
+WindowsOption = Annotated[
+    list[Window] | None,
+    typer.Option(
+        "--window",
+        parser=parse_window_option,
+        metavar="START:END",
+        help="Event window START:END (repeatable; default 0:0 -1:1 0:1 -5:5 0:10).",
+    ),
+]
+VarianceOption = Annotated[
+    str, typer.Option("--variance", help="prediction_error (Campbell-Lo-MacKinlay) or residual.")
+]
+ScholesWilliamsOption = Annotated[
+    bool, typer.Option("--scholes-williams", help="Scholes-Williams beta (market model).")
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", help="Write outcomes/abnormal_returns/cars/aggregate here (dask: Parquet, and series/)."
+    ),
+]
+FormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="csv (default) or parquet: format of the --out tables; json: the tables as JSON on stdout.",
+    ),
+]
+ShowOption = Annotated[
+    str, typer.Option("--show", help="Events listed, largest |t| of the first window first; or 'all'.")
+]
+TimingsOption = Annotated[bool, typer.Option("--timings", help="Print the time of each stage.")]
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="single (this process), blocks (this process, block by block, Parquet in --out: for event "
+        "sets whose tables do not fit in memory) or dask (a Dask cluster; Parquet in --out).",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="--engine dask: address of a running scheduler (tcp://host:8786)."),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", help="--engine dask without --scheduler: local workers (default: cores)."),
+]
+PricesDatasetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--prices-dataset",
+        help="Parquet price dataset (symbol, date, adj_close): a path or fsspec URL all workers read.",
+    ),
+]
 
 
 @app.command("study")
 def study_command(
-    events: Annotated[
-        Path,
-        typer.Argument(
-            metavar="EVENTS.csv", help="Header event_id,ticker,date; optional timing, market, group."
-        ),
-    ],
+    events: EventsArgument,
     prices: PricesOption = None,
     offline: OfflineOption = False,
     cache: CacheOption = None,
     network_timeout: NetworkTimeoutOption = DEFAULT_NETWORK_TIMEOUT,
     snapshot: SnapshotOption = False,
-    market: Annotated[
-        str, typer.Option("--market", help="Default benchmark (an event's 'market' column wins).")
-    ] = "SPY",
+    market: MarketOption = "SPY",
     model: ModelOption = "market",
-    benchmarks: Annotated[
-        str, typer.Option("--benchmarks", help="Comma-separated symbols for --model custom, e.g. SPY,SMH.")
-    ] = "",
-    returns: Annotated[str, typer.Option("--returns", help="simple or log.")] = "simple",
-    estimation: Annotated[
-        Window,
-        typer.Option(
-            "--estimation",
-            parser=parse_window_option,
-            metavar="START:END",
-            help="Estimation window in trading days, START:END.",
-        ),
-    ] = DEFAULT_ESTIMATION_WINDOW,
-    min_obs: Annotated[int, typer.Option("--min-obs", help="Minimum estimation returns.")] = DEFAULT_MIN_OBS,
-    window: Annotated[
-        list[Window] | None,
-        typer.Option(
-            "--window",
-            parser=parse_window_option,
-            metavar="START:END",
-            help="Event window START:END (repeatable; default 0:0 -1:1 0:1 -5:5 0:10).",
-        ),
-    ] = None,
-    variance: Annotated[
-        str, typer.Option("--variance", help="prediction_error (Campbell-Lo-MacKinlay) or residual.")
-    ] = "prediction_error",
-    scholes_williams: Annotated[
-        bool, typer.Option("--scholes-williams", help="Scholes-Williams beta (market model).")
-    ] = False,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out", help="Write outcomes/abnormal_returns/cars/aggregate here (dask: Parquet, and series/)."
-        ),
-    ] = None,
-    fmt: Annotated[
-        str,
-        typer.Option(
-            "--format",
-            help="csv (default) or parquet: format of the --out tables; json: the tables as JSON on stdout.",
-        ),
-    ] = "csv",
-    show: Annotated[
-        str, typer.Option("--show", help="Events listed, largest |t| of the first window first; or 'all'.")
-    ] = DEFAULT_SHOW,
-    timings: Annotated[bool, typer.Option("--timings", help="Print the time of each stage.")] = False,
-    engine: Annotated[
-        str,
-        typer.Option(
-            "--engine",
-            help="single (this process), blocks (this process, block by block, Parquet in --out: for event "
-            "sets whose tables do not fit in memory) or dask (a Dask cluster; Parquet in --out).",
-        ),
-    ] = "single",
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="--engine dask: address of a running scheduler (tcp://host:8786)."),
-    ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", help="--engine dask without --scheduler: local workers (default: cores)."),
-    ] = None,
-    prices_dataset: Annotated[
-        str | None,
-        typer.Option(
-            "--prices-dataset",
-            help="Parquet price dataset (symbol, date, adj_close): a path or fsspec URL all workers read.",
-        ),
-    ] = None,
+    benchmarks: BenchmarksOption = "",
+    returns: ReturnsOption = "simple",
+    estimation: EstimationOption = DEFAULT_ESTIMATION_WINDOW,
+    min_obs: MinObsOption = DEFAULT_MIN_OBS,
+    window: WindowsOption = None,
+    variance: VarianceOption = "prediction_error",
+    scholes_williams: ScholesWilliamsOption = False,
+    out: OutOption = None,
+    fmt: FormatOption = "csv",
+    show: ShowOption = DEFAULT_SHOW,
+    timings: TimingsOption = False,
+    engine: EngineOption = "single",
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
+    prices_dataset: PricesDatasetOption = None,
 ) -> None:
     """Run an event study of the events in EVENTS.csv and print a summary.
 
@@ -175,11 +165,52 @@ def study_command(
 
     Example: dealstudy study events.csv --prices ../shared/data/prices --window 0:0 --window=-1:1 --out out/
     """
+    data = DataOptions(prices, offline, cache, snapshot, network_timeout)
+    model_options = _ModelOptions(
+        model, market, benchmarks, returns, estimation, min_obs, window, variance, scholes_williams
+    )
     cluster = _Cluster(engine, scheduler, workers, prices_dataset)
     with command_timings(timings):
-        _run(events, (prices, offline, cache, snapshot, network_timeout), out, fmt, show, cluster, (
-            model, market, benchmarks, returns, estimation, min_obs, window, variance, scholes_williams,
-        ))  # fmt: skip
+        _run(events, data, out, fmt, show, cluster, model_options)
+
+
+@dataclass(frozen=True)
+class _ModelOptions:
+    """The options that make the :class:`StudySpec` (model, benchmarks, returns, windows, variance)."""
+
+    model: str
+    market: str
+    benchmarks: str
+    returns: str
+    estimation: Window
+    min_obs: int
+    windows: list[Window] | None
+    variance: str
+    scholes_williams: bool
+
+    def spec(self) -> StudySpec:
+        """The spec these options describe (``--window`` given: those windows, else the default ones).
+
+        Raises
+        ------
+        SpecificationError
+            When the spec is invalid (exit 2).
+        """
+        bench = tuple(b.strip() for b in self.benchmarks.split(",") if b.strip())
+        options: dict[str, Any] = {}
+        if self.windows:
+            options["windows"] = tuple(self.windows)
+        return StudySpec(
+            model=self.model,  # type: ignore[arg-type]  # validated by StudySpec
+            returns=self.returns,  # type: ignore[arg-type]
+            estimation=self.estimation,
+            min_obs=self.min_obs,
+            variance=self.variance,  # type: ignore[arg-type]
+            market=self.market,
+            benchmarks=bench,
+            scholes_williams=self.scholes_williams,
+            **options,
+        )
 
 
 @dataclass(frozen=True)
@@ -240,14 +271,16 @@ def _run_partitioned(
 
 def _run(
     events: Path,
-    data: tuple[Path | None, bool, Path | None, bool, float],
+    data: DataOptions,
     out: Path | None,
     fmt: str,
     show: str,
     cluster: _Cluster,
-    spec_args: tuple[Any, ...],
+    model_options: _ModelOptions,
 ) -> None:
-    from dealstudy.data import SnapshotMode, open_sources
+    """Check the options (in the order their errors are reported), read the events, open the data sources
+    and run the study in partitions (:func:`_run_partitioned`) or here: write the tables to ``out``, print
+    the summary or the JSON (stdout) and the exclusions (stderr)."""
     from dealstudy.pipeline._parquet_out import TABLES
     from dealstudy.pipeline.events_csv import read_events_csv
     from dealstudy.pipeline.study import STUDY_FILES, run_study, study_to_json, write_study
@@ -257,16 +290,12 @@ def _run(
         raise SpecificationError(f"--format {fmt!r}: choose csv, parquet or json")
     cluster.check(out, fmt)
     shown = parse_show(show)
-    spec = _spec(*spec_args)
+    spec = model_options.spec()
     if out is not None:
         check_out(out, "study", STUDY_FILES if cluster.engine == "single" else (*STUDY_FILES, *TABLES))
     with stage("read events"):
         frame = read_events_csv(events)
-    prices, offline, cache, snapshot, network_timeout = data
-    mode: SnapshotMode = "only" if snapshot else "fallback"
-    sources = open_sources(
-        prices=prices, offline=offline, cache=cache, snapshot=mode, network_timeout=network_timeout
-    )
+    sources = data.open()
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     if cluster.engine != "single":
         assert out is not None
