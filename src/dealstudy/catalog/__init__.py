@@ -7,6 +7,7 @@ Public API::
     Catalog.deals / .counterparties / .directory / .checksum / .get(id) / .to_frame()
     deal_to_yaml(deal) -> str; write_deal(directory, deal) -> Path; add_deals(directory, deals)
     read_deals_csv(path) -> list[Deal]; import_csv(directory, path) -> list[Path]
+    missing_option_fields(options) -> list[str]; deal_from_options(options) -> Deal   # events add
 
 Field meanings and conventions: ``events/README.md``.
 """
