@@ -54,8 +54,17 @@ def dates_to_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _arrow_schema_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Object columns holding only strings (or missing) stay strings; index dropped."""
-    return frame.reset_index(drop=True)
+    """``frame`` without its index, each object column of one Arrow type: kept as it is when Arrow finds one
+    type for all its values (``True``/``False``/``None`` is a nullable bool), else its values as text
+    (missing values stay missing)."""
+    import pandas as pd
+
+    data = frame.reset_index(drop=True)
+    for name in data.columns:
+        column = data[name]
+        if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True).startswith("mixed"):
+            data[name] = column.map(lambda v: None if v is None or v is pd.NA or v != v else str(v))
+    return data
 
 
 #: Rows formatted at a time by the fast CSV writer.
@@ -132,7 +141,7 @@ def write_table(folder: Path | str, name: str, frame: pd.DataFrame, fmt: TableFo
 
     path = Path(folder) / f"{name}.parquet"
     data = _arrow_schema_frame(frame)
-    schema = pa.Schema.from_pandas(data.iloc[:0], preserve_index=False)
+    schema = pa.Schema.from_pandas(data, preserve_index=False)  # from every row: an all-missing first chunk
     with atomic_open(path, "wb", encoding=None) as handle, pq.ParquetWriter(handle, schema) as writer:
         for lo in range(0, max(len(data), 1), ROW_GROUP_ROWS):
             part = data.iloc[lo : lo + ROW_GROUP_ROWS]

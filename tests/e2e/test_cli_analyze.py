@@ -136,3 +136,33 @@ def test_bad_options_exit_2_without_traceback(tmp_path: Path) -> None:
         assert done.returncode == 2, (args, done.stderr)
         assert done.stderr.startswith("error:"), done.stderr
         assert "Traceback" not in done.stderr
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_format_parquet_holds_the_csv_tables(
+    analysis: tuple[Path, str], prices_dir: Path, tmp_path: Path
+) -> None:
+    """``--format parquet`` writes every table of the CSV run, same columns and values (a table whose
+    nullable column is empty in its first rows, ``confounded``, included)."""
+    out = tmp_path / "pq"
+    args = ["analyze", "--catalog", str(REPO / "events"), "--prices", str(prices_dir)]
+    args += ["--robustness-models", "market_adjusted", "--bootstrap-reps", "499", "--format", "parquet"]
+    done = subprocess.run(
+        [str(ENTRY_POINT), *args, "--out", str(out)],
+        capture_output=True, text=True, check=False, cwd=REPO, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    csv_dir, _ = analysis
+    csv_tables = sorted(p.stem for p in csv_dir.glob("*.csv"))
+    assert sorted(p.stem for p in out.glob("*.parquet")) == csv_tables
+    for name in csv_tables:
+        expected = pd.read_csv(csv_dir / f"{name}.csv", keep_default_na=False, na_values=[""])
+        got = pd.read_parquet(out / f"{name}.parquet")
+        assert list(got.columns) == list(expected.columns), name
+        assert len(got) == len(expected), name
+        for col in expected.columns:
+            if pd.api.types.is_numeric_dtype(expected[col]) and pd.api.types.is_numeric_dtype(got[col]):
+                np.testing.assert_allclose(got[col].astype(float), expected[col].astype(float), rtol=1e-12,
+                                           equal_nan=True, err_msg=f"{name}.{col}")  # fmt: skip

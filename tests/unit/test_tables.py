@@ -51,6 +51,26 @@ def test_parquet_keeps_columns_and_values_in_row_groups(
     assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]  # no temporary left
 
 
+def test_parquet_object_columns_typed_from_every_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A column missing in the whole first row group (a nullable bool such as ``confounded``) and a column of
+    mixed values are written, not refused: the first as bools with nulls, the second as text."""
+    monkeypatch.setattr(_tables, "ROW_GROUP_ROWS", 3)
+    frame = pd.DataFrame(
+        {
+            "confounded": [None, None, None, True, False, None, True],
+            "mixed": ["a", 1.5, None, "b", 2, "c", float("nan")],
+            "x": np.arange(7, dtype=float),
+        }
+    )
+    back = read_table(write_table(tmp_path, "t", frame, "parquet"))
+    def values(column: pd.Series) -> list[object]:
+        return [None if pd.isna(v) else v for v in column]
+
+    assert values(back["confounded"]) == [None, None, None, True, False, None, True]
+    assert values(back["mixed"]) == ["a", "1.5", None, "b", "2", "c", None]
+    assert back["x"].tolist() == frame["x"].tolist()
+
+
 def test_partitioned_parquet_is_one_dataset(tmp_path: Path) -> None:
     frame = _frame(30)
     with PartitionedParquetWriter(tmp_path, "abnormal_returns") as writer:
