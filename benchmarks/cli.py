@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.peer import peer_returns_table
+from benchmarks.peer import load_peer, peer_returns_table
 from benchmarks.synthetic import PanelConfig, make_events, make_panel
 
 __all__ = ["CliWorkload", "import_time", "run_cli_benchmark", "run_timed", "write_workload"]
@@ -213,9 +213,17 @@ def run_cli_benchmark(
             summary[label]["stdout_bytes"] = len(ours["stdout"].encode())
             if ours["returncode"] != 0:
                 summary[label]["error"] = ours["stderr"][-2000:]
-    if peer:
+    status = load_peer() if peer else None  # installs it into a temporary folder when missing
+    if status is not None and not status.available:
+        summary["peer"] = {"available": False, "error": status.message}
+    elif status is not None:
         args = [str(work.returns), str(work.events), str(ESTIMATION[0]), str(ESTIMATION[1])]
-        theirs = run_timed([sys.executable, "-c", _PEER_SCRIPT, *args, str(WINDOW[0]), str(WINDOW[1])])
+        peer_env = dict(env)
+        if status.origin not in ("", "installed"):  # the fallback folder: the fresh interpreter needs it too
+            peer_env["PYTHONPATH"] = os.pathsep.join(filter(None, [status.origin, env.get("PYTHONPATH")]))
+        theirs = run_timed(
+            [sys.executable, "-c", _PEER_SCRIPT, *args, str(WINDOW[0]), str(WINDOW[1])], env=peer_env
+        )
         m = re.search(r"PEER read ([0-9.]+) fit ([0-9.]+)", theirs["stdout"])
         summary["peer"] = {k: v for k, v in theirs.items() if k not in ("stdout", "stderr")}
         if m:
@@ -226,8 +234,10 @@ def run_cli_benchmark(
 
 
 def render_cli(summary: dict[str, Any]) -> str:
-    """Markdown lines for the whole-process comparison."""
+    """Markdown lines for the whole-process comparison (no ratio against a peer that did not run)."""
     peer = summary.get("peer")
+    if peer is not None and (peer.get("available") is False or peer.get("returncode") != 0):
+        peer = None
     lines = [
         f"Whole process, `dealstudy study` on {summary['events']:,} events over {summary['tickers']:,} CSV "
         f"files x {summary['sessions']:,} sessions (market model, estimation -250:-11, window -5:5):",
@@ -255,6 +265,9 @@ def render_cli(summary: dict[str, Any]) -> str:
             f"| eventstudy Multiple.from_list | {peer['seconds']:.2f} | {peer['cpu_seconds']:.2f} "
             f"| {peer['peak_rss_mib']:,.0f} | {peer['returncode']} | 1.0x | 1.0x |"
         )
+    failed = summary.get("peer")
+    if failed is not None and peer is None:
+        lines.append(f"| eventstudy Multiple.from_list | NOT AVAILABLE: {failed.get('error', '?')[-300:]} |")
     lines.append("")
     for label, name in names.items():
         stages = summary.get(label, {}).get("stages")
