@@ -11,7 +11,8 @@ import pytest
 from yfinance.exceptions import YFPricesMissingError, YFRateLimitError
 
 from dealstudy.data.source import PRICE_COLUMNS
-from dealstudy.data.yahoo import YahooSharesSource, YahooSource, normalise_yahoo_frame
+from dealstudy.data.yahoo import YahooSharesSource, YahooSource
+from dealstudy.data.yahoo_frames import normalise_yahoo_frame
 from dealstudy.errors import DownloadError
 
 D = dt.date

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dealstudy.data.yahoo import YahooEarningsSource, normalise_earnings_frame
+from dealstudy.data.yahoo import YahooEarningsSource
+from dealstudy.data.yahoo_frames import normalise_earnings_frame
 from dealstudy.errors import DownloadError
 
 TODAY = dt.date(2025, 12, 1)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from dealstudy.data.cache import CachedSource
 from dealstudy.data.snapshot import Snapshot, SnapshotSharesSource, SnapshotSource, stale_note
 from dealstudy.data.source import PriceHistory, SharesCount, SharesSource, check_symbol
-from dealstudy.data.yahoo import is_transient
+from dealstudy.data.yahoo_retry import is_transient
 from dealstudy.errors import DownloadError, MissingDataError, NetworkUnavailableError
 
 __all__ = ["ChainSharesSource", "ChainSource", "Network", "is_network_failure"]

@@ -15,7 +15,8 @@ private), so a rate limit and an unknown symbol both come back as an empty frame
 downloads one symbol at a time with ``Ticker.history`` under ``yf.config.debug.hide_exceptions = False``
 (set for the duration of the call only), which raises ``YFRateLimitError``, ``YFPricesMissingError``,
 ``YFTzMissingError`` and connection errors. Frames shaped like ``yf.download``'s (``Price``/``Ticker``
-MultiIndex columns) are normalised too, so a download function returning either shape can be injected.
+MultiIndex columns) are normalised too (:mod:`dealstudy.data.yahoo_frames`), so a download function returning
+either shape can be injected. The retry policy is :mod:`dealstudy.data.yahoo_retry`.
 """
 
 from __future__ import annotations
@@ -26,49 +27,31 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from dealstudy._atomic import atomic_write_csv
 from dealstudy.data.network import DEFAULT_REQUEST_TIMEOUT, NetworkGuard
-from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, Provenance, SharesCount, check_symbol
-from dealstudy.errors import DownloadError, NetworkUnavailableError
+from dealstudy.data.source import PriceHistory, Provenance, SharesCount, check_symbol
+from dealstudy.data.yahoo_frames import EARNINGS_COLUMNS, normalise_earnings_frame, normalise_yahoo_frame
+from dealstudy.data.yahoo_retry import with_retries
+from dealstudy.errors import DownloadError
 
 __all__ = [
-    "EARNINGS_COLUMNS",
     "DownloadFn",
     "EarningsFn",
     "SharesFn",
     "YahooEarningsSource",
     "YahooSharesSource",
     "YahooSource",
-    "is_transient",
-    "normalise_earnings_frame",
-    "normalise_yahoo_frame",
     "yfinance_version",
 ]
-
-log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 #: ``download(symbol, start, end_exclusive, session) -> yfinance-shaped DataFrame``.
 DownloadFn = Callable[[str, dt.date, dt.date, Any], pd.DataFrame]
 #: ``shares(symbol, start, end, session) -> Series of share counts indexed by (tz-aware) timestamps``.
 SharesFn = Callable[[str, dt.date, dt.date, Any], "pd.Series | None"]
-
-_YAHOO_NAMES = {
-    "open": "open",
-    "high": "high",
-    "low": "low",
-    "close": "close",
-    "adj close": "adj_close",
-    "adj_close": "adj_close",
-    "adjclose": "adj_close",
-    "volume": "volume",
-}
 
 
 def yfinance_version() -> str:
@@ -142,120 +125,6 @@ def _yfinance_shares(symbol: str, start: dt.date, end: dt.date, session: Any) ->
     return series
 
 
-def is_transient(exc: BaseException) -> bool:
-    """True for failures worth retrying: rate limits, timeouts, connection errors, HTTP 5xx/429.
-
-    A DNS failure is *not* retried: it almost always means no network (or a proxy problem), and retrying
-    every symbol with backoff would only delay the error.
-    """
-    name = type(exc).__name__
-    if name == "DNSError":
-        return False
-    if name in {"YFRateLimitError", "Timeout", "ReadTimeout", "ConnectTimeout", "ConnectionError"}:
-        return True
-    if isinstance(exc, (ConnectionError, TimeoutError)):
-        return True
-    try:  # yfinance 1.x talks through curl_cffi
-        from curl_cffi.requests import exceptions as curl_errors
-
-        if isinstance(exc, (curl_errors.ConnectionError, curl_errors.Timeout)):
-            return True
-    except ImportError:  # pragma: no cover - curl_cffi ships with yfinance 1.x
-        pass
-    status = getattr(getattr(exc, "response", None), "status_code", None)
-    return isinstance(status, int) and (status == 429 or status >= 500)
-
-
-def _with_retries(
-    call: Callable[[], T],
-    what: str,
-    *,
-    max_retries: int,
-    backoff: float,
-    sleep: Callable[[float], None],
-    guard: NetworkGuard,
-) -> T:
-    """``call()`` under ``guard`` (timeout, deadline, circuit breaker), retried on transient errors.
-
-    Attempt ``k`` (0-based) that fails transiently waits ``backoff * 2**k`` seconds, up to ``max_retries``
-    retries, never past the guard's deadline. Any other error, or the last transient one, becomes a
-    :class:`DownloadError` that starts with ``what`` (e.g. ``"AMD: Yahoo download 2025-10-01..2025-10-06"``)
-    and names the cause; when the guard gives the network up, :class:`NetworkUnavailableError` instead. At
-    most one line per symbol is logged about retrying.
-    """
-    attempt = 0
-    while True:
-        try:
-            value = guard.call(call, what)
-        except NetworkUnavailableError:
-            raise
-        except Exception as exc:
-            guard.failed(exc, what)  # raises NetworkUnavailableError when the circuit opens
-            if not is_transient(exc):
-                raise DownloadError(f"{what} failed: {type(exc).__name__}: {exc}") from exc
-            if attempt >= max_retries:
-                raise DownloadError(
-                    f"{what} failed after {attempt + 1} attempts ({type(exc).__name__}: {exc})"
-                ) from exc
-            delay = backoff * (2**attempt)
-            if attempt == 0:
-                log.warning("%s: %s, retrying (at most %d times)", what, type(exc).__name__, max_retries)
-            else:
-                log.debug("%s: %s, retry %d in %.1f s", what, type(exc).__name__, attempt + 1, delay)
-            guard.pause(delay, what, sleep)
-            attempt += 1
-        else:
-            guard.succeeded()
-            return value
-
-
-def normalise_yahoo_frame(raw: pd.DataFrame, symbol: str) -> pd.DataFrame:
-    """Turn a yfinance frame into the package's price frame.
-
-    Handles ``yf.download``'s MultiIndex columns (``('Close', 'AMZN')`` with levels ``Price``/``Ticker``, in
-    either order), ``Ticker.history``'s flat columns (``Open ... Adj Close, Volume, Dividends, Stock
-    Splits``) and a tz-aware index: each timestamp is read in its own (exchange) time zone and its local
-    date kept, so a Tokyo session stays on its Tokyo date. Columns become :data:`PRICE_COLUMNS`;
-    ``adj_close`` falls back to ``close`` only when Yahoo sends no Adj Close at all (indices, FX), and rows
-    without a close are dropped.
-    """
-    frame = raw.copy()
-    if isinstance(frame.columns, pd.MultiIndex):
-        levels = [frame.columns.get_level_values(i) for i in range(frame.columns.nlevels)]
-        ticker_level = None
-        for i, values in enumerate(levels):
-            if symbol.upper() in {str(v).upper() for v in values}:
-                ticker_level = i
-                break
-        if ticker_level is not None:
-            keep = [str(v).upper() == symbol.upper() for v in levels[ticker_level]]
-            frame = frame.loc[:, keep]
-            columns: Any = frame.columns
-            frame.columns = columns.droplevel(ticker_level)
-        if isinstance(frame.columns, pd.MultiIndex):
-            frame.columns = frame.columns.get_level_values(0)
-    frame.columns = [str(c) for c in frame.columns]
-    rename = {c: _YAHOO_NAMES[c.strip().lower()] for c in frame.columns if c.strip().lower() in _YAHOO_NAMES}
-    frame = frame.rename(columns=rename)
-    if "close" not in frame.columns:
-        raise DownloadError(f"{symbol}: Yahoo frame has no Close column (columns: {list(raw.columns)})")
-    if "adj_close" not in frame.columns:
-        frame["adj_close"] = frame["close"]
-    for column in PRICE_COLUMNS:
-        if column not in frame.columns:
-            frame[column] = np.nan
-    frame = pd.DataFrame(
-        {c: pd.to_numeric(frame[c].to_numpy(), errors="coerce") for c in PRICE_COLUMNS}, index=frame.index
-    ).astype("float64")
-    index = pd.DatetimeIndex(frame.index)
-    if index.tz is not None:
-        index = index.tz_localize(None)  # wall-clock local time in the exchange's zone
-    frame.index = pd.DatetimeIndex(index.normalize(), name="date")
-    frame = frame.loc[frame["close"].notna()]
-    frame = frame.loc[~frame.index.duplicated(keep="last")].sort_index()
-    return frame
-
-
 class YahooSource:
     """Daily prices from Yahoo Finance via yfinance, with retries and loud failures.
 
@@ -308,7 +177,7 @@ class YahooSource:
 
     def _fetch(self, symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
         end_exclusive = end + dt.timedelta(days=1)
-        return _with_retries(
+        return with_retries(
             lambda: self._download(symbol, start, end_exclusive, self.session),
             f"{symbol}: Yahoo download {start}..{end}",
             max_retries=self.max_retries,
@@ -397,7 +266,7 @@ class YahooSharesSource:
         if key in self._memo:
             return self._memo[key]
         start = on - dt.timedelta(days=self.lookback_days)
-        series = _with_retries(
+        series = with_retries(
             lambda: self._shares(symbol, start, on + dt.timedelta(days=1), self.session),
             f"{symbol}: Yahoo shares outstanding {start}..{on}",
             max_retries=self.max_retries,
@@ -427,11 +296,6 @@ class YahooSharesSource:
 #: ``earnings(symbol, limit, session) -> yfinance get_earnings_dates frame`` (or None).
 EarningsFn = Callable[[str, int, Any], "pd.DataFrame | None"]
 
-#: Columns of an earnings-dates frame: one row per past release.
-EARNINGS_COLUMNS: tuple[str, ...] = ("symbol", "date", "timing")
-
-_OPEN, _CLOSE = dt.time(9, 30), dt.time(16, 0)
-
 
 def _yfinance_earnings(symbol: str, limit: int, session: Any) -> pd.DataFrame | None:
     import yfinance as yf
@@ -439,35 +303,6 @@ def _yfinance_earnings(symbol: str, limit: int, session: Any) -> pd.DataFrame | 
     with _exceptions_visible():
         frame: pd.DataFrame | None = yf.Ticker(symbol, session=session).get_earnings_dates(limit=limit)
     return frame
-
-
-def normalise_earnings_frame(raw: pd.DataFrame | None, symbol: str, today: dt.date) -> pd.DataFrame:
-    """Past releases of a yfinance ``get_earnings_dates`` frame: ``symbol, date, timing``, by date.
-
-    The index (``Earnings Date``) holds the release instants in the exchange's time zone: before 09:30 ->
-    ``pre_market``, from 16:00 -> ``after_close``, in between -> ``intraday``; a bare midnight (date only) ->
-    ``unknown``. Future dates (after ``today``, or without a reported EPS) are dropped.
-    """
-    if raw is None or raw.empty:
-        return pd.DataFrame(columns=list(EARNINGS_COLUMNS))
-    index = pd.DatetimeIndex(raw.index)
-    reported = raw["Reported EPS"] if "Reported EPS" in raw.columns else pd.Series(1.0, index=raw.index)
-    rows = []
-    for stamp, eps in zip(index, reported.to_numpy(), strict=True):
-        if pd.isna(stamp) or stamp.date() > today or pd.isna(eps):
-            continue
-        clock = stamp.time()
-        if clock == dt.time(0, 0):
-            timing = "unknown"
-        elif clock < _OPEN:
-            timing = "pre_market"
-        elif clock >= _CLOSE:
-            timing = "after_close"
-        else:
-            timing = "intraday"
-        rows.append({"symbol": symbol, "date": stamp.date(), "timing": timing})
-    frame = pd.DataFrame(rows, columns=list(EARNINGS_COLUMNS))
-    return frame.drop_duplicates(["symbol", "date"]).sort_values("date").reset_index(drop=True)
 
 
 class YahooEarningsSource:
@@ -524,7 +359,7 @@ class YahooEarningsSource:
             return cached
         if self.offline:
             return pd.DataFrame(columns=list(EARNINGS_COLUMNS))
-        raw = _with_retries(
+        raw = with_retries(
             lambda: self._earnings(symbol, self.limit, self.session),
             f"{symbol}: Yahoo earnings dates",
             max_retries=self.max_retries,
