@@ -191,38 +191,76 @@ def open_sources(
     if prices is None and os.environ.get(PRICES_ENV) and snapshot != "only":
         prices = Path(os.environ[PRICES_ENV])
     if prices is not None:
-        directory = Path(prices).expanduser().resolve()
-        parsed = (Path(cache).expanduser() if cache is not None else default_cache_dir()) / PARSED_SUBDIR
-        use_parsed = not os.environ.get(NO_PARSED_CACHE_ENV)
-        price_source = CsvDirSource(directory, cache_dir=parsed if use_parsed else None)
-        shares_path = directory / SHARES_FILE
-        factors_dir = find_factors_dir(directory)
-        description = (
-            f"CSV snapshots in {directory} (no network); shares: "
-            + (str(shares_path) if shares_path.is_file() else "none")
-            + f"; factors: {factors_dir or 'none found'}"
-        )
-        remedy = f"put their SYMBOL.csv files in {directory}, or run without --prices to use the cache"
-        shares_source = CsvSharesSource(shares_path)
-        return DataSources(price_source, shares_source, factors_dir, description, remedy=remedy)
-    if not network_timeout > 0:
-        raise SpecificationError(f"--network-timeout {network_timeout:g}: must be > 0 seconds")
-    guard = NetworkGuard(
-        deadline=network_timeout, request_timeout=min(DEFAULT_REQUEST_TIMEOUT, network_timeout)
-    )
+        return _csv_sources(Path(prices), cache)
+    guard = _network_guard(network_timeout)
     cache_dir = Path(cache).expanduser() if cache is not None else default_cache_dir()
     pinned = Snapshot(snapshot_dir)
-    pinned_factors = SnapshotFactors(pinned, cache_dir)
     if snapshot == "only":
-        description = f"the pinned data {pinned.label} only (--snapshot, no network); factors: the snapshot's"
-        return DataSources(
-            SnapshotSource(pinned),
-            SnapshotSharesSource(pinned),
-            None,
-            description,
-            snapshot_factors=pinned_factors,
-            remedy="run without --snapshot to use the cache and Yahoo Finance, or pass --prices DIR",
-        )
+        return _snapshot_sources(pinned, cache_dir)
+    cached = _cache_in_front_of_yahoo(cache_dir, guard, offline=offline, refresh=refresh)
+    if snapshot == "off":
+        return _cache_sources(cached, offline)
+    return _chained_sources(cached, pinned, guard, offline=offline)
+
+
+def _csv_sources(prices: Path, cache: Path | None) -> DataSources:
+    """``--prices DIR``: the CSV snapshots there (parsed once into the cache), its shares and factor files."""
+    directory = prices.expanduser().resolve()
+    parsed = (Path(cache).expanduser() if cache is not None else default_cache_dir()) / PARSED_SUBDIR
+    use_parsed = not os.environ.get(NO_PARSED_CACHE_ENV)
+    price_source = CsvDirSource(directory, cache_dir=parsed if use_parsed else None)
+    shares_path = directory / SHARES_FILE
+    factors_dir = find_factors_dir(directory)
+    description = (
+        f"CSV snapshots in {directory} (no network); shares: "
+        + (str(shares_path) if shares_path.is_file() else "none")
+        + f"; factors: {factors_dir or 'none found'}"
+    )
+    remedy = f"put their SYMBOL.csv files in {directory}, or run without --prices to use the cache"
+    shares_source = CsvSharesSource(shares_path)
+    return DataSources(price_source, shares_source, factors_dir, description, remedy=remedy)
+
+
+def _network_guard(network_timeout: float) -> NetworkGuard:
+    """One guard for every download of the run: ``network_timeout`` in all, at most 20 s a request."""
+    if not network_timeout > 0:
+        raise SpecificationError(f"--network-timeout {network_timeout:g}: must be > 0 seconds")
+    return NetworkGuard(
+        deadline=network_timeout, request_timeout=min(DEFAULT_REQUEST_TIMEOUT, network_timeout)
+    )
+
+
+def _snapshot_sources(pinned: Snapshot, cache_dir: Path) -> DataSources:
+    """``--snapshot``: the pinned snapshot alone (its factor tables written under the cache on use)."""
+    description = f"the pinned data {pinned.label} only (--snapshot, no network); factors: the snapshot's"
+    return DataSources(
+        SnapshotSource(pinned),
+        SnapshotSharesSource(pinned),
+        None,
+        description,
+        snapshot_factors=SnapshotFactors(pinned, cache_dir),
+        remedy="run without --snapshot to use the cache and Yahoo Finance, or pass --prices DIR",
+    )
+
+
+@dataclass(frozen=True)
+class _CachedYahoo:
+    """The cache in front of Yahoo with the share counts, factor files and earnings dates that go with it."""
+
+    prices: CachedSource
+    shares: SharesSource
+    factors_dir: Path | None
+    earnings: YahooEarningsSource
+    #: ``"Yahoo Finance via cache DIR"`` (or cache only, or refreshing).
+    via: str
+    #: Where share counts come from: ``imported snapshot`` or ``Yahoo``.
+    shares_text: str
+
+
+def _cache_in_front_of_yahoo(
+    cache_dir: Path, guard: NetworkGuard, *, offline: bool, refresh: bool
+) -> _CachedYahoo:
+    """The cache and Yahoo; shares from a snapshot imported into the cache (always, offline) else Yahoo."""
     cached = CachedSource(YahooSource(guard=guard), cache_dir, offline=offline, refresh=refresh)
     imported_shares = cache_dir / SHARES_FILE
     use_imported = offline or imported_shares.is_file()
@@ -236,22 +274,51 @@ def open_sources(
     )
     shares_text = "imported snapshot" if isinstance(shares, CsvSharesSource) else "Yahoo"
     earnings = YahooEarningsSource(cache_dir / EARNINGS_SUBDIR, offline=offline, refresh=refresh, guard=guard)
-    if snapshot == "off":
-        description = (
-            f"{mode} via cache {cache_dir}; shares: {shares_text}; factors: "
-            + f"{factors_dir or 'none (import a snapshot directory with factor files)'}"
-        )
-        return DataSources(cached, shares, factors_dir, description, earnings, remedy=_remedy(offline))
-    network = Network(pinned)
-    offline_cache = cached if offline else CachedSource(YahooSource(guard=guard), cache_dir, offline=True)
-    chain = ChainSource(None if offline else cached, offline_cache, network)
+    return _CachedYahoo(cached, shares, factors_dir, earnings, f"{mode} via cache {cache_dir}", shares_text)
+
+
+def _cache_sources(cached: _CachedYahoo, offline: bool) -> DataSources:
+    """``snapshot="off"``: the cache and Yahoo only."""
     description = (
-        f"{mode} via cache {cache_dir}, then the pinned data {pinned.label}; shares: {shares_text}, then "
-        f"the snapshot; factors: {factors_dir or 'the snapshot' + chr(39) + 's'}"
+        f"{cached.via}; shares: {cached.shares_text}; factors: "
+        + f"{cached.factors_dir or 'none (import a snapshot directory with factor files)'}"
     )
-    shares_chain = ChainSharesSource(shares, network, online=not use_imported)
     return DataSources(
-        chain, shares_chain, factors_dir, description, earnings, pinned_factors, remedy=_remedy(offline)
+        cached.prices,
+        cached.shares,
+        cached.factors_dir,
+        description,
+        cached.earnings,
+        remedy=_remedy(offline),
+    )
+
+
+def _chained_sources(
+    cached: _CachedYahoo, pinned: Snapshot, guard: NetworkGuard, *, offline: bool
+) -> DataSources:
+    """``snapshot="fallback"``: the cache, Yahoo for what it lacks, then the pinned snapshot."""
+    network = Network(pinned)
+    offline_cache = (
+        cached.prices
+        if offline
+        else CachedSource(YahooSource(guard=guard), cached.prices.cache_dir, offline=True)
+    )
+    chain = ChainSource(None if offline else cached.prices, offline_cache, network)
+    description = (
+        f"{cached.via}, then the pinned data {pinned.label}; shares: {cached.shares_text}, then "
+        f"the snapshot; factors: {cached.factors_dir or 'the snapshot' + chr(39) + 's'}"
+    )
+    online_shares = not isinstance(cached.shares, CsvSharesSource)
+    shares_chain = ChainSharesSource(cached.shares, network, online=online_shares)
+    pinned_factors = SnapshotFactors(pinned, cached.prices.cache_dir)
+    return DataSources(
+        chain,
+        shares_chain,
+        cached.factors_dir,
+        description,
+        cached.earnings,
+        pinned_factors,
+        remedy=_remedy(offline),
     )
 
 
