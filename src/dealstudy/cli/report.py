@@ -12,7 +12,7 @@ import sys
 import webbrowser
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -34,6 +34,12 @@ from dealstudy.cli._options import (
     SnapshotOption,
 )
 from dealstudy.errors import SpecificationError
+
+if TYPE_CHECKING:
+    from dealstudy.data import DataSources
+    from dealstudy.pipeline.report import ReportSummary
+    from dealstudy.study import StudySpec
+    from dealstudy.window import Window
 
 __all__ = ["FIGURES_SUBDIR", "report_command"]
 
@@ -83,15 +89,8 @@ def report_command(
     dealstudy report --offline (from the cache filled by `dealstudy prices`).
     """
     from dealstudy.data import open_sources
-    from dealstudy.data.cache import default_cache_dir
-    from dealstudy.pipeline.report import STAGES, build_report
-    from dealstudy.study import StudySpec
 
-    if model == "custom":
-        raise SpecificationError("--model custom needs benchmarks; use `dealstudy study` for custom models")
-    if reps < 0:
-        raise SpecificationError("--bootstrap-reps must be >= 0")
-    spec = StudySpec(model=model)  # type: ignore[arg-type]  # validated by StudySpec
+    spec = _report_spec(model, reps)
     check_out(out, "report")
     sources = open_sources(
         prices=prices,
@@ -100,6 +99,51 @@ def report_command(
         snapshot="only" if snapshot else "fallback",
         network_timeout=network_timeout,
     )
+    figures = _figure_cache_dir(cache) if figure_cache else None
+    summary = _build_with_progress(catalog, sources, spec, out, window, reps, figures)
+    console = Console(highlight=False, soft_wrap=True)
+    for line in _summary_lines(summary):
+        console.print(line, markup=False)
+    if timings:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            format_timings(dict(summary.stage_seconds), summary.total_seconds), markup=False
+        )
+    index = summary.out_dir / "index.html"
+    console.print(f"report: {index}  ({summary.pages} pages, {summary.figures} figures)", markup=False)
+    if open_browser:
+        webbrowser.open(index.as_uri())
+
+
+def _report_spec(model: str, reps: int) -> StudySpec:
+    """The study of the report, after the checks of ``--model`` and ``--bootstrap-reps`` (exit 2)."""
+    from dealstudy.study import StudySpec
+
+    if model == "custom":
+        raise SpecificationError("--model custom needs benchmarks; use `dealstudy study` for custom models")
+    if reps < 0:
+        raise SpecificationError("--bootstrap-reps must be >= 0")
+    return StudySpec(model=model)  # type: ignore[arg-type]  # validated by StudySpec
+
+
+def _figure_cache_dir(cache: Path | None) -> Path:
+    """``figures/`` in the cache folder (``--cache`` or the user cache dir)."""
+    from dealstudy.data.cache import default_cache_dir
+
+    return (cache.expanduser() if cache is not None else default_cache_dir()) / FIGURES_SUBDIR
+
+
+def _build_with_progress(
+    catalog: Path,
+    sources: DataSources,
+    spec: StudySpec,
+    out: Path,
+    window: Window,
+    reps: int,
+    figures: Path | None,
+) -> ReportSummary:
+    """:func:`~dealstudy.pipeline.report.build_report` with a progress bar of its stages on stderr (a TTY)."""
+    from dealstudy.pipeline.report import STAGES, build_report
+
     err = Console(stderr=True, highlight=False)
     progress = Progress(
         TextColumn("[bold]{task.description:<32}"),
@@ -116,41 +160,33 @@ def report_command(
         def update(stage: str, completed: int, total: int) -> None:
             progress.update(task, description=_STAGE_TEXT.get(stage, stage), completed=completed, total=total)
 
-        figures = (cache.expanduser() if cache is not None else default_cache_dir()) / FIGURES_SUBDIR
-        summary = build_report(
+        return build_report(
             catalog, sources, spec, out, window=window, progress=update, bootstrap_reps=reps,
-            figure_cache=figures if figure_cache else None,
+            figure_cache=figures,
         )  # fmt: skip
-    console = Console(highlight=False, soft_wrap=True)
+
+
+def _summary_lines(summary: ReportSummary) -> list[str]:
+    """Events studied, those not studied by outcome, exclusions by scope, and the time per stage."""
     fallbacks = summary.outcomes.get("fallback_model", 0)
-    console.print(
+    lines = [
         f"{summary.deals} deals, {summary.events} deal x security events; "
         f"{summary.studied} studied (outcome ok)"
-        + (f", {fallbacks} more by a fallback model (outcome fallback_model)" if fallbacks else ""),
-        markup=False,
-    )
+        + (f", {fallbacks} more by a fallback model (outcome fallback_model)" if fallbacks else "")
+    ]
     others = {k: v for k, v in summary.outcomes.items() if k not in ("ok", "fallback_model")}
     if others:
-        console.print(
+        lines.append(
             "not studied: "
-            + ", ".join(f"{n} {code}" for code, n in sorted(others.items(), key=lambda kv: -kv[1])),
-            markup=False,
+            + ", ".join(f"{n} {code}" for code, n in sorted(others.items(), key=lambda kv: -kv[1]))
         )
     scopes = Counter(scope.split(" (")[0] for scope, _, _ in summary.exclusions)
     if scopes:
-        console.print(
+        lines.append(
             f"{len(summary.exclusions)} exclusions listed with their reasons on methods.html#exclusions ("
             + ", ".join(f"{n} {scope}" for scope, n in scopes.most_common())
-            + ")",
-            markup=False,
+            + ")"
         )
     stages = ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in summary.stage_seconds.items())
-    console.print(f"built in {summary.total_seconds:.1f}s ({stages})", markup=False)
-    if timings:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            format_timings(dict(summary.stage_seconds), summary.total_seconds), markup=False
-        )
-    index = summary.out_dir / "index.html"
-    console.print(f"report: {index}  ({summary.pages} pages, {summary.figures} figures)", markup=False)
-    if open_browser:
-        webbrowser.open(index.as_uri())
+    lines.append(f"built in {summary.total_seconds:.1f}s ({stages})")
+    return lines
