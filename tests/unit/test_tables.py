@@ -63,6 +63,7 @@ def test_parquet_object_columns_typed_from_every_row(tmp_path: Path, monkeypatch
         }
     )
     back = read_table(write_table(tmp_path, "t", frame, "parquet"))
+
     def values(column: pd.Series) -> list[object]:
         return [None if pd.isna(v) else v for v in column]
 
