@@ -26,6 +26,7 @@ __all__ = [
     "OfflineOption",
     "PricesOption",
     "SnapshotOption",
+    "TimingsOption",
     "parse_model_option",
     "parse_window_option",
 ]
@@ -99,3 +100,4 @@ SnapshotOption = Annotated[
         help="The pinned data snapshot shipped with dealstudy alone (no cache, no network): reproducible.",
     ),
 ]
+TimingsOption = Annotated[bool, typer.Option("--timings", help="Print the time of each stage.")]

@@ -30,6 +30,7 @@ from dealstudy.cli._options import (
     OfflineOption,
     PricesOption,
     SnapshotOption,
+    TimingsOption,
 )
 from dealstudy.cli._summary import command_timings, print_exclusions, print_study_summary
 from dealstudy.errors import SpecificationError
@@ -140,7 +141,6 @@ OutOption = Annotated[
 FormatOption = Annotated[
     str, typer.Option("--format", help="File format of the --out tables: csv (default) or parquet.")
 ]
-TimingsOption = Annotated[bool, typer.Option("--timings", help="Print the time of each stage.")]
 
 
 @app.command("analyze")

@@ -24,6 +24,7 @@ from dealstudy.catalog import (
 )
 from dealstudy.catalog.build import SECURITY_SPEC_HELP, SOURCE_SPEC_HELP
 from dealstudy.cli import app
+from dealstudy.cli._options import CatalogOption
 from dealstudy.errors import CatalogError
 
 __all__ = ["events_app"]
@@ -36,10 +37,6 @@ events_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(events_app, name="events")
-
-CATALOG_OPTION = typer.Option(
-    Path("events"), "--catalog", help="Catalog folder (one <id>.yaml per deal).", file_okay=False
-)
 
 ID_OPTION = typer.Option(None, "--id", help="Slug, e.g. amazon-openai-38b (also the file name).")
 ANNOUNCED_AT_OPTION = typer.Option(
@@ -71,7 +68,7 @@ def _billions(value: float | None) -> str:
 
 @events_app.command("list")
 def list_deals(
-    catalog: Path = CATALOG_OPTION,
+    catalog: CatalogOption = Path("events"),
     output: str = typer.Option("table", "--format", help="table (for people) or json (for programs)."),
 ) -> None:
     """List the deals in the catalog, oldest first.
@@ -122,7 +119,7 @@ def _check_format(value: str, allowed: tuple[str, ...]) -> str:
 @events_app.command("show")
 def show(
     deal_id: str = typer.Argument(..., metavar="ID", help="The deal id (its file name without .yaml)."),
-    catalog: Path = CATALOG_OPTION,
+    catalog: CatalogOption = Path("events"),
     output: str = typer.Option(
         "yaml", "--format", help="yaml (the catalog file) or json (with derived fields)."
     ),
@@ -142,7 +139,7 @@ def show(
 
 
 @events_app.command("validate")
-def validate(catalog: Path = CATALOG_OPTION) -> None:
+def validate(catalog: CatalogOption = Path("events")) -> None:
     """Check every file of the catalog and list every problem (exit 0 when clean, 2 otherwise).
 
     Warnings (a deal citing no primary source) are printed on stderr and do not change the exit code; a
@@ -173,7 +170,7 @@ def _stdin_is_tty() -> bool:
 
 @events_app.command("add")
 def add(
-    catalog: Path = CATALOG_OPTION,
+    catalog: CatalogOption = Path("events"),
     deal_id: str | None = ID_OPTION,
     title: str | None = typer.Option(None, "--title", help="One-line description."),
     announced: str | None = typer.Option(None, "--announced", help="Announcement date, YYYY-MM-DD."),
@@ -293,7 +290,7 @@ def _prompt_list(label: str, allow_empty: bool = False) -> list[str]:
 @events_app.command("import")
 def import_(
     csv_file: Path = CSV_ARGUMENT,
-    catalog: Path = CATALOG_OPTION,
+    catalog: CatalogOption = Path("events"),
 ) -> None:
     """Add every deal of a CSV file to the catalog: all of them, or none when any row has a problem.
 

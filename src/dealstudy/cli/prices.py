@@ -20,7 +20,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dealstudy.cli import app
-from dealstudy.cli._options import DEFAULT_NETWORK_TIMEOUT
+from dealstudy.cli._options import (
+    DEFAULT_NETWORK_TIMEOUT,
+    CacheOption,
+    CatalogOption,
+    NetworkTimeoutOption,
+    OfflineOption,
+    PricesOption,
+    SnapshotOption,
+)
 from dealstudy.cli._reactions import print_cannot_serve, reactions_by_ticker, reactions_cell
 
 if TYPE_CHECKING:
@@ -44,27 +52,7 @@ prices_app = typer.Typer(
 )
 app.add_typer(prices_app, name="prices")
 
-PRICES_OPTION = typer.Option(
-    None,
-    "--prices",
-    help="Snapshot folder of SYMBOL.csv files (or $DEALSTUDY_PRICES_DIR); no network.",
-    file_okay=False,
-)
-OFFLINE_OPTION = typer.Option(False, "--offline", help="Use the cache only; never the network.")
-CACHE_OPTION = typer.Option(
-    None, "--cache", help="Cache folder (default: the user cache dir).", file_okay=False
-)
 REFRESH_OPTION = typer.Option(False, "--refresh", help="Refetch cached ranges.")
-NETWORK_TIMEOUT_OPTION = typer.Option(
-    DEFAULT_NETWORK_TIMEOUT,
-    "--network-timeout",
-    metavar="SECONDS",
-    help="Total seconds the downloads may wait on the network; then the command stops with a message.",
-)
-SNAPSHOT_OPTION = typer.Option(
-    False, "--snapshot", help="The pinned data snapshot shipped with dealstudy alone (no cache, no network)."
-)
-CATALOG_OPTION = typer.Option(Path("events"), "--catalog", help="Catalog folder.", file_okay=False)
 FORMAT_OPTION = typer.Option("table", "--format", help="table or json.")
 SYMBOLS_ARGUMENT = typer.Argument(None, help="Yahoo symbols (default: catalog tickers + benchmarks + FX).")
 DIRECTORY_ARGUMENT = typer.Argument(..., help="Snapshot folder of SYMBOL.csv files.", file_okay=False)
@@ -123,12 +111,12 @@ def fetch(
         None, "--start", help="First date (default: earliest announcement - 400d)."
     ),
     end: str | None = typer.Option(None, "--end", help="Last date (default: latest announcement + 30d)."),
-    catalog: Path = CATALOG_OPTION,
-    prices: Path | None = PRICES_OPTION,
-    offline: bool = OFFLINE_OPTION,
-    cache: Path | None = CACHE_OPTION,
+    catalog: CatalogOption = Path("events"),
+    prices: PricesOption = None,
+    offline: OfflineOption = False,
+    cache: CacheOption = None,
     refresh: bool = REFRESH_OPTION,
-    network_timeout: float = NETWORK_TIMEOUT_OPTION,
+    network_timeout: NetworkTimeoutOption = DEFAULT_NETWORK_TIMEOUT,
     factors: bool = typer.Option(
         False, "--factors", help="Also download Fama-French daily factors (needs pandas-datareader>=0.11)."
     ),
@@ -198,12 +186,12 @@ def _gap_text(dates: tuple[dt.date, ...]) -> str:
 
 @prices_app.command("status")
 def status(
-    catalog: Path = CATALOG_OPTION,
-    prices: Path | None = PRICES_OPTION,
-    offline: bool = OFFLINE_OPTION,
-    cache: Path | None = CACHE_OPTION,
+    catalog: CatalogOption = Path("events"),
+    prices: PricesOption = None,
+    offline: OfflineOption = False,
+    cache: CacheOption = None,
     output: str = FORMAT_OPTION,
-    snapshot: bool = SNAPSHOT_OPTION,
+    snapshot: SnapshotOption = False,
 ) -> None:
     """Coverage per symbol: first/last date, rows, sessions missing vs the exchange calendar, source; per
     catalog security the reactions (deal x security) it serves and those it cannot serve, with the reason.
@@ -308,13 +296,13 @@ def show(
     symbol: str = typer.Argument(..., help="Yahoo symbol, e.g. AMD or 9984.T."),
     start: str | None = typer.Option(None, "--start", help="First date (YYYY-MM-DD)."),
     end: str | None = typer.Option(None, "--end", help="Last date (YYYY-MM-DD)."),
-    prices: Path | None = PRICES_OPTION,
-    offline: bool = OFFLINE_OPTION,
-    cache: Path | None = CACHE_OPTION,
+    prices: PricesOption = None,
+    offline: OfflineOption = False,
+    cache: CacheOption = None,
     refresh: bool = REFRESH_OPTION,
-    network_timeout: float = NETWORK_TIMEOUT_OPTION,
+    network_timeout: NetworkTimeoutOption = DEFAULT_NETWORK_TIMEOUT,
     output: str = typer.Option("table", "--format", help="table or csv."),
-    snapshot: bool = SNAPSHOT_OPTION,
+    snapshot: SnapshotOption = False,
 ) -> None:
     """Print daily prices of one symbol (the last 20 rows unless --start/--end are given), with provenance.
 
@@ -362,7 +350,7 @@ def _history_table(symbol: str, got: PriceHistory) -> Table:
 @prices_app.command("import")
 def import_snapshots(
     directory: Path = DIRECTORY_ARGUMENT,
-    cache: Path | None = CACHE_OPTION,
+    cache: CacheOption = None,
 ) -> None:
     """Validate a snapshot folder and load it into the cache (prices, shares outstanding, factor files).
 

@@ -32,6 +32,7 @@ from dealstudy.cli._options import (
     OfflineOption,
     PricesOption,
     SnapshotOption,
+    TimingsOption,
 )
 from dealstudy.errors import SpecificationError
 
@@ -74,7 +75,7 @@ def report_command(
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open index.html in a browser when done.")
     ] = False,
-    timings: Annotated[bool, typer.Option("--timings", help="Print the table of stage times.")] = False,
+    timings: TimingsOption = False,
     figure_cache: Annotated[
         bool,
         typer.Option(

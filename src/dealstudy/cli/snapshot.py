@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from dealstudy.cli._options import CacheOption
 from dealstudy.cli.prices import prices_app
 from dealstudy.errors import SpecificationError
 
@@ -32,7 +33,7 @@ def snapshot_command(
         str | None, typer.Option("--version", help="Snapshot version (default: today's date, YYYY.MM.DD).")
     ] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Snapshot date (default: today).")] = None,
-    cache: Annotated[Path | None, typer.Option("--cache", help="Cache directory.")] = None,
+    cache: CacheOption = None,
 ) -> None:
     """Write a new checksummed Parquet snapshot from the cache (or --from a data folder).
 

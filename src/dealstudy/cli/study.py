@@ -28,6 +28,7 @@ from dealstudy.cli._options import (
     OfflineOption,
     PricesOption,
     SnapshotOption,
+    TimingsOption,
     parse_window_option,
 )
 from dealstudy.cli._summary import (
@@ -106,7 +107,6 @@ FormatOption = Annotated[
 ShowOption = Annotated[
     str, typer.Option("--show", help="Events listed, largest |t| of the first window first; or 'all'.")
 ]
-TimingsOption = Annotated[bool, typer.Option("--timings", help="Print the time of each stage.")]
 EngineOption = Annotated[
     str,
     typer.Option(
