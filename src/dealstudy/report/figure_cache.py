@@ -28,6 +28,7 @@ _CODE_PACKAGES = (
     "dealstudy.report.site_figure",
     "dealstudy.report.index_figures",
     "dealstudy.report.event_figures",
+    "dealstudy.report.families",
     "dealstudy.report.series",
 )
 
