@@ -56,14 +56,15 @@
   }
 
   /* A deal's securities row shows when its button is pressed and the deal row itself is shown. */
-  function syncDetail(table, row) {
-    var detail = detailRows(table)[row.getAttribute("data-deal")];
+  function syncDetail(details, row) {
+    var detail = details[row.getAttribute("data-deal")];
     var button = row.querySelector("button.legs-toggle");
     if (detail && button) { detail.hidden = row.hidden || button.getAttribute("aria-expanded") !== "true"; }
   }
 
   /* Without script every deal's securities are listed under it; with it they fold behind a button. */
   function makeExpandable(table) {
+    var details = detailRows(table);
     mainRows(table).forEach(function (row) {
       var button = row.querySelector("button.legs-toggle");
       if (!button) { return; }
@@ -74,11 +75,11 @@
       button.addEventListener("click", function () {
         var open = button.getAttribute("aria-expanded") === "true";
         button.setAttribute("aria-expanded", open ? "false" : "true");
-        syncDetail(table, row);
+        syncDetail(details, row);
         var box = table.closest(".scroll");
         if (!open && box) { box.scrollLeft = 0; }   /* show the securities from their first column */
       });
-      syncDetail(table, row);
+      syncDetail(details, row);
     });
   }
 
@@ -98,6 +99,7 @@
     var selects = panel.querySelectorAll("select[data-filter-attr]");
     var count = panel.querySelector("[data-count]");
     var rows = mainRows(table);
+    var details = detailRows(table);
     function apply() {
       var query = text ? text.value.trim().toLowerCase() : "";
       var shown = 0;
@@ -109,7 +111,7 @@
           if (wanted && row.getAttribute(selects[j].getAttribute("data-filter-attr")) !== wanted) { ok = false; }
         }
         row.hidden = !ok;
-        syncDetail(table, row);
+        syncDetail(details, row);
         if (ok) { shown++; }
       }
       if (count) { count.textContent = "Showing " + shown + " of " + rows.length + " rows"; }
