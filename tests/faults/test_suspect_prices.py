@@ -5,6 +5,7 @@ AVGO's 10:1 splits of 2024) passes clean.
 
 from __future__ import annotations
 
+import itertools
 import math
 import shutil
 from collections.abc import Callable
@@ -14,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dealstudy.data.csv_dir import read_price_csv
 from dealstudy.data.sanity import MAX_LOG_RETURN, REVERSAL_LOG_RETURN, suspect_prices
@@ -62,6 +65,59 @@ def test_large_real_moves_within_the_bounds_pass() -> None:
 
 
 @pytest.mark.shared
+def _reference(frame: pd.DataFrame) -> list[tuple[pd.Timestamp, str, float]]:
+    """The rules of :mod:`dealstudy.data.sanity` session by session, in plain Python (the reference)."""
+    found: dict[pd.Timestamp, tuple[pd.Timestamp, str, float]] = {}
+    pairs = zip(frame.index, frame["adj_close"], strict=True)
+    rows = [(d, a) for d, a in pairs if math.isfinite(a) and a > 0]
+    logs = [math.nan] + [math.log(b[1]) - math.log(a[1]) for a, b in itertools.pairwise(rows)]
+    skip = False
+    for i in range(1, len(rows)):
+        if skip:
+            skip = False
+            continue
+        x, nxt = logs[i], logs[i + 1] if i + 1 < len(rows) else math.nan
+        undone = math.isfinite(nxt) and x * nxt < 0 and abs(x + nxt) <= 0.25 * abs(x)
+        if abs(x) > REVERSAL_LOG_RETURN and undone:
+            found[rows[i][0]] = (rows[i][0], "reversal", math.expm1(x))
+            skip = True
+        elif abs(x) > MAX_LOG_RETURN:
+            found[rows[i][0]] = (rows[i][0], "jump", math.expm1(x))
+    both = [
+        (d, c / a)
+        for d, c, a in zip(frame.index, frame["close"], frame["adj_close"], strict=True)
+        if math.isfinite(c) and c > 0 and math.isfinite(a) and a > 0
+    ]
+    for (_, r0), (day, r1) in itertools.pairwise(both):
+        change = math.log(r1) - math.log(r0)
+        if abs(change) > math.log(1.25) and day not in found:
+            found[day] = (day, "ratio_break", math.expm1(change))
+    return [found[d] for d in sorted(found)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_the_rules_match_a_session_by_session_reference(seed: int) -> None:
+    """Random walks with planted jumps, bad ticks, split breaks and missing or non-positive prices: the
+    vectorised rules give the reference's sessions, kinds and sizes (sizes to 1e-12)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 60))
+    adj = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.02, n)))
+    for i in rng.integers(0, n, int(rng.integers(0, 6))):
+        adj[i:] *= rng.choice([0.1, 0.45, 0.6, 1.5, 2.5, 10.0])  # level shifts
+    for i in rng.integers(0, n, int(rng.integers(0, 4))):
+        adj[i] *= rng.choice([0.5, 1.45, 1.8, 3.0])  # single bad prices (some undone, some not)
+    close = adj * np.where(np.arange(n) < rng.integers(0, n + 1), rng.choice([1.0, 1.1, 10.0]), 1.0)
+    for values in (adj, close):
+        values[rng.random(n) < 0.1] = np.nan
+        values[rng.random(n) < 0.03] = rng.choice([0.0, -1.0])
+    frame = _frame(close.tolist(), adj.tolist())
+    got = [(s.date, s.kind, s.size) for s in suspect_prices(frame)]
+    want = _reference(frame)
+    assert [g[:2] for g in got] == [w[:2] for w in want]
+    np.testing.assert_allclose([g[2] for g in got], [w[2] for w in want], rtol=1e-12)
+
+
 def test_the_shared_snapshot_passes_clean_splits_included(prices_dir: Path) -> None:
     files = sorted(p for p in prices_dir.glob("*.csv") if p.stem not in {"shares_outstanding"})
     flagged = {}

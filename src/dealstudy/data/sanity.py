@@ -68,11 +68,39 @@ class SuspectPrice:
         )
 
 
-def _log_changes(values: pd.Series) -> np.ndarray:
-    logs = np.log(values.to_numpy(dtype=float, na_value=np.nan))
+def _log_changes(values: np.ndarray) -> np.ndarray:
+    logs = np.log(values)
     out = np.full(logs.shape, np.nan)
     out[1:] = logs[1:] - logs[:-1]
     return out
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    return frame[name].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _moves(dates: pd.DatetimeIndex, r: np.ndarray) -> dict[pd.Timestamp, SuspectPrice]:
+    """The jumps and reversals among the log changes ``r``, in date order.
+
+    Only a move beyond the reversal bound can be either (the jump bound is larger), so the sessions are
+    visited among those candidates only; the return back from a reversal is skipped (the bad price already
+    explains it).
+    """
+    found: dict[pd.Timestamp, SuspectPrice] = {}
+    nxt = np.append(r[1:], np.nan)
+    candidates = np.flatnonzero(np.abs(np.nan_to_num(r)) > REVERSAL_LOG_RETURN)
+    reversal_at = -2
+    for i in candidates.tolist():
+        if i == reversal_at + 1:
+            continue
+        x, back = float(r[i]), float(nxt[i])
+        undone = math.isfinite(back) and x * back < 0 and abs(x + back) <= (1 - _UNDONE) * abs(x)
+        if undone:
+            found[dates[i]] = SuspectPrice(dates[i], "reversal", math.expm1(x))
+            reversal_at = i
+        elif abs(x) > MAX_LOG_RETURN:
+            found[dates[i]] = SuspectPrice(dates[i], "jump", math.expm1(x))
+    return found
 
 
 def suspect_prices(frame: pd.DataFrame) -> list[SuspectPrice]:
@@ -83,30 +111,16 @@ def suspect_prices(frame: pd.DataFrame) -> list[SuspectPrice]:
     """
     if "adj_close" not in frame.columns or len(frame) < 2:
         return []
-    adj = frame["adj_close"].astype(float)
-    adj = adj.loc[np.isfinite(adj.to_numpy()) & (adj.to_numpy() > 0)]
-    dates = pd.DatetimeIndex(adj.index)
-    r = _log_changes(adj)
-    found: dict[pd.Timestamp, SuspectPrice] = {}
-    skip_next = False
-    for i in range(1, len(r)):
-        if skip_next:  # the return back from a bad price: already explained by it
-            skip_next = False
-            continue
-        x = r[i]
-        nxt = r[i + 1] if i + 1 < len(r) else np.nan
-        undone = np.isfinite(nxt) and x * nxt < 0 and abs(x + nxt) <= (1 - _UNDONE) * abs(x)
-        if abs(x) > REVERSAL_LOG_RETURN and undone:
-            found[dates[i]] = SuspectPrice(dates[i], "reversal", math.expm1(x))
-            skip_next = True
-        elif abs(x) > MAX_LOG_RETURN:
-            found[dates[i]] = SuspectPrice(dates[i], "jump", math.expm1(x))
-    if "close" in frame.columns:
-        both = frame[["close", "adj_close"]].astype(float)
-        ok = np.isfinite(both.to_numpy()).all(axis=1) & (both.to_numpy() > 0).all(axis=1)
-        both = both.loc[ok]
-        change = _log_changes(both["close"] / both["adj_close"])
-        for i in np.flatnonzero(np.abs(np.nan_to_num(change)) > MAX_RATIO_LOG_CHANGE).tolist():
-            day = pd.DatetimeIndex(both.index)[i]
-            found.setdefault(day, SuspectPrice(day, "ratio_break", math.expm1(change[i])))
+    adj = _column(frame, "adj_close")
+    index = pd.DatetimeIndex(frame.index)
+    with np.errstate(invalid="ignore"):
+        priced = np.isfinite(adj) & (adj > 0)
+        found = _moves(index[priced], _log_changes(adj[priced]))
+        if "close" in frame.columns:
+            close = _column(frame, "close")
+            both = priced & np.isfinite(close) & (close > 0)
+            change = _log_changes(close[both] / adj[both])
+            days = index[both]
+            for i in np.flatnonzero(np.abs(np.nan_to_num(change)) > MAX_RATIO_LOG_CHANGE).tolist():
+                found.setdefault(days[i], SuspectPrice(days[i], "ratio_break", math.expm1(change[i])))
     return [found[d] for d in sorted(found)]
