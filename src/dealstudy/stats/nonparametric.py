@@ -13,7 +13,7 @@ from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special, stats
+from scipy import special
 
 from dealstudy.stats._fast import Matrix, PreparedPanel, Weight
 from dealstudy.stats._result import invalid, normal_result
@@ -273,6 +273,8 @@ def wilcoxon_prepared(prep: PreparedPanel, window: Window) -> TestResult:
         w = int(w_plus)  # P(W+ >= w) = P(W+ <= n(n+1)/2 - w) by symmetry
         p = min(1.0, 2.0 * _signed_rank_cdf(n)[min(w, n * (n + 1) // 2 - w)])
     else:
+        from scipy import stats  # ties with n <= 50 only: not worth 0.5 s of every import
+
         p = float(stats.wilcoxon(nonzero, zero_method="wilcox", correction=False, method="auto").pvalue)
     return TestResult(name, z, p, n, s.mean, distribution=dist)
 

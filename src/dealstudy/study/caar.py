@@ -11,7 +11,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 __all__ = ["CAAR_COLUMNS", "caar_bands"]
 
@@ -64,6 +63,8 @@ def caar_bands(
     wide = ar.pivot_table(index="event_id", columns="event_time", values="ar", aggfunc="first")
     wide = wide.reindex(columns=range(first, last + 1))
     wide = wide[wide.notna().sum(axis=1) == span]
+    from scipy import stats  # imported where used: 0.5 s that a plain study does not need
+
     rows: list[dict[str, object]] = []
     labels = pd.Series(groups, dtype=object)
     for group in sorted(set(labels.reindex(wide.index).dropna())):

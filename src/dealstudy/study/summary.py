@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from dealstudy.study.caar import caar_bands
 from dealstudy.window import Window, WindowLike
@@ -167,6 +166,8 @@ def car_conf_int(
     cars = results.cars
     if window is not None:
         cars = cars[cars["window"] == str(Window.of(window))]
+    from scipy import stats  # imported where used: 0.5 s that a plain study does not need
+
     out = cars[["event_id", "ticker", "window", "car", "se", "dof"]].reset_index(drop=True)
     half = stats.t.ppf(1.0 - alpha / 2.0, out["dof"].to_numpy(dtype=float)) * out["se"].to_numpy(dtype=float)
     out["lower"] = out["car"].to_numpy(dtype=float) - half
