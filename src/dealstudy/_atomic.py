@@ -13,7 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,7 +47,7 @@ def make_temp_dir(parent: Path, prefix: str, suffix: str = "") -> Path:
 
 
 @contextlib.contextmanager
-def atomic_open(path: Path | str, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[str]]:
+def atomic_open(path: Path | str, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
     """Open a temporary sibling of ``path`` for writing; rename it onto ``path`` only on success."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +79,7 @@ def atomic_write_text(path: Path | str, text: str) -> None:
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_open(path, "wb", encoding=None) as handle:
-        handle.write(data)  # type: ignore[arg-type]
+        handle.write(data)
 
 
 def atomic_write_csv(path: Path | str, frame: pd.DataFrame, *, index: bool = False) -> None:

@@ -18,9 +18,10 @@ import shutil
 import tempfile
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal
 
 from dealstudy._atomic import atomic_open, atomic_write_csv, make_temp_dir
+from dealstudy._csv_fast import column_kinds, write_plain_csv
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,68 +72,22 @@ def _arrow_schema_frame(frame: pd.DataFrame) -> pd.DataFrame:
 CSV_CHUNK_ROWS = 100_000
 
 
-def _plain_cells(frame: pd.DataFrame) -> list[str] | None:
-    """How each column is formatted by :func:`_write_csv_fast` (``float``, ``bool``, ``int``, ``str``), or
-    ``None`` when a column needs pandas' own writer (missing values outside floats, text that needs quoting,
-    other dtypes)."""
-    import numpy as np
-    import pandas as pd
-
-    kinds: list[str] = []
-    for name in frame.columns:
-        col = frame[name]
-        if col.dtype == np.float64:
-            kinds.append("float")
-        elif col.dtype == np.bool_:
-            kinds.append("bool")
-        elif col.dtype == np.int64:
-            kinds.append("int")
-        elif pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
-            values = col.to_numpy(dtype=object)
-            if not all(type(v) is str for v in values):
-                return None
-            text = col.astype(str)
-            if any(text.str.contains(ch, regex=False).any() for ch in (",", '"', "\n", "\r")):
-                return None
-            kinds.append("str")
-        else:
-            return None
-    return kinds
-
-
-def _write_csv_fast(handle: IO[str], frame: pd.DataFrame, kinds: list[str]) -> None:
-    """The text ``frame.to_csv(index=False, lineterminator="\\n")`` writes, written chunk by chunk: floats as
-    ``repr`` (NaN empty), booleans ``True``/``False``, no quoting (checked by :func:`_plain_cells`)."""
-    handle.write(",".join(str(c) for c in frame.columns) + "\n")
-    for lo in range(0, len(frame), CSV_CHUNK_ROWS):
-        part = frame.iloc[lo : lo + CSV_CHUNK_ROWS]
-        cells: list[list[str]] = []
-        for kind, name in zip(kinds, part.columns, strict=True):
-            values = part[name].tolist()
-            if kind == "float":
-                cells.append(["" if v != v else repr(v) for v in values])
-            elif kind == "bool":
-                cells.append(["True" if v else "False" for v in values])
-            else:
-                cells.append([str(v) for v in values])
-        handle.write("\n".join(map(",".join, zip(*cells, strict=True))) + "\n")
-
-
 def write_table(folder: Path | str, name: str, frame: pd.DataFrame, fmt: TableFormat = "csv") -> Path:
     """Write ``frame`` as ``folder/name.csv`` or ``folder/name.parquet`` atomically; returns the path.
 
-    CSV is pandas' text (``to_csv``, ISO dates, full float precision); plain tables (float, int, bool and
-    unquoted text columns) are formatted chunk by chunk by a faster writer that produces the same bytes.
+    CSV is pandas' text (``to_csv``, ISO dates, full float precision); plain tables (float, int, bool, date
+    and text columns) are formatted chunk by chunk by Arrow (:mod:`dealstudy._csv_fast`), which produces
+    the same bytes.
     """
     if fmt == "csv":
         path = Path(folder) / f"{name}.csv"
-        text = dates_to_text(frame)
-        kinds = _plain_cells(text) if len(text) and text.columns.is_unique else None
+        plain = len(frame) and len(frame.columns) > 1 and frame.columns.is_unique
+        kinds = column_kinds(frame) if plain else None
         if kinds is None:
-            atomic_write_csv(path, text)
+            atomic_write_csv(path, dates_to_text(frame))
         else:
-            with atomic_open(path, "w") as handle:
-                _write_csv_fast(handle, text, kinds)
+            with atomic_open(path, "wb", encoding=None) as handle:
+                write_plain_csv(handle, frame, kinds, CSV_CHUNK_ROWS)
         return path
     if fmt != "parquet":
         raise ValueError(f"unknown table format {fmt!r}")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dealstudy import _tables
+from dealstudy import _csv_fast, _tables
 from dealstudy._tables import PartitionedParquetWriter, read_table, write_table
 
 
@@ -121,17 +121,66 @@ def test_fast_csv_writer_writes_pandas_bytes(
             "empty": [""] * n,
         }
     )
-    assert _tables._plain_cells(frame) == ["str", "int", "float", "bool", "str"]
+    assert _csv_fast.column_kinds(frame) == ["str", "int", "float", "bool", "str"]
     path = write_table(tmp_path, "t", frame, "csv")
     assert path.read_text(encoding="utf-8") == _pandas_text(frame)
+
+
+def test_arrow_float_text_is_repr_at_every_magnitude(tmp_path: Path) -> None:
+    """Arrow formats the floats only where its text equals ``repr`` (see ``dealstudy._csv_fast``): every
+    decade from 1e-12 to 1e20, the edges of that range, whole numbers and short decimals, against pandas'
+    bytes (the reference) for 60,000 values in chunks of 7,000 rows."""
+    rng = np.random.default_rng(5)
+    n = 60_000
+    values = rng.uniform(1, 10, n) * 10.0 ** rng.integers(-12, 21, n) * rng.choice([-1.0, 1.0], n)
+    values[::3] = np.round(values[::3])  # whole numbers (repr adds ".0")
+    values[1::7] = np.round(values[1::7], 2)
+    edges = [1e-4, 1e10, 1e16]
+    values[2:15] = [f(e, d) for e in edges for f, d in ((np.nextafter, 0), (np.nextafter, np.inf))] + [
+        *edges,
+        0.0,
+        -0.0,
+        5e-324,
+        1.7976931348623157e308,
+    ]
+    frame = pd.DataFrame({"who": ["é", "b"] * (n // 2), "x": values, "y": -values})
+    path = tmp_path / "t.csv"
+    with open(path, "wb") as handle:
+        _csv_fast.write_plain_csv(handle, frame, ["str", "float", "float"], 7_000)
+    assert path.read_bytes() == _pandas_text(frame).encode("utf-8")
 
 
 @pytest.mark.parametrize(
     "column",
-    [["a,b", "c"], ['say "x"', "c"], [None, "c"], ["line\nbreak", "c"], pd.array([1, None], dtype="Int64")],
+    [
+        pd.array([1, None], dtype="Int64"),
+        ["carriage\rreturn", "c"],
+        pd.to_datetime(["2025-01-02", None]).tz_localize("UTC"),
+        [1, "mixed"],
+    ],
 )
-def test_tables_that_need_quoting_or_missing_text_use_pandas(tmp_path: Path, column: object) -> None:
+def test_tables_the_fast_writer_leaves_to_pandas(tmp_path: Path, column: object) -> None:
     frame = pd.DataFrame({"v": [1.5, 2.5], "c": column})
-    assert _tables._plain_cells(frame) is None
+    assert _csv_fast.column_kinds(frame) is None
     path = write_table(tmp_path, "t", frame, "csv")
-    assert path.read_text(encoding="utf-8") == _pandas_text(frame)
+    assert path.read_bytes() == _pandas_text(_tables.dates_to_text(frame)).encode("utf-8")
+
+
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_text_and_dates_are_written_as_pandas_writes_them(tmp_path: Path, dtype: object) -> None:
+    """Text with separators, quotes, line breaks, missing values and accents, and dates with missing ones:
+    the fast writer's bytes against pandas' (the reference), on random rows in chunks of 37."""
+    rng = np.random.default_rng(3)
+    n = 500
+    alphabet = np.array(list('ab ,"\né;'), dtype=object)
+    words = ["".join(rng.choice(alphabet, int(rng.integers(0, 6)))) for _ in range(n)]
+    text = pd.Series([None if rng.random() < 0.1 else w for w in words], dtype=dtype)
+    days = pd.Series(pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 2000, n), unit="D"))
+    days[rng.random(n) < 0.1] = pd.NaT
+    frame = pd.DataFrame({"id": np.arange(n), "text": text, "day": days, "x": rng.normal(size=n)})
+    assert _csv_fast.column_kinds(frame) == ["int", "str", "date", "float"]
+    path = tmp_path / "t.csv"
+    with open(path, "wb") as handle:
+        _csv_fast.write_plain_csv(handle, frame, ["int", "str", "date", "float"], 37)
+    assert path.read_bytes() == _pandas_text(_tables.dates_to_text(frame)).encode("utf-8")
+    assert write_table(tmp_path, "w", frame, "csv").read_bytes() == path.read_bytes()
