@@ -70,6 +70,33 @@ def test_read_events_csv_ok(tmp_path: Path) -> None:
     assert list(frame["timing"]) == ["after_close", ""]
 
 
+@pytest.mark.parametrize("blank_line", [False, True])
+def test_read_events_csv_column_checks_give_the_row_by_row_frame(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blank_line: bool
+) -> None:
+    """A valid file is checked column by column; the frame equals the row-by-row reading's (dtypes too).
+    A blank line sends the file down the row-by-row path, which skips it."""
+    from dealstudy.pipeline import events_csv
+
+    rng = np.random.default_rng(4)
+    days = pd.bdate_range("2020-01-01", periods=300).strftime("%Y-%m-%d")
+    lines = ["event_id, ticker ,date,timing,market,group"]
+    for i in range(2_000):
+        timing = rng.choice(["", "after_close", "pre_market"])
+        lines.append(f" e{i},T{rng.integers(0, 50)} ,{rng.choice(days)},{timing},SPY,g{i % 3}")
+    if blank_line:
+        lines.insert(500, "")
+    path = tmp_path / "events.csv"
+    path.write_text("\n".join(lines) + "\n")
+    fast = read_events_csv(path)
+    monkeypatch.setattr(events_csv, "_valid_frame", lambda header, rows: None)
+    slow = read_events_csv(path)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert len(fast) == 2_000
+    assert fast["event_id"].iloc[0] == "e0"
+    assert fast["date"].dtype == slow["date"].dtype
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -118,6 +118,9 @@ def read_events_csv(path: Path | str) -> pd.DataFrame:
     file = Path(path)
     rows = _read_rows(file)
     header = _header(file, rows)
+    frame = _valid_frame(header, rows[1:])
+    if frame is not None:
+        return frame
     problems: list[str] = []
     records: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
@@ -134,6 +137,40 @@ def read_events_csv(path: Path | str) -> pd.DataFrame:
         raise SpecificationError(f"{len(problems)} problem(s) in the events file:\n" + "\n".join(problems))
     if not records:
         raise SpecificationError(f"{file}: no events (only a header)")
-    frame = pd.DataFrame.from_records(records, columns=header)
+    return _frame(header, pd.DataFrame.from_records(records, columns=header))
+
+
+def _frame(header: list[str], frame: pd.DataFrame) -> pd.DataFrame:
     frame["date"] = pd.to_datetime(frame["date"])
     return frame
+
+
+def _day(text: str) -> pd.Timestamp | None:
+    """The studiable day ``text`` names, else ``None``."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return pd.Timestamp(day) if studiable(day) else None
+
+
+def _valid_frame(header: list[str], rows: list[list[str]]) -> pd.DataFrame | None:
+    """The events frame of ``rows`` when every row is complete and valid, checked column by column (each
+    date text parsed once); ``None`` when any check fails, so that the row-by-row reading names every problem
+    with its line and column. Gives the frame the row-by-row reading gives (tested)."""
+    if not rows or any(len(row) != len(header) for row in rows):
+        return None
+    columns = {
+        h: [cell.strip() for cell in cells] for h, cells in zip(header, zip(*rows, strict=True), strict=True)
+    }
+    ids, tickers = columns["event_id"], columns["ticker"]
+    missing = {"", *MISSING_TEXT[1:]}
+    if len(set(ids)) != len(ids) or not missing.isdisjoint(ids) or not missing.isdisjoint(tickers):
+        return None
+    days = {text: _day(text) for text in set(columns["date"])}
+    if any(day is None for day in days.values()):
+        return None
+    if "timing" in columns and not {t for t in columns["timing"] if t} <= set(TIMINGS):
+        return None
+    columns["date"] = [days[text] for text in columns["date"]]
+    return _frame(header, pd.DataFrame(columns, columns=header))
