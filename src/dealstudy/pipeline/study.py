@@ -156,25 +156,22 @@ def map_event_day0(events: pd.DataFrame, prices: dict[str, pd.Series]) -> pd.Dat
     sessions); events without timing keep ``date`` for the engine's rule (that date if it is a session of
     the ticker, else the next session)."""
     out = events.copy()
-    day0: list[pd.Timestamp | None] = []
-    rules: list[str] = []
-    timings = out["timing"].tolist() if "timing" in out.columns else [""] * len(out)
-    for ticker, date, timing in zip(out["ticker"], out["date"], timings, strict=True):
-        series = prices.get(str(ticker))
-        if not timing or series is None:
-            day0.append(None)
-            rules.append("")
+    day0: list[pd.Timestamp | None] = [None] * len(out)
+    rules: list[str] = [""] * len(out)
+    timings: list[Any] = out["timing"].tolist() if "timing" in out.columns else [""] * len(out)
+    tickers, dates = out["ticker"].tolist(), out["date"].tolist()
+    for row in (i for i, timing in enumerate(timings) if timing):  # events without timing: the engine's rule
+        series = prices.get(str(tickers[row]))
+        if series is None:
             continue
         try:
-            mic = exchange_for_symbol(str(ticker)) or "XNYS"
+            mic = exchange_for_symbol(str(tickers[row])) or "XNYS"
             present = series.dropna().index
-            mapped = map_day0(pd.Timestamp(date).date(), timing, mic, sessions=present)
+            mapped = map_day0(pd.Timestamp(dates[row]).date(), timings[row], mic, sessions=present)
         except (SpecificationError, DataError):
-            day0.append(None)  # the engine's own rule (and outcome) applies
-            rules.append("")
-            continue
-        day0.append(pd.Timestamp(mapped.session))
-        rules.append(mapped.rule + (f" ({mapped.note})" if mapped.note else ""))
+            continue  # the engine's own rule (and outcome) applies
+        day0[row] = pd.Timestamp(mapped.session)
+        rules[row] = mapped.rule + (f" ({mapped.note})" if mapped.note else "")
     out["day0"] = pd.to_datetime(pd.Series(day0, index=out.index, dtype="datetime64[ns]"))
     out["day0_rule"] = rules
     return out

@@ -52,32 +52,43 @@ def mark_suspect_events(
     if not any(suspects.values()):
         return results
     lo, hi = results.spec.widest_window
-    outcomes = results.outcomes.copy()
-    new_outcome = outcomes["outcome"].astype(object).tolist()
-    new_reason = outcomes["reason"].astype(object).tolist()
+    outcomes = results.outcomes
     markets = outcomes["market"] if "market" in outcomes.columns else pd.Series("", index=outcomes.index)
-    for row, (ticker, market, day0, outcome) in enumerate(
-        zip(outcomes["ticker"], markets, outcomes["day0"], outcomes["outcome"], strict=True)
-    ):
-        days = sessions.get(str(ticker))
-        if outcome not in _CAUSED or days is None or pd.isna(day0):
+    flagged = {symbol for symbol, found in suspects.items() if found}
+    tickers, market_of = outcomes["ticker"].astype(str), markets.astype(str)
+    day0s = pd.DatetimeIndex(outcomes["day0"])
+    candidates = (
+        outcomes["outcome"].isin(_CAUSED).to_numpy(dtype=bool)
+        & ~np.asarray(day0s.isna(), dtype=bool)
+        & (tickers.isin(flagged) | market_of.isin(flagged)).to_numpy(dtype=bool)
+    )
+    marked: dict[int, str] = {}
+    for row in np.flatnonzero(candidates).tolist():
+        ticker, market = tickers.iloc[row], market_of.iloc[row]
+        days = sessions.get(ticker)
+        if days is None:
             continue
-        p0 = int(days.searchsorted(pd.Timestamp(day0)))
+        p0 = int(days.searchsorted(day0s[row]))
         hits: list[str] = []
-        for symbol in dict.fromkeys((str(ticker), str(market))):
+        for symbol in dict.fromkeys((ticker, market)):
             for suspect in suspects.get(symbol, ()):
                 offset = int(days.searchsorted(suspect.date)) - p0
                 if lo - 1 <= offset <= hi:
                     hits.append(suspect.describe(symbol))
         if hits:
-            new_outcome[row] = SUSPECT_OUTCOME
-            new_reason[row] = (
+            marked[row] = (
                 "suspect price(s) in the event window: "
                 + "; ".join(hits)
                 + "; the reaction is left out of the headline figures"
             )
-    if new_outcome == outcomes["outcome"].tolist():
+    if not marked:
         return results
+    outcomes = outcomes.copy()
+    new_outcome = outcomes["outcome"].astype(object).tolist()
+    new_reason = outcomes["reason"].astype(object).tolist()
+    for row, reason in marked.items():
+        new_outcome[row] = SUSPECT_OUTCOME
+        new_reason[row] = reason
     outcomes["outcome"] = new_outcome
     outcomes["reason"] = new_reason
     return dataclasses.replace(results, outcomes=outcomes)
