@@ -77,12 +77,13 @@ def _text_cells(column: pd.Series) -> pa.Array | None:
 
 
 def _date_cells(column: pd.Series) -> pa.Array:
-    """Dates as ISO ``YYYY-MM-DD`` text (missing dates empty), as :func:`dealstudy._tables.dates_to_text`."""
+    """Dates as ISO ``YYYY-MM-DD`` text (missing dates empty), as :func:`dealstudy._tables.dates_to_text`:
+    the calendar day (a time of day is dropped) cast to text by Arrow."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    stamps = pa.array(column.to_numpy(dtype="datetime64[ns]"), type=pa.timestamp("ns"), from_pandas=True)
-    return pc.strftime(stamps, format="%Y-%m-%d").fill_null("")
+    days = column.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    return pc.cast(pa.array(days, type=pa.date32(), from_pandas=True), pa.string()).fill_null("")
 
 
 def column_kinds(frame: pd.DataFrame) -> list[str] | None:

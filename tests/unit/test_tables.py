@@ -177,6 +177,7 @@ def test_text_and_dates_are_written_as_pandas_writes_them(tmp_path: Path, dtype:
     text = pd.Series([None if rng.random() < 0.1 else w for w in words], dtype=dtype)
     days = pd.Series(pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 2000, n), unit="D"))
     days[rng.random(n) < 0.1] = pd.NaT
+    days[:3] = pd.to_datetime(["1969-12-31 13:45:00", "1900-02-28 23:59:59", "2024-02-29 00:00:01"])
     frame = pd.DataFrame({"id": np.arange(n), "text": text, "day": days, "x": rng.normal(size=n)})
     assert _csv_fast.column_kinds(frame) == ["int", "str", "date", "float"]
     path = tmp_path / "t.csv"
