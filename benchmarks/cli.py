@@ -18,6 +18,7 @@ and reused. Startup is also measured with ``python -X importtime -c "import deal
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -284,9 +285,24 @@ def render_cli(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # pragma: no cover - python -m benchmarks.cli [EVENTS]
-    size = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
-    base = next((Path(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--baseline-src=")), None)
-    result = run_cli_benchmark(size, peer="--no-peer" not in sys.argv, baseline_src=base)
+def _main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.cli",
+        description="Whole-process benchmark (issue 15): `dealstudy study` on N events over 1,000 CSV files, "
+        "side by side with the eventstudy package.",
+    )
+    parser.add_argument(
+        "events", nargs="?", type=int, default=50_000, help="number of events (default 50000)"
+    )
+    parser.add_argument("--no-peer", action="store_true", help="do not run the peer")
+    parser.add_argument(
+        "--baseline-src", type=Path, default=None, help="an earlier checkout's src, run first"
+    )
+    args = parser.parse_args()
+    result = run_cli_benchmark(args.events, peer=not args.no_peer, baseline_src=args.baseline_src)
     print(render_cli(result))
     print(json.dumps(result, default=str))
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m benchmarks.cli [EVENTS]
+    _main()

@@ -216,7 +216,9 @@ class CsvDirSource:
     def history(self, symbol: str, start: dt.date, end: dt.date) -> PriceHistory:
         """Daily prices for sessions ``start <= date <= end`` (both inclusive); see the class notes."""
         frame, digest = self._load(symbol)
-        window = frame.loc[pd.Timestamp(start) : pd.Timestamp(end)].copy()
+        dates = pd.DatetimeIndex(frame.index)  # sorted and unique (validated): slice by position
+        lo, hi = dates.searchsorted(pd.Timestamp(start)), dates.searchsorted(pd.Timestamp(end), side="right")
+        window = frame.iloc[lo:hi].copy()
         path = self.path_for(symbol)
         if window.empty:
             covered = f"{frame.index[0].date()}..{frame.index[-1].date()}" if len(frame) else "no rows"
