@@ -8,6 +8,7 @@ events file is read by :func:`dealstudy.pipeline.events_csv.read_events_csv`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -112,13 +113,19 @@ def _on_exchange_sessions(symbol: str, series: pd.Series) -> pd.Series:
         mic = exchange_for_symbol(symbol)
         if mic is None:
             return series
-        cal = sessions(mic, series.index[0].date(), series.index[-1].date())
+        cal = _sessions(mic, series.index[0].date(), series.index[-1].date())
     except (SpecificationError, DataError):
         return series
     return union_reindex(series, cal)
 
 
 _UNITS = ("s", "ms", "us", "ns")
+
+
+@functools.lru_cache(maxsize=256)
+def _sessions(mic: str, start: dt.date, end: dt.date) -> pd.DatetimeIndex:
+    """:func:`sessions`, once per range (most tickers of a study share their first and last date)."""
+    return sessions(mic, start, end)
 
 
 def union_reindex(series: pd.Series, extra: pd.DatetimeIndex) -> pd.Series:
@@ -255,8 +262,22 @@ def study_prices(
     frame = events if "day0" in events.columns else map_event_day0(events, closes)
     screened = drop_suspect_prices(closes, suspects)  # after day 0 is mapped on the data as given
     results = EventStudy(spec).fit(frame, screened, factors=factors, unavailable=unavailable or {})
-    days = {t: pd.DatetimeIndex(closes[t].index) for t in needs.tickers if t in closes}
+    flagged = {symbol for symbol, found in suspects.items() if found}
+    if not flagged:
+        return results
+    touched = _tickers_touched(results.outcomes, flagged)
+    days = {t: pd.DatetimeIndex(closes[t].index) for t in touched if t in closes}
     return mark_suspect_events(results, suspects, days)
+
+
+def _tickers_touched(outcomes: pd.DataFrame, flagged: set[str]) -> set[str]:
+    """The tickers of the events whose ticker or benchmark (``market`` of the outcomes) has a suspect
+    price: the sessions :func:`mark_suspect_events` may need."""
+    tickers = outcomes["ticker"].astype(str)
+    hit = tickers.isin(flagged)
+    if "market" in outcomes.columns:
+        hit |= outcomes["market"].astype(str).isin(flagged)
+    return set(tickers[hit])
 
 
 def run_study(events: pd.DataFrame, sources: DataSources, spec: StudySpec | None = None) -> StudyResults:
