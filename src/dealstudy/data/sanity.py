@@ -79,14 +79,14 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     return frame[name].to_numpy(dtype=float, na_value=np.nan)
 
 
-def _moves(dates: pd.DatetimeIndex, r: np.ndarray) -> dict[pd.Timestamp, SuspectPrice]:
-    """The jumps and reversals among the log changes ``r``, in date order.
+def _moves(r: np.ndarray) -> list[tuple[int, str, float]]:
+    """The jumps and reversals among the log changes ``r``: (position in ``r``, kind, size), in order.
 
     Only a move beyond the reversal bound can be either (the jump bound is larger), so the sessions are
     visited among those candidates only; the return back from a reversal is skipped (the bad price already
     explains it).
     """
-    found: dict[pd.Timestamp, SuspectPrice] = {}
+    found: list[tuple[int, str, float]] = []
     nxt = np.append(r[1:], np.nan)
     candidates = np.flatnonzero(np.abs(np.nan_to_num(r)) > REVERSAL_LOG_RETURN)
     reversal_at = -2
@@ -96,10 +96,10 @@ def _moves(dates: pd.DatetimeIndex, r: np.ndarray) -> dict[pd.Timestamp, Suspect
         x, back = float(r[i]), float(nxt[i])
         undone = math.isfinite(back) and x * back < 0 and abs(x + back) <= (1 - _UNDONE) * abs(x)
         if undone:
-            found[dates[i]] = SuspectPrice(dates[i], "reversal", math.expm1(x))
+            found.append((i, "reversal", math.expm1(x)))
             reversal_at = i
         elif abs(x) > MAX_LOG_RETURN:
-            found[dates[i]] = SuspectPrice(dates[i], "jump", math.expm1(x))
+            found.append((i, "jump", math.expm1(x)))
     return found
 
 
@@ -107,20 +107,27 @@ def suspect_prices(frame: pd.DataFrame) -> list[SuspectPrice]:
     """The suspect sessions of one symbol's price frame (``adj_close``, and ``close`` when present).
 
     Missing or non-positive prices are skipped (they are other checks' business): the comparison is
-    between consecutive sessions that both have a price. Returns the sessions in date order.
+    between consecutive sessions that both have a price. Returns the sessions in date order. The checks
+    run on arrays; the dates are looked up only for the sessions found.
     """
     if "adj_close" not in frame.columns or len(frame) < 2:
         return []
     adj = _column(frame, "adj_close")
-    index = pd.DatetimeIndex(frame.index)
     with np.errstate(invalid="ignore"):
         priced = np.isfinite(adj) & (adj > 0)
-        found = _moves(index[priced], _log_changes(adj[priced]))
+        rows = np.flatnonzero(priced)
+        moves = [(int(rows[i]), kind, size) for i, kind, size in _moves(_log_changes(adj[rows]))]
+        breaks: list[tuple[int, str, float]] = []
         if "close" in frame.columns:
             close = _column(frame, "close")
-            both = priced & np.isfinite(close) & (close > 0)
+            both = np.flatnonzero(priced & np.isfinite(close) & (close > 0))
             change = _log_changes(close[both] / adj[both])
-            days = index[both]
             for i in np.flatnonzero(np.abs(np.nan_to_num(change)) > MAX_RATIO_LOG_CHANGE).tolist():
-                found.setdefault(days[i], SuspectPrice(days[i], "ratio_break", math.expm1(change[i])))
+                breaks.append((int(both[i]), "ratio_break", math.expm1(change[i])))
+    if not moves and not breaks:
+        return []
+    index = pd.DatetimeIndex(frame.index)
+    found = {index[row]: SuspectPrice(index[row], kind, size) for row, kind, size in moves}
+    for row, kind, size in breaks:
+        found.setdefault(index[row], SuspectPrice(index[row], kind, size))
     return [found[d] for d in sorted(found)]
