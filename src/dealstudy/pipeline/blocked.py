@@ -21,6 +21,7 @@ from dealstudy._tables import write_table
 from dealstudy.data import DataSources
 from dealstudy.errors import SpecificationError
 from dealstudy.pipeline._parquet_out import AGGREGATE_FILE, TABLES, commit_tables, conform
+from dealstudy.pipeline.panel_gather import PanelGather
 from dealstudy.pipeline.partitions import (
     MAX_PARTITION_EVENTS,
     PartitionedStudy,
@@ -32,7 +33,6 @@ from dealstudy.pipeline.partitions import (
     shared_inputs,
     study_partition,
 )
-from dealstudy.stats.panel import EventPanel
 from dealstudy.study import StudySpec
 
 __all__ = ["BlockedStudy", "run_study_blocked"]
@@ -118,7 +118,7 @@ def run_study_blocked(
     dataset = str(prices_dataset) if prices_dataset is not None else None
     shared = shared_inputs(events, spec, sources, dataset)
     status: list[pd.DataFrame] = []
-    pieces: list[tuple[EventPanel, tuple[str, ...]]] = []
+    gather = PanelGather(events)  # each block's panel placed in input order as it comes
     blocks = 0
     with commit_tables(Path(out_dir)) as tmp:
         writer = _PartWriter(tmp)
@@ -126,11 +126,11 @@ def run_study_blocked(
             result = study_partition(task, shared)
             _, block_status, panel, ids = partition_status(result)
             status.append(block_status)
-            pieces.append((panel, ids))
+            gather.add(panel, ids)
             writer.add(result)
             blocks += 1
-            del result, task  # the block's tables are on disk now
+            del result, task, panel  # the block's tables are on disk now, its panel in the gather
         writer.close()
-        aggregate = gather_aggregate(pieces, events, spec)
+        aggregate = gather_aggregate(gather, events, spec)
         write_table(tmp, AGGREGATE_FILE.removesuffix(".parquet"), aggregate, "parquet")
     return BlockedStudy(spec, Path(out_dir), aggregate, in_input_order(status, events), blocks)

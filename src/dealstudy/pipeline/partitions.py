@@ -25,6 +25,7 @@ from dealstudy.data import DataSources
 from dealstudy.data.parquet_prices import read_closes
 from dealstudy.errors import MissingDataError, SpecificationError
 from dealstudy.pipeline._parquet_out import TABLES
+from dealstudy.pipeline.panel_gather import PanelGather
 from dealstudy.pipeline.study import fetch_prices, study_factors, study_needs, study_prices
 from dealstudy.stats.panel import EventPanel
 from dealstudy.study import StudyResults, StudySpec
@@ -227,46 +228,19 @@ def in_input_order(status: list[pd.DataFrame], events: pd.DataFrame) -> pd.DataF
 
 
 def gather_aggregate(
-    pieces: list[tuple[EventPanel, tuple[str, ...]]], events: pd.DataFrame, spec: StudySpec
+    pieces: list[tuple[EventPanel, tuple[str, ...]]] | PanelGather, events: pd.DataFrame, spec: StudySpec
 ) -> pd.DataFrame:
-    """The aggregate tests on the partitions' panels (``pieces``, emptied on the way), stacked in the events'
-    input order."""
-    order_of = {str(e): i for i, e in enumerate(events["event_id"])}
-    ids = [eid for _, piece_ids in pieces for eid in piece_ids]
-    rank = np.empty(len(ids), dtype=np.int64)
-    rank[np.argsort(np.fromiter((order_of[e] for e in ids), np.int64, len(ids)), kind="stable")] = np.arange(
-        len(ids)
-    )
-    first = pieces[0][0]
-    n, k, w = len(ids), first.rel_days.size, len(first.windows)
-    arrays: dict[str, np.ndarray] = {
-        "ar": np.empty((n, k)),
-        "var_ar": np.empty((n, k)),
-        "sigma": np.empty(n),
-        "nobs": np.empty(n, dtype=first.nobs.dtype),
-        "dof": np.empty(n, dtype=first.dof.dtype),
-        "car_var": np.empty((n, w)),
-        "groups": np.empty(n, dtype=object),
-    }
-    lo = 0
-    pieces.reverse()
-    while pieces:  # each piece is dropped once copied: the driver holds the panel about once
-        piece, piece_ids = pieces.pop()
-        dest = rank[lo : lo + len(piece_ids)]
-        for name, array in arrays.items():
-            array[dest] = getattr(piece, name)
-        lo += len(piece_ids)
-        del piece
-    panel = EventPanel(
-        rel_days=first.rel_days,
-        is_estimation=first.is_estimation,
-        is_event=first.is_event,
-        windows=first.windows,
-        **arrays,
-    )
-    ordered = [""] * n
-    for eid, r in zip(ids, rank.tolist(), strict=True):
-        ordered[r] = eid
+    """The aggregate tests on the partitions' panels stacked in the events' input order: ``pieces``
+    (emptied on the way, each piece dropped once placed) or a :class:`.PanelGather` they were added to."""
+    if isinstance(pieces, PanelGather):
+        gather = pieces
+    else:
+        gather = PanelGather(events)
+        pieces.reverse()
+        while pieces:
+            gather.add(*pieces.pop())
+    panel, ids = gather.panel()
     empty = pd.DataFrame()
-    results = StudyResults(spec, empty, empty, empty, panel, tuple(ordered))
+    results = StudyResults(spec, empty, empty, empty, panel, ids)
+    del panel
     return results.aggregate
