@@ -6,6 +6,12 @@ at the end held every piece and the whole panel at once (twice the panel). :clas
 places each piece's rows at the positions of its events in a panel with a row for every input event, the
 piece is then dropped, and :meth:`PanelGather.panel` closes the gaps of the events that are not ok in place
 (rows only move towards the front, in order) and gives the unused tail back: the panel is held about once.
+
+The per-day AR variances (``var_ar``, as large as the ARs) are not gathered: the gathered panel's
+``var_ar`` is NaN (unknown), one row repeated without memory. The aggregate tests read the CAR variances
+(``car_var``) of the panel's windows, which include every single day of the widest window
+(:func:`dealstudy.study.panel.panel_windows`); ``var_ar`` is only read for a single day that is not one
+of the panel's windows, which :func:`dealstudy.stats.aggregate.aggregate_table` never tests.
 """
 
 from __future__ import annotations
@@ -19,8 +25,8 @@ from dealstudy.stats.panel import EventPanel
 
 __all__ = ["PanelGather"]
 
-_PER_EVENT = ("ar", "var_ar", "sigma", "nobs", "dof", "car_var", "groups")
-"""The per-event (row) arrays of an :class:`EventPanel`."""
+_PER_EVENT = ("ar", "sigma", "nobs", "dof", "car_var", "groups")
+"""The per-event (row) arrays of an :class:`EventPanel` that the aggregate tests read (not ``var_ar``)."""
 
 _MOVE_ROWS = 4096
 """Rows moved at once when the gaps are closed (the temporary copy of a few MB)."""
@@ -58,8 +64,9 @@ class PanelGather:
         keep = np.flatnonzero(self.filled)
         a = {name: _compact(array, keep) for name, array in self.arrays.items()}
         ids = tuple(str(e) for e in self.ids[keep])
+        unknown = np.broadcast_to(np.full(a["ar"].shape[1], np.nan), a["ar"].shape)  # one row, repeated
         panel = dataclasses.replace(
-            self.empty, ar=a["ar"], var_ar=a["var_ar"], sigma=a["sigma"], nobs=a["nobs"], dof=a["dof"],
+            self.empty, ar=a["ar"], var_ar=unknown, sigma=a["sigma"], nobs=a["nobs"], dof=a["dof"],
             car_var=a["car_var"], groups=a["groups"],
         )  # fmt: skip
         self.empty, self.arrays = None, {}

@@ -132,7 +132,7 @@ class EventPanel:
         return EventPanel(
             rel_days=self.rel_days,
             ar=self.ar[mask],
-            var_ar=self.var_ar[mask],
+            var_ar=_take_rows(self.var_ar, mask),
             sigma=self.sigma[mask],
             nobs=self.nobs[mask],
             dof=self.dof[mask],
@@ -142,3 +142,12 @@ class EventPanel:
             car_var=self.car_var[mask],
             groups=self.groups[mask],
         )
+
+
+def _take_rows(x: FloatArray, mask: BoolArray) -> FloatArray:
+    """``x[mask]``; an (N, K) array that repeats one row (row stride 0, as ``np.broadcast_to``) stays a
+    read-only view of that row instead of being copied."""
+    if x.ndim == 2 and x.strides[0] == 0:
+        shape = (int(np.count_nonzero(mask)), x.shape[1])
+        return np.lib.stride_tricks.as_strided(x, shape=shape, writeable=False)
+    return x[mask]
