@@ -35,7 +35,6 @@ def _sign_sums(prep: PreparedPanel, g: FloatArray, w: FloatArray) -> tuple[Float
     est = prep.est_ar
     n, t = est.shape
     sigma = np.asarray(prep.panel.sigma, dtype=float)
-    observed = prep.est_sar_finite
     overflow = prep.sar_overflow
     col = np.zeros(t)
     row = np.empty(n)
@@ -47,8 +46,9 @@ def _sign_sums(prep: PreparedPanel, g: FloatArray, w: FloatArray) -> tuple[Float
         above = sar > gb
         below = sar < gb
         if overflow:  # an infinite SAR is missing, as a NaN one
-            np.logical_and(above, observed[rows], out=above)
-            np.logical_and(below, observed[rows], out=below)
+            observed = np.isfinite(sar)
+            np.logical_and(above, observed, out=above)
+            np.logical_and(below, observed, out=below)
         sgn = above.view(np.int8) - below.view(np.int8)
         row[rows] = sgn.sum(axis=1)
         col += w[rows] @ sgn

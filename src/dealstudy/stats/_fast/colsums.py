@@ -53,7 +53,7 @@ def matrix_rows(prep: PreparedPanel, matrix: Matrix, rows: slice | NDArray[np.in
         return prep.sign_codes[rows].astype(float)
     if matrix is Matrix.EST_SAR_RANK:
         return prep.est_rank_codes[rows] / 2.0
-    return prep.est_sar_finite[rows].astype(float)
+    return prep.est_sar_finite_rows(rows).astype(float)
 
 
 def row_nonzero(prep: PreparedPanel, matrix: Matrix) -> BoolArray:

@@ -29,13 +29,11 @@ __all__ = ["PreparedPanel"]
 Window = tuple[int, int]
 
 _PER_EVENT = (
-    "est_finite",
     "est_count",
     "est_var",
     "positive_share",
     "combined_count",
     "codes",
-    "est_sar_finite",
     "sigma_usable",
     "grank_weight",
     "est_sar_count",
@@ -43,13 +41,11 @@ _PER_EVENT = (
 """Cached values with one row per event, which :meth:`PreparedPanel.subset` slices instead of recomputing."""
 
 _PREFETCH = (
-    "est_finite",
     "est_count",
     "est_var",
     "portfolio_est",
     "positive_share",
     "combined_count",
-    "est_sar_finite",
     "sigma_usable",
     "est_sar_count",
     "grank_weight",
@@ -73,11 +69,12 @@ class PreparedPanel:
     """A panel plus lazily computed, cached per-event quantities for the aggregate tests.
 
     Memory: no (N, K) float64 array is cached. Ranks are stored exactly as integer codes (twice the
-    average rank, 0 where missing: ranks are integers or halves of integers), Corrado-Zivney signs as
-    ``int8`` (0 where missing) and observed masks as ``bool``; the float values the tests sum are
-    rebuilt from them block by block when a column sum is needed, and are bit-for-bit the values a
-    float cache would hold. Estimation residuals are a view of the panel where the estimation days are
-    contiguous. Everything computed is in :attr:`caches`.
+    average rank, 0 where missing: ranks are integers or halves of integers) and Corrado-Zivney signs as
+    ``int8`` (0 where missing); the float values the tests sum are rebuilt from them block by block when
+    a column sum is needed, and are bit-for-bit the values a float cache would hold. Which estimation
+    residuals and SARs are observed is not kept either: it is found again per block of rows
+    (:meth:`est_finite_rows`, :meth:`est_sar_finite_rows`). Estimation residuals are a view of the panel
+    where the estimation days are contiguous. Everything computed is in :attr:`caches`.
     """
 
     def __init__(
@@ -155,35 +152,29 @@ class PreparedPanel:
         """(N, T1) estimation residuals (a view of the panel when the estimation days are contiguous)."""
         return column_view(np.asarray(self.panel.ar, dtype=float), np.asarray(self.panel.is_estimation))
 
-    @cached
-    def est_finite(self) -> BoolArray:
-        x = self.est_ar
-        out = np.empty(x.shape, dtype=bool)
-
-        def run(rows: slice) -> None:
-            np.isfinite(x[rows], out=out[rows])
-
-        map_blocks(run, row_blocks(x.shape[0], x.shape[1]))
-        return out
+    def est_finite_rows(self, rows: slice) -> BoolArray:
+        """(rows, T1) the estimation residual is observed (finite): computed per block of rows, not kept."""
+        return np.isfinite(self.est_ar[rows])
 
     @cached
     def est_count(self) -> FloatArray:
         """(N,) number of non-missing estimation residuals."""
-        return np.asarray(self.est_finite.sum(axis=1), dtype=float)
+        return _row_counts(self.est_finite_rows, self.est_ar.shape)
 
     @cached
     def est_var(self) -> FloatArray:
         """(N,) sample variance (ddof 1, about the event's own mean) of each event's non-missing estimation
         residuals; NaN with fewer than two (Brown and Warner 1980, estudy2's ``brown_warner_1980``)."""
-        x, fin, count = self.est_ar, self.est_finite, self.est_count
+        x, count = self.est_ar, self.est_count
         out = np.full(self.panel.n_events, np.nan)
 
         def run(rows: slice) -> None:
-            values = np.where(fin[rows], x[rows], 0.0)
+            fin = self.est_finite_rows(rows)
+            values = np.where(fin, x[rows], 0.0)
             m = count[rows]
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean = values.sum(axis=1) / m
-                dev = np.where(fin[rows], x[rows] - mean[:, None], 0.0)
+                dev = np.where(fin, x[rows] - mean[:, None], 0.0)
                 out[rows] = np.where(m > 1, (dev * dev).sum(axis=1) / (m - 1), np.nan)
 
         map_blocks(run, row_blocks(x.shape[0], x.shape[1]))
@@ -192,13 +183,16 @@ class PreparedPanel:
     @cached
     def portfolio_est(self) -> FloatArray:
         """(T1,) equally weighted mean residual per estimation day (NaN on days with no event)."""
-        x, fin = self.est_ar, self.est_finite
+        x = self.est_ar
         count = np.zeros(x.shape[1], dtype=np.int64)
         total = np.zeros(x.shape[1])
-        blocks = row_blocks(x.shape[0], x.shape[1])
-        for block_total, block_count in map_blocks(
-            lambda rows: (np.where(fin[rows], x[rows], 0.0).sum(axis=0), fin[rows].sum(axis=0)), blocks
-        ):  # in block order: the same sum for any number of threads
+
+        def block_sums(rows: slice) -> tuple[FloatArray, NDArray[np.intp]]:
+            fin = self.est_finite_rows(rows)
+            return np.where(fin, x[rows], 0.0).sum(axis=0), fin.sum(axis=0)
+
+        for block_total, block_count in map_blocks(block_sums, row_blocks(x.shape[0], x.shape[1])):
+            # in block order: the same sum for any number of threads
             total += block_total
             count += block_count
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -210,9 +204,8 @@ class PreparedPanel:
         positive = np.zeros(self.panel.n_events)
 
         def run(rows: slice) -> None:
-            positive[rows] = ((self.est_ar[rows] > 0) & self.est_finite[rows]).sum(axis=1)
+            positive[rows] = ((self.est_ar[rows] > 0) & self.est_finite_rows(rows)).sum(axis=1)
 
-        self.est_finite  # noqa: B018 (computed once, before the threads read it)
         map_blocks(run, row_blocks(self.panel.n_events, self.est_ar.shape[1]))
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(self.est_count > 0, positive / self.est_count, np.nan)
@@ -278,20 +271,13 @@ class PreparedPanel:
         return np.asarray((self.rank_codes > 0).sum(axis=1), dtype=float)
 
     # -- standardized estimation residuals (Kolari and Pynnonen 2011) ------------------------------
-    @cached
-    def est_sar_finite(self) -> BoolArray:
-        """(N, T1) the estimation SAR is observed (finite)."""
-        n, t = self.est_ar.shape
-        out = np.empty((n, t), dtype=bool)
+    def est_sar_finite_rows(self, rows: slice | NDArray[np.intp]) -> BoolArray:
+        """(rows, T1) the estimation SAR ``AR / sigma`` is observed (finite): computed per block of rows,
+        not kept."""
         sigma = np.asarray(self.panel.sigma, dtype=float)
-        x = self.est_ar
-
-        def run(rows: slice) -> None:
-            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-                np.isfinite(x[rows] / sigma[rows, None], out=out[rows])
-
-        map_blocks(run, row_blocks(n, t))
-        return out
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            observed: BoolArray = np.isfinite(self.est_ar[rows] / sigma[rows, None])
+        return observed
 
     @cached
     def sigma_usable(self) -> FloatArray:
@@ -304,7 +290,7 @@ class PreparedPanel:
     @cached
     def est_sar_count(self) -> FloatArray:
         """(N,) number of non-missing estimation SARs."""
-        return np.asarray(self.est_sar_finite.sum(axis=1), dtype=float)
+        return _row_counts(self.est_sar_finite_rows, self.est_ar.shape)
 
     @cached
     def grank_weight(self) -> FloatArray:
@@ -378,6 +364,18 @@ class PreparedPanel:
         for p, value in by_part.items():
             self.part_shared[p].values["rbar"] = value
         return whole
+
+
+def _row_counts(observed: Callable[[slice], BoolArray], shape: tuple[int, ...]) -> FloatArray:
+    """(N,) the number of true values in each row of the (N, T) mask whose row blocks ``observed`` gives
+    (in row blocks on :func:`dealstudy._parallel.map_blocks` threads)."""
+    out = np.empty(shape[0])
+
+    def run(rows: slice) -> None:
+        out[rows] = observed(rows).sum(axis=1)
+
+    map_blocks(run, row_blocks(shape[0], shape[1]))
+    return out
 
 
 def _take_event_rows(value: Any, mask: BoolArray) -> Any:
