@@ -318,3 +318,27 @@ def test_aggregate_table_of_one_event_and_of_empty_windows() -> None:
     assert (table["n"] <= 1).all()
     nothing = dataclasses.replace(panel, ar=np.full_like(panel.ar, np.nan))
     assert aggregate_table(nothing)["stat"].isna().all()
+
+
+def test_hand_out_moves_the_per_event_caches_into_the_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    small_blocks(monkeypatch)
+    panel = awkward_panel(150, 24, groups=("a", "b", "c"))
+    parts = np.searchsorted(np.array(["a", "b", "c"], dtype=object), panel.groups)
+    whole = PreparedPanel(panel, tuple(panel.windows), parts=parts)
+    whole.prefetch()
+    whole.sample(panel.windows[0])
+    computed = whole.caches.values  # noqa: PD011 (a dict)
+    before = {name: value for name, value in computed.items() if name != "codes"}
+    codes = whole.codes
+    whole.hand_out()
+    assert not whole.caches.values  # noqa: PD011 (nothing per event is left in the whole panel)
+    assert whole.caches.samples  # the window samples stay, for the parts' own
+    for p in range(3):
+        mask = parts == p
+        moved = whole.part_shared[p].values  # noqa: PD011
+        for field in ("rank", "est", "sign", "est_order"):
+            np.testing.assert_array_equal(getattr(moved["codes"], field), getattr(codes, field)[mask])
+        for name in ("est_count", "est_var", "positive_share", "combined_count", "grank_weight"):
+            np.testing.assert_array_equal(moved[name], before[name][mask])
+        sub = whole.part(p)
+        assert sub.codes is moved["codes"]  # the part uses the moved rows, not a new ranking

@@ -150,6 +150,7 @@ def aggregate_table(panel: EventPanel) -> pd.DataFrame:
     rows: list[tuple[str, str, int, float, str, float, float, str]] = []
     _test_set("all", whole, rows)
     if grouped:
+        whole.hand_out()  # the groups' shares of the per-event caches, moved out of the whole panel's
         for i, label in enumerate(labels):
             # the group's caches are sliced from the whole panel's (ranks are within events, so exact),
             # and its column sums, GRANK counts and pooled rbar come from the passes over all events

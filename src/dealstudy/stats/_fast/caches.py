@@ -16,10 +16,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dealstudy.stats._fast.colsums import Matrix, Weight
+from dealstudy.stats._fast.ranks import PanelCodes
 from dealstudy.stats._fast.sample import WindowSample
-from dealstudy.stats.panel import FloatArray
+from dealstudy.stats.panel import BoolArray, FloatArray
 
-__all__ = ["Caches", "cached"]
+__all__ = ["Caches", "cached", "move_event_rows"]
 
 Window = tuple[int, int]
 _V = TypeVar("_V")
@@ -46,6 +47,39 @@ class Caches:
         self.colsums.update(other.colsums)
         self.grank.update(other.grank)
         self.memo.update(other.memo)
+
+
+def move_event_rows(values: dict[str, Any], names: list[str], masks: list[BoolArray]) -> list[dict[str, Any]]:
+    """The values ``names`` of ``values`` (per-event arrays, or the arrays of :class:`PanelCodes`) split
+    into the rows of each of ``masks``, taken out of ``values`` one array at a time: each array is
+    dropped once its rows are split, so the split holds about what ``values`` held, not as much again
+    (``values`` must hold the only references)."""
+    out: list[dict[str, Any]] = [{} for _ in masks]
+    for name in names:
+        value = values.pop(name)
+        if isinstance(value, PanelCodes):
+            fields = {f: getattr(value, f) for f in ("rank", "est", "sign", "est_order")}
+            del value
+            split = _split_arrays(fields, masks)
+            for part, arrays in zip(out, split, strict=True):
+                part[name] = PanelCodes(**arrays)
+        else:
+            for part, arrays in zip(out, _split_arrays({name: value}, masks), strict=True):
+                part.update(arrays)
+            del value
+    return out
+
+
+def _split_arrays(arrays: dict[str, Any], masks: list[BoolArray]) -> list[dict[str, Any]]:
+    """The rows of each of ``masks`` of each array of ``arrays`` (None stays None), ``arrays`` emptied as
+    it goes (each array dropped once split)."""
+    out: list[dict[str, Any]] = [{} for _ in masks]
+    for name in list(arrays):
+        array = arrays.pop(name)
+        for part, mask in zip(out, masks, strict=True):
+            part[name] = None if array is None else array[mask]
+        del array
+    return out
 
 
 class _HasCaches(Protocol):

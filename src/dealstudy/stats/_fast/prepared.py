@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from dealstudy._parallel import map_blocks
 from dealstudy.stats._fast import colsums, correlation, sign_counts
 from dealstudy.stats._fast.blocks import call, column_view, row_blocks, take_rows
-from dealstudy.stats._fast.caches import Caches, cached
+from dealstudy.stats._fast.caches import Caches, cached, move_event_rows
 from dealstudy.stats._fast.colsums import Matrix, Weight
 from dealstudy.stats._fast.ranks import PanelCodes, panel_codes
 from dealstudy.stats._fast.sample import WindowSample, make_sample, part_sample
@@ -123,6 +123,20 @@ class PreparedPanel:
         shared, self.part_shared[index] = self.part_shared[index], Caches()  # handed on: the part frees them
         sub.caches.absorb(shared)
         return sub
+
+    def hand_out(self) -> None:
+        """Move every per-event cached value into each part's share (see ``parts``; one array at a time,
+        :func:`.caches.move_event_rows`) and drop the rest of what this panel computed but the window
+        samples, before the parts' panels are built (:meth:`part`): the parts then hold what this panel
+        held, not as much again. Call it once the tests of this panel are done."""
+        if self.parts is None:
+            raise ValueError("this panel has no parts")
+        masks = [self.parts == p for p in range(self.part_count)]
+        values = self.caches.values
+        moved = move_event_rows(values, [name for name in _PER_EVENT if name in values], masks)
+        for shared, part_values in zip(self.part_shared, moved, strict=True):
+            shared.values.update(part_values)
+        self.caches = Caches(samples=self.caches.samples)
 
     def prefetch(self) -> None:
         """Compute every cached value the tests of any window use (their first use is then not inside
