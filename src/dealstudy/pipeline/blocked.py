@@ -4,10 +4,12 @@
 of tickers (:mod:`dealstudy.pipeline.partitions`) and run them one after another: each block's closes are
 read, the ordinary engine runs on them, its per-event tables (outcomes, abnormal returns, CARs with BHARs,
 the standardized and ranked series) are written as one Parquet part per table and dropped, and only its
-panel is kept for the aggregate tests, which run at the end on the gathered panel in input order. The
+panel's abnormal returns are kept for the aggregate tests (placed at once in input order,
+:class:`~dealstudy.pipeline.panel_gather.PanelGather`), which run at the end on the gathered panel. The
 outputs are those of ``--engine dask`` (``outcomes/``, ``abnormal_returns/``, ``cars/``, ``series/`` and
-``aggregate.parquet``) and every value equals the single-process run's; memory is bounded by the panel
-(about 4 KB per event for a 250-day estimation window), not by the tables (about 13 KB per event).
+``aggregate.parquet``) and every value equals the single-process run's; memory is bounded by the gathered
+abnormal returns (about 2 KB per event for a 250-day estimation window) and the tests' rank codes, not by
+the tables (about 13 KB per event).
 """
 
 from __future__ import annotations
