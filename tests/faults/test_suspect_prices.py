@@ -118,6 +118,34 @@ def test_the_rules_match_a_session_by_session_reference(seed: int) -> None:
     np.testing.assert_allclose([g[2] for g in got], [w[2] for w in want], rtol=1e-12)
 
 
+def test_a_suspect_benchmark_price_marks_the_events_whose_window_it_touches() -> None:
+    """A bad tick in the market series: the engine carries the market forward over the dropped price, so
+    the events come out ``ok``; those whose widest window uses it (offsets -2..1 for -1:1) are marked,
+    whatever their ticker, naming the benchmark's price; the others are left alone."""
+    from dealstudy.pipeline.study import study_prices
+    from dealstudy.study import StudySpec
+
+    rng = np.random.default_rng(8)
+    days = pd.bdate_range("2024-01-02", periods=400, name="date")
+    market = pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.01, 400))), index=days)
+    market.iloc[330] *= 1.8  # one bad price, undone the next session
+    prices = {"MKT": market}
+    for t in ("AAA", "BBB"):
+        prices[t] = pd.Series(50 * np.exp(np.cumsum(rng.normal(0, 0.02, 400))), index=days)
+    events = pd.DataFrame(
+        {
+            "event_id": ["first", "last", "before", "after"],
+            "ticker": ["AAA", "BBB", "BBB", "AAA"],
+            "date": [days[332], days[329], days[328], days[333]],  # offsets of the bad price: -2, 1, 2, -3
+        }
+    )
+    spec = StudySpec(market="MKT", estimation=(-250, -11), windows=((-1, 1),))
+    outcomes = study_prices(events, prices, spec).outcomes.set_index("event_id")
+    assert list(outcomes["outcome"]) == ["suspect_prices", "suspect_prices", "ok", "ok"]
+    day = days[330].strftime("%Y-%m-%d")
+    assert f"MKT {day}: adjusted close +80% and back the next session" in outcomes.loc["last", "reason"]
+
+
 def test_the_sessions_for_marking_cover_events_of_a_flagged_benchmark() -> None:
     """Only the tickers whose own series or benchmark has a suspect price get their sessions built for
     :func:`mark_suspect_events`; an event's benchmark counts even when the events file has no ``market``

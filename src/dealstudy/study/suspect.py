@@ -47,7 +47,11 @@ def mark_suspect_events(
     A price at session ``d`` enters the returns of ``d`` and of the next session, so an event with day 0
     at position ``p0`` of its ticker's ``sessions`` is touched when ``d``'s position lies in
     ``p0 + a - 1 .. p0 + b`` for the widest window ``a:b``. Prices of the event's benchmark (its ``market``)
-    count too, placed on the ticker's sessions. Returns a new :class:`StudyResults`.
+    count too, placed on the ticker's sessions. An event whose own price is dropped comes out of the engine
+    with a gap; one whose benchmark price is dropped comes out ``ok``, because the benchmark is carried
+    forward over a missing price (:mod:`dealstudy.study.returns`: a zero benchmark return that day, two
+    days' move the next), so an ``ok`` event is marked when its benchmark's suspect price touches the window.
+    Returns a new :class:`StudyResults`.
     """
     if not any(suspects.values()):
         return results
@@ -57,10 +61,11 @@ def mark_suspect_events(
     flagged = {symbol for symbol, found in suspects.items() if found}
     tickers, market_of = outcomes["ticker"].astype(str), markets.astype(str)
     day0s = pd.DatetimeIndex(outcomes["day0"])
-    candidates = (
-        outcomes["outcome"].isin(_CAUSED).to_numpy(dtype=bool)
-        & ~np.asarray(day0s.isna(), dtype=bool)
-        & (tickers.isin(flagged) | market_of.isin(flagged)).to_numpy(dtype=bool)
+    caused = outcomes["outcome"].isin(_CAUSED).to_numpy(dtype=bool)
+    benchmark_hit = market_of.isin(flagged).to_numpy(dtype=bool)
+    candidates = ~np.asarray(day0s.isna(), dtype=bool) & (
+        (caused & (tickers.isin(flagged).to_numpy(dtype=bool) | benchmark_hit))
+        | ((outcomes["outcome"] == "ok").to_numpy(dtype=bool) & benchmark_hit)
     )
     marked: dict[int, str] = {}
     for row in np.flatnonzero(candidates).tolist():
@@ -70,7 +75,7 @@ def mark_suspect_events(
             continue
         p0 = int(days.searchsorted(day0s[row]))
         hits: list[str] = []
-        for symbol in dict.fromkeys((ticker, market)):
+        for symbol in dict.fromkeys((ticker, market) if caused[row] else (market,)):
             for suspect in suspects.get(symbol, ()):
                 offset = int(days.searchsorted(suspect.date)) - p0
                 if lo - 1 <= offset <= hi:
