@@ -137,10 +137,11 @@ def read_events_csv(path: Path | str) -> pd.DataFrame:
         raise SpecificationError(f"{len(problems)} problem(s) in the events file:\n" + "\n".join(problems))
     if not records:
         raise SpecificationError(f"{file}: no events (only a header)")
-    return _frame(header, pd.DataFrame.from_records(records, columns=header))
+    return _with_dates(pd.DataFrame.from_records(records, columns=header))
 
 
-def _frame(header: list[str], frame: pd.DataFrame) -> pd.DataFrame:
+def _with_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its ``date`` column (Timestamps) as datetime64."""
     frame["date"] = pd.to_datetime(frame["date"])
     return frame
 
@@ -173,4 +174,4 @@ def _valid_frame(header: list[str], rows: list[list[str]]) -> pd.DataFrame | Non
     if "timing" in columns and not {t for t in columns["timing"] if t} <= set(TIMINGS):
         return None
     columns["date"] = [days[text] for text in columns["date"]]
-    return _frame(header, pd.DataFrame(columns, columns=header))
+    return _with_dates(pd.DataFrame(columns, columns=header))
