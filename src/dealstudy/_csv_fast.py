@@ -82,7 +82,7 @@ def _date_cells(column: pd.Series) -> pa.Array:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    days = column.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    days = column.to_numpy().astype("datetime64[D]")  # from the column's own unit: no range limit
     return pc.cast(pa.array(days, type=pa.date32(), from_pandas=True), pa.string()).fill_null("")
 
 

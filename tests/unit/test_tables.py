@@ -166,6 +166,20 @@ def test_tables_the_fast_writer_leaves_to_pandas(tmp_path: Path, column: object)
     assert path.read_bytes() == _pandas_text(_tables.dates_to_text(frame)).encode("utf-8")
 
 
+def test_dates_of_any_unit_and_range_are_written_as_pandas_writes_them(tmp_path: Path) -> None:
+    days = pd.Series(np.array(["1600-03-01", "2262-04-12", "3000-01-31", "NaT"], dtype="datetime64[s]"))
+    frame = pd.DataFrame({"day": days, "n": np.arange(4)})
+    assert _csv_fast.column_kinds(frame) == ["date", "int"]
+    path = write_table(tmp_path, "t", frame, "csv")
+    assert path.read_bytes() == _pandas_text(_tables.dates_to_text(frame)).encode("utf-8")
+    assert path.read_text(encoding="utf-8").splitlines()[1:] == [
+        "1600-03-01,0",
+        "2262-04-12,1",
+        "3000-01-31,2",
+        ",3",
+    ]
+
+
 @pytest.mark.parametrize("dtype", [object, "str"])
 def test_text_and_dates_are_written_as_pandas_writes_them(tmp_path: Path, dtype: object) -> None:
     """Text with separators, quotes, line breaks, missing values and accents, and dates with missing ones:
