@@ -20,6 +20,7 @@ from dealstudy.report.deal_page import deal_page
 from dealstudy.report.headline import counts_context, headline_context
 from dealstudy.report.index_table import deal_filename, deal_table
 from dealstudy.report.inputs import ReportData
+from dealstudy.report.lookups import row_lookups
 from dealstudy.report.page_tables import tables_of_page
 from dealstudy.report.regressions_page import regressions_context
 from dealstudy.report.site_figure import FigureSet, figure_context
@@ -101,6 +102,7 @@ def build_context(
     deals = {d.id: d for d in data.deals}
     when = generated or dt.datetime.now(dt.UTC)
     data_tables = _data_tables(data)
+    lookups = row_lookups(data)
     site = {
         "title": "dealstudy: the press-release economy",
         "generated": when.strftime("%Y-%m-%d %H:%M UTC"),
@@ -115,11 +117,11 @@ def build_context(
         "headline": headline_context(data),
         "finding": dict(data.finding),
         "counts": counts_context(data),
-        "table": deal_table(data),
+        "table": deal_table(data, lookups),
         "figures": [figure_context(f) for f in figures.index],
         "extra": tables_of_page(data, "index"),
     }
-    pages = tuple(deal_page(data, d, deals, figures) for d in data.deals)
+    pages = tuple(deal_page(data, d, deals, figures, lookups) for d in data.deals)
     return SiteContext(
         site=site,
         index=index,

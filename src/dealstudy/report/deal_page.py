@@ -11,14 +11,9 @@ import pandas as pd
 from dealstudy.catalog.schema import Deal
 from dealstudy.plots.style import CLASS_LABELS, binding_class
 from dealstudy.report.format import fmt_date, fmt_num, fmt_pct, fmt_usd, https_url
-from dealstudy.report.index_table import (
-    by_window_values,
-    deal_filename,
-    security_anchor,
-    windowed_at,
-    windows_of,
-)
+from dealstudy.report.index_table import deal_filename, security_anchor, windowed_at, windows_of
 from dealstudy.report.inputs import ReportData
+from dealstudy.report.lookups import RowLookups
 from dealstudy.report.site_figure import FigureSet, event_id, figure_context
 from dealstudy.report.tables import Column, frame_table
 
@@ -46,14 +41,14 @@ def _status_label(status: str) -> str:
     return status.replace("_", " ")
 
 
-def _security_tables(data: ReportData, deal: Deal) -> list[dict[str, Any]]:
+def _security_tables(data: ReportData, deal: Deal, lookups: RowLookups) -> list[dict[str, Any]]:
     """One section per security of ``deal``: its study facts, windowed values and CAR table (figures
     added by :func:`deal_page`)."""
-    values = {(str(r["deal_id"]), str(r["ticker"])): r for r in data.dollar_values.to_dict("records")}
-    outcomes = {str(r["event_id"]): r for r in data.outcomes.to_dict("records")}
+    values = lookups.dollar_rows
+    outcomes = lookups.outcomes
     cars = data.cars
     windows = windows_of(data)
-    by_window = {c: by_window_values(data.deal_values, c) for c in _WINDOWED}
+    by_window = lookups.by_window
     sections = []
     for security in deal.securities:
         eid = event_id(deal.id, security.ticker)
@@ -123,8 +118,11 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def deal_page(data: ReportData, deal: Deal, deals: dict[str, Deal], figures: FigureSet) -> dict[str, Any]:
-    """The context of ``deal``'s page (``deals``: every deal of the catalog by id, for the related ones)."""
+def deal_page(
+    data: ReportData, deal: Deal, deals: dict[str, Deal], figures: FigureSet, lookups: RowLookups
+) -> dict[str, Any]:
+    """The context of ``deal``'s page (``deals``: every deal of the catalog by id, for the related ones;
+    ``lookups``: :func:`dealstudy.report.lookups.row_lookups` of ``data``)."""
     cls = binding_class(deal.binding_status)
     related = []
     referenced = [d for d in data.deals if deal.id in d.related]
@@ -140,7 +138,7 @@ def deal_page(data: ReportData, deal: Deal, deals: dict[str, Deal], figures: Fig
                 "value": _deal_value_total(data, rid),
             }
         )
-    securities = _security_tables(data, deal)
+    securities = _security_tables(data, deal, lookups)
     for section in securities:
         eid = event_id(deal.id, str(section["ticker"]))
         section["figures"] = [figure_context(f) for f in figures.events.get(eid, ())]

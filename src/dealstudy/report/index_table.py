@@ -18,13 +18,13 @@ from dealstudy.economy.sample import confounding_status
 from dealstudy.plots.style import CLASS_LABELS, binding_class
 from dealstudy.report.format import as_float, fmt
 from dealstudy.report.inputs import ReportData
+from dealstudy.report.lookups import RowLookups
 from dealstudy.report.names import deal_filename, security_anchor, short_name
 from dealstudy.report.site_figure import event_id
 from dealstudy.report.tables import cell
 
 __all__ = [
     "SWITCH_WINDOWS",
-    "by_window_values",
     "deal_filename",
     "deal_table",
     "security_anchor",
@@ -86,17 +86,6 @@ def _sort(value: object) -> str:
     return repr(number) if math.isfinite(number) else ""
 
 
-def by_window_values(frame: pd.DataFrame, column: str) -> dict[str, dict[tuple[str, str], object]]:
-    """``window -> (deal_id, ticker) -> value`` of one column of ``deal_values``."""
-    out: dict[str, dict[tuple[str, str], object]] = {}
-    if column not in frame.columns:
-        return out
-    for record in frame[["deal_id", "ticker", "window", column]].to_dict("records"):
-        key = (str(record["deal_id"]), str(record["ticker"]))
-        out.setdefault(str(record["window"]), {})[key] = record[column]
-    return out
-
-
 def _direct(data: ReportData) -> set[tuple[str, str]]:
     """``(deal_id, ticker)`` of the deals' direct parties (every security when none is marked)."""
     rows = data.dollar_values
@@ -123,14 +112,15 @@ def _deal_totals(data: ReportData, windows: Iterable[str]) -> dict[str, dict[str
     return totals
 
 
-def _security_rows(data: ReportData, deal: Deal, windows: tuple[str, ...]) -> list[dict[str, Any]]:
-    frame = data.deal_values
-    value = by_window_values(frame, "abnormal_value_usd")
-    car = by_window_values(frame, "car")
-    multiple = by_window_values(frame, "press_release_multiple")
-    sq = {(str(r["event_id"]), str(r["window"])): r.get("sq_p_value") for r in data.cars.to_dict("records")}
-    t_stat = {(str(r["event_id"]), str(r["window"])): r.get("t_stat") for r in data.cars.to_dict("records")}
-    current = {(str(r["deal_id"]), str(r["ticker"])): r for r in data.dollar_values.to_dict("records")}
+def _security_rows(
+    data: ReportData, deal: Deal, windows: tuple[str, ...], lookups: RowLookups
+) -> list[dict[str, Any]]:
+    value = lookups.by_window["abnormal_value_usd"]
+    car = lookups.by_window["car"]
+    multiple = lookups.by_window["press_release_multiple"]
+    sq = lookups.car_stats["sq_p_value"]
+    t_stat = lookups.car_stats["t_stat"]
+    current = lookups.dollar_rows
     rows = []
     for security in deal.securities:
         key = (deal.id, security.ticker)
@@ -160,15 +150,16 @@ def _security_rows(data: ReportData, deal: Deal, windows: tuple[str, ...]) -> li
     return rows
 
 
-def deal_table(data: ReportData) -> dict[str, Any]:
-    """The index table: one row per deal (``rows``), each with its securities (``securities``)."""
+def deal_table(data: ReportData, lookups: RowLookups) -> dict[str, Any]:
+    """The index table: one row per deal (``rows``), each with its securities (``securities``); ``lookups``
+    from :func:`dealstudy.report.lookups.row_lookups`."""
     windows = windows_of(data)
     totals = _deal_totals(data, windows)
     rows = []
     for deal in data.deals:
         cls = binding_class(deal.binding_status)
         status = deal.binding_status.replace("_", " ")
-        securities = _security_rows(data, deal, windows)
+        securities = _security_rows(data, deal, windows, lookups)
         parties = [s["record"] for s in securities if s["direct"] and s["record"]]
         confounded = _confounded(parties or [s["record"] for s in securities if s["record"]])
         for s in securities:

@@ -1,0 +1,73 @@
+"""Row lookups of the report data that every deal needs, built once per report instead of once per deal.
+
+The index table and each deal page look a security's rows up by ``(deal_id, ticker)`` or by event id; turning
+the frames into those dictionaries is most of the context's cost, so :func:`row_lookups` does it once and
+the pages share the result (read only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from dealstudy.report.inputs import ReportData
+
+__all__ = ["RowLookups", "by_window_values", "row_lookups"]
+
+#: Columns of ``deal_values`` looked up per window (the index table's and the deal pages' switched cells).
+_BY_WINDOW = (
+    "abnormal_value_usd",
+    "raw_value_usd",
+    "car",
+    "press_release_multiple",
+    "binding_multiple",
+)
+
+
+def by_window_values(frame: pd.DataFrame, column: str) -> dict[str, dict[tuple[str, str], object]]:
+    """``window -> (deal_id, ticker) -> value`` of one column of ``deal_values``."""
+    out: dict[str, dict[tuple[str, str], object]] = {}
+    if column not in frame.columns:
+        return out
+    for record in frame[["deal_id", "ticker", "window", column]].to_dict("records"):
+        key = (str(record["deal_id"]), str(record["ticker"]))
+        out.setdefault(str(record["window"]), {})[key] = record[column]
+    return out
+
+
+@dataclass(frozen=True)
+class RowLookups:
+    """The report's rows as dictionaries (shared by every page; never modified).
+
+    Attributes
+    ----------
+    dollar_rows
+        ``(deal_id, ticker) -> dollar_values record``.
+    outcomes
+        ``event_id -> outcomes record``.
+    by_window
+        ``column -> window -> (deal_id, ticker) -> value`` of ``deal_values`` (see :func:`by_window_values`).
+    car_stats
+        ``column -> (event_id, window) -> value`` of ``cars`` for ``t_stat`` and ``sq_p_value``.
+    """
+
+    dollar_rows: dict[tuple[str, str], dict[Any, Any]]
+    outcomes: dict[str, dict[Any, Any]]
+    by_window: dict[str, dict[str, dict[tuple[str, str], object]]]
+    car_stats: dict[str, dict[tuple[str, str], object]]
+
+
+def row_lookups(data: ReportData) -> RowLookups:
+    """Every lookup of :class:`RowLookups` from ``data``, each frame converted once."""
+    cars = data.cars.to_dict("records")
+    return RowLookups(
+        dollar_rows={(str(r["deal_id"]), str(r["ticker"])): r for r in data.dollar_values.to_dict("records")},
+        outcomes={str(r["event_id"]): r for r in data.outcomes.to_dict("records")},
+        by_window={c: by_window_values(data.deal_values, c) for c in _BY_WINDOW},
+        car_stats={
+            c: {(str(r["event_id"]), str(r["window"])): r.get(c) for r in cars}
+            for c in ("t_stat", "sq_p_value")
+        },
+    )
