@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from numpy.typing import NDArray
+from statsmodels.regression.linear_model import OLS
 
 __all__ = [
     "CovType",
@@ -273,7 +273,7 @@ def fit_ols(
             reason=why, y=y, X=design, clusters=clusters,
         )  # fmt: skip
     endog = pd.Series(y.to_numpy(dtype=float), index=design.index, name=dependent)
-    fit = _statsmodels_fit(sm.OLS(endog, design.astype(float)), cov_type, clusters)
+    fit = _statsmodels_fit(OLS(endog, design.astype(float)), cov_type, clusters)
     terms = list(design.columns)
     return RegressionResult(
         name=name,
@@ -304,7 +304,7 @@ def _statsmodels_fit(model: Any, cov_type: CovType | str, clusters: pd.Series | 
 
 
 def _refit(result: RegressionResult) -> object:
-    model = sm.OLS(result.y.to_numpy(dtype=float), result.X.to_numpy(dtype=float))
+    model = OLS(result.y.to_numpy(dtype=float), result.X.to_numpy(dtype=float))
     return _statsmodels_fit(model, result.cov_type, result.clusters)
 
 
