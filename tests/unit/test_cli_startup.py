@@ -44,3 +44,32 @@ def test_lazy_catalog_names_resolve() -> None:
     assert set(catalog.__all__) <= set(dir(catalog))
     for name in catalog.__all__:
         assert getattr(catalog, name) is not None
+
+
+def test_report_pipeline_import_does_not_load_matplotlib() -> None:
+    """A report whose figures all come from the figure cache never draws, so importing the pipeline and
+    computing the cache's code key must not import matplotlib (about 0.3 s of CPU); drawing imports it."""
+    code = (
+        "import sys, dealstudy.pipeline.report\n"
+        "from dealstudy.report.figure_cache import code_tag\n"
+        "code_tag()\n"
+        "print('matplotlib' in sys.modules)\n"
+        "from dealstudy.plots import fig_security_event\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"]
+
+
+def test_lazy_plot_names_resolve() -> None:
+    import dealstudy.plots as plots
+    from dealstudy.plots.security import fig_security_event
+    from dealstudy.plots.svg import figure_to_svg
+
+    assert plots.fig_security_event is fig_security_event
+    assert plots.figure_to_svg is figure_to_svg
+    assert set(plots.__all__) <= set(dir(plots))
+    for name in plots.__all__:
+        assert callable(getattr(plots, name))
+    with pytest.raises(AttributeError, match="NotAName"):
+        plots.NotAName  # type: ignore[attr-defined]  # noqa: B018

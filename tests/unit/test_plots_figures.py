@@ -28,7 +28,7 @@ from dealstudy.plots import (
     figure_to_svg,
     format_usd,
 )
-from dealstudy.plots.style import BINDING_CLASSES, CLASS_COLOURS
+from dealstudy.plots.classes import BINDING_CLASSES, CLASS_COLOURS
 
 
 @pytest.fixture

@@ -8,17 +8,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from dealstudy.plots._frames import require_columns
-from dealstudy.plots.style import (
-    BINDING_CLASSES,
-    CLASS_COLOURS,
-    CLASS_LABELS,
-    CLASS_LINESTYLES,
-    integer_event_time,
-    legend_below,
-    mark_day0,
-    new_axes,
-    style,
-)
+from dealstudy.plots.classes import BINDING_CLASSES, CLASS_COLOURS, CLASS_LABELS, CLASS_LINESTYLES
+from dealstudy.plots.style import integer_event_time, legend_below, mark_day0, new_axes, style
 
 __all__ = ["fig_caar_paths"]
 

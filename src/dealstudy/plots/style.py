@@ -1,17 +1,14 @@
 """One visual style for every dealstudy figure: fonts, a colour-blind-safe palette, money formatting.
 
-Binding statuses (twelve in the catalog) are grouped into four *binding classes* for colour, each with its
-own marker and line style as well, so the encoding survives greyscale printing and colour-vision deficiency.
-Colours are from Okabe & Ito (2008), "Color Universal Design", chosen to keep at least 3:1 contrast
-against white.
+The binding classes (labels, colours, markers, line styles) and :func:`format_usd` are in
+:mod:`dealstudy.plots.classes`, which does not import matplotlib.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Literal, get_args
+from typing import Any
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -20,15 +17,7 @@ from matplotlib.legend_handler import HandlerTuple
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 __all__ = [
-    "BINDING_CLASSES",
-    "CLASS_COLOURS",
-    "CLASS_LABELS",
-    "CLASS_LINESTYLES",
-    "CLASS_MARKERS",
     "RC",
-    "BindingClass",
-    "binding_class",
-    "format_usd",
     "integer_event_time",
     "legend_below",
     "mark_day0",
@@ -36,47 +25,6 @@ __all__ = [
     "new_axes",
     "style",
 ]
-
-#: Four groups of binding status, from firm to not a deal at all.
-BindingClass = Literal["binding", "conditional", "non_binding", "report"]
-BINDING_CLASSES: tuple[str, ...] = get_args(BindingClass)
-
-_CLASS_OF_STATUS: dict[str, BindingClass] = {
-    "definitive_contract": "binding",
-    "contract_with_options": "binding",
-    "contract_with_conditions": "binding",
-    "contract_plus_conditional_equity": "binding",
-    "order_booking": "binding",
-    "equity_subject_to_definitive_docs": "conditional",
-    "equity_with_conditional_tranches": "conditional",
-    "term_sheet": "conditional",
-    "non_binding_loi": "non_binding",
-    "statement_of_intent": "non_binding",
-    "media_report": "report",
-    "disclosure_or_report": "report",
-}
-
-CLASS_LABELS: dict[str, str] = {
-    "binding": "Binding contract",
-    "conditional": "Conditional / subject to documents",
-    "non_binding": "Non-binding (LOI, intent)",
-    "report": "Media report / disclosure",
-}
-#: Okabe-Ito blue, bluish green (darkened for contrast), vermillion, and a dark grey: four hues that stay
-#: apart under the common colour-vision deficiencies (no two oranges).
-CLASS_COLOURS: dict[str, str] = {
-    "binding": "#0072B2",
-    "conditional": "#007A5E",
-    "non_binding": "#D55E00",
-    "report": "#5F5F5F",
-}
-CLASS_MARKERS: dict[str, str] = {"binding": "o", "conditional": "s", "non_binding": "^", "report": "D"}
-CLASS_LINESTYLES: dict[str, str] = {
-    "binding": "-",
-    "conditional": "-.",
-    "non_binding": "--",
-    "report": ":",
-}
 
 #: Matplotlib settings applied while a dealstudy figure is drawn and saved.
 RC: dict[Any, Any] = {
@@ -103,13 +51,6 @@ RC: dict[Any, Any] = {
     "svg.hashsalt": "dealstudy",
     "text.parse_math": False,  # catalog text may hold "$"; never read it as mathtext
 }
-
-
-def binding_class(status: str | None) -> BindingClass:
-    """The binding class of a catalog ``binding_status`` (unknown or missing statuses count as reports)."""
-    if status is None:
-        return "report"
-    return _CLASS_OF_STATUS.get(str(status), "report")
 
 
 @contextmanager
@@ -172,27 +113,6 @@ def mark_day0(ax: Axes, *, zorder: float | None = None) -> None:
         textcoords="offset points",
         fontsize=8.5,
     )
-
-
-def format_usd(value: float, *, decimals: int | None = None) -> str:
-    """Format a dollar amount in billions: ``3.2e11 -> "$320bn"``, ``-2.5e9 -> "−$2.5bn"``.
-
-    Below $1bn the amount is given in millions (``"$450m"``). ``nan`` gives ``"n/a"``.
-    """
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    sign = "−" if value < 0 else ""
-    amount = abs(value)
-    if amount == 0:
-        return "$0"
-    if amount < 1e9:
-        millions = amount / 1e6
-        places = decimals if decimals is not None else (0 if millions >= 10 else 1)
-        return f"{sign}${millions:,.{places}f}m"
-    billions = amount / 1e9
-    if decimals is None:
-        decimals = 0 if billions >= 100 else 1
-    return f"{sign}${billions:,.{decimals}f}bn"
 
 
 def money_formatter() -> FuncFormatter:

@@ -13,17 +13,15 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullLocator
 
 from dealstudy.plots._frames import require_columns
-from dealstudy.plots.style import (
+from dealstudy.plots.classes import (
     BINDING_CLASSES,
     CLASS_COLOURS,
     CLASS_LABELS,
     CLASS_MARKERS,
     binding_class,
     format_usd,
-    money_formatter,
-    new_axes,
-    style,
 )
+from dealstudy.plots.style import money_formatter, new_axes, style
 
 __all__ = [
     "SYMLOG_THRESHOLD_USD",

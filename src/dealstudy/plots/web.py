@@ -13,7 +13,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 
 from dealstudy.plots._frames import require_columns
-from dealstudy.plots.style import BINDING_CLASSES, CLASS_COLOURS, CLASS_LABELS, binding_class, new_axes, style
+from dealstudy.plots.classes import BINDING_CLASSES, CLASS_COLOURS, CLASS_LABELS, binding_class
+from dealstudy.plots.style import new_axes, style
 
 __all__ = ["fig_deal_web"]
 

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from dealstudy.catalog.schema import Deal
-from dealstudy.plots.style import CLASS_LABELS, binding_class
+from dealstudy.plots.classes import CLASS_LABELS, binding_class
 from dealstudy.report.format import fmt_date, fmt_num, fmt_pct, fmt_usd, https_url
 from dealstudy.report.index_table import deal_filename, security_anchor, windowed_at, windows_of
 from dealstudy.report.inputs import ReportData

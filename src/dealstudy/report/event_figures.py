@@ -10,7 +10,6 @@ import pandas as pd
 from scipy import stats
 
 from dealstudy.errors import SpecificationError
-from dealstudy.plots import fig_security_event
 from dealstudy.report.format import as_float, fmt_date
 from dealstudy.report.index_figures import path_days, study_rows
 from dealstudy.report.inputs import ReportData
@@ -38,6 +37,8 @@ class EventJob:
 
 def draw_event(job: EventJob) -> tuple[str, SiteFigure]:
     """Draw one security's figure (price and abnormal-return path); returns its event id and the figure."""
+    from dealstudy.plots import fig_security_event  # matplotlib only when a figure is drawn
+
     slug = "".join(ch if ch.isalnum() else "-" for ch in job.eid)
     fig = fig_security_event(
         job.prices,

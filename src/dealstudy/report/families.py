@@ -9,8 +9,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dealstudy.catalog.schema import Deal
-from dealstudy.plots.svg import figure_to_svg
-from dealstudy.plots.timeline import fig_deal_timeline
 from dealstudy.report.format import fmt
 from dealstudy.report.inputs import ReportData
 
@@ -121,6 +119,9 @@ def family_jobs(data: ReportData) -> list[FamilyJob]:
 
 def draw_family(job: FamilyJob) -> tuple[str, str, str, str]:
     """``(figure id, title, svg, caption)`` of one family's timeline."""
+    from dealstudy.plots.svg import figure_to_svg  # matplotlib only when a figure is drawn
+    from dealstudy.plots.timeline import fig_deal_timeline
+
     figure = fig_deal_timeline(job.frame, title=job.title)
     svg = figure_to_svg(figure, title=job.title, description=job.caption, id_prefix=job.fig_id)
     return job.fig_id, job.title, svg, job.caption

@@ -35,10 +35,12 @@ _CODE_PACKAGES = (
 
 @cache
 def code_tag() -> bytes:
-    """Digest of the drawing code and the libraries' versions (part of every key)."""
+    """Digest of the drawing code and the libraries' versions (part of every key); matplotlib's version is
+    read from its installed metadata, so that a report whose figures all come from the cache does not import
+    it."""
     import importlib
+    from importlib.metadata import version as installed_version
 
-    import matplotlib
     import numpy
     import pandas
 
@@ -50,7 +52,7 @@ def code_tag() -> bytes:
         for path in files:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
-    for version in (matplotlib.__version__, pandas.__version__, numpy.__version__):
+    for version in (installed_version("matplotlib"), pandas.__version__, numpy.__version__):
         digest.update(version.encode())
     return digest.digest()
 

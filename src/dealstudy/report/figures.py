@@ -9,6 +9,7 @@ what did not change.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import multiprocessing
 import warnings
 from concurrent.futures import ProcessPoolExecutor
@@ -27,6 +28,7 @@ def _fork_pool(workers: int) -> ProcessPoolExecutor | None:
     """A pool of forked workers (they inherit the loaded modules and font cache), or None where unsafe."""
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return None
+    importlib.import_module("dealstudy.plots.security")  # matplotlib and its fonts, loaded once for all
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from dealstudy.catalog.rules import https_url  # one URL rule for the catalog and the site
-from dealstudy.plots.style import format_usd
+from dealstudy.plots.classes import format_usd
 
 __all__ = [
     "KINDS",

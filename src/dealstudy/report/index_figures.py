@@ -8,15 +8,7 @@ import math
 import pandas as pd
 
 from dealstudy.economy.legs import deals_frame
-from dealstudy.plots import (
-    binding_class,
-    fig_caar_paths,
-    fig_cumulative_value,
-    fig_deal_web,
-    fig_multiples,
-    fig_value_fit_linear,
-    fig_value_vs_headline,
-)
+from dealstudy.plots.classes import binding_class
 from dealstudy.report.format import fmt
 from dealstudy.report.inputs import ReportData
 from dealstudy.report.series import PATH_DAYS, caar_paths
@@ -128,6 +120,8 @@ def path_days(abnormal_returns: pd.DataFrame) -> tuple[int, int]:
 def _value_figures(data: ReportData, direct: pd.DataFrame) -> tuple[SiteFigure, SiteFigure]:
     """The regression sample's abnormal value against headline value: on log axes with tooltips, and on
     linear axes with the OLS fit."""
+    from dealstudy.plots import fig_value_fit_linear, fig_value_vs_headline  # matplotlib only to draw
+
     window, model = data.window, data.model
     scatter = data.scatter if data.scatter is not None else direct.assign(label=direct["short_label"])
     head = data.headline
@@ -166,6 +160,8 @@ def _value_figures(data: ReportData, direct: pd.DataFrame) -> tuple[SiteFigure, 
 
 def _caar_figure(data: ReportData, direct: pd.DataFrame) -> SiteFigure:
     """The CAAR of the direct parties by binding class, on the study's event days."""
+    from dealstudy.plots import fig_caar_paths  # matplotlib only to draw
+
     groups = {
         event_id(str(r.deal_id), str(r.ticker)): binding_class(str(r.binding_status))
         for r in direct.itertuples()
@@ -188,6 +184,8 @@ def _caar_figure(data: ReportData, direct: pd.DataFrame) -> SiteFigure:
 
 def _value_over_time_figures(data: ReportData, direct: pd.DataFrame) -> tuple[SiteFigure, SiteFigure]:
     """The press-release multiple of each direct party, and the abnormal value cumulated by day 0."""
+    from dealstudy.plots import fig_cumulative_value, fig_multiples  # matplotlib only to draw
+
     window, model = data.window, data.model
     return (
         svg_figure(
@@ -212,6 +210,8 @@ def _value_over_time_figures(data: ReportData, direct: pd.DataFrame) -> tuple[Si
 
 def _web_figure(data: ReportData) -> SiteFigure:
     """The deal web: companies as nodes, new-deal announcements as lines."""
+    from dealstudy.plots import fig_deal_web  # matplotlib only to draw
+
     edges = web_edges(data)
     companies = len(set(edges["source"]) | set(edges["target"]))
     return svg_figure(

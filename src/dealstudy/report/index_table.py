@@ -15,7 +15,7 @@ import pandas as pd
 
 from dealstudy.catalog.schema import Deal
 from dealstudy.economy.sample import confounding_status
-from dealstudy.plots.style import CLASS_LABELS, binding_class
+from dealstudy.plots.classes import CLASS_LABELS, binding_class
 from dealstudy.report.format import as_float, fmt
 from dealstudy.report.inputs import ReportData
 from dealstudy.report.lookups import RowLookups

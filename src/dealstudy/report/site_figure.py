@@ -4,10 +4,10 @@ figure module shares: the event id of a deal x security and the SVG serialisatio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from matplotlib.figure import Figure
-
-from dealstudy.plots import figure_to_svg
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["FigureSet", "SiteFigure", "event_id", "figure_context", "svg_figure"]
 
@@ -50,5 +50,7 @@ def svg_figure(
     tooltips: dict[str, str] | None = None,
 ) -> SiteFigure:
     """``fig`` serialised to inline SVG (titled, described, ids prefixed with ``fig_id``) as a site figure."""
+    from dealstudy.plots import figure_to_svg  # matplotlib only when a figure is drawn
+
     svg = figure_to_svg(fig, title=title, description=description, id_prefix=fig_id, tooltips=tooltips)
     return SiteFigure(fig_id, title, svg, caption)
