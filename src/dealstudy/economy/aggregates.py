@@ -21,7 +21,7 @@ import pandas as pd
 
 from dealstudy.economy.overlaps import net_of_frame
 
-__all__ = ["AGGREGATE_COLUMNS", "aggregates", "cumulative_value"]
+__all__ = ["AGGREGATE_COLUMNS", "aggregates", "announcement_total", "cumulative_value"]
 
 AGGREGATE_COLUMNS: tuple[str, ...] = (
     "dimension",
@@ -82,16 +82,28 @@ def _company_block(ticker: str, deals: pd.DataFrame, legs: pd.DataFrame) -> dict
     return block
 
 
+def _direct_legs(values: pd.DataFrame, window: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The legs of ``window`` and their direct parties' rows."""
+    legs = values[values["window"] == window]
+    return legs, legs[legs["direct"]]
+
+
+def announcement_total(deals: pd.DataFrame, values: pd.DataFrame, window: str) -> dict[str, object]:
+    """The ``total`` row of :func:`aggregates` alone (the announcements' direct parties), as a dict."""
+    _, direct = _direct_legs(values, window)
+    new = deals[deals["is_deal"]]
+    return _block("total", "announcements", new, direct[direct["deal_id"].isin(set(new["deal_id"]))])
+
+
 def aggregates(deals: pd.DataFrame, values: pd.DataFrame, window: str) -> pd.DataFrame:
     """Totals by ``total``, ``deal_type``, ``company``, ``counterparty``, ``binding_status``, ``role_type``.
 
     ``deals`` is :func:`dealstudy.economy.legs.deals_frame`; ``values`` the dollar values (any windows).
     """
-    legs = values[values["window"] == window]
-    direct = legs[legs["direct"]]
+    legs, direct = _direct_legs(values, window)
     new = deals[deals["is_deal"]]
     new_ids = set(new["deal_id"])
-    rows = [_block("total", "announcements", new, direct[direct["deal_id"].isin(new_ids)])]
+    rows = [announcement_total(deals, values, window)]
     for is_deal, label in ((True, "announcement"), (False, "revision_or_disclosure")):
         subset = deals[deals["is_deal"] == is_deal]
         rows.append(

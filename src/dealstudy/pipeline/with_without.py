@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from dealstudy.economy import deals_frame
-from dealstudy.economy.aggregates import aggregates
+from dealstudy.economy.aggregates import announcement_total
 from dealstudy.pipeline.analyze import NO_FALLBACKS, AnalysisResults
 from dealstudy.study import StudyResults
 
@@ -56,8 +56,7 @@ def with_and_without(results: AnalysisResults) -> pd.DataFrame:
         ("without fallback models", without, masked, 0),
     ):
         n, mean, stat, p = _caar(st, window)
-        total = aggregates(deals, vals, window)
-        head = total[total["dimension"] == "total"].iloc[0]
+        head = pd.Series(announcement_total(deals, vals, window))
         rows.append(
             {
                 "sample": label,
