@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from json.encoder import encode_basestring
 from pathlib import Path
 
 import numpy as np
@@ -43,10 +44,45 @@ def _jsonable(value: object) -> object:
     return str(value)
 
 
+def _json_scalar(value: object) -> str:
+    """``value`` as ``json.dumps`` writes it after :func:`_jsonable`."""
+    plain = _jsonable(value)
+    if plain is None:
+        return "null"
+    if isinstance(plain, bool):
+        return "true" if plain else "false"
+    if isinstance(plain, int):
+        return int.__repr__(plain)
+    if isinstance(plain, float):
+        return float.__repr__(plain)
+    return encode_basestring(str(plain))
+
+
+def _column_json(column: pd.Series) -> list[str]:
+    """Each value of ``column`` as JSON text (float columns without the per-value type dispatch)."""
+    if column.dtype == np.float64:
+        return [float.__repr__(x) if math.isfinite(x) else "null" for x in column.tolist()]
+    return [_json_scalar(v) for v in column.tolist()]
+
+
 def table_json(frame: pd.DataFrame) -> str:
-    """A frame as a JSON array of records: full float precision (repr), NaN as ``null``, ISO dates."""
-    records = [{str(k): _jsonable(v) for k, v in record.items()} for record in frame.to_dict("records")]
-    return json.dumps(records, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    """A frame as a JSON array of records: full float precision (repr), NaN as ``null``, ISO dates.
+
+    The text is that of ``json.dumps(records, indent=1, ensure_ascii=False, allow_nan=False)``, written
+    column by column (the encoder with ``indent`` is pure Python and was most of the time).
+    """
+    names = [str(c) for c in frame.columns]
+    if len(set(names)) != len(names):  # repeated names: one key each, as the records' dicts keep them
+        records = [{str(k): _jsonable(v) for k, v in r.items()} for r in frame.to_dict("records")]
+        return json.dumps(records, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    if not len(frame):
+        return "[]\n"
+    if not names:
+        return "[\n" + ",\n".join([" {}"] * len(frame)) + "\n]\n"
+    keys = [f"  {encode_basestring(name)}: " for name in names]
+    columns = [_column_json(frame.iloc[:, i]) for i in range(len(names))]
+    rows = (",\n".join(map(str.__add__, keys, row)) for row in zip(*columns, strict=True))
+    return "[\n" + ",\n".join(f" {{\n{r}\n }}" for r in rows) + "\n]\n"
 
 
 def render_site(context: SiteContext, out_dir: Path | str) -> list[Path]:
