@@ -51,7 +51,8 @@ def fit_economy(
     model : str
         Name of the main study's expected-return model.
     alternatives : mapping of model name to values, optional
-        Dollar values from studies with other expected-return models (robustness rows).
+        Dollar values from studies with other expected-return models (robustness rows); only their rows
+        of ``spec.window`` are read, so they may hold that window alone.
     """
     spec = spec or EconomySpec()
     window = spec.window

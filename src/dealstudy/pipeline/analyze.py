@@ -136,8 +136,9 @@ class _ValueInputs:
     unstudied: dict[str, tuple[str, str]]
     confounding: ConfoundingInputs
 
-    def values_of(self, result: StudyResults) -> pd.DataFrame:
-        """The dollar values of ``result``'s events, with their confounding flags."""
+    def values_of(self, result: StudyResults, windows: Sequence[Window] | None = None) -> pd.DataFrame:
+        """The dollar values of ``result``'s events over ``windows`` (default: the study's), with their
+        confounding flags."""
         values = dollar_values(
             self.legs,
             result.outcomes,
@@ -146,7 +147,7 @@ class _ValueInputs:
             self.closes,
             self.shares,
             self.fx,
-            result.spec.windows,
+            result.spec.windows if windows is None else windows,
             self.unstudied,
         )
         c = self.confounding
@@ -195,14 +196,16 @@ def _economy(
     alternatives: dict[str, StudyResults],
     spec: EconomySpec,
 ) -> EconomyResults:
-    """The economy layer on the main study's dollar values, with the alternatives' for robustness."""
+    """The economy layer on the main study's dollar values, with the alternatives' for robustness (their
+    rows of the headline window only: the robustness table's model rows read no other)."""
+    headline = (Window.parse(spec.window),)
     return fit_economy(
         catalog.deals,
         catalog.counterparties,
         inputs.values_of(study),
         spec,
         model=study.spec.model,
-        alternatives={m: inputs.values_of(r) for m, r in alternatives.items()},
+        alternatives={m: inputs.values_of(r, headline) for m, r in alternatives.items()},
     )
 
 
