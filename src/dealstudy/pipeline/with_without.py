@@ -10,6 +10,7 @@ import pandas as pd
 from dealstudy.economy import deals_frame
 from dealstudy.economy.aggregates import announcement_total
 from dealstudy.pipeline.analyze import NO_FALLBACKS, AnalysisResults
+from dealstudy.stats.parametric import t_test
 from dealstudy.study import StudyResults
 
 __all__ = ["WITH_WITHOUT_COLUMNS", "with_and_without"]
@@ -28,12 +29,14 @@ WITH_WITHOUT_COLUMNS: tuple[str, ...] = (
 
 
 def _caar(study: StudyResults, window: str) -> tuple[int, float, float, float]:
-    table = study.aggregate
-    row = table[(table["group"] == "all") & (table["window"] == window) & (table["test"] == "t_test")]
-    if row.empty:
+    """``n, mean, t, p`` of the cross-sectional t test of all events' CAAR over ``window``: the ``t_test``
+    row of group ``all`` of ``study.aggregate``, computed alone (the whole table of the study without
+    fallbacks is not needed)."""
+    match = [w for w in study.panel.windows if f"{w[0]}:{w[1]}" == window]
+    if not match:
         return 0, math.nan, math.nan, math.nan
-    first = row.iloc[0]
-    return int(first["n"]), float(first["mean"]), float(first["stat"]), float(first["p_value"])
+    result = t_test(study.panel, match[0])
+    return int(result.nobs), float(result.mean), float(result.stat), float(result.pvalue)
 
 
 def with_and_without(results: AnalysisResults) -> pd.DataFrame:
