@@ -159,11 +159,12 @@ def _window_sessions(
     abnormal_returns: pd.DataFrame,
 ) -> dict[str, tuple[np.ndarray, pd.DatetimeIndex]]:
     out: dict[str, tuple[np.ndarray, pd.DatetimeIndex]] = {}
-    for event_id, rows in abnormal_returns.groupby("event_id", sort=False):
-        times = rows["event_time"].to_numpy(dtype=np.int64)
-        dates = pd.DatetimeIndex(pd.to_datetime(rows["date"])).normalize()
-        order = np.argsort(times, kind="stable")
-        out[str(event_id)] = (times[order], dates[order])
+    all_times = abnormal_returns["event_time"].to_numpy(dtype=np.int64)
+    all_dates = pd.DatetimeIndex(pd.to_datetime(abnormal_returns["date"])).normalize()  # once, not per event
+    for event_id, positions in abnormal_returns.groupby("event_id", sort=False).indices.items():
+        rows = np.asarray(positions, dtype=np.intp)
+        order = rows[np.argsort(all_times[rows], kind="stable")]
+        out[str(event_id)] = (all_times[order], all_dates.take(order))
     return out
 
 

@@ -66,8 +66,9 @@ def day_minus_one(
     """Day -1 (from the study's AR rows, else the session before day 0) and the close on it."""
     date_m1: pd.Timestamp | None = None
     close_m1 = NAN
-    if ar_rows is not None and (ar_rows["event_time"] == -1).any():
-        date_m1 = pd.Timestamp(ar_rows.loc[ar_rows["event_time"] == -1, "date"].iloc[0]).normalize()
+    at = np.flatnonzero(ar_rows["event_time"].to_numpy() == -1) if ar_rows is not None else np.empty(0)
+    if ar_rows is not None and at.size:
+        date_m1 = pd.Timestamp(ar_rows["date"].iloc[int(at[0])]).normalize()
     elif series is not None and day0 is not None:
         previous = series.previous(pd.Timestamp(day0).normalize())
         date_m1 = previous[0] if previous else None
