@@ -218,9 +218,12 @@ def robustness_table(
     """
     rows: list[dict[str, object]] = []
     values = values_by_model[model]
+    samples: dict[tuple[str, str], tuple[pd.DataFrame, pd.DataFrame]] = {}  # (model, window): split once
 
     def add(variant: str, name: str, win: str, frame: pd.DataFrame, sample_filter: str = "") -> None:
-        sample, excluded = regression_sample(frame, win)
+        if (name, win) not in samples:
+            samples[name, win] = regression_sample(frame, win)
+        sample, excluded = (part.copy() for part in samples[name, win])
         n_excluded = len(excluded)
         if sample_filter == "no_confounded":
             clean = sample["clean"].astype(bool)

@@ -97,6 +97,16 @@ def _exclusion_reason(row: dict[str, object]) -> str:
     return ""
 
 
+#: The columns of the dollar values that :func:`regression_sample` reads.
+_READ = frozenset(
+    (
+        "role", "direct", "kind", "binding_status", "headline_value_usd", "binding_value_usd", "outcome",
+        "reason", "abnormal_value_usd", "market_cap_usd", "car", "deal_id", "ticker", "announced", "day0",
+        "counterparty", "confounded",
+    )
+)  # fmt: skip
+
+
 def regression_sample(
     values: pd.DataFrame, window: str, *, name: str = "main"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -106,6 +116,7 @@ def regression_sample(
     ``<deal_id>:<ticker>``), ``exclusions`` has :data:`EXCLUSION_COLUMNS` with one reason per left-out leg.
     """
     rows = values[values["window"] == window]
+    rows = rows[[c for c in rows.columns if c in _READ]]  # the records of the columns read, not all
     kept: list[dict[str, object]] = []
     dropped: list[dict[str, object]] = []
     for record in rows.to_dict("records"):

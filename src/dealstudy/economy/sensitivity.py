@@ -56,12 +56,17 @@ NetValue = Callable[[Sequence[str]], tuple[float, float]]
 
 def sample_of(values: pd.DataFrame, window: str, sample: str) -> pd.DataFrame:
     """The regression sample of ``window`` restricted to ``sample`` (``all`` or ``unconfounded``)."""
+    rows, _ = regression_sample(values, window)
+    return _restricted(rows, sample)
+
+
+def _restricted(rows: pd.DataFrame, sample: str) -> pd.DataFrame:
+    """A regression sample restricted to ``sample`` (``all`` or ``unconfounded``)."""
     if sample not in SENSITIVITY_SAMPLES:
         raise ValueError(f"sample {sample!r} is not one of {', '.join(SENSITIVITY_SAMPLES)}")
-    rows, _ = regression_sample(values, window)
     if sample == "unconfounded":
-        rows = rows.loc[rows["clean"].astype(bool)]
-    return rows
+        return rows.loc[rows["clean"].astype(bool)]
+    return rows.copy()
 
 
 def _gross(sample: pd.DataFrame) -> tuple[float, float]:
@@ -93,8 +98,9 @@ def sensitivity_table(
     for window in windows:
         if window not in present:
             continue
+        whole, _ = regression_sample(values, window)  # once per window for both samples
         for sample in samples:
-            rows_ = sample_of(values, window, sample)
+            rows_ = _restricted(whole, sample)
             fits = fit_models(rows_, cov_type=cov_type)
             split = fits.binding_split
             if equal_slopes_p is not None:
