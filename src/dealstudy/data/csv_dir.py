@@ -273,6 +273,7 @@ class CsvSharesSource:
         self.name = f"csv:{self.path}"
         self._table: pd.DataFrame | None = None
         self._histories: dict[str, pd.DataFrame] | None = None
+        self._counts: dict[str, tuple[list[float], list[str]]] = {}  # per symbol: shares, sources as lists
 
     def _load(self) -> pd.DataFrame:
         if self._table is None:
@@ -319,9 +320,12 @@ class CsvSharesSource:
         last = int(rows.index.searchsorted(pd.Timestamp(on), side="right")) - 1
         if last < 0:
             return None
+        if symbol not in self._counts:  # the columns as lists once: a report asks ~1,000 times
+            self._counts[symbol] = (rows["shares"].tolist(), rows["source"].tolist())
+        shares, sources = self._counts[symbol]
         return SharesCount(
             symbol=symbol,
             as_of=rows.index[last].date(),
-            shares=float(rows["shares"].iloc[last]),
-            source=str(rows["source"].iloc[last]),
+            shares=float(shares[last]),
+            source=str(sources[last]),
         )
