@@ -180,11 +180,12 @@ def test_study_outputs_byte_identical_to_the_precise_path(
 
 @pytest.mark.parametrize("units", [("us", "ns"), ("ns", "ns"), ("s", "us")])
 @pytest.mark.parametrize("names", [("date", "date"), ("date", None)])
-@pytest.mark.parametrize("within", [False, True])
+@pytest.mark.parametrize("within", [False, True, "empty", "outside"])
 def test_union_reindex_equals_pandas(
-    units: tuple[str, str], names: tuple[str | None, str | None], within: bool
+    units: tuple[str, str], names: tuple[str | None, str | None], within: bool | str
 ) -> None:
-    """Against pandas' union and reindex; ``within``: every extra date already has a row."""
+    """Against pandas' union and reindex: extra dates inside and beyond the series' range, every extra date
+    already a row (``True``), none, or all after the series' last date."""
     from dealstudy.pipeline.study import union_reindex
 
     rng = np.random.default_rng(5)
@@ -192,7 +193,13 @@ def test_union_reindex_equals_pandas(
     own = days[np.sort(rng.choice(300, 280, replace=False))]
     series = pd.Series(rng.normal(size=280), index=pd.DatetimeIndex(own, name=names[0]).as_unit(units[0]))
     series.iloc[3] = np.nan
-    extra = pd.DatetimeIndex(own[10:200] if within else days[5:290], name=names[1]).as_unit(units[1])
+    chosen = {
+        False: days[5:290],
+        True: own[10:200],
+        "empty": days[:0],
+        "outside": pd.bdate_range("2025-06-02", periods=5),
+    }
+    extra = pd.DatetimeIndex(chosen[within], name=names[1]).as_unit(units[1])
     expected = series.reindex(pd.DatetimeIndex(series.index).union(extra))
     got = union_reindex(series, extra)
     pd.testing.assert_series_equal(got, expected, check_freq=False)

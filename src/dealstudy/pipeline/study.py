@@ -131,8 +131,9 @@ def _sessions(mic: str, start: dt.date, end: dt.date) -> pd.DatetimeIndex:
 def union_reindex(series: pd.Series, extra: pd.DatetimeIndex) -> pd.Series:
     """``series.reindex(series.index.union(extra))``: same index (values, unit, name) and values.
 
-    For the usual case (both indexes sorted and unique, tz-naive, float values) the union is merged with
-    NumPy, without pandas' frequency inference on every union (most of the time of 1,000 tickers).
+    For the usual case (both indexes sorted and unique, tz-naive, float values) the dates ``series`` lacks
+    are inserted with NumPy (binary search, no sort), without pandas' frequency inference on every union
+    (most of the time of 1,000 tickers).
     """
     index = pd.DatetimeIndex(series.index)
     simple = (
@@ -149,10 +150,14 @@ def union_reindex(series: pd.Series, extra: pd.DatetimeIndex) -> pd.Series:
     if not simple:
         return series.reindex(index.union(extra))
     unit = max(index.unit, extra.unit, key=_UNITS.index)  # pandas takes the finer unit
-    own = index.as_unit(unit).asi8
-    merged = np.union1d(own, extra.as_unit(unit).asi8)
-    values = np.full(len(merged), np.nan)
-    values[np.searchsorted(merged, own)] = series.to_numpy()
+    own, other = index.as_unit(unit).asi8, extra.as_unit(unit).asi8
+    held = np.zeros(len(other), dtype=bool)  # both sorted and unique: insert the dates ``own`` lacks
+    if len(own):
+        held = own[np.minimum(np.searchsorted(own, other), len(own) - 1)] == other
+    lacking = other[~held]
+    slots = np.searchsorted(own, lacking)
+    merged = np.insert(own, slots, lacking)
+    values = np.insert(series.to_numpy(dtype=np.float64), slots, np.nan)
     name = index.name if index.name == extra.name else None
     out_index = pd.DatetimeIndex(merged.view(f"M8[{unit}]"), name=name)
     return pd.Series(values, index=out_index, name=series.name)
