@@ -146,19 +146,6 @@ def test_a_suspect_benchmark_price_marks_the_events_whose_window_it_touches() ->
     assert f"MKT {day}: adjusted close +80% and back the next session" in outcomes.loc["last", "reason"]
 
 
-def test_the_sessions_for_marking_cover_events_of_a_flagged_benchmark() -> None:
-    """Only the tickers whose own series or benchmark has a suspect price get their sessions built for
-    :func:`mark_suspect_events`; an event's benchmark counts even when the events file has no ``market``
-    column (the outcomes carry the spec's market)."""
-    from dealstudy.pipeline.study import _tickers_touched
-
-    outcomes = pd.DataFrame({"ticker": ["AAA", "BBB", "CCC", "DDD"], "market": ["SPY", "MKT", "SPY", "SPY"]})
-    assert _tickers_touched(outcomes, {"MKT"}) == {"BBB"}
-    assert _tickers_touched(outcomes, {"CCC", "SPY"}) == {"AAA", "CCC", "DDD"}
-    assert _tickers_touched(outcomes.drop(columns="market"), {"MKT", "DDD"}) == {"DDD"}
-    assert _tickers_touched(outcomes, set()) == set()
-
-
 def test_the_shared_snapshot_passes_clean_splits_included(prices_dir: Path) -> None:
     files = sorted(p for p in prices_dir.glob("*.csv") if p.stem not in {"shares_outstanding"})
     flagged = {}

@@ -267,22 +267,7 @@ def study_prices(
     frame = events if "day0" in events.columns else map_event_day0(events, closes)
     screened = drop_suspect_prices(closes, suspects)  # after day 0 is mapped on the data as given
     results = EventStudy(spec).fit(frame, screened, factors=factors, unavailable=unavailable or {})
-    flagged = {symbol for symbol, found in suspects.items() if found}
-    if not flagged:
-        return results
-    touched = _tickers_touched(results.outcomes, flagged)
-    days = {t: pd.DatetimeIndex(closes[t].index) for t in touched if t in closes}
-    return mark_suspect_events(results, suspects, days)
-
-
-def _tickers_touched(outcomes: pd.DataFrame, flagged: set[str]) -> set[str]:
-    """The tickers of the events whose ticker or benchmark (``market`` of the outcomes) has a suspect
-    price: the sessions :func:`mark_suspect_events` may need."""
-    tickers = outcomes["ticker"].astype(str)
-    hit = tickers.isin(flagged)
-    if "market" in outcomes.columns:
-        hit |= outcomes["market"].astype(str).isin(flagged)
-    return set(tickers[hit])
+    return mark_suspect_events(results, suspects, closes)
 
 
 def run_study(events: pd.DataFrame, sources: DataSources, spec: StudySpec | None = None) -> StudyResults:

@@ -40,17 +40,18 @@ def drop_suspect_prices(
 def mark_suspect_events(
     results: StudyResults,
     suspects: Mapping[str, Sequence[SuspectPrice]],
-    sessions: Mapping[str, pd.DatetimeIndex],
+    prices: Mapping[str, pd.Series],
 ) -> StudyResults:
     """Give ``suspect_prices`` to every event whose widest event window uses a suspect price.
 
     A price at session ``d`` enters the returns of ``d`` and of the next session, so an event with day 0
-    at position ``p0`` of its ticker's ``sessions`` is touched when ``d``'s position lies in
-    ``p0 + a - 1 .. p0 + b`` for the widest window ``a:b``. Prices of the event's benchmark (its ``market``)
-    count too, placed on the ticker's sessions. An event whose own price is dropped comes out of the engine
-    with a gap; one whose benchmark price is dropped comes out ``ok``, because the benchmark is carried
-    forward over a missing price (:mod:`dealstudy.study.returns`: a zero benchmark return that day, two
-    days' move the next), so an ``ok`` event is marked when its benchmark's suspect price touches the window.
+    at position ``p0`` of its ticker's sessions (the dates of its series in ``prices``) is touched when
+    ``d``'s position lies in ``p0 + a - 1 .. p0 + b`` for the widest window ``a:b``. Prices of the event's
+    benchmark (its ``market``) count too, placed on the ticker's sessions. An event whose own price is
+    dropped comes out of the engine with a gap; one whose benchmark price is dropped comes out ``ok``,
+    because the benchmark is carried forward over a missing price (:mod:`dealstudy.study.returns`: a zero
+    benchmark return that day, two days' move the next), so an ``ok`` event is marked when its benchmark's
+    suspect price touches the window.
     Returns a new :class:`StudyResults`.
     """
     if not any(suspects.values()):
@@ -70,9 +71,10 @@ def mark_suspect_events(
     marked: dict[int, str] = {}
     for row in np.flatnonzero(candidates).tolist():
         ticker, market = tickers.iloc[row], market_of.iloc[row]
-        days = sessions.get(ticker)
-        if days is None:
+        series = prices.get(ticker)
+        if series is None:
             continue
+        days = pd.DatetimeIndex(series.index)
         p0 = int(days.searchsorted(day0s[row]))
         hits: list[str] = []
         for symbol in dict.fromkeys((ticker, market) if caused[row] else (market,)):
