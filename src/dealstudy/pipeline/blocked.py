@@ -133,6 +133,6 @@ def run_study_blocked(
             blocks += 1
             del result, task, panel  # the block's tables are on disk now, its panel in the gather
         writer.close()
-        aggregate = gather_aggregate(gather, events, spec)
+        aggregate = gather_aggregate(gather, spec)
         write_table(tmp, AGGREGATE_FILE.removesuffix(".parquet"), aggregate, "parquet")
     return BlockedStudy(spec, Path(out_dir), aggregate, in_input_order(status, events), blocks)

@@ -38,6 +38,7 @@ from dealstudy._tables import write_table
 from dealstudy.data import DataSources
 from dealstudy.errors import DataError, SpecificationError
 from dealstudy.pipeline._parquet_out import AGGREGATE_FILE, TABLES, commit_tables, conform
+from dealstudy.pipeline.panel_gather import PanelGather
 from dealstudy.pipeline.partitions import (
     MAX_PARTITION_EVENTS,
     PartitionedStudy,
@@ -181,9 +182,11 @@ def run_study_dask(
         status = in_input_order([s[1] for s in summaries], events)
         with commit_tables(out) as tmp:
             _write_tables(client, futures, best, tmp)
-            pieces = [(s[2], s[3]) for s in summaries]
-            del summaries
-            aggregate = gather_aggregate(pieces, events, spec)
+            gather = PanelGather(events)  # each partition's panel placed in input order, then dropped
+            summaries.reverse()
+            while summaries:
+                gather.add(*summaries.pop()[2:])
+            aggregate = gather_aggregate(gather, spec)
             write_table(tmp, AGGREGATE_FILE.removesuffix(".parquet"), aggregate, "parquet")
     return DaskStudy(spec, out, aggregate, status, len(tasks))
 

@@ -227,18 +227,9 @@ def in_input_order(status: list[pd.DataFrame], events: pd.DataFrame) -> pd.DataF
     return stacked.iloc[np.argsort(positions, kind="stable")].reset_index(drop=True)
 
 
-def gather_aggregate(
-    pieces: list[tuple[EventPanel, tuple[str, ...]]] | PanelGather, events: pd.DataFrame, spec: StudySpec
-) -> pd.DataFrame:
-    """The aggregate tests on the partitions' panels stacked in the events' input order: ``pieces``
-    (emptied on the way, each piece dropped once placed) or a :class:`.PanelGather` they were added to."""
-    if isinstance(pieces, PanelGather):
-        gather = pieces
-    else:
-        gather = PanelGather(events)
-        pieces.reverse()
-        while pieces:
-            gather.add(*pieces.pop())
+def gather_aggregate(gather: PanelGather, spec: StudySpec) -> pd.DataFrame:
+    """The aggregate tests on the partitions' panels added to ``gather`` (each placed in the events' input
+    order as it came; the gather is emptied)."""
     panel, ids = gather.panel()
     empty = pd.DataFrame()
     results = StudyResults(spec, empty, empty, empty, panel, ids)
