@@ -155,6 +155,26 @@ def test_zero_variance(rng: np.random.Generator) -> None:
     assert "residual variance is zero" in out.loc["e", "reason"]
 
 
+def test_zero_variance_among_fitted_events_keeps_theirs(rng: np.random.Generator) -> None:
+    """A zero-variance event between fitted ones (SPY against itself, say) is dropped from the fitted arrays
+    without disturbing the others: each keeps the CAR and t it has when studied alone (this mix once raised
+    a broadcast error while the kept rows were moved up)."""
+    dates, prices = _prices(rng)
+    prices = dict(prices, CCC=prices["SPY"] * 3.0)  # R = R_m exactly: zero residual variance
+    events = [("a", "AAA", dates[400]), ("z", "CCC", dates[410]), ("b", "BBB", dates[420])]
+    ev = pd.DataFrame(events, columns=["event_id", "ticker", "day0"])
+    res = EventStudy(StudySpec()).fit(ev, prices)
+    out = res.outcomes.set_index("event_id")
+    assert out["outcome"].to_dict() == {"a": "ok", "z": "zero_variance", "b": "ok"}
+    cars = res.cars.set_index(["event_id", "window"])
+    for eid, ticker, day0 in (events[0], events[2]):
+        alone = EventStudy(StudySpec()).fit(
+            pd.DataFrame([(eid, ticker, day0)], columns=["event_id", "ticker", "day0"]), prices
+        )
+        ref = alone.cars.set_index(["event_id", "window"])
+        pd.testing.assert_frame_equal(cars.loc[[eid]], ref, check_exact=False, rtol=1e-12)
+
+
 def test_every_code_is_covered() -> None:
     assert set(OUTCOMES) == {
         "ok", "no_prices", "no_benchmark", "no_factors", "day0_outside_data", "thin_estimation",

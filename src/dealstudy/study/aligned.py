@@ -83,5 +83,6 @@ def row_counts(mask: BoolArray) -> IntArray:
 
 
 def blocks(n: int) -> list[slice]:
-    """Row blocks of :data:`BLOCK` events covering ``0..n``."""
-    return [slice(lo, lo + BLOCK) for lo in range(0, n, BLOCK)]
+    """Row blocks of :data:`BLOCK` events covering ``0..n`` exactly: the last one stops at ``n``, so it
+    selects as many rows of a longer array as of one with ``n`` rows."""
+    return [slice(lo, min(lo + BLOCK, n)) for lo in range(0, n, BLOCK)]
