@@ -107,13 +107,13 @@ def test_cache_serves_unchanged_files_and_reparses_changed_ones(
     first.preload(first.symbols())
     assert len(list(cache.rglob("prices.parquet"))) == 1
     parsed: list[str] = []
-    real = csv_dir.parse_price_bytes
+    real = csv_dir.parse_price_columns
 
-    def counting(data: bytes, path: Path) -> pd.DataFrame:
+    def counting(data: bytes, path: Path) -> dict[str, np.ndarray]:
         parsed.append(path.stem)
         return real(data, path)
 
-    monkeypatch.setattr(csv_dir, "parse_price_bytes", counting)
+    monkeypatch.setattr(csv_dir, "parse_price_columns", counting)
     second = CsvDirSource(folder, cache_dir=cache)
     second.preload(second.symbols())
     assert parsed == []  # everything from the cache

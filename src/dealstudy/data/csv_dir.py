@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from dealstudy._parallel import map_blocks
+from dealstudy.data.bulk import PriceBlock, no_rows_error, read_block, read_files
 from dealstudy.data.csv_schema import (
     PRICE_SCHEMA,
     SHARES_SCHEMA,
@@ -27,12 +28,16 @@ from dealstudy.data.parsed_cache import FileKey, ParsedCache
 from dealstudy.data.source import PRICE_COLUMNS, PriceHistory, Provenance, SharesCount, check_symbol
 from dealstudy.errors import MissingDataError, SnapshotError
 
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
 __all__ = [
     "SHARES_COLUMNS",
     "SHARES_FILE",
     "CsvDirSource",
     "CsvSharesSource",
     "parse_price_bytes",
+    "parse_price_columns",
     "read_price_csv",
     "read_shares_csv",
     "validate_price_frame",
@@ -41,8 +46,6 @@ __all__ = [
 #: Name of the shares-outstanding file inside a snapshot directory.
 SHARES_FILE = "shares_outstanding.csv"
 SHARES_COLUMNS: tuple[str, ...] = SHARES_SCHEMA.names
-#: A preload of at least this many files uses (and fills) the Parquet cache of parsed folders.
-CACHE_MIN_FILES = 32
 
 
 def validate_price_frame(raw: pd.DataFrame, file: str) -> pd.DataFrame:
@@ -70,18 +73,25 @@ def validate_price_frame(raw: pd.DataFrame, file: str) -> pd.DataFrame:
     return _price_frame(validate_strings(raw, PRICE_SCHEMA, file))
 
 
-def _price_frame(columns: dict[str, object]) -> pd.DataFrame:
+def _price_frame(columns: Mapping[str, object]) -> pd.DataFrame:
     index = pd.DatetimeIndex(columns["date"], name="date")  # type: ignore[arg-type]
     return pd.DataFrame({c: columns[c] for c in PRICE_COLUMNS}, index=index)
 
 
+def parse_price_columns(data: bytes, path: Path) -> dict[str, NDArray[Any]]:
+    """The validated columns of a price file's bytes: ``date`` (datetime64) and :data:`PRICE_COLUMNS`
+    (float64). Column-wise (pyarrow) when the file is well formed, else the precise path, which raises the
+    message naming file, line and column."""
+    columns = parse_fast(data, PRICE_SCHEMA)
+    if columns is None:
+        columns = validate_strings(read_strings(path), PRICE_SCHEMA, str(path))
+    dates = pd.DatetimeIndex(columns["date"]).to_numpy()  # type: ignore[arg-type]
+    return {"date": dates, **{c: np.asarray(columns[c], dtype=np.float64) for c in PRICE_COLUMNS}}
+
+
 def parse_price_bytes(data: bytes, path: Path) -> pd.DataFrame:
-    """The validated price frame of a file's bytes: column-wise (pyarrow) when the file is well formed,
-    else the precise path, which raises the message naming file, line and column."""
-    fast = parse_fast(data, PRICE_SCHEMA)
-    if fast is not None:
-        return _price_frame(fast)
-    return validate_price_frame(read_strings(path), str(path))
+    """The validated price frame of a file's bytes (see :func:`parse_price_columns`)."""
+    return _price_frame(parse_price_columns(data, path))
 
 
 def read_price_csv(path: Path) -> pd.DataFrame:
@@ -143,9 +153,24 @@ class CsvDirSource:
 
         Symbols without a file are left for :meth:`history` to report; a malformed file's error is kept and
         raised when the symbol is used, so the first malformed file *used* is the one reported, as if the
-        files were read one by one. With a cache folder and at least :data:`CACHE_MIN_FILES` files to read,
-        the parsed frames are cached (see :mod:`dealstudy.data.parsed_cache`).
+        files were read one by one. With a cache folder and at least
+        :data:`~dealstudy.data.bulk.CACHE_MIN_FILES` files to read, the parsed frames are cached (see
+        :mod:`dealstudy.data.parsed_cache`).
         """
+        for sym, (columns, digest) in read_files(self, self._unread(symbols), PRICE_COLUMNS).items():
+            self._frames[sym] = (_price_frame(columns), digest)
+
+    def histories(
+        self, symbols: Iterable[str], start: dt.date, end: dt.date, columns: Sequence[str] = PRICE_COLUMNS
+    ) -> PriceBlock:
+        """The ``columns`` of ``symbols`` over ``start..end`` in one :class:`~dealstudy.data.bulk.PriceBlock`,
+        each symbol's rows as :meth:`history` gives them, or the error it raises (see
+        :func:`dealstudy.data.bulk.read_block`). The files are read as :meth:`preload` reads them, but no
+        frame is built or kept: from a valid cache only ``date`` and ``columns`` are read."""
+        return read_block(self, symbols, start, end, columns)
+
+    def _unread(self, symbols: Iterable[str]) -> list[str]:
+        """The distinct valid symbols of ``symbols`` with a file that is not read yet."""
         todo: list[str] = []
         for symbol in dict.fromkeys(symbols):
             try:
@@ -154,33 +179,12 @@ class CsvDirSource:
                 continue
             if sym not in self._frames and sym not in self._errors and self.path_for(sym).is_file():
                 todo.append(sym)
-        if not todo:
-            return
-        cache = self._cache if self._cache is not None and len(todo) >= CACHE_MIN_FILES else None
-        index = cache.index() if cache is not None else {}
-        read = map_blocks(lambda sym: self._read_one(sym, index), todo)
-        keys = {sym: key for sym, (_, key) in zip(todo, read, strict=True) if key is not None}
-        cached = cache.lookup({s: k for s, k in keys.items() if s in index}) if cache is not None else {}
-        parsed: dict[str, tuple[pd.DataFrame, FileKey]] = {}
-        for sym, (frame, key) in zip(todo, read, strict=True):
-            if key is None:
-                continue
-            if frame is None:
-                frame = cached.get(sym)
-                if frame is None:  # listed in the cache but unreadable now: parse it
-                    frame, key = self._read_one(sym, {})
-                    if frame is None or key is None:
-                        continue
-            if sym not in cached:
-                parsed[sym] = (frame, key)
-            self._frames[sym] = (frame, key.sha256)
-        if cache is not None and parsed:
-            cache.store(parsed, keep=keys)
+        return list(dict.fromkeys(todo))
 
     def _read_one(
-        self, sym: str, index: dict[str, tuple[FileKey, int, int]]
-    ) -> tuple[pd.DataFrame | None, FileKey | None]:
-        """(frame, key) of one file; frame ``None`` when the cache holds this content; key ``None`` on an
+        self, sym: str, index: Mapping[str, tuple[FileKey, int, int]]
+    ) -> tuple[dict[str, NDArray[Any]] | None, FileKey | None]:
+        """(columns, key) of one file; columns ``None`` when the cache holds this content; key ``None`` on an
         error (kept in ``self._errors`` for a malformed file; a vanished file is left to :meth:`_load`)."""
         path = self.path_for(sym)
         try:
@@ -191,7 +195,7 @@ class CsvDirSource:
         if sym in index and index[sym][0] == key:
             return None, key
         try:
-            return parse_price_bytes(data, path), key
+            return parse_price_columns(data, path), key
         except SnapshotError as exc:
             self._errors[sym] = exc
             return None, None
@@ -221,10 +225,7 @@ class CsvDirSource:
         window = frame.iloc[lo:hi].copy()
         path = self.path_for(symbol)
         if window.empty:
-            covered = f"{frame.index[0].date()}..{frame.index[-1].date()}" if len(frame) else "no rows"
-            raise MissingDataError(
-                f"{path}: no rows for {symbol} in {start}..{end} (the file covers {covered})"
-            )
+            raise no_rows_error(path, symbol, start, end, frame.index)
         provenance = Provenance(
             source=self.name,
             fetched_at=None,

@@ -14,15 +14,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dealstudy._atomic import atomic_open
 from dealstudy.data.source import PRICE_COLUMNS
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from numpy.typing import NDArray
 
 __all__ = ["FileKey", "ParsedCache"]
 
@@ -69,8 +70,13 @@ class ParsedCache:
                     }
         return self._index
 
-    def lookup(self, keys: dict[str, FileKey]) -> dict[str, pd.DataFrame]:
-        """The cached frames of the symbols whose key matches ``keys[symbol]``."""
+    def lookup(
+        self, keys: dict[str, FileKey], names: Sequence[str] = PRICE_COLUMNS
+    ) -> dict[str, dict[str, NDArray[Any]]]:
+        """The cached columns ``date`` and ``names`` of the symbols whose key matches ``keys[symbol]``.
+
+        Only those columns are read; each symbol's arrays are views of the table's (read-only).
+        """
         index = self.index()
         hits = [sym for sym, key in keys.items() if sym in index and index[sym][0] == key]
         if not hits:
@@ -78,46 +84,52 @@ class ParsedCache:
         try:
             import pyarrow.parquet as pq
 
-            table = pq.read_table(self.path, columns=["date", *PRICE_COLUMNS])
-            dates = table.column("date").to_numpy()
-            values = {c: table.column(c).to_numpy() for c in PRICE_COLUMNS}
+            wanted = ["date", *dict.fromkeys(names)]
+            table = pq.read_table(self.path, columns=wanted)
+            arrays = {c: table.column(c).to_numpy() for c in wanted}
         except Exception:  # a cache that cannot be read is no cache
             return {}
-        return {sym: _frame(dates, values, index[sym][1], index[sym][2]) for sym in hits}
+        out = {}
+        for sym in hits:
+            sl = slice(index[sym][1], index[sym][1] + index[sym][2])
+            out[sym] = {c: values[sl] for c, values in arrays.items()}
+        return out
 
-    def store(self, frames: dict[str, tuple[pd.DataFrame, FileKey]], keep: dict[str, FileKey]) -> None:
-        """Rewrite the cache with ``frames`` plus the cached symbols of ``keep`` whose key still matches."""
+    def store(
+        self, parsed: dict[str, tuple[Mapping[str, NDArray[Any]], FileKey]], keep: dict[str, FileKey]
+    ) -> None:
+        """Rewrite the cache with ``parsed`` (per symbol: the columns ``date`` and :data:`PRICE_COLUMNS`, and
+        the file's key) plus the cached symbols of ``keep`` whose key still matches."""
         import numpy as np
-        import pandas as pd
 
-        old = self.lookup({s: k for s, k in keep.items() if s not in frames})
+        old = self.lookup({s: k for s, k in keep.items() if s not in parsed})
         index = self.index()
-        merged = {s: (f, index[s][0]) for s, f in old.items()} | frames
-        parts, entries, row = [], {}, 0
-        for sym in sorted(merged):
-            frame, key = merged[sym]
-            entries[sym] = [key.size, key.mtime_ns, key.sha256, row, len(frame)]
-            row += len(frame)
-            parts.append(frame)
-        if not parts:
+        merged = {s: (columns, index[s][0]) for s, columns in old.items()} | parsed
+        symbols = sorted(merged)
+        if not symbols:
             return
-        long = pd.concat(parts).reset_index()
-        long.insert(0, "symbol", np.repeat(sorted(merged), [len(merged[s][0]) for s in sorted(merged)]))
+        counts = [len(merged[s][0]["date"]) for s in symbols]
+        entries, row = {}, 0
+        for sym, rows in zip(symbols, counts, strict=True):
+            key = merged[sym][1]
+            entries[sym] = [key.size, key.mtime_ns, key.sha256, row, rows]
+            row += rows
         with contextlib.suppress(Exception):  # an unwritable cache is no cache
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pandas(long, preserve_index=False)
+            codes = pa.array(np.repeat(np.arange(len(symbols), dtype=np.int32), counts))
+            names = pa.DictionaryArray.from_arrays(codes, pa.array(symbols, type=pa.large_string()))
+            columns = {
+                "symbol": names.cast(pa.large_string()),
+                "date": pa.array(np.concatenate([merged[s][0]["date"] for s in symbols])),
+                **{
+                    c: pa.array(np.concatenate([merged[s][0][c] for s in symbols]), from_pandas=True)
+                    for c in PRICE_COLUMNS
+                },
+            }
             doc = json.dumps({"format": _FORMAT, "symbols": entries}).encode()
-            table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META_KEY: doc})
+            table = pa.table(columns).replace_schema_metadata({_META_KEY: doc})
             with atomic_open(self.path, "wb", encoding=None) as handle:
                 pq.write_table(table, handle, compression="zstd")
             self._index = None
-
-
-def _frame(dates: object, values: dict[str, object], first: int, rows: int) -> pd.DataFrame:
-    import pandas as pd
-
-    sl = slice(first, first + rows)
-    index = pd.DatetimeIndex(dates[sl], name="date")  # type: ignore[index]
-    return pd.DataFrame({c: values[c][sl] for c in PRICE_COLUMNS}, index=index)  # type: ignore[index]

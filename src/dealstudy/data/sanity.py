@@ -31,10 +31,14 @@ __all__ = [
     "MAX_LOG_RETURN",
     "MAX_RATIO_LOG_CHANGE",
     "REVERSAL_LOG_RETURN",
+    "SANITY_COLUMNS",
     "SuspectPrice",
     "suspect_prices",
+    "suspect_segments",
 ]
 
+#: The price columns the checks read (a source reading only some columns reads at least these).
+SANITY_COLUMNS: tuple[str, ...] = ("adj_close", "close")
 #: A session's adjusted close more than doubling or halving is suspect.
 MAX_LOG_RETURN = math.log(2.0)
 #: A move of more than 40% that the next session undoes (by >= 75%) is a suspect single price.
@@ -68,11 +72,33 @@ class SuspectPrice:
         )
 
 
-def _log_changes(values: np.ndarray) -> np.ndarray:
+def _log_changes(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Log changes between consecutive ``values``; NaN where ``first`` (a segment's first value)."""
     logs = np.log(values)
     out = np.full(logs.shape, np.nan)
     out[1:] = logs[1:] - logs[:-1]
+    out[first] = np.nan
     return out
+
+
+def _firsts(rows: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Whether each of the ascending positions ``rows`` is the first of its segment (segment ``k`` is
+    ``offsets[k]:offsets[k + 1]``)."""
+    first = np.zeros(len(rows), dtype=bool)
+    at = np.searchsorted(rows, offsets[:-1])  # where each segment's rows would begin among ``rows``
+    held = at < len(rows)
+    held[held] = rows[at[held]] < offsets[1:][held]  # the segment has a row there
+    first[at[held]] = True
+    return first
+
+
+def _rows_where(mask: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The positions where ``mask`` holds and the ``columns`` there (the columns themselves when it holds
+    everywhere, the usual case, to save copying them)."""
+    if mask.all():
+        return np.arange(len(mask)), list(columns)
+    rows = np.flatnonzero(mask)
+    return rows, [c[rows] for c in columns]
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -87,13 +113,13 @@ def _moves(r: np.ndarray) -> list[tuple[int, str, float]]:
     explains it).
     """
     found: list[tuple[int, str, float]] = []
-    nxt = np.append(r[1:], np.nan)
-    candidates = np.flatnonzero(np.abs(np.nan_to_num(r)) > REVERSAL_LOG_RETURN)
+    with np.errstate(invalid="ignore"):
+        candidates = np.flatnonzero(np.abs(r) > REVERSAL_LOG_RETURN)  # NaN: no change, not a candidate
     reversal_at = -2
     for i in candidates.tolist():
         if i == reversal_at + 1:
             continue
-        x, back = float(r[i]), float(nxt[i])
+        x, back = float(r[i]), float(r[i + 1]) if i + 1 < len(r) else math.nan
         undone = math.isfinite(back) and x * back < 0 and abs(x + back) <= (1 - _UNDONE) * abs(x)
         if undone:
             found.append((i, "reversal", math.expm1(x)))
@@ -112,22 +138,49 @@ def suspect_prices(frame: pd.DataFrame) -> list[SuspectPrice]:
     """
     if "adj_close" not in frame.columns or len(frame) < 2:
         return []
-    adj = _column(frame, "adj_close")
+    close = _column(frame, "close") if "close" in frame.columns else None
+    offsets = np.array([0, len(frame)], dtype=np.int64)
+    found = suspect_segments(pd.DatetimeIndex(frame.index), offsets, _column(frame, "adj_close"), close)
+    return found.get(0, [])
+
+
+def suspect_segments(
+    dates: pd.DatetimeIndex | np.ndarray,
+    offsets: np.ndarray,
+    adj_close: np.ndarray,
+    close: np.ndarray | None = None,
+) -> dict[int, list[SuspectPrice]]:
+    """:func:`suspect_prices` of many symbols at once, on their rows laid end to end.
+
+    Segment ``k`` (one symbol) is rows ``offsets[k]:offsets[k + 1]`` of ``dates`` (sorted within a
+    segment) and of the float columns ``adj_close`` and ``close`` (``None``: no ratio rule). Returns the
+    suspect sessions of each segment that has any, as :func:`suspect_prices` finds them on that segment's
+    rows alone: no change is taken across two segments.
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
     with np.errstate(invalid="ignore"):
-        priced = np.isfinite(adj) & (adj > 0)
-        rows = np.flatnonzero(priced)
-        moves = [(int(rows[i]), kind, size) for i, kind, size in _moves(_log_changes(adj[rows]))]
+        priced = np.isfinite(adj_close) & (adj_close > 0)
+        rows, (adj,) = _rows_where(priced, adj_close)
+        changes = _log_changes(adj, _firsts(rows, offsets))
+        moves = [(int(rows[i]), kind, size) for i, kind, size in _moves(changes)]
         breaks: list[tuple[int, str, float]] = []
-        if "close" in frame.columns:
-            close = _column(frame, "close")
-            both = np.flatnonzero(priced & np.isfinite(close) & (close > 0))
-            change = _log_changes(close[both] / adj[both])
-            for i in np.flatnonzero(np.abs(np.nan_to_num(change)) > MAX_RATIO_LOG_CHANGE).tolist():
+        if close is not None:
+            both, (close_both, adj_both) = _rows_where(
+                priced & np.isfinite(close) & (close > 0), close, adj_close
+            )
+            change = _log_changes(close_both / adj_both, _firsts(both, offsets))
+            for i in np.flatnonzero(np.abs(change) > MAX_RATIO_LOG_CHANGE).tolist():
                 breaks.append((int(both[i]), "ratio_break", math.expm1(change[i])))
     if not moves and not breaks:
-        return []
-    index = pd.DatetimeIndex(frame.index)
-    found = {index[row]: SuspectPrice(index[row], kind, size) for row, kind, size in moves}
-    for row, kind, size in breaks:
-        found.setdefault(index[row], SuspectPrice(index[row], kind, size))
-    return [found[d] for d in sorted(found)]
+        return {}
+
+    def key(row: int) -> tuple[int, pd.Timestamp]:
+        return int(np.searchsorted(offsets, row, side="right")) - 1, pd.Timestamp(dates[row])
+
+    found = {key(row): (kind, size) for row, kind, size in moves}
+    for row, kind, size in breaks:  # a jump or reversal wins over a ratio break of the same day
+        found.setdefault(key(row), (kind, size))
+    out: dict[int, list[SuspectPrice]] = {}
+    for segment, day in sorted(found):
+        out.setdefault(segment, []).append(SuspectPrice(day, *found[segment, day]))
+    return out

@@ -23,9 +23,10 @@ from dealstudy._outdir import check_out
 from dealstudy._tables import TableFormat, dates_to_text, write_table
 from dealstudy._timings import stage
 from dealstudy.data import DataSources
+from dealstudy.data.bulk import PriceBlock
 from dealstudy.data.calendars import exchange_for_symbol, map_day0, sessions
 from dealstudy.data.factors import load_factors
-from dealstudy.data.sanity import SuspectPrice, suspect_prices
+from dealstudy.data.sanity import SANITY_COLUMNS, SuspectPrice, suspect_prices, suspect_segments
 from dealstudy.errors import DataError, DownloadError, MissingDataError, SpecificationError
 from dealstudy.study import EventStudy, StudyResults, StudySpec
 from dealstudy.study.suspect import drop_suspect_prices, mark_suspect_events
@@ -70,7 +71,10 @@ def fetch_prices(
     """Adjusted closes of ``symbols`` over ``start..end``; per-symbol data errors become reasons.
 
     With ``suspects``, each symbol's suspect sessions (:func:`dealstudy.data.sanity.suspect_prices`) are
-    added to it; the prices themselves are returned as the source gave them.
+    added to it; the prices themselves are returned as the source gave them. A source with a
+    ``histories`` method (a folder of CSV files) is read in one :class:`~dealstudy.data.bulk.PriceBlock`
+    (the suspects found on it at once, :func:`~dealstudy.data.sanity.suspect_segments`), others symbol by
+    symbol; both give the same result.
 
     Returns
     -------
@@ -79,11 +83,14 @@ def fetch_prices(
     unavailable : dict of symbol to reason
         Symbols the source could not supply (:class:`MissingDataError` / :class:`DownloadError` message).
     """
+    wanted = list(dict.fromkeys(symbols))
+    histories = getattr(sources.prices, "histories", None)
+    if callable(histories):  # a folder of CSV files: every symbol's columns at once, no frame per symbol
+        return _from_block(histories(wanted, start, end, SANITY_COLUMNS), wanted, start, end, suspects)
     prices: dict[str, pd.Series] = {}
     unavailable: dict[str, str] = {}
-    wanted = list(dict.fromkeys(symbols))
     preload = getattr(sources.prices, "preload", None)
-    if callable(preload):  # a folder of CSV files: read them in bulk, in parallel
+    if callable(preload):  # read the files in bulk, in parallel
         preload(wanted)
     for symbol in wanted:
         try:
@@ -93,13 +100,50 @@ def fetch_prices(
             continue
         series = history.frame["adj_close"].astype(float)
         if series.dropna().empty:
-            unavailable[symbol] = f"no adjusted close for {symbol} in {start}..{end}"
+            unavailable[symbol] = _no_adjusted_close(symbol, start, end)
             continue
         prices[symbol] = series
         if suspects is not None:
             found = suspect_prices(history.frame)
             if found:
                 suspects[symbol] = found
+    return prices, unavailable
+
+
+def _no_adjusted_close(symbol: str, start: dt.date, end: dt.date) -> str:
+    return f"no adjusted close for {symbol} in {start}..{end}"
+
+
+def _from_block(
+    block: PriceBlock,
+    wanted: list[str],
+    start: dt.date,
+    end: dt.date,
+    suspects: dict[str, list[SuspectPrice]] | None,
+) -> tuple[dict[str, pd.Series], dict[str, str]]:
+    """:func:`fetch_prices`' result from a :class:`PriceBlock`: the same series, reasons and suspects (and
+    the same error raised, at the same symbol) as the per-symbol path."""
+    prices: dict[str, pd.Series] = {}
+    unavailable: dict[str, str] = {}
+    found: dict[int, list[SuspectPrice]] = {}
+    if suspects is not None:
+        close = block.columns.get("close")
+        found = suspect_segments(block.dates, block.offsets, block.columns["adj_close"], close)
+    adj = block.columns["adj_close"]
+    for symbol in wanted:
+        error = block.errors.get(symbol)
+        if error is not None:
+            if not isinstance(error, MissingDataError | DownloadError):
+                raise error
+            unavailable[symbol] = str(error)
+            continue
+        rows = block.rows(symbol)
+        if np.isnan(adj[rows]).all():
+            unavailable[symbol] = _no_adjusted_close(symbol, start, end)
+            continue
+        prices[symbol] = block.series(symbol)
+        if suspects is not None and block.position(symbol) in found:
+            suspects[symbol] = found[block.position(symbol)]
     return prices, unavailable
 
 
