@@ -76,7 +76,10 @@ class PriceBlock:
         offsets = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(counts)])
         empty = np.array([], dtype="datetime64[ns]")
         dates = np.concatenate([p[1] for p in pieces]) if pieces else empty  # mixed units: the finest
-        columns = {c: np.concatenate([np.asarray(p[2][c], dtype=np.float64) for p in pieces]) for c in names}
+        columns = {
+            c: np.concatenate([np.asarray(p[2][c], dtype=np.float64) for p in pieces] or [np.zeros(0)])
+            for c in names
+        }
         return cls(tuple(p[0] for p in pieces), offsets, dates, columns, dict(errors))
 
     @functools.cached_property
