@@ -127,14 +127,22 @@ def read_files(
     index = cache.index() if cache is not None else {}
     n_chunks = min(len(todo), thread_count() * _CHUNKS_PER_THREAD) or 1
     chunks = [todo[k::n_chunks] for k in range(n_chunks)]
-    done = map_blocks(lambda chunk: [source._read_one(sym, index) for sym in chunk], chunks)
+
+    def work(chunk: Sequence[str] | None) -> Any:  # None: the cached columns, read while files are hashed
+        if chunk is None:
+            return cache.read(names) if cache is not None else None
+        return [source._read_one(sym, index) for sym in chunk]
+
+    done = map_blocks(work, [None, *chunks] if index else chunks)
+    table = done.pop(0) if index else None
     found = {
         sym: got
         for chunk, results in zip(chunks, done, strict=True)
         for sym, got in zip(chunk, results, strict=True)
     }
     keys = {sym: key for sym, (_, key) in found.items() if key is not None}
-    cached = cache.lookup({s: k for s, k in keys.items() if s in index}, names) if cache is not None else {}
+    hits = {s: k for s, k in keys.items() if s in index}
+    cached = cache.lookup(hits, names, table) if cache is not None and table is not None else {}
     parsed: dict[str, tuple[Mapping[str, NDArray[Any]], FileKey]] = {}
     out: dict[str, tuple[Columns, str]] = {}
     for sym in todo:
@@ -176,6 +184,7 @@ def read_block(
     files = read_files(source, todo, names)
     pieces: list[tuple[str, Any, Mapping[str, Any]]] = []
     errors: dict[str, DataError] = {}
+    bounds: dict[np.dtype[Any], tuple[np.datetime64, np.datetime64]] = {}  # start, end in the dates' unit
     for symbol in wanted:
         read = files.get(safe.get(symbol, ""))
         if read is None:  # the per-symbol path: its rows or its error
@@ -189,8 +198,15 @@ def read_block(
             )
             continue
         dates = read[0]["date"]
-        lo = int(np.searchsorted(dates, np.datetime64(start).astype(dates.dtype)))
-        hi = int(np.searchsorted(dates, np.datetime64(end).astype(dates.dtype), side="right"))
+        if dates.dtype not in bounds:
+            bounds[dates.dtype] = (
+                np.datetime64(start).astype(dates.dtype),
+                np.datetime64(end).astype(dates.dtype),
+            )
+        lo, hi = (
+            dates.searchsorted(bounds[dates.dtype][0]),
+            dates.searchsorted(bounds[dates.dtype][1], "right"),
+        )
         if lo == hi:
             errors[symbol] = no_rows_error(source.path_for(symbol), symbol, start, end, dates)
             continue

@@ -170,14 +170,14 @@ class CsvDirSource:
         return read_block(self, symbols, start, end, columns)
 
     def _unread(self, symbols: Iterable[str]) -> list[str]:
-        """The distinct valid symbols of ``symbols`` with a file that is not read yet."""
+        """The distinct valid symbols of ``symbols`` not read yet."""
         todo: list[str] = []
         for symbol in dict.fromkeys(symbols):
             try:
                 sym = _safe_symbol(symbol)
             except MissingDataError:
                 continue
-            if sym not in self._frames and sym not in self._errors and self.path_for(sym).is_file():
+            if sym not in self._frames and sym not in self._errors:  # a missing file fails to read
                 todo.append(sym)
         return list(dict.fromkeys(todo))
 

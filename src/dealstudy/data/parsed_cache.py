@@ -70,29 +70,39 @@ class ParsedCache:
                     }
         return self._index
 
-    def lookup(
-        self, keys: dict[str, FileKey], names: Sequence[str] = PRICE_COLUMNS
-    ) -> dict[str, dict[str, NDArray[Any]]]:
-        """The cached columns ``date`` and ``names`` of the symbols whose key matches ``keys[symbol]``.
-
-        Only those columns are read; each symbol's arrays are views of the table's (read-only).
-        """
-        index = self.index()
-        hits = [sym for sym, key in keys.items() if sym in index and index[sym][0] == key]
-        if not hits:
-            return {}
+    def read(self, names: Sequence[str] = PRICE_COLUMNS) -> dict[str, NDArray[Any]] | None:
+        """The whole columns ``date`` and ``names`` of the table; ``None`` when it cannot be read."""
         try:
             import pyarrow.parquet as pq
 
             wanted = ["date", *dict.fromkeys(names)]
             table = pq.read_table(self.path, columns=wanted)
-            arrays = {c: table.column(c).to_numpy() for c in wanted}
+            return {c: table.column(c).to_numpy() for c in wanted}
         except Exception:  # a cache that cannot be read is no cache
+            return None
+
+    def lookup(
+        self,
+        keys: dict[str, FileKey],
+        names: Sequence[str] = PRICE_COLUMNS,
+        table: dict[str, NDArray[Any]] | None = None,
+    ) -> dict[str, dict[str, NDArray[Any]]]:
+        """The cached columns ``date`` and ``names`` of the symbols whose key matches ``keys[symbol]``.
+
+        Only those columns are read (``table``: as :meth:`read` gave them already); each symbol's arrays
+        are views of the table's (read-only).
+        """
+        index = self.index()
+        hits = [sym for sym, key in keys.items() if sym in index and index[sym][0] == key]
+        if not hits:
+            return {}
+        arrays = table if table is not None else self.read(names)
+        if arrays is None or any(c not in arrays for c in names):
             return {}
         out = {}
         for sym in hits:
             sl = slice(index[sym][1], index[sym][1] + index[sym][2])
-            out[sym] = {c: values[sl] for c, values in arrays.items()}
+            out[sym] = {c: arrays[c][sl] for c in ("date", *names)}
         return out
 
     def store(

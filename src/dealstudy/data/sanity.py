@@ -72,33 +72,30 @@ class SuspectPrice:
         )
 
 
-def _log_changes(values: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Log changes between consecutive ``values``; NaN where ``first`` (a segment's first value)."""
-    logs = np.log(values)
-    out = np.full(logs.shape, np.nan)
-    out[1:] = logs[1:] - logs[:-1]
-    out[first] = np.nan
+def _changes(logs: np.ndarray, firsts: np.ndarray) -> np.ndarray:
+    """Changes between consecutive ``logs``; NaN at the positions ``firsts`` (each segment's first)."""
+    out = np.empty_like(logs)
+    out[:1] = np.nan
+    np.subtract(logs[1:], logs[:-1], out=out[1:])
+    out[firsts] = np.nan
     return out
 
 
-def _firsts(rows: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Whether each of the ascending positions ``rows`` is the first of its segment (segment ``k`` is
-    ``offsets[k]:offsets[k + 1]``)."""
-    first = np.zeros(len(rows), dtype=bool)
+def _beyond(values: np.ndarray, bound: float) -> np.ndarray:
+    """Positions where ``|values| > bound`` (NaN: never)."""
+    return np.flatnonzero((values > bound) | (values < -bound))
+
+
+def _where(mask: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """The rows where ``mask`` holds (``None``: every row, the usual case, saving the copies) and the
+    positions among them of each segment's first such row (segment ``k`` is ``offsets[k]:offsets[k + 1]``)."""
+    if mask.all():
+        return None, offsets[:-1][offsets[1:] > offsets[:-1]]
+    rows = np.flatnonzero(mask)
     at = np.searchsorted(rows, offsets[:-1])  # where each segment's rows would begin among ``rows``
     held = at < len(rows)
     held[held] = rows[at[held]] < offsets[1:][held]  # the segment has a row there
-    first[at[held]] = True
-    return first
-
-
-def _rows_where(mask: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The positions where ``mask`` holds and the ``columns`` there (the columns themselves when it holds
-    everywhere, the usual case, to save copying them)."""
-    if mask.all():
-        return np.arange(len(mask)), list(columns)
-    rows = np.flatnonzero(mask)
-    return rows, [c[rows] for c in columns]
+    return rows, at[held]
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -113,8 +110,7 @@ def _moves(r: np.ndarray) -> list[tuple[int, str, float]]:
     explains it).
     """
     found: list[tuple[int, str, float]] = []
-    with np.errstate(invalid="ignore"):
-        candidates = np.flatnonzero(np.abs(r) > REVERSAL_LOG_RETURN)  # NaN: no change, not a candidate
+    candidates = _beyond(r, REVERSAL_LOG_RETURN)  # NaN: no change, not a candidate
     reversal_at = -2
     for i in candidates.tolist():
         if i == reversal_at + 1:
@@ -160,17 +156,16 @@ def suspect_segments(
     offsets = np.asarray(offsets, dtype=np.int64)
     with np.errstate(invalid="ignore"):
         priced = np.isfinite(adj_close) & (adj_close > 0)
-        rows, (adj,) = _rows_where(priced, adj_close)
-        changes = _log_changes(adj, _firsts(rows, offsets))
-        moves = [(int(rows[i]), kind, size) for i, kind, size in _moves(changes)]
+        rows, firsts = _where(priced, offsets)
+        changes = _changes(np.log(adj_close if rows is None else adj_close[rows]), firsts)
+        moves = [(i if rows is None else int(rows[i]), kind, size) for i, kind, size in _moves(changes)]
         breaks: list[tuple[int, str, float]] = []
         if close is not None:
-            both, (close_both, adj_both) = _rows_where(
-                priced & np.isfinite(close) & (close > 0), close, adj_close
-            )
-            change = _log_changes(close_both / adj_both, _firsts(both, offsets))
-            for i in np.flatnonzero(np.abs(change) > MAX_RATIO_LOG_CHANGE).tolist():
-                breaks.append((int(both[i]), "ratio_break", math.expm1(change[i])))
+            both, firsts = _where(priced & np.isfinite(close) & (close > 0), offsets)
+            ratio = close / adj_close if both is None else close[both] / adj_close[both]
+            change = _changes(np.log(ratio, out=ratio), firsts)
+            for i in _beyond(change, MAX_RATIO_LOG_CHANGE).tolist():
+                breaks.append((i if both is None else int(both[i]), "ratio_break", math.expm1(change[i])))
     if not moves and not breaks:
         return {}
 
