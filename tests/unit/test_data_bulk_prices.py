@@ -12,7 +12,7 @@ import datetime as dt
 import math
 import shutil
 from pathlib import Path
-from unittest.mock import ANY
+from unittest.mock import ANY, Mock
 
 import numpy as np
 import pandas as pd
@@ -198,17 +198,11 @@ def test_a_file_changed_between_runs_is_read_again(
     cells[4], cells[5] = f"{float(cells[4]) * 4!r}", f"{float(cells[5]) * 4!r}"  # a bad tick, close and adj
     lines[row] = ",".join(cells)
     path.write_text("\n".join(lines) + "\n")
-    parsed: list[str] = []
-    real = csv_dir.parse_price_columns
-
-    def counting(data: bytes, path: Path) -> dict[str, np.ndarray]:
-        parsed.append(path.stem)
-        return real(data, path)
-
-    monkeypatch.setattr(csv_dir, "parse_price_columns", counting)
+    spy = Mock(wraps=csv_dir.parse_price_columns)
+    monkeypatch.setattr(csv_dir, "parse_price_columns", spy)
     suspects: dict[str, list[SuspectPrice]] = {}
     fetch_prices(_sources(CsvDirSource(prices, cache_dir=cache)), symbols, START, END, suspects)
-    assert parsed == ["S04"]
+    assert [call.args[1].stem for call in spy.call_args_list] == ["S04"]  # the others from the cache
     assert [s.kind for s in suspects["S04"]] == ["reversal"]
     _both(prices, symbols, cache)
 
