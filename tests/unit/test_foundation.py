@@ -63,3 +63,20 @@ def test_cli_version_through_entry_point() -> None:
     out = subprocess.run([*cmd, "--version"], capture_output=True, text=True, env=os.environ, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == f"dealstudy {dealstudy.__version__}"
+
+
+def test_cli_runs_with_fewer_collections_and_restores_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command runs with the garbage collector's first threshold raised, and the caller's comes back."""
+    import gc
+
+    import typer
+
+    from dealstudy import cli
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, ...]] = []
+    monkeypatch.setattr(typer, "echo", lambda *a, **k: seen.append(gc.get_threshold()))
+    monkeypatch.setattr(sys, "argv", ["dealstudy", "--version"])
+    cli.main()  # --version exits 0: main returns
+    assert seen == [(cli.GC_FIRST_THRESHOLD, *before[1:])]
+    assert gc.get_threshold() == before
