@@ -199,3 +199,31 @@ def test_text_and_dates_are_written_as_pandas_writes_them(tmp_path: Path, dtype:
         _csv_fast.write_plain_csv(handle, frame, ["int", "str", "date", "float"], 37)
     assert path.read_bytes() == _pandas_text(_tables.dates_to_text(frame)).encode("utf-8")
     assert write_table(tmp_path, "w", frame, "csv").read_bytes() == path.read_bytes()
+
+
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_text_needing_quotes_in_one_late_chunk_only(tmp_path: Path, dtype: object) -> None:
+    """Plain ids everywhere but one late row with a separator, one with a quote and one with a line break:
+    the chunks holding them are quoted as pandas quotes them, whatever part of the column a chunk views."""
+    n = 200
+    ids = [f"E{i:06d}" for i in range(n)]
+    ids[150], ids[171], ids[198] = "E,150", 'E"171', "E\n198"
+    frame = pd.DataFrame({"event_id": pd.Series(ids, dtype=dtype), "x": np.arange(n) / 7.0})
+    path = tmp_path / "t.csv"
+    with open(path, "wb") as handle:
+        _csv_fast.write_plain_csv(handle, frame, ["str", "float"], 10)
+    assert path.read_bytes() == _pandas_text(frame).encode("utf-8")
+    assert b'"E,150"' in path.read_bytes()
+
+
+def test_special_characters_are_found_in_the_viewed_values_only() -> None:
+    """The byte search looks at the values an Arrow slice views, not the whole buffer it shares."""
+    import pyarrow as pa
+
+    text = pa.array(["a,b", "plain", "x\ry", "ok", 'q"'] + [f"id{i}" for i in range(20)])
+    assert _csv_fast._holds_any(text, _csv_fast._SPECIAL_BYTES)
+    assert not _csv_fast._holds_any(text.slice(5), _csv_fast._SPECIAL_BYTES)
+    assert not _csv_fast._holds_any(text.slice(3, 1), _csv_fast._SPECIAL_BYTES)
+    assert _csv_fast._holds_any(text.slice(2, 1), (b"\r",))
+    assert not _csv_fast._holds_any(text.slice(0, 2), (b"\r",))
+    assert not _csv_fast._holds_any(text.slice(4, 0), _csv_fast._SPECIAL_BYTES)
