@@ -199,10 +199,12 @@ def union_reindex(series: pd.Series, extra: pd.DatetimeIndex) -> pd.Series:
     if len(own):
         held = own[np.minimum(np.searchsorted(own, other), len(own) - 1)] == other
     lacking = other[~held]
+    name = index.name if index.name == extra.name else None
+    if not lacking.size and unit == index.unit:  # the usual case: the data hold every session
+        return series if name == index.name else series.set_axis(index.rename(name))
     slots = np.searchsorted(own, lacking)
     merged = np.insert(own, slots, lacking)
     values = np.insert(series.to_numpy(dtype=np.float64), slots, np.nan)
-    name = index.name if index.name == extra.name else None
     out_index = pd.DatetimeIndex(merged.view(f"M8[{unit}]"), name=name)
     return pd.Series(values, index=out_index, name=series.name)
 
