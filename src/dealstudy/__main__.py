@@ -1,6 +1,6 @@
 """``python -m dealstudy``: the command line (the same as the ``dealstudy`` command)."""
 
-from dealstudy.cli import main
+from dealstudy.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-__all__ = ["MAX_THREADS", "THREADS_ENV", "map_blocks", "thread_count"]
+__all__ = ["MAX_THREADS", "THREADS_ENV", "WORKER_NAME", "map_blocks", "thread_count"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -28,6 +28,9 @@ R = TypeVar("R")
 MAX_THREADS = 8
 #: Environment variable that sets the number of threads (a positive integer).
 THREADS_ENV = "DEALSTUDY_THREADS"
+#: The names of the worker threads start with this (each :func:`map_blocks` call waits for its blocks, so
+#: between calls the workers are idle).
+WORKER_NAME = "dealstudy-worker"
 
 
 def thread_count() -> int:
@@ -65,7 +68,7 @@ def _pool(n_threads: int) -> ThreadPoolExecutor:
     with _pools_lock:
         pool = _pools.get(n_threads)
         if pool is None:
-            pool = ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="dealstudy")
+            pool = ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix=WORKER_NAME)
             _pools[n_threads] = pool
         return pool
 

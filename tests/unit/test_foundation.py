@@ -80,3 +80,48 @@ def test_cli_runs_with_fewer_collections_and_restores_them(monkeypatch: pytest.M
     cli.main()  # --version exits 0: main returns
     assert seen == [(cli.GC_FIRST_THRESHOLD, *before[1:])]
     assert gc.get_threshold() == before
+
+
+def _run_entry(tmp_path: Path, prelude: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The console entry point in a fresh interpreter, after ``prelude`` (this checkout's code first)."""
+    script = tmp_path / "run_entry.py"
+    script.write_text(
+        f"import sys\n{prelude}\nsys.argv = ['dealstudy', *{list(args)!r}]\n"
+        "from dealstudy.cli import entry\nentry()\n",
+        encoding="utf-8",
+    )
+    src = str(Path(dealstudy.__file__).parents[1])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])))
+    env.pop("PYTHONUNBUFFERED", None)  # buffered streams, as a user's shell has them
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, check=False)
+
+
+def test_entry_runs_exit_handlers_and_flushes_before_it_leaves(tmp_path: Path) -> None:
+    """The quick exit still runs the exit handlers, waits for a thread that is not dealstudy's, and flushes
+    both streams (piped stdout is block-buffered: unflushed text would be lost)."""
+    marker = tmp_path / "thread-done"
+    prelude = (
+        "import atexit, threading, time\n"
+        "atexit.register(lambda: print('handler ran', flush=False))\n"
+        "def late():\n"
+        "    time.sleep(0.3)\n"
+        f"    open({str(marker)!r}, 'w').write('done')\n"
+        "threading.Thread(target=late).start()\n"
+        "print('before', end=' ')\n"
+        "sys.stderr.write('to stderr')\n"
+    )
+    out = _run_entry(tmp_path, prelude, "--version")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == f"before dealstudy {dealstudy.__version__}\nhandler ran\n"
+    assert out.stderr == "to stderr"
+    assert marker.read_text() == "done"
+
+
+def test_entry_keeps_the_exit_codes(tmp_path: Path) -> None:
+    """Exit codes through the quick exit: a usage error 2, a missing events file 2 with its message."""
+    out = _run_entry(tmp_path, "", "study", "--no-such-option")
+    assert out.returncode == 2
+    assert "No such option" in out.stderr
+    out = _run_entry(tmp_path, "", "study", str(tmp_path / "missing.csv"), "--prices", str(tmp_path))
+    assert out.returncode == 2, out.stderr
+    assert "missing.csv" in out.stderr

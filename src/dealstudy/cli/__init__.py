@@ -9,17 +9,21 @@ specification), 3 data unavailable (download failed, missing offline data).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
+import os
 import sys
+import threading
 from collections.abc import Iterator
+from typing import NoReturn
 
 import typer
 
 from dealstudy import __version__
 from dealstudy.errors import DealstudyError
 
-__all__ = ["GC_FIRST_THRESHOLD", "app", "main"]
+__all__ = ["GC_FIRST_THRESHOLD", "app", "entry", "main"]
 
 #: Allocations between young-generation collections while a command runs (CPython's default: 700 until
 #: 3.13, 2,000 after). A study allocates millions of small objects that live to the end (parsed dates,
@@ -70,8 +74,49 @@ def _register() -> None:
 _register()
 
 
+def entry() -> NoReturn:
+    """The ``dealstudy`` command: :func:`main`, then the process ends without freeing its objects one by one.
+
+    A study leaves millions of objects (about 0.13 s of a 4 s study of 50,000 events goes to freeing them
+    at exit). What the interpreter's exit does that matters is done first: threads started by anything but
+    dealstudy's own (idle) workers are waited for, the exit handlers run (logging, temporary folders,
+    process pools), and both streams are flushed; the output files were written and synced by then. When
+    any of that cannot be done plainly (a message as exit status, a stream that cannot be flushed), the
+    interpreter exits as usual.
+    """
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = 0 if exc.code is None else exc.code
+        if not isinstance(code, int):
+            raise
+    assert isinstance(code, int)
+    _leave(code)
+
+
+def _leave(code: int) -> NoReturn:
+    """Exit with ``code`` as :func:`entry` describes."""
+    from dealstudy._parallel import WORKER_NAME
+
+    run_handlers = getattr(atexit, "_run_exitfuncs", None)
+    main_thread = threading.main_thread()
+    for thread in threading.enumerate():
+        if thread is not main_thread and not thread.daemon and not thread.name.startswith(WORKER_NAME):
+            thread.join()
+    if run_handlers is None:
+        sys.exit(code)
+    run_handlers()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe or stream: the interpreter reports it as it always does
+        sys.exit(code)
+    os._exit(code)
+
+
 def main() -> None:
-    """Console-script entry point: run the app, turning package errors into clean exits."""
+    """Run the app, turning package errors into clean exits (``SystemExit`` with the exit code)."""
     with _fewer_collections():
         _run()
 
