@@ -90,9 +90,15 @@ def _run_entry(tmp_path: Path, prelude: str, *args: str) -> subprocess.Completed
         "from dealstudy.cli import entry\nentry()\n",
         encoding="utf-8",
     )
+    return _run_script(script)
+
+
+def _run_script(script: Path) -> subprocess.CompletedProcess[str]:
+    """``script`` in a fresh interpreter with this checkout's code first and buffered streams (as a user's
+    shell has them)."""
     src = str(Path(dealstudy.__file__).parents[1])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])))
-    env.pop("PYTHONUNBUFFERED", None)  # buffered streams, as a user's shell has them
+    env.pop("PYTHONUNBUFFERED", None)
     return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, check=False)
 
 
@@ -125,3 +131,24 @@ def test_entry_keeps_the_exit_codes(tmp_path: Path) -> None:
     out = _run_entry(tmp_path, "", "study", str(tmp_path / "missing.csv"), "--prices", str(tmp_path))
     assert out.returncode == 2, out.stderr
     assert "missing.csv" in out.stderr
+
+
+def test_entry_exits_as_usual_under_a_profiler(tmp_path: Path) -> None:
+    """A profiler that writes its results after the command returns (as ``python -m cProfile`` and
+    pyinstrument do) still gets to write them."""
+    stats = tmp_path / "prof.out"
+    script = tmp_path / "profiled.py"
+    script.write_text(
+        "import cProfile, sys\n"
+        "sys.argv = ['dealstudy', '--version']\n"
+        "from dealstudy.cli import entry\n"
+        "profiler = cProfile.Profile()\n"
+        "try:\n"
+        "    profiler.runcall(entry)\n"
+        "finally:\n"
+        f"    profiler.dump_stats({str(stats)!r})\n",
+        encoding="utf-8",
+    )
+    out = _run_script(script)
+    assert out.returncode == 0, out.stderr
+    assert stats.stat().st_size > 0

@@ -104,7 +104,7 @@ def _leave(code: int) -> NoReturn:
     for thread in threading.enumerate():
         if thread is not main_thread and not thread.daemon and not thread.name.startswith(WORKER_NAME):
             thread.join()
-    if run_handlers is None:
+    if run_handlers is None or _observed():
         sys.exit(code)
     run_handlers()
     try:
@@ -113,6 +113,15 @@ def _leave(code: int) -> NoReturn:
     except (OSError, ValueError):  # a closed pipe or stream: the interpreter reports it as it always does
         sys.exit(code)
     os._exit(code)
+
+
+def _observed() -> bool:
+    """Whether a profiler, tracer or coverage tool watches the process: it writes its results after the
+    command returns (``python -m pyinstrument -m dealstudy ...``), so the interpreter must exit as usual."""
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: coverage's sys.monitoring core
+    return monitoring is not None and any(monitoring.get_tool(tool) is not None for tool in range(6))
 
 
 def main() -> None:
