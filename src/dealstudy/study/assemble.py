@@ -232,7 +232,8 @@ def _ar_table(spec: StudySpec, al: Aligned, fit: Fitted, id_col: Column, ticker_
             "in_window": in_window.reshape(-1)[at],
             "cum_ar": np.where(np.isfinite(ar), np.nancumsum(ar, axis=1), np.nan).reshape(-1)[at],
             "var_cum_ar": var_cum.reshape(-1)[at],
-        }
+        },
+        copy=False,  # every column is a new array: no need to copy them into 2-D blocks
     )
 
 
@@ -302,7 +303,8 @@ def _cars_table(
                 "sq_p_value": np.stack(sq_of, axis=1).reshape(-1),
                 "days": np.tile(np.array([b - a + 1 for a, b in spec.windows], dtype=np.int64), n_ok),
                 "dof": np.repeat(fit.dof, n_w),
-            }
+            },
+            copy=False,  # every column is a new array
         )
     ids, tickers = events
     frames = [
