@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal
 
-from dealstudy._atomic import atomic_open, atomic_write_csv, make_temp_dir
+from dealstudy._atomic import AtomicBatch, atomic_open, atomic_write_csv, make_temp_dir
 from dealstudy._csv_fast import column_kinds, write_plain_csv
 
 if TYPE_CHECKING:
@@ -72,21 +72,30 @@ def _arrow_schema_frame(frame: pd.DataFrame) -> pd.DataFrame:
 CSV_CHUNK_ROWS = 100_000
 
 
-def write_table(folder: Path | str, name: str, frame: pd.DataFrame, fmt: TableFormat = "csv") -> Path:
-    """Write ``frame`` as ``folder/name.csv`` or ``folder/name.parquet`` atomically; returns the path.
+def write_table(
+    folder: Path | str,
+    name: str,
+    frame: pd.DataFrame,
+    fmt: TableFormat = "csv",
+    *,
+    batch: AtomicBatch | None = None,
+) -> Path:
+    """Write ``frame`` as ``folder/name.csv`` or ``folder/name.parquet`` atomically (renamed into place
+    with the rest of ``batch`` when given); returns the path.
 
     CSV is pandas' text (``to_csv``, ISO dates, full float precision); plain tables (float, int, bool, date
     and text columns) are formatted chunk by chunk by Arrow (:mod:`dealstudy._csv_fast`), which produces
     the same bytes.
     """
+    opener = batch.open if batch is not None else atomic_open
     if fmt == "csv":
         path = Path(folder) / f"{name}.csv"
         plain = len(frame) and len(frame.columns) > 1 and frame.columns.is_unique
         kinds = column_kinds(frame) if plain else None
         if kinds is None:
-            atomic_write_csv(path, dates_to_text(frame))
+            atomic_write_csv(path, dates_to_text(frame), batch=batch)
         else:
-            with atomic_open(path, "wb", encoding=None) as handle:
+            with opener(path, "wb", encoding=None) as handle:
                 write_plain_csv(handle, frame, kinds, CSV_CHUNK_ROWS)
         return path
     if fmt != "parquet":
@@ -97,7 +106,7 @@ def write_table(folder: Path | str, name: str, frame: pd.DataFrame, fmt: TableFo
     path = Path(folder) / f"{name}.parquet"
     data = _arrow_schema_frame(frame)
     schema = pa.Schema.from_pandas(data, preserve_index=False)  # from every row: an all-missing first chunk
-    with atomic_open(path, "wb", encoding=None) as handle, pq.ParquetWriter(handle, schema) as writer:
+    with opener(path, "wb", encoding=None) as handle, pq.ParquetWriter(handle, schema) as writer:
         for lo in range(0, max(len(data), 1), ROW_GROUP_ROWS):
             part = data.iloc[lo : lo + ROW_GROUP_ROWS]
             writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))

@@ -152,3 +152,40 @@ def test_entry_exits_as_usual_under_a_profiler(tmp_path: Path) -> None:
     out = _run_script(script)
     assert out.returncode == 0, out.stderr
     assert stats.stat().st_size > 0
+
+
+def test_atomic_batch_renames_all_at_the_end_or_none(tmp_path: Path) -> None:
+    """Targets keep their old bytes while the batch is open; all change when it ends; none when it raises."""
+    from dealstudy._atomic import AtomicBatch
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("old a")
+    with AtomicBatch() as batch:
+        with batch.open(a) as handle:
+            handle.write("new a")
+        with batch.open(b, "wb", encoding=None) as handle:
+            handle.write(b"new b")
+        assert a.read_text() == "old a"
+        assert not b.exists()
+    assert (a.read_text(), b.read_text()) == ("new a", "new b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]
+
+    def fail_late() -> None:
+        with AtomicBatch() as batch:
+            with batch.open(a) as handle:
+                handle.write("newer a")
+            raise RuntimeError("late failure")
+
+    def fail_mid_write() -> None:
+        with AtomicBatch() as batch:
+            with batch.open(a) as handle:
+                handle.write("newer a")
+            with batch.open(b) as handle:
+                raise RuntimeError("mid-write")
+
+    with pytest.raises(RuntimeError, match="late failure"):
+        fail_late()
+    with pytest.raises(RuntimeError, match="mid-write"):
+        fail_mid_write()
+    assert (a.read_text(), b.read_text()) == ("new a", "new b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv"]  # no temporaries left

@@ -190,3 +190,34 @@ def test_factor_model_without_factor_files_is_an_error(rng: np.random.Generator)
     events = pd.DataFrame({"event_id": ["a"], "ticker": ["AAA"], "date": [pd.Timestamp("2024-03-01")]})
     with pytest.raises(MissingDataError, match="factor"):
         run_study(events, _sources(FakePrices(_closes(rng))), StudySpec(model="ff3"))
+
+
+def test_write_study_keeps_the_old_files_when_the_tests_fail(
+    rng: np.random.Generator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-event tables are written while the aggregate tests run; when the tests fail (or the run is
+    interrupted), no file of the earlier run is replaced and no temporary is left."""
+    from dealstudy._timings import recording
+    from dealstudy.study import StudyResults
+
+    closes = _closes(rng)
+    events = pd.DataFrame({"event_id": ["a"], "ticker": ["AAA"], "date": pd.to_datetime(["2024-03-01"])})
+    out = tmp_path / "out"
+    first = run_study(events, _sources(FakePrices(closes)), StudySpec())
+    with recording() as stages:
+        write_study(first, out)
+    assert set(stages) == {"tests", "write"}
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    second = run_study(events, _sources(FakePrices(closes)), StudySpec(windows=((0, 0),)))
+
+    def failing(self: StudyResults) -> pd.DataFrame:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(StudyResults, "aggregate", property(failing))
+    with pytest.raises(KeyboardInterrupt):
+        write_study(second, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    monkeypatch.undo()
+    write_study(second, out)
+    assert sorted(p.name for p in out.iterdir()) == sorted(STUDY_FILES)
+    assert (out / "cars.csv").read_bytes() != before["cars.csv"]  # one window now

@@ -12,6 +12,7 @@ import functools
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dealstudy._atomic import AtomicBatch
 from dealstudy._outdir import check_out
 from dealstudy._tables import TableFormat, dates_to_text, write_table
 from dealstudy._timings import stage
@@ -345,14 +347,32 @@ def run_study(events: pd.DataFrame, sources: DataSources, spec: StudySpec | None
 
 def write_study(results: StudyResults, out_dir: Path | str, fmt: TableFormat = "csv") -> list[Path]:
     """Write exactly ``outcomes``, ``abnormal_returns``, ``cars`` and ``aggregate`` into ``out_dir`` as
-    ``.csv`` (default: atomic writes, ISO dates, full float precision) or ``.parquet`` (same columns);
-    returns the paths. ``out_dir`` must be new, empty or hold only such files (:func:`check_out`)."""
+    ``.csv`` (default: ISO dates, full float precision) or ``.parquet`` (same columns); returns the paths.
+    ``out_dir`` must be new, empty or hold only such files (:func:`check_out`).
+
+    The four files are renamed into place together once all are written (:class:`AtomicBatch`): an error
+    or an interrupt leaves the folder as it was. The per-event tables are written on a second thread while
+    this one runs the aggregate tests when they are not computed yet (Arrow formats the text without
+    holding the GIL, so on two cores the two overlap); the stages are ``tests`` (the tests, the other tables
+    being written meanwhile) and ``write`` (the writing left after them).
+    """
     check_out(out_dir, "study", STUDY_FILES)
-    tables = (results.outcomes, results.abnormal_returns, results.cars, results.aggregate)
-    return [
-        write_table(out_dir, name.removesuffix(".csv"), table, fmt)
-        for name, table in zip(STUDY_FILES, tables, strict=True)
-    ]
+    stems = [name.removesuffix(".csv") for name in STUDY_FILES]
+    per_event = (results.outcomes, results.abnormal_returns, results.cars)
+
+    def write_per_event() -> list[Path]:
+        return [
+            write_table(out_dir, stem, t, fmt, batch=batch)
+            for stem, t in zip(stems[:3], per_event, strict=True)
+        ]
+
+    with AtomicBatch() as batch, ThreadPoolExecutor(1, thread_name_prefix="dealstudy-writer") as writer:
+        written = writer.submit(write_per_event)
+        with stage("tests"):
+            aggregate = results.aggregate
+        with stage("write"):
+            paths = [*written.result(), write_table(out_dir, stems[-1], aggregate, fmt, batch=batch)]
+    return paths
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
