@@ -170,7 +170,8 @@ def import_time(module: str = "dealstudy") -> float:
 
 
 def _dealstudy() -> list[str]:
-    return [sys.executable, "-c", "from dealstudy.cli import main; main()"]
+    """The ``dealstudy`` command as the console script runs it (``entry``; ``main`` in an older checkout)."""
+    return [sys.executable, "-c", "from dealstudy import cli; (getattr(cli, 'entry', None) or cli.main)()"]
 
 
 def run_cli_benchmark(
@@ -274,6 +275,10 @@ def render_cli(summary: dict[str, Any]) -> str:
         stages = summary.get(label, {}).get("stages")
         if stages:
             lines.append(f"Stages, {name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items()))
+    lines.append(
+        "(The per-event tables are written while the aggregate tests run: `write` is the writing left after "
+        "the tests.)"
+    )
     if peer and peer.get("stages"):
         lines.append("Stages of the peer: " + ", ".join(f"{k} {v:.2f} s" for k, v in peer["stages"].items()))
     lines += [
