@@ -221,3 +221,26 @@ def test_write_study_keeps_the_old_files_when_the_tests_fail(
     write_study(second, out)
     assert sorted(p.name for p in out.iterdir()) == sorted(STUDY_FILES)
     assert (out / "cars.csv").read_bytes() != before["cars.csv"]  # one window now
+
+
+def test_map_event_day0_maps_only_the_timed_events_each_on_its_own_date_and_ticker(
+    rng: np.random.Generator,
+) -> None:
+    """Timed events between untimed ones: each timed event's day 0 comes from its own date, timing and
+    ticker's sessions (an after-close Friday -> Monday; pre-market -> that day); the others keep none."""
+    from dealstudy.pipeline.study import map_event_day0
+
+    closes = _closes(rng)
+    events = pd.DataFrame(
+        {
+            "event_id": ["u1", "t1", "u2", "t2", "u3"],
+            "ticker": ["AAA", "AAA", "SPY", "SPY", "AAA"],
+            "date": pd.to_datetime(["2024-01-05", "2024-03-01", "2024-05-06", "2024-06-07", "2024-07-01"]),
+            "timing": ["", "after_close", "", "pre_market", ""],
+        }
+    )
+    out = map_event_day0(events, closes)
+    expected = pd.to_datetime([None, "2024-03-04", None, "2024-06-07", None]).as_unit("ns")
+    pd.testing.assert_series_equal(out["day0"], pd.Series(expected, name="day0"))
+    assert [bool(r) for r in out["day0_rule"]] == [False, True, False, True, False]
+    assert out["date"].equals(events["date"])  # the input is not modified

@@ -216,11 +216,13 @@ def map_event_day0(events: pd.DataFrame, prices: dict[str, pd.Series]) -> pd.Dat
     sessions); events without timing keep ``date`` for the engine's rule (that date if it is a session of
     the ticker, else the next session)."""
     out = events.copy()
-    day0: list[pd.Timestamp | None] = [None] * len(out)
+    day0 = np.full(len(out), np.datetime64("NaT"), dtype="datetime64[ns]")
     rules: list[str] = [""] * len(out)
-    timings: list[Any] = out["timing"].tolist() if "timing" in out.columns else [""] * len(out)
-    tickers, dates = out["ticker"].tolist(), out["date"].tolist()
-    for row in (i for i, timing in enumerate(timings) if timing):  # events without timing: the engine's rule
+    timings: list[Any] = out["timing"].tolist() if "timing" in out.columns else []
+    timed = [i for i, timing in enumerate(timings) if timing]  # events without timing: the engine's rule
+    tickers = dict(zip(timed, out["ticker"].iloc[timed].tolist(), strict=True))
+    dates = dict(zip(timed, out["date"].iloc[timed].tolist(), strict=True))
+    for row in timed:
         series = prices.get(str(tickers[row]))
         if series is None:
             continue
@@ -230,9 +232,9 @@ def map_event_day0(events: pd.DataFrame, prices: dict[str, pd.Series]) -> pd.Dat
             mapped = map_day0(pd.Timestamp(dates[row]).date(), timings[row], mic, sessions=present)
         except (SpecificationError, DataError):
             continue  # the engine's own rule (and outcome) applies
-        day0[row] = pd.Timestamp(mapped.session)
+        day0[row] = pd.Timestamp(mapped.session).as_unit("ns").to_datetime64()
         rules[row] = mapped.rule + (f" ({mapped.note})" if mapped.note else "")
-    out["day0"] = pd.to_datetime(pd.Series(day0, index=out.index, dtype="datetime64[ns]"))
+    out["day0"] = pd.Series(day0, index=out.index)
     out["day0_rule"] = rules
     return out
 
@@ -270,7 +272,7 @@ def study_needs(events: pd.DataFrame, spec: StudySpec) -> StudyNeeds:
         benchmarks = list(dict.fromkeys(markets.tolist() if markets is not None else [spec.market]))
     elif spec.model == "custom":
         benchmarks = list(spec.benchmarks)
-    tickers = tuple(dict.fromkeys(str(t) for t in events["ticker"]))
+    tickers = tuple(pd.unique(events["ticker"].astype(str).to_numpy(dtype=object)))  # first appearance
     return StudyNeeds(start, end, tickers, tuple(str(b) for b in benchmarks))
 
 
