@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,9 @@ from dealstudy.data.sanity import SANITY_COLUMNS, SuspectPrice, suspect_prices, 
 from dealstudy.errors import DataError, DownloadError, MissingDataError, SpecificationError
 from dealstudy.study import EventStudy, StudyResults, StudySpec
 from dealstudy.study.suspect import drop_suspect_prices, mark_suspect_events
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 __all__ = [
     "STUDY_FILES",
@@ -155,14 +158,19 @@ def _on_exchange_sessions(symbol: str, series: pd.Series) -> pd.Series:
     A session the exchange held but the data lack (e.g. 005930.KS on 2025-09-19) thus shows as a missing
     price, so the engine reports a gap instead of silently counting one trading day too few.
     """
+    index = series.index
     try:
         mic = exchange_for_symbol(symbol)
         if mic is None:
             return series
-        cal = _sessions(mic, series.index[0].date(), series.index[-1].date())
+        first, last = index[0].date(), index[-1].date()
+        cal = _sessions(mic, first, last)
     except (SpecificationError, DataError):
         return series
-    return union_reindex(series, cal)
+    if not (isinstance(index, pd.DatetimeIndex) and _simple_pair(series, index, cal)):
+        return union_reindex(series, cal)
+    unit = _finer(index.unit, cal.unit)
+    return _insert_missing(series, index, _session_keys(mic, first, last, unit), unit, cal.name)
 
 
 _UNITS = ("s", "ms", "us", "ns")
@@ -174,15 +182,22 @@ def _sessions(mic: str, start: dt.date, end: dt.date) -> pd.DatetimeIndex:
     return sessions(mic, start, end)
 
 
-def union_reindex(series: pd.Series, extra: pd.DatetimeIndex) -> pd.Series:
-    """``series.reindex(series.index.union(extra))``: same index (values, unit, name) and values.
+@functools.lru_cache(maxsize=256)
+def _session_keys(mic: str, start: dt.date, end: dt.date, unit: str) -> NDArray[np.int64]:
+    """The integers of :func:`_sessions` in ``unit`` (read-only), once per range and unit."""
+    keys = _sessions(mic, start, end).as_unit(unit).asi8.copy()  # type: ignore[arg-type]
+    keys.flags.writeable = False
+    return keys
 
-    For the usual case (both indexes sorted and unique, tz-naive, float values) the dates ``series`` lacks
-    are inserted with NumPy (binary search, no sort), without pandas' frequency inference on every union
-    (most of the time of 1,000 tickers).
-    """
-    index = pd.DatetimeIndex(series.index)
-    simple = (
+
+def _finer(a: str, b: str) -> str:
+    return max(a, b, key=_UNITS.index)  # pandas' union takes the finer unit
+
+
+def _simple_pair(series: pd.Series, index: pd.DatetimeIndex, extra: pd.DatetimeIndex) -> bool:
+    """Both indexes sorted, unique and tz-naive in a NumPy unit, the values floats: the case
+    :func:`_insert_missing` handles."""
+    return (
         index.tz is None
         and extra.tz is None
         and series.dtype == np.float64
@@ -193,22 +208,43 @@ def union_reindex(series: pd.Series, extra: pd.DatetimeIndex) -> pd.Series:
         and index.unit in _UNITS
         and extra.unit in _UNITS
     )
-    if not simple:
+
+
+def union_reindex(series: pd.Series, extra: pd.DatetimeIndex) -> pd.Series:
+    """``series.reindex(series.index.union(extra))``: same index (values, unit, name) and values.
+
+    For the usual case (both indexes sorted and unique, tz-naive, float values) the dates ``series`` lacks
+    are inserted with NumPy (binary search, no sort), without pandas' frequency inference on every union
+    (most of the time of 1,000 tickers).
+    """
+    index = pd.DatetimeIndex(series.index)
+    if not _simple_pair(series, index, extra):
         return series.reindex(index.union(extra))
-    unit = max(index.unit, extra.unit, key=_UNITS.index)  # pandas takes the finer unit
-    own, other = index.as_unit(unit).asi8, extra.as_unit(unit).asi8
+    unit = _finer(index.unit, extra.unit)
+    return _insert_missing(series, index, extra.as_unit(unit).asi8, unit, extra.name)  # type: ignore[arg-type]
+
+
+def _insert_missing(
+    series: pd.Series, index: pd.DatetimeIndex, other: NDArray[np.int64], unit: str, other_name: Any
+) -> pd.Series:
+    """:func:`union_reindex` of the simple case, the extra dates given as sorted integers in ``unit``."""
+    own = index.asi8 if index.unit == unit else index.as_unit(unit).asi8  # type: ignore[arg-type]
     held = np.zeros(len(other), dtype=bool)  # both sorted and unique: insert the dates ``own`` lacks
     if len(own):
         held = own[np.minimum(np.searchsorted(own, other), len(own) - 1)] == other
     lacking = other[~held]
-    name = index.name if index.name == extra.name else None
+    name = index.name if index.name == other_name else None
     if not lacking.size and unit == index.unit:  # the usual case: the data hold every session
         return series if name == index.name else series.set_axis(index.rename(name))
-    slots = np.searchsorted(own, lacking)
-    merged = np.insert(own, slots, lacking)
-    values = np.insert(series.to_numpy(dtype=np.float64), slots, np.nan)
+    at = np.searchsorted(own, lacking) + np.arange(lacking.size)  # where the lacking dates go
+    kept = np.ones(own.size + lacking.size, dtype=bool)
+    kept[at] = False
+    merged = np.empty(kept.size, dtype=np.int64)
+    merged[kept], merged[at] = own, lacking
+    values = np.full(kept.size, np.nan)
+    values[kept] = series.to_numpy(dtype=np.float64)
     out_index = pd.DatetimeIndex(merged.view(f"M8[{unit}]"), name=name)
-    return pd.Series(values, index=out_index, name=series.name)
+    return pd.Series(values, index=out_index, name=series.name, copy=False)
 
 
 def map_event_day0(events: pd.DataFrame, prices: dict[str, pd.Series]) -> pd.DataFrame:
