@@ -206,3 +206,94 @@ def test_union_reindex_equals_pandas(
     assert got.index.dtype == expected.index.dtype
     assert got.index.name == expected.index.name
     assert got.to_numpy().tobytes() == expected.to_numpy().tobytes()
+
+
+def _reads_of(folder: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files of ``folder`` whose bytes are read from now on."""
+    reads: list[str] = []
+    real = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        if self.parent == folder:
+            reads.append(self.stem)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    return reads
+
+
+def test_cache_trusts_unchanged_stat_and_reads_changed_files(
+    panel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file whose size, times and inode are unchanged is served without being read; one rewritten with
+    the same size and its old modification time (``cp -p``, ``touch -d``) is caught by its change time."""
+    from dealstudy.data import parsed_cache
+
+    monkeypatch.setattr(parsed_cache, "RACY_NS", 0)  # files written just now count as settled here
+    folder = _copy(panel, tmp_path)
+    cache = tmp_path / "cache"
+    first = CsvDirSource(folder, cache_dir=cache)
+    first.preload(first.symbols())
+    reads = _reads_of(folder, monkeypatch)
+    second = CsvDirSource(folder, cache_dir=cache)
+    second.preload(second.symbols())
+    assert reads == []
+    assert _same(second.frame("S03"), first.frame("S03"))
+    # same size, same mtime, other bytes: one digit swapped for another
+    path = folder / "S03.csv"
+    stat = path.stat()
+    lines = path.read_text().splitlines()
+    cells = lines[5].split(",")
+    digit = cells[4][0]
+    cells[4] = ("2" if digit != "2" else "3") + cells[4][1:]
+    lines[5] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    reads.clear()
+    third = CsvDirSource(folder, cache_dir=cache)
+    third.preload(third.symbols())
+    assert reads == ["S03"]
+    assert _same(third.frame("S03"), _precise(path))
+    assert not _same(third.frame("S03"), first.frame("S03"))
+
+
+def test_files_modified_just_before_they_were_read_are_always_hashed(
+    panel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within RACY_NS of its last change a file could change again unseen by its timestamps: such files are
+    read and hashed on every run (and still not parsed while their bytes match)."""
+    folder = _copy(panel, tmp_path)  # written just now
+    cache = tmp_path / "cache"
+    CsvDirSource(folder, cache_dir=cache).preload(sorted(p.stem for p in folder.iterdir()))
+    reads = _reads_of(folder, monkeypatch)
+    parsed: list[str] = []
+    real = csv_dir.parse_price_columns
+    monkeypatch.setattr(
+        csv_dir, "parse_price_columns", lambda data, path: parsed.append(path.stem) or real(data, path)
+    )
+    again = CsvDirSource(folder, cache_dir=cache)
+    again.preload(again.symbols())
+    assert sorted(reads) == sorted(p.stem for p in folder.iterdir())
+    assert parsed == []
+
+
+def test_file_key_trusts_only_a_settled_identical_stat(tmp_path: Path) -> None:
+    """FileKey.unchanged: every stat field must match and the file must have settled before it was read; a
+    file that changed while it was read is never trusted."""
+    from dealstudy.data.parsed_cache import RACY_NS, FileKey
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"date,close\n")
+    st = path.stat()
+    late = st.st_mtime_ns + RACY_NS + 1
+    key = FileKey.of(path, path.read_bytes(), late, st)
+    assert key.unchanged(path.stat())
+    assert not FileKey.of(path, path.read_bytes(), st.st_mtime_ns + RACY_NS // 2, st).unchanged(path.stat())
+    moved = tmp_path / "g.csv"
+    moved.write_bytes(b"date,close\n")
+    os.replace(moved, path)  # another inode (and change time) under the same name
+    assert not key.unchanged(path.stat())
+    changed_while_read = FileKey.of(path, b"date,close\n", late, st)  # ``before`` is another file's stat
+    assert changed_while_read.read_ns == 0
+    assert not changed_while_read.unchanged(path.stat())

@@ -187,12 +187,14 @@ class CsvDirSource:
         """(columns, key) of one file; columns ``None`` when the cache holds this content; key ``None`` on an
         error (kept in ``self._errors`` for a malformed file; a vanished file is left to :meth:`_load`)."""
         path = self.path_for(sym)
+        cached = index[sym][0] if sym in index else None
         try:
-            data = path.read_bytes()
-            key = FileKey.of(path, data)
+            if cached is not None and cached.unchanged(path.stat()):
+                return None, cached  # not read again (see dealstudy.data.parsed_cache)
+            data, key = FileKey.read(path)
         except OSError:
             return None, None
-        if sym in index and index[sym][0] == key:
+        if cached == key:
             return None, key
         try:
             return parse_price_columns(data, path), key
