@@ -99,20 +99,17 @@ def _run_script(script: Path) -> subprocess.CompletedProcess[str]:
     src = str(Path(dealstudy.__file__).parents[1])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])))
     env.pop("PYTHONUNBUFFERED", None)
-    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, check=False, timeout=60
+    )
 
 
 def test_entry_runs_exit_handlers_and_flushes_before_it_leaves(tmp_path: Path) -> None:
-    """The quick exit still runs the exit handlers, waits for a thread that is not dealstudy's, and flushes
-    both streams (piped stdout is block-buffered: unflushed text would be lost)."""
-    marker = tmp_path / "thread-done"
+    """The quick exit still runs the exit handlers and flushes both streams (piped stdout is block-buffered:
+    unflushed text would be lost)."""
     prelude = (
-        "import atexit, threading, time\n"
+        "import atexit\n"
         "atexit.register(lambda: print('handler ran', flush=False))\n"
-        "def late():\n"
-        "    time.sleep(0.3)\n"
-        f"    open({str(marker)!r}, 'w').write('done')\n"
-        "threading.Thread(target=late).start()\n"
         "print('before', end=' ')\n"
         "sys.stderr.write('to stderr')\n"
     )
@@ -120,6 +117,25 @@ def test_entry_runs_exit_handlers_and_flushes_before_it_leaves(tmp_path: Path) -
     assert out.returncode == 0, out.stderr
     assert out.stdout == f"before dealstudy {dealstudy.__version__}\nhandler ran\n"
     assert out.stderr == "to stderr"
+
+
+def test_entry_exits_as_usual_beside_another_librarys_threads(tmp_path: Path) -> None:
+    """A running thread of another library is waited for, and an idle pool's workers (asyncio's default
+    executor, say) are stopped, not waited for forever: the interpreter's own exit does both."""
+    marker = tmp_path / "thread-done"
+    prelude = (
+        "import threading, time\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "def late():\n"
+        "    time.sleep(0.3)\n"
+        f"    open({str(marker)!r}, 'w').write('done')\n"
+        "threading.Thread(target=late).start()\n"
+        "idle = ThreadPoolExecutor(2)\n"
+        "idle.submit(time.sleep, 0).result()\n"
+    )
+    out = _run_entry(tmp_path, prelude, "--version")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == f"dealstudy {dealstudy.__version__}\n"
     assert marker.read_text() == "done"
 
 

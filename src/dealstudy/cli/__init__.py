@@ -78,11 +78,12 @@ def entry() -> NoReturn:
     """The ``dealstudy`` command: :func:`main`, then the process ends without freeing its objects one by one.
 
     A study leaves millions of objects (about 0.13 s of a 4 s study of 50,000 events goes to freeing them
-    at exit). What the interpreter's exit does that matters is done first: threads started by anything but
-    dealstudy's own (idle) workers are waited for, the exit handlers run (logging, temporary folders,
-    process pools), and both streams are flushed; the output files were written and synced by then. When
-    any of that cannot be done plainly (a message as exit status, a stream that cannot be flushed), the
-    interpreter exits as usual.
+    at exit). What the interpreter's exit does that matters is done first: the exit handlers run (logging,
+    temporary folders, process pools) and both streams are flushed; the output files were written and
+    synced by then, and dealstudy's own worker threads are idle. When any of that cannot be done plainly (a
+    message as exit status, a stream that cannot be flushed), when threads of another library are still
+    running (the interpreter's exit stops an idle pool's workers or waits for them), or when a profiler or
+    coverage tool watches the process, the interpreter exits as usual.
     """
     try:
         main()
@@ -101,10 +102,12 @@ def _leave(code: int) -> NoReturn:
 
     run_handlers = getattr(atexit, "_run_exitfuncs", None)
     main_thread = threading.main_thread()
-    for thread in threading.enumerate():
-        if thread is not main_thread and not thread.daemon and not thread.name.startswith(WORKER_NAME):
-            thread.join()
-    if run_handlers is None or _observed():
+    others = [
+        t
+        for t in threading.enumerate()
+        if t is not main_thread and not t.daemon and not t.name.startswith(WORKER_NAME)
+    ]  # another library's threads: the interpreter's exit stops (idle pools) or waits for them
+    if run_handlers is None or others or _observed():
         sys.exit(code)
     run_handlers()
     try:
