@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,10 +167,7 @@ def _on_exchange_sessions(symbol: str, series: pd.Series) -> pd.Series:
         cal = _sessions(mic, first, last)
     except (SpecificationError, DataError):
         return series
-    if not (isinstance(index, pd.DatetimeIndex) and _simple_pair(series, index, cal)):
-        return union_reindex(series, cal)
-    unit = _finer(index.unit, cal.unit)
-    return _insert_missing(series, index, _session_keys(mic, first, last, unit), unit, cal.name)
+    return union_reindex(series, cal, functools.partial(_session_keys, mic, first, last))
 
 
 _UNITS = ("s", "ms", "us", "ns")
@@ -190,14 +187,18 @@ def _session_keys(mic: str, start: dt.date, end: dt.date, unit: str) -> NDArray[
     return keys
 
 
-def _finer(a: str, b: str) -> str:
-    return max(a, b, key=_UNITS.index)  # pandas' union takes the finer unit
+def union_reindex(
+    series: pd.Series, extra: pd.DatetimeIndex, keys: Callable[[str], NDArray[np.int64]] | None = None
+) -> pd.Series:
+    """``series.reindex(series.index.union(extra))``: same index (values, unit, name) and values.
 
-
-def _simple_pair(series: pd.Series, index: pd.DatetimeIndex, extra: pd.DatetimeIndex) -> bool:
-    """Both indexes sorted, unique and tz-naive in a NumPy unit, the values floats: the case
-    :func:`_insert_missing` handles."""
-    return (
+    For the usual case (both indexes sorted and unique, tz-naive, float values) the dates ``series`` lacks
+    are inserted with NumPy (binary search, no sort), without pandas' frequency inference on every union
+    (most of the time of 1,000 tickers). ``keys(unit)``, when given, is ``extra`` as integers in ``unit``
+    (a cached copy, for a calendar shared by many series).
+    """
+    index = series.index if isinstance(series.index, pd.DatetimeIndex) else pd.DatetimeIndex(series.index)
+    simple = (
         index.tz is None
         and extra.tz is None
         and series.dtype == np.float64
@@ -208,32 +209,16 @@ def _simple_pair(series: pd.Series, index: pd.DatetimeIndex, extra: pd.DatetimeI
         and index.unit in _UNITS
         and extra.unit in _UNITS
     )
-
-
-def union_reindex(series: pd.Series, extra: pd.DatetimeIndex) -> pd.Series:
-    """``series.reindex(series.index.union(extra))``: same index (values, unit, name) and values.
-
-    For the usual case (both indexes sorted and unique, tz-naive, float values) the dates ``series`` lacks
-    are inserted with NumPy (binary search, no sort), without pandas' frequency inference on every union
-    (most of the time of 1,000 tickers).
-    """
-    index = pd.DatetimeIndex(series.index)
-    if not _simple_pair(series, index, extra):
+    if not simple:
         return series.reindex(index.union(extra))
-    unit = _finer(index.unit, extra.unit)
-    return _insert_missing(series, index, extra.as_unit(unit).asi8, unit, extra.name)  # type: ignore[arg-type]
-
-
-def _insert_missing(
-    series: pd.Series, index: pd.DatetimeIndex, other: NDArray[np.int64], unit: str, other_name: Any
-) -> pd.Series:
-    """:func:`union_reindex` of the simple case, the extra dates given as sorted integers in ``unit``."""
-    own = index.asi8 if index.unit == unit else index.as_unit(unit).asi8  # type: ignore[arg-type]
+    unit = max(index.unit, extra.unit, key=_UNITS.index)  # pandas takes the finer unit
+    own = index.asi8 if index.unit == unit else index.as_unit(unit).asi8
+    other = keys(unit) if keys is not None else extra.as_unit(unit).asi8
     held = np.zeros(len(other), dtype=bool)  # both sorted and unique: insert the dates ``own`` lacks
     if len(own):
         held = own[np.minimum(np.searchsorted(own, other), len(own) - 1)] == other
     lacking = other[~held]
-    name = index.name if index.name == other_name else None
+    name = index.name if index.name == extra.name else None
     if not lacking.size and unit == index.unit:  # the usual case: the data hold every session
         return series if name == index.name else series.set_axis(index.rename(name))
     at = np.searchsorted(own, lacking) + np.arange(lacking.size)  # where the lacking dates go
@@ -256,16 +241,15 @@ def map_event_day0(events: pd.DataFrame, prices: dict[str, pd.Series]) -> pd.Dat
     rules: list[str] = [""] * len(out)
     timings: list[Any] = out["timing"].tolist() if "timing" in out.columns else []
     timed = [i for i, timing in enumerate(timings) if timing]  # events without timing: the engine's rule
-    tickers = dict(zip(timed, out["ticker"].iloc[timed].tolist(), strict=True))
-    dates = dict(zip(timed, out["date"].iloc[timed].tolist(), strict=True))
-    for row in timed:
-        series = prices.get(str(tickers[row]))
+    tickers, dates = out["ticker"].iloc[timed].tolist(), out["date"].iloc[timed].tolist()
+    for row, ticker, date in zip(timed, tickers, dates, strict=True):
+        series = prices.get(str(ticker))
         if series is None:
             continue
         try:
-            mic = exchange_for_symbol(str(tickers[row])) or "XNYS"
+            mic = exchange_for_symbol(str(ticker)) or "XNYS"
             present = series.dropna().index
-            mapped = map_day0(pd.Timestamp(dates[row]).date(), timings[row], mic, sessions=present)
+            mapped = map_day0(pd.Timestamp(date).date(), timings[row], mic, sessions=present)
         except (SpecificationError, DataError):
             continue  # the engine's own rule (and outcome) applies
         day0[row] = pd.Timestamp(mapped.session).as_unit("ns").to_datetime64()
