@@ -1,23 +1,22 @@
-"""pandas' CSV text of plain tables, formatted column-wise by Arrow (the bytes of ``DataFrame.to_csv``).
+"""pandas' CSV text of plain tables, formatted column-wise (the bytes of ``DataFrame.to_csv``).
 
 ``DataFrame.to_csv(index=False, lineterminator="\\n")`` writes a float as its ``repr`` (the shortest text that
 reads back to the same double; NaN as the empty field), an integer as ``str``, a boolean as ``True`` /
 ``False``, and text as it is when it needs no quoting. Formatting a million rows that way in Python takes
-seconds; here each column is formatted by one Arrow kernel and the rows are joined in Arrow, so the text is
-built in C++ and written as one buffer per chunk.
+seconds; here each column is formatted at once and the rows are joined in Arrow, so the text is built in
+native code and written as one buffer per chunk.
 
-Arrow's float-to-text (double-conversion's shortest representation) is the same digits as ``repr``, but it
-writes ``1`` for ``1.0`` and switches to and from exponent notation at other magnitudes than Python. The
-text is taken from Arrow only where the two agree: magnitudes in ``[1e-4, 1e10)`` (``.0`` appended to whole
-numbers, as ``repr`` does) and zero; every other value (tiny, huge, infinite) is ``repr`` in Python, which
-for abnormal returns and their variances is a small share of the cells. ``tests/unit/test_tables.py``
-checks the bytes against ``to_csv`` over every magnitude.
+Floats are written by orjson, whose text of a double is ``repr``'s at every magnitude but ``[1e-9, 1e-4)``,
+where three regular expressions turn it into ``repr``'s (:func:`float_cells`): three times faster than Arrow's
+own float-to-text cast, which differs from ``repr`` on more magnitudes. ``tests/unit/test_tables.py`` checks
+the bytes against ``to_csv`` over every magnitude.
 
 Only :mod:`dealstudy._tables` uses this module; it decides which tables are plain (:func:`column_kinds`).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import IO, TYPE_CHECKING
 
 import numpy as np
@@ -26,10 +25,17 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-__all__ = ["column_kinds", "float_text", "write_plain_csv"]
+__all__ = ["column_kinds", "float_cells", "write_plain_csv"]
 
-#: Magnitudes whose Arrow text equals ``repr`` (measured against ``repr`` on every decade, see module).
-_ARROW_LOW, _ARROW_HIGH = 1e-4, 1e10
+#: Magnitudes where orjson's text of a double is not ``repr``'s (see :func:`float_cells`).
+_ORJSON_LOW, _ORJSON_HIGH = 1e-9, 1e-4
+#: orjson's text of a double in ``[1e-9, 1e-4)`` (cell terminator last) to ``repr``'s: ``0.0000123`` to
+#: ``1.23e-05``, ``0.00001`` to ``1e-05``, ``2.5e-6`` to ``2.5e-06``.
+_TO_REPR = (
+    (r"^(-?)0\.0000(\d)(\d+)([,\n]?)$", r"\1\2.\3e-05\4"),
+    (r"^(-?)0\.0000(\d)([,\n]?)$", r"\1\2e-05\3"),
+    (r"e-(\d)([,\n]?)$", r"e-0\1\2"),
+)
 #: Characters that make pandas quote a text field.
 _NEEDS_QUOTES = '[,"\\n]'
 _QUOTE_CHARS = frozenset(',"\n\r')
@@ -37,23 +43,78 @@ _QUOTE_CHARS = frozenset(',"\n\r')
 _SPECIAL_BYTES = tuple(c.encode() for c in sorted(_QUOTE_CHARS))
 
 
-def float_text(values: np.ndarray) -> pa.Array:
-    """``repr`` of each double as an Arrow string array; NaN is the empty string (pandas' ``na_rep``)."""
+def float_cells(values: np.ndarray, end: str) -> pa.Array:
+    """``repr`` of each double followed by ``end`` (``","`` or ``"\\n"``) as an Arrow string array; NaN is
+    the empty field (pandas' ``na_rep``).
+
+    orjson writes the whole column as one JSON list: its text of a double is ``repr``'s (the same shortest
+    digits, the same ``1.0``, ``1e+16``, ``1e-10``) everywhere but ``[1e-9, 1e-4)``, which it writes as
+    ``0.0000123`` and ``2.5e-6`` where ``repr`` writes ``1.23e-05`` and ``2.5e-06``. The list is read as the
+    cells in place: each value with the comma after it (an extra last value gives the last one its comma),
+    the commas turned into newlines for the last column. Values in ``[1e-9, 1e-4)`` are rewritten to
+    ``repr``'s form by two regular expressions, non-finite values set apart; :func:`_orjson_is_repr` checks
+    this at the first call against ``repr`` itself and the cells are formatted by ``repr`` when it fails.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pc.cast(pa.array(values, type=pa.float64()), pa.string())
+    if not _orjson_is_repr():
+        return pa.array([("" if v != v else repr(v)) + end for v in values.tolist()], type=pa.string())
+    import orjson
+
+    n = len(values)
+    finite = np.isfinite(values)
+    data = np.zeros(n + 1)  # one more value: the last cell then ends in a comma too
+    np.copyto(data[:n], values, where=finite)
+    raw = np.frombuffer(orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY), dtype=np.uint8)
+    commas = np.flatnonzero(raw == ord(","))
+    offsets = np.empty(n + 1, dtype=np.int32)
+    offsets[0] = 1  # after "["
+    offsets[1:] = commas + 1
+    if end != ",":
+        raw = raw.copy()
+        raw[commas] = ord(end)
+    text = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(raw))
     size = np.abs(values)
     with np.errstate(invalid="ignore"):
-        arrow_ok = ((size >= _ARROW_LOW) & (size < _ARROW_HIGH)) | (values == 0)
-        whole = arrow_ok & (values == np.floor(values))
-    if whole.any():
-        text = pc.if_else(pa.array(whole), pc.binary_join_element_wise(text, ".0", ""), text)
-    other = np.flatnonzero(~arrow_ok)
-    if len(other):
-        own = ["" if v != v else repr(v) for v in values[other].tolist()]
-        text = pc.replace_with_mask(text, pa.array(~arrow_ok), pa.array(own, type=pa.string()))
-    return text
+        other = ~finite | ((size >= _ORJSON_LOW) & (size < _ORJSON_HIGH))
+    rows = np.flatnonzero(other)
+    if not len(rows):
+        return text
+    own = pc.take(text, pa.array(rows))
+    for pattern, replacement in _TO_REPR:
+        own = pc.replace_substring_regex(own, pattern, replacement)
+    odd = values[rows]
+    missing = ~np.isfinite(odd)
+    if missing.any():
+        words = [("" if v != v else repr(v)) + end for v in odd[missing].tolist()]
+        own = pc.replace_with_mask(own, pa.array(missing), pa.array(words, type=pa.string()))
+    return pc.replace_with_mask(text, pa.array(other), own)
+
+
+@functools.cache
+def _orjson_is_repr() -> bool:
+    """Whether orjson's text of doubles, with :data:`_TO_REPR` applied in ``[1e-9, 1e-4)``, is ``repr``'s
+    on a probe of every decade (three mantissas, the double just below each, whole numbers and six-place
+    decimals, both signs): it is for the orjson versions tested; one that writes them otherwise is caught
+    here, and :func:`float_cells` then formats with ``repr``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        import orjson
+    except ImportError:
+        return False
+    with np.errstate(over="ignore"):
+        decades = np.concatenate([m * 10.0 ** np.arange(-323, 309) for m in (1.2345678901234567, 3.0, 1.0)])
+        probe = np.concatenate([decades, np.nextafter(decades, 0), np.round(decades * 1e6) / 1e6, [0.0]])
+    probe = probe[np.isfinite(probe)]
+    probe = np.concatenate([probe, -probe])
+    text = pa.array(orjson.dumps(probe, option=orjson.OPT_SERIALIZE_NUMPY).decode()[1:-1].split(","))
+    odd = pa.array((np.abs(probe) >= _ORJSON_LOW) & (np.abs(probe) < _ORJSON_HIGH))
+    for pattern, replacement in _TO_REPR:
+        text = pc.if_else(odd, pc.replace_substring_regex(text, pattern, replacement), text)
+    return bool(text.to_pylist() == [repr(v) for v in probe.tolist()])
 
 
 def _text_cells(column: pd.Series) -> pa.Array | None:
@@ -129,31 +190,35 @@ def column_kinds(frame: pd.DataFrame) -> list[str] | None:
     return kinds
 
 
-def _cells(column: pd.Series, kind: str) -> pa.Array:
+def _cells(column: pd.Series, kind: str, end: str) -> list[pa.Array | str]:
+    """The cells of ``column`` as pandas writes them, each followed by ``end``: an array of the cells with
+    ``end`` in them (floats), or an array and ``end`` to join after it."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if kind == "float":
-        return float_text(column.to_numpy(dtype=np.float64))
+        return [float_cells(column.to_numpy(dtype=np.float64), end)]
     if kind == "bool":
-        return pc.if_else(pa.array(column.to_numpy(dtype=bool)), "True", "False")
+        return [pc.if_else(pa.array(column.to_numpy(dtype=bool)), "True", "False"), end]
     if kind == "int":
-        return pc.cast(pa.array(column.to_numpy(dtype=np.int64)), pa.string())
+        return [pc.cast(pa.array(column.to_numpy(dtype=np.int64)), pa.string()), end]
     if kind == "date":
-        return _date_cells(column)
+        return [_date_cells(column), end]
     text = _text_cells(column)
     assert text is not None  # checked by column_kinds
-    return text
+    return [text, end]
 
 
 def _lines(part: pd.DataFrame, kinds: list[str]) -> memoryview:
-    """The CSV lines of ``part`` (each ending in ``\\n``) as one UTF-8 buffer."""
+    """The CSV lines of ``part`` (each ending in ``\\n``) as one UTF-8 buffer: every column's cells and
+    their separators (or the newline) joined row by row in one pass."""
     import pyarrow.compute as pc
 
-    cells = [_cells(part[name], kind) for kind, name in zip(kinds, part.columns, strict=True)]
-    rows = pc.binary_join_element_wise(cells[-1], "", "\n")  # the last cell and the newline
-    if len(cells) > 1:
-        rows = pc.binary_join_element_wise(*cells[:-1], rows, ",")
+    pieces: list[pa.Array | str] = []
+    last = len(kinds) - 1
+    for i, (kind, name) in enumerate(zip(kinds, part.columns, strict=True)):
+        pieces += _cells(part[name], kind, "\n" if i == last else ",")
+    rows = pc.binary_join_element_wise(*pieces, "")
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32, count=len(rows) + 1, offset=rows.offset * 4)
     data = rows.buffers()[2]
     if data is None:

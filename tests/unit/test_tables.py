@@ -126,28 +126,73 @@ def test_fast_csv_writer_writes_pandas_bytes(
     assert path.read_text(encoding="utf-8") == _pandas_text(frame)
 
 
-def test_arrow_float_text_is_repr_at_every_magnitude(tmp_path: Path) -> None:
-    """Arrow formats the floats only where its text equals ``repr`` (see ``dealstudy._csv_fast``): every
-    decade from 1e-12 to 1e20, the edges of that range, whole numbers and short decimals, against pandas'
-    bytes (the reference) for 60,000 values in chunks of 7,000 rows."""
-    rng = np.random.default_rng(5)
-    n = 60_000
-    values = rng.uniform(1, 10, n) * 10.0 ** rng.integers(-12, 21, n) * rng.choice([-1.0, 1.0], n)
+def _every_magnitude(n: int, seed: int) -> np.ndarray:
+    """``n`` doubles of every decade from 1e-320 to 1e300, whole numbers, short decimals, the edges of
+    orjson's odd range ``[1e-9, 1e-4)`` (see ``dealstudy._csv_fast``), non-finite values, zero and the
+    extremes."""
+    rng = np.random.default_rng(seed)
+    with np.errstate(over="ignore"):
+        values = rng.uniform(1, 10, n) * 10.0 ** rng.integers(-320, 301, n) * rng.choice([-1.0, 1.0], n)
     values[::3] = np.round(values[::3])  # whole numbers (repr adds ".0")
     values[1::7] = np.round(values[1::7], 2)
-    edges = [1e-4, 1e10, 1e16]
-    values[2:15] = [f(e, d) for e in edges for f, d in ((np.nextafter, 0), (np.nextafter, np.inf))] + [
+    values[5::11] = rng.uniform(-1, 1, len(values[5::11])) * 10.0 ** rng.integers(-10, -3, len(values[5::11]))
+    values[6::13] = 10.0 ** rng.integers(-10, -3, len(values[6::13]))  # one digit: 1e-05 (no ".")
+    edges = [1e-9, 1e-5, 1e-4, 1e10, 1e16]
+    values[2:23] = [f(e, d) for e in edges for f, d in ((np.nextafter, 0), (np.nextafter, np.inf))] + [
         *edges,
         0.0,
         -0.0,
         5e-324,
         1.7976931348623157e308,
+        np.nan,
+        np.inf,
     ]
+    values[23] = -np.inf
+    return values
+
+
+@pytest.mark.parametrize("last", [False, True])
+def test_float_text_is_repr_at_every_magnitude(tmp_path: Path, last: bool) -> None:
+    """Floats are ``repr`` at every magnitude (orjson's text where it is ``repr``'s, rewritten where it is
+    not, see ``dealstudy._csv_fast``), in the middle of a row and as its last cell, against pandas' bytes
+    (the reference) for 60,000 values in chunks of 7,000 rows."""
+    n = 60_000
+    values = _every_magnitude(n, 5)
     frame = pd.DataFrame({"who": ["é", "b"] * (n // 2), "x": values, "y": -values})
+    if last:
+        frame = frame[["y", "who", "x"]]
+    kinds = _csv_fast.column_kinds(frame)
+    assert kinds is not None
     path = tmp_path / "t.csv"
     with open(path, "wb") as handle:
-        _csv_fast.write_plain_csv(handle, frame, ["str", "float", "float"], 7_000)
+        _csv_fast.write_plain_csv(handle, frame, kinds, 7_000)
     assert path.read_bytes() == _pandas_text(frame).encode("utf-8")
+
+
+def test_float_cells_fall_back_to_repr_when_orjson_writes_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first call checks orjson's text against ``repr``; a formatter that writes doubles otherwise (here
+    Arrow's cast, ``1`` for ``1.0``) is caught, and the cells are then ``repr``'s."""
+    import orjson
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = _every_magnitude(3_000, 9)
+    expected = [("" if v != v else repr(v)) + "," for v in values.tolist()]
+    _csv_fast._orjson_is_repr.cache_clear()
+    try:
+        assert _csv_fast._orjson_is_repr()
+        assert _csv_fast.float_cells(values, ",").to_pylist() == expected
+
+        def arrow_text(data: np.ndarray, option: int = 0) -> bytes:
+            text = pc.cast(pa.array(data), pa.string()).to_pylist()
+            return ("[" + ",".join(text) + "]").encode()
+
+        monkeypatch.setattr(orjson, "dumps", arrow_text)
+        _csv_fast._orjson_is_repr.cache_clear()
+        assert not _csv_fast._orjson_is_repr()
+        assert _csv_fast.float_cells(values, "\n").to_pylist() == [v[:-1] + "\n" for v in expected]
+    finally:
+        _csv_fast._orjson_is_repr.cache_clear()
 
 
 @pytest.mark.parametrize(
