@@ -88,13 +88,70 @@ def test_read_events_csv_column_checks_give_the_row_by_row_frame(
         lines.insert(500, "")
     path = tmp_path / "events.csv"
     path.write_text("\n".join(lines) + "\n")
+    arrow = read_events_csv(path)
+    assert events_csv._plain_frame(path) is not None  # read by Arrow, a blank line skipped
+    monkeypatch.setattr(events_csv, "_plain_frame", lambda file: None)
     fast = read_events_csv(path)
     monkeypatch.setattr(events_csv, "_valid_frame", lambda header, rows: None)
     slow = read_events_csv(path)
     pd.testing.assert_frame_equal(fast, slow)
+    pd.testing.assert_frame_equal(arrow, slow)
     assert len(fast) == 2_000
     assert fast["event_id"].iloc[0] == "e0"
-    assert fast["date"].dtype == slow["date"].dtype
+    assert fast["date"].dtype == slow["date"].dtype == arrow["date"].dtype
+
+
+_PLAIN = "event_id,ticker,date,group\ne1,AAA,2024-03-01,x\ne2,BBB,2024-03-04,y y\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        (_PLAIN, True),
+        ("\ufeff" + _PLAIN, True),  # a byte-order mark
+        (_PLAIN.replace("\n", "\r\n"), True),
+        (_PLAIN.replace("x\n", "x\n\n"), True),  # a blank line
+        (_PLAIN.replace("AAA", " \tAAA\x1f "), True),  # ASCII spaces stripped
+        (_PLAIN.replace("AAA", "Ärger"), True),
+        (_PLAIN.replace("AAA", "\u00a0AAA"), False),  # a space only str.strip knows
+        (_PLAIN.replace("AAA", " \u2003AAA"), False),
+        (_PLAIN.replace(",x", ',"x, z"'), False),  # quoted
+        (_PLAIN.replace("x\n", "x\r"), False),  # a lone carriage return ends a line for splitlines
+        (_PLAIN.replace("y y", "y\x0cy"), False),  # so does a form feed
+        (_PLAIN.replace("x\n", "x\n   \n"), False),  # a line of spaces (skipped by the row-by-row reading)
+        (_PLAIN.replace("e2", "e1"), False),  # duplicate id: the row-by-row reading names it
+        (_PLAIN.replace("BBB", "None"), False),
+        (_PLAIN.replace("2024-03-04", "2024-02-30"), False),
+        (_PLAIN.replace(",y y", ""), False),  # a short line
+        (_PLAIN.replace("group", "colour"), False),
+        ("event_id,ticker,date\n", False),
+    ],
+)
+def test_events_read_by_arrow_as_python_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, plain: bool
+) -> None:
+    """Arrow reads the plain, valid files (``_plain_frame``) and gives the Python reading's frame; any other
+    file is left to the Python reading, which gives its frame or names the problem."""
+    from dealstudy.pipeline import events_csv
+
+    path = tmp_path / "events.csv"
+    path.write_bytes(text.encode("utf-8"))
+    assert (events_csv._plain_frame(path) is not None) == plain
+    try:
+        expected: pd.DataFrame | str = read_events_csv(path)
+    except SpecificationError as exc:
+        expected = str(exc)
+    monkeypatch.setattr(events_csv, "_plain_frame", lambda file: None)
+    try:
+        python: pd.DataFrame | str = read_events_csv(path)
+    except SpecificationError as exc:
+        python = str(exc)
+    if isinstance(python, str):
+        assert expected == python
+    else:
+        assert isinstance(expected, pd.DataFrame)
+        pd.testing.assert_frame_equal(expected, python)
+        assert list(expected.dtypes) == list(python.dtypes)
 
 
 @pytest.mark.parametrize(
