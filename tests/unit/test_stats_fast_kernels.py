@@ -342,3 +342,49 @@ def test_hand_out_moves_the_per_event_caches_into_the_parts(monkeypatch: pytest.
             np.testing.assert_array_equal(moved[name], before[name][mask])
         sub = whole.part(p)
         assert sub.codes is moved["codes"]  # the part uses the moved rows, not a new ranking
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_estimation_moments_equal_numpy_nan_functions(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One pass gives each event's count, mean, variance (ddof 1), sum of squares and positive count, and
+    each day's sum and count, as numpy's NaN-aware functions compute them (rtol 1e-12), over several row
+    blocks; rows with no, one and two values, and a constant row included."""
+    from dealstudy.stats._fast.moments import estimation_moments
+
+    monkeypatch.setattr(blocks, "BLOCK_ELEMENTS", 64)  # many blocks of a few rows
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0.001, 0.02, (300, 40))
+    x[rng.random(x.shape) < 0.15] = np.nan
+    x[0] = np.nan
+    x[1, 1:] = np.nan
+    x[2, 2:] = np.nan
+    x[3] = 0.004
+    x[4:20, :5] = 0.0  # zeros are not positive
+    m = estimation_moments(x)
+    fin = np.isfinite(x)
+    count = fin.sum(axis=1)
+    assert np.array_equal(m.count, count)
+    with np.errstate(invalid="ignore", divide="ignore"), pytest.warns(RuntimeWarning):
+        mean, var = np.nanmean(x, axis=1), np.nanvar(x, axis=1, ddof=1)
+    np.testing.assert_allclose(m.mean, mean, rtol=1e-12)
+    np.testing.assert_allclose(m.var[count > 1], var[count > 1], rtol=1e-12, atol=1e-20)
+    assert np.isnan(m.var[count <= 1]).all()
+    assert np.isnan(m.mean[0])
+    assert m.var[3] == pytest.approx(0.0, abs=1e-30)
+    np.testing.assert_allclose(m.squares, np.nansum(x * x, axis=1), rtol=1e-12)
+    assert np.array_equal(m.positive, (x > 0).sum(axis=1))
+    np.testing.assert_allclose(m.day_total, np.nansum(x, axis=0), rtol=1e-12)
+    assert np.array_equal(m.day_count, fin.sum(axis=0))
+
+
+def test_pooled_rbar_leaves_out_rows_without_variance() -> None:
+    """A row whose residuals are all equal (sd 0 within rounding) has no correlation: the pooled rbar
+    is the rbar of the other rows, not NaN."""
+    rng = np.random.default_rng(3)
+    common = rng.normal(0, 0.01, 60)
+    x = common + rng.normal(0, 0.02, (50, 60))
+    x[rng.random(x.shape) < 0.1] = np.nan
+    with_flat = np.vstack([x, np.full(60, 0.01)])
+    rbar, _ = mean_pairwise_correlation(with_flat, exact_max=10)
+    assert rbar == mean_pairwise_correlation(x, exact_max=10)[0]
+    assert 0.05 < rbar < 0.5

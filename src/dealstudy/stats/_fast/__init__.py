@@ -4,7 +4,8 @@
 and keeps it in one explicit :class:`~dealstudy.stats._fast.caches.Caches`; the kernels beside it are
 ``ranks.py`` (row ranks and packed integer rank codes), ``colsums.py`` (weighted day sums of matrices
 rebuilt from the codes), ``sign_counts.py`` (GRANK's sign counts by binary search), ``correlation.py``
-(the mean pairwise correlation of Kolari and Pynnonen 2010), ``sample.py`` (the events of a window) and
+(the mean pairwise correlation of Kolari and Pynnonen 2010), ``moments.py`` (the estimation residuals'
+moments, from one pass), ``sample.py`` (the events of a window) and
 ``blocks.py`` (row blocks on threads). Each kernel is tested against the plain computation
 (``tests/properties/test_stats_fast_properties.py``, ``tests/unit/test_stats_fast_kernels.py``).
 """

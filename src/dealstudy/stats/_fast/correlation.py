@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from dealstudy._parallel import map_blocks
 from dealstudy.stats._fast.blocks import masked_mean, row_blocks
+from dealstudy.stats._fast.moments import EstimationMoments, estimation_moments
 from dealstudy.stats.panel import BoolArray, FloatArray
 
 __all__ = ["RBAR_EXACT_MAX_EVENTS", "mean_pairwise_correlation", "mean_pairwise_correlation_parts"]
@@ -52,26 +53,27 @@ def mean_pairwise_correlation(x: FloatArray, exact_max: int | None = None) -> tu
 
 
 def mean_pairwise_correlation_parts(
-    x: FloatArray, exact_max: int | None = None, parts: NDArray[np.intp] | None = None, n_parts: int = 0
+    x: FloatArray,
+    exact_max: int | None = None,
+    parts: NDArray[np.intp] | None = None,
+    n_parts: int = 0,
+    moments: EstimationMoments | None = None,
 ) -> tuple[tuple[float, int], dict[int, tuple[float, int]]]:
     """:func:`mean_pairwise_correlation` of all rows and, from the same pass, of the rows of each part
     (``parts``: the part of each row): with the pooled estimator for the parts with more than
     ``exact_max`` usable rows (the other parts are then left out of the dict), or pair by pair when all
-    rows are at most ``exact_max`` (each part's pairs are among all rows' pairs)."""
+    rows are at most ``exact_max`` (each part's pairs are among all rows' pairs). ``moments``: the rows'
+    :func:`.moments.estimation_moments` when already known (computed here otherwise)."""
     if exact_max is None:
         exact_max = RBAR_EXACT_MAX_EVENTS
-    count = np.zeros(x.shape[0], dtype=np.int64)
-
-    def count_rows(rows: slice) -> None:
-        count[rows] = np.isfinite(x[rows]).sum(axis=1)
-
-    map_blocks(count_rows, row_blocks(x.shape[0], x.shape[1]))
-    keep = count >= 3
+    if moments is None:
+        moments = estimation_moments(x)
+    keep = moments.count >= 3
     n = int(keep.sum())
     part_n = np.bincount(parts[keep], minlength=n_parts) if parts is not None else np.zeros(0, np.int64)
     if n > exact_max:
         pooled = [p for p in range(n_parts) if part_n[p] > exact_max]
-        whole, pooled_values = _pooled_correlation(x, keep, parts, pooled)
+        whole, pooled_values = _pooled_correlation(x, keep, moments, parts, pooled)
         return (whole, n), {p: (pooled_values[p], int(part_n[p])) for p in pooled}
     if n < 2:
         return (float("nan"), n), {p: (float("nan"), int(part_n[p])) for p in range(n_parts)}
@@ -120,31 +122,29 @@ def _pairwise_correlations(
 def _pooled_correlation(
     x: FloatArray,
     keep: BoolArray,
+    moments: EstimationMoments,
     parts: NDArray[np.intp] | None = None,
     pooled_parts: list[int] | None = None,
 ) -> tuple[float, dict[int, float]]:
     """The pooled mean pairwise correlation of :func:`mean_pairwise_correlation` (O(N T)) over the rows
     of ``x`` where ``keep``, and over those of each part in ``pooled_parts`` (``parts``: the part of each
     row), in row blocks (no (N, T) temporary) on :func:`dealstudy._parallel.map_blocks` threads; the
-    blocks' column sums are added in block order."""
+    blocks' column sums are added in block order. Each row is standardized by its mean and sd
+    (``moments``); a row is usable where its sd is above 1e-12 times its root mean square."""
     n_rows, t = x.shape
     chosen = pooled_parts or []
     _Sums = tuple[int, FloatArray, float, NDArray[np.int64]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(moments.var)
+        usable = keep & (sd > 1e-12 * np.sqrt(moments.squares / moments.count))
 
     def block_sums(rows: slice) -> list[_Sums | None]:
-        # each row's mean, sd and whether it is usable; then its standardized values
-        xb = x[rows]
-        fin = np.isfinite(xb)
-        mu_b, count_b = masked_mean(xb, fin, axis=1)
-        centred = np.where(fin, xb - mu_b[:, None], 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sd_b = np.sqrt((centred**2).sum(axis=1) / (count_b - 1.0))
-            ok = sd_b > 1e-12 * np.sqrt(np.where(fin, xb * xb, 0.0).sum(axis=1) / count_b)
-        use = ok & keep[rows]
+        use = usable[rows]
         if not use.any():
             return [None] * (1 + len(chosen))
-        z = centred[use] / sd_b[use, None]
-        fin_used = fin[use]
+        xb = x[rows][use]
+        fin_used = np.isfinite(xb)
+        z = np.where(fin_used, xb - moments.mean[rows][use, None], 0.0) / sd[rows][use, None]
         out: list[_Sums | None] = [(int(use.sum()), z.sum(axis=0), float((z**2).sum()), fin_used.sum(axis=0))]
         if chosen and parts is not None:
             part_used = parts[rows][use]

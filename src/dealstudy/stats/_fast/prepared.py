@@ -20,6 +20,7 @@ from dealstudy.stats._fast import colsums, correlation, sign_counts
 from dealstudy.stats._fast.blocks import call, column_view, row_blocks, take_rows
 from dealstudy.stats._fast.caches import Caches, cached, move_event_rows
 from dealstudy.stats._fast.colsums import Matrix, Weight
+from dealstudy.stats._fast.moments import EstimationMoments, estimation_moments
 from dealstudy.stats._fast.ranks import PanelCodes, panel_codes
 from dealstudy.stats._fast.sample import WindowSample, make_sample, part_sample
 from dealstudy.stats.panel import BoolArray, EventPanel, FloatArray
@@ -72,8 +73,9 @@ class PreparedPanel:
     average rank, 0 where missing: ranks are integers or halves of integers) and Corrado-Zivney signs as
     ``int8`` (0 where missing); the float values the tests sum are rebuilt from them block by block when
     a column sum is needed, and are bit-for-bit the values a float cache would hold. Which estimation
-    residuals and SARs are observed is not kept either: it is found again per block of rows
-    (:meth:`est_finite_rows`, :meth:`est_sar_finite_rows`). Estimation residuals are a view of the panel
+    SARs are observed is not kept either: it is found again per block of rows
+    (:meth:`est_sar_finite_rows`); the moments of the estimation residuals come from one pass
+    (:attr:`est_moments`). Estimation residuals are a view of the panel
     where the estimation days are contiguous. Everything computed is in :attr:`caches`.
     """
 
@@ -166,63 +168,37 @@ class PreparedPanel:
         """(N, T1) estimation residuals (a view of the panel when the estimation days are contiguous)."""
         return column_view(np.asarray(self.panel.ar, dtype=float), np.asarray(self.panel.is_estimation))
 
-    def est_finite_rows(self, rows: slice) -> BoolArray:
-        """(rows, T1) the estimation residual is observed (finite): computed per block of rows, not kept."""
-        return np.isfinite(self.est_ar[rows])
+    @cached
+    def est_moments(self) -> EstimationMoments:
+        """Per-event and per-day moments of the estimation residuals, from one pass over them
+        (:func:`.moments.estimation_moments`): what ``est_count``, ``est_var``, ``portfolio_est``,
+        ``positive_share`` and ``rbar`` read."""
+        return estimation_moments(self.est_ar)
 
     @cached
     def est_count(self) -> FloatArray:
         """(N,) number of non-missing estimation residuals."""
-        return _row_counts(self.est_finite_rows, self.est_ar.shape)
+        return self.est_moments.count
 
     @cached
     def est_var(self) -> FloatArray:
         """(N,) sample variance (ddof 1, about the event's own mean) of each event's non-missing estimation
         residuals; NaN with fewer than two (Brown and Warner 1980, estudy2's ``brown_warner_1980``)."""
-        x, count = self.est_ar, self.est_count
-        out = np.full(self.panel.n_events, np.nan)
-
-        def run(rows: slice) -> None:
-            fin = self.est_finite_rows(rows)
-            values = np.where(fin, x[rows], 0.0)
-            m = count[rows]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = values.sum(axis=1) / m
-                dev = np.where(fin, x[rows] - mean[:, None], 0.0)
-                out[rows] = np.where(m > 1, (dev * dev).sum(axis=1) / (m - 1), np.nan)
-
-        map_blocks(run, row_blocks(x.shape[0], x.shape[1]))
-        return out
+        return self.est_moments.var
 
     @cached
     def portfolio_est(self) -> FloatArray:
         """(T1,) equally weighted mean residual per estimation day (NaN on days with no event)."""
-        x = self.est_ar
-        count = np.zeros(x.shape[1], dtype=np.int64)
-        total = np.zeros(x.shape[1])
-
-        def block_sums(rows: slice) -> tuple[FloatArray, NDArray[np.intp]]:
-            fin = self.est_finite_rows(rows)
-            return np.where(fin, x[rows], 0.0).sum(axis=0), fin.sum(axis=0)
-
-        for block_total, block_count in map_blocks(block_sums, row_blocks(x.shape[0], x.shape[1])):
-            # in block order: the same sum for any number of threads
-            total += block_total
-            count += block_count
+        moments = self.est_moments
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(count > 0, total / count, np.nan)
+            return np.where(moments.day_count > 0, moments.day_total / moments.day_count, np.nan)
 
     @cached
     def positive_share(self) -> FloatArray:
         """(N,) share of positive estimation residuals per event (Cowan 1992), NaN without data."""
-        positive = np.zeros(self.panel.n_events)
-
-        def run(rows: slice) -> None:
-            positive[rows] = ((self.est_ar[rows] > 0) & self.est_finite_rows(rows)).sum(axis=1)
-
-        map_blocks(run, row_blocks(self.panel.n_events, self.est_ar.shape[1]))
+        moments = self.est_moments
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.est_count > 0, positive / self.est_count, np.nan)
+            return np.where(moments.count > 0, moments.positive / moments.count, np.nan)
 
     # -- combined estimation + event sample (Corrado 1989; Corrado and Zivney 1992) ----------------
     @cached
@@ -370,10 +346,8 @@ class PreparedPanel:
 
         With parts, the pass over all events also gives each part's pooled estimate (where the part
         has more than :data:`.correlation.RBAR_EXACT_MAX_EVENTS` events), which :meth:`part` hands on."""
-        if self.parts is None:
-            return correlation.mean_pairwise_correlation(self.est_ar)
         whole, by_part = correlation.mean_pairwise_correlation_parts(
-            self.est_ar, None, self.parts, self.part_count
+            self.est_ar, None, self.parts, self.part_count, self.est_moments
         )
         for p, value in by_part.items():
             self.part_shared[p].values["rbar"] = value
