@@ -52,7 +52,7 @@ def float_cells(values: np.ndarray, end: str) -> pa.Array:
     ``0.0000123`` and ``2.5e-6`` where ``repr`` writes ``1.23e-05`` and ``2.5e-06``. The list is read as the
     cells in place: each value with the comma after it (an extra last value gives the last one its comma),
     the commas turned into newlines for the last column. Values in ``[1e-9, 1e-4)`` are rewritten to
-    ``repr``'s form by two regular expressions, non-finite values set apart; :func:`_orjson_is_repr` checks
+    ``repr``'s form by regular expressions, non-finite values set apart; :func:`_orjson_is_repr` checks
     this at the first call against ``repr`` itself and the cells are formatted by ``repr`` when it fails.
     """
     import pyarrow as pa
@@ -77,19 +77,21 @@ def float_cells(values: np.ndarray, end: str) -> pa.Array:
     text = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(raw))
     size = np.abs(values)
     with np.errstate(invalid="ignore"):
-        other = ~finite | ((size >= _ORJSON_LOW) & (size < _ORJSON_HIGH))
-    rows = np.flatnonzero(other)
-    if not len(rows):
-        return text
-    own = pc.take(text, pa.array(rows))
-    for pattern, replacement in _TO_REPR:
-        own = pc.replace_substring_regex(own, pattern, replacement)
-    odd = values[rows]
-    missing = ~np.isfinite(odd)
-    if missing.any():
-        words = [("" if v != v else repr(v)) + end for v in odd[missing].tolist()]
-        own = pc.replace_with_mask(own, pa.array(missing), pa.array(words, type=pa.string()))
-    return pc.replace_with_mask(text, pa.array(other), own)
+        odd = (size >= _ORJSON_LOW) & (size < _ORJSON_HIGH)  # finite values orjson writes otherwise
+    if odd.any():
+        own = pc.take(text, pa.array(np.flatnonzero(odd)))
+        for pattern, replacement in _TO_REPR:
+            own = pc.replace_substring_regex(own, pattern, replacement)
+        text = pc.replace_with_mask(text, pa.array(odd), own)
+    if not finite.all():
+        nan = np.isnan(values)
+        if nan.any():  # the empty field
+            text = pc.if_else(pa.array(nan), pa.scalar(end), text)
+        infinite = ~finite & ~nan
+        if infinite.any():
+            words = [repr(v) + end for v in values[infinite].tolist()]
+            text = pc.replace_with_mask(text, pa.array(infinite), pa.array(words, type=pa.string()))
+    return text
 
 
 @functools.cache
@@ -117,9 +119,9 @@ def _orjson_is_repr() -> bool:
     return bool(text.to_pylist() == [repr(v) for v in probe.tolist()])
 
 
-def _text_cells(column: pd.Series) -> pa.Array | None:
-    """A text column as pandas writes it (missing values empty, quoted where needed) as an Arrow string
-    array, or ``None`` when a value is not text or holds a carriage return (left to pandas' writer)."""
+def _text(column: pd.Series) -> pa.Array | None:
+    """A text column as an Arrow string array (missing values empty), or ``None`` when a value is not text
+    or holds a carriage return (left to pandas' writer)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -130,10 +132,19 @@ def _text_cells(column: pd.Series) -> pa.Array | None:
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
     text = text.fill_null("") if text.null_count else text
-    if not _holds_any(text, _SPECIAL_BYTES):  # the usual case (ids, tickers): one scan of the bytes
-        return text
-    if pc.any(pc.match_substring(text, "\r")).as_py():
+    if _holds_any(text, (b"\r",)) and pc.any(pc.match_substring(text, "\r")).as_py():
         return None
+    return text
+
+
+def _text_cells(column: pd.Series) -> pa.Array | None:
+    """A text column as pandas writes it (missing values empty, quoted where needed) as an Arrow string
+    array, or ``None`` when a value is not text or holds a carriage return (left to pandas' writer)."""
+    import pyarrow.compute as pc
+
+    text = _text(column)
+    if text is None or not _holds_any(text, _SPECIAL_BYTES):  # the usual case (ids, tickers): one scan
+        return text
     special = pc.match_substring_regex(text, _NEEDS_QUOTES)
     if pc.any(special).as_py():  # csv.QUOTE_MINIMAL: in double quotes, each quote doubled
         quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
@@ -181,7 +192,7 @@ def column_kinds(frame: pd.DataFrame) -> list[str] | None:
             kinds.append("int")
         elif isinstance(col.dtype, np.dtype) and col.dtype.kind == "M":
             kinds.append("date")
-        elif (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)) and _text_cells(
+        elif (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)) and _text(
             col
         ) is not None:
             kinds.append("str")
