@@ -18,6 +18,7 @@ from dealstudy.study.aligned import Aligned, row_counts
 from dealstudy.study.estimate import estimate
 from dealstudy.study.events import _text, normalise_events
 from dealstudy.study.inputs import PriceInputs, ReturnInputs
+from dealstudy.study.panel import quadratic_form
 from dealstudy.study.screen import describe_days, thin_reasons
 
 SPEC = StudySpec(
@@ -267,6 +268,30 @@ def test_sq_pvalues_of_several_windows_equal_sq_test(lengths: tuple[int, ...]) -
     assert np.isnan(got[:, 3]).all()
     empty = assemble._sq_pvalues(np.empty((1, 0)), np.array([3]), np.empty((0, t)), np.empty((0, t), bool))
     assert empty.shape == (1, 0)
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 3, 7])
+def test_quadratic_form_equals_einsum_bit_for_bit(k: int) -> None:
+    """:func:`~dealstudy.study.panel.quadratic_form` gives einsum's values exactly (same products, added in
+    the same order): magnitudes over many decades, zeros, signed zeros, infinities and NaN, per-day rows
+    and single rows, the constant column of the models."""
+    rng = np.random.default_rng(k + 20)
+    for n, t in ((1, 1), (5, 11), (512, 21), (33, 3)):
+        x = rng.normal(0, 1, (n, t, k)) * 10.0 ** rng.integers(-12, 12, (n, t, k))
+        inv = rng.normal(0, 1, (n, k, k)) * 10.0 ** rng.integers(-12, 12, (n, k, k))
+        if k:
+            x[..., 0] = 1.0
+            x[rng.random((n, t, k)) < 0.1] = 0.0
+            x[rng.random((n, t, k)) < 0.05] = -0.0
+            inv[rng.random((n, k, k)) < 0.02] = np.inf
+            x[rng.random((n, t, k)) < 0.02] = np.nan
+        got = quadratic_form(x, inv)
+        np.testing.assert_array_equal(got, np.einsum("ntk,nkl,ntl->nt", x, inv, x), strict=True)
+        assert not np.signbit(got[got == 0]).any() or not k
+        rows = x[:, 0]
+        want = np.einsum("nk,nkl,nl->n", rows, inv, rows)
+        np.testing.assert_array_equal(quadratic_form(rows, inv), want, strict=True)
+        assert quadratic_form(rows, inv).tobytes() == want.tobytes()
 
 
 def test_row_counts_equal_sums() -> None:

@@ -13,7 +13,25 @@ from dealstudy.study.estimate import Fitted
 from dealstudy.study.spec import StudySpec
 from dealstudy.window import Window
 
-__all__ = ["display_variances", "make_panel", "panel_windows"]
+__all__ = ["display_variances", "make_panel", "panel_windows", "quadratic_form"]
+
+
+def quadratic_form(x: FloatArray, inv: FloatArray) -> FloatArray:
+    """``x' inv x`` of every row: ``np.einsum("ntk,nkl,ntl->nt", x, inv, x)`` for ``x`` of shape ``(n, t,
+    k)`` (``"nk,nkl,nl->n"`` for ``(n, k)``), ``inv`` of shape ``(n, k, k)``, with einsum's arithmetic.
+
+    Each element is ``0 + (x_0 inv_00) x_0 + (x_0 inv_01) x_1 + ... + (x_k inv_kk) x_k``, the products
+    added in einsum's order, (k, l) row by row; one pass over the rows per (k, l) instead of einsum's loop
+    of ``k * k`` steps per element (several times faster for the small ``k`` of the models).
+    """
+    k = x.shape[-1]
+    cells = inv.reshape(inv.shape[0], *([1] * (x.ndim - 2)), k, k)  # broadcast over the days
+    out = np.zeros(x.shape[:-1])
+    with np.errstate(over="ignore", invalid="ignore"):  # as silent as einsum
+        for a in range(k):
+            for b in range(k):
+                out += (x[..., a] * cells[..., a, b]) * x[..., b]
+    return out
 
 
 def panel_windows(spec: StudySpec) -> tuple[Window, ...]:
@@ -56,7 +74,7 @@ def make_panel(
         s2 = sig2[sl]
         X0 = np.nan_to_num(fit.X[sl][:, ev_in_disp])  # (b, event days, k)
         inv = fit.xtx_inv[sl]
-        c = 1.0 + np.einsum("ntk,nkl,ntl->nt", X0, inv, X0) if pe else np.ones((s2.size, ev_cols.size))
+        c = 1.0 + quadratic_form(X0, inv) if pe else np.ones((s2.size, ev_cols.size))
         est = al.is_est[None, :axis_len] & fit.est_mask[sl, :axis_len]
         var_ar[sl] = np.where(est, s2[:, None], np.nan)
         var_ar[sl, ev_cols] = s2[:, None] * c  # event days (the prediction-error factor only there)
@@ -64,7 +82,7 @@ def make_panel(
             q = np.zeros(s2.size)
             if pe:
                 sw = X0[:, in_window[w]].sum(axis=1)
-                q = np.einsum("nk,nkl,nl->n", sw, inv, sw)
+                q = quadratic_form(sw, inv)
             car_var[sl, w] = s2 * (b - a + 1 + q)
         hidden = ~(al.is_event[None, :axis_len] | est)
         if in_place:
@@ -119,9 +137,9 @@ def display_variances(
         if pe:
             X0 = np.where(shown[:, :, None], np.nan_to_num(fit.X[sl]), 0.0)  # fit.X is on the display days
             inv = fit.xtx_inv[sl]
-            c = 1.0 + np.einsum("ntk,nkl,ntl->nt", X0, inv, X0)
+            c = 1.0 + quadratic_form(X0, inv)
             s = np.cumsum(X0, axis=1)
-            q = np.einsum("ntk,nkl,ntl->nt", s, inv, s)
+            q = quadratic_form(s, inv)
         else:
             c = np.ones(a.shape)
             q = np.zeros(a.shape)
