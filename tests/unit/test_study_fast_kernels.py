@@ -18,6 +18,7 @@ from dealstudy.study.aligned import Aligned, row_counts
 from dealstudy.study.estimate import estimate
 from dealstudy.study.events import _text, normalise_events
 from dealstudy.study.inputs import PriceInputs, ReturnInputs
+from dealstudy.study.ols import masked_sst, simple_ols
 from dealstudy.study.panel import quadratic_form
 from dealstudy.study.screen import describe_days, thin_reasons
 
@@ -292,6 +293,34 @@ def test_quadratic_form_equals_einsum_bit_for_bit(k: int) -> None:
         want = np.einsum("nk,nkl,nl->n", rows, inv, rows)
         np.testing.assert_array_equal(quadratic_form(rows, inv), want, strict=True)
         assert quadratic_form(rows, inv).tobytes() == want.tobytes()
+
+
+def test_simple_ols_sst_equals_the_masked_sum_of_squares() -> None:
+    """The centred sums of squares :func:`simple_ols` fills (``sst=``) and :func:`masked_sst` equal the
+    plain expression on a strided view, bit for bit: missing values outside the mask, rows without days,
+    a constant row; the fit itself is the same with ``nobs`` given."""
+    rng = np.random.default_rng(8)
+    full = rng.normal(0, 0.02, (300, 80)) * 10.0 ** rng.integers(-3, 3, (300, 1))
+    x_full = rng.normal(0, 0.01, (300, 80))
+    y, x = full[:, :70], x_full[:, :70]  # strided views, as the engine passes them
+    mask = rng.random(y.shape) > 0.2
+    y[~mask & (rng.random(y.shape) < 0.5)] = np.nan
+    mask[0] = False
+    y[1] = 0.03
+    nobs = mask.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ybar = np.where(mask, y, 0.0).sum(axis=1) / nobs
+        want = np.where(mask, (y - ybar[:, None]) ** 2, 0.0).sum(axis=1)
+    sst = np.full(300, np.nan)
+    fit = simple_ols(x, y, mask, block=128, with_ssr=False, nobs=nobs, sst=sst)
+    assert sst.tobytes() == want.tobytes()
+    assert masked_sst(y, mask, nobs).tobytes() == want.tobytes()
+    plain = simple_ols(x, y, mask, block=128, with_ssr=False)
+    np.testing.assert_array_equal(fit.params, plain.params)
+    np.testing.assert_array_equal(fit.xtx_inv, plain.xtx_inv)
+    assert want[0] == 0.0
+    assert want[1] == 0.0
+    assert (want[2:] > 0).all()
 
 
 def test_row_counts_equal_sums() -> None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from dealstudy._parallel import map_blocks
 from dealstudy.study.aligned import Aligned, BoolArray, FloatArray, IntArray, blocks, row_counts
-from dealstudy.study.ols import batch_ols, scholes_williams_beta, simple_ols
+from dealstudy.study.ols import batch_ols, masked_sst, scholes_williams_beta, simple_ols
 from dealstudy.study.screen import screen_estimation, screen_event_windows
 from dealstudy.study.spec import StudySpec
 
@@ -146,25 +146,35 @@ class _CandidateFit:
         if self.simple:
             rb = self.block_rows(sl)
             yb = al.R[rb]
-            regressors = al.B[rb, :, 0]
-            known = np.isfinite(regressors)
-            with np.errstate(invalid="ignore", over="ignore"):  # values where a regressor is missing unused
-                fitted = p0[sl, :1] + regressors * p0[sl, 1:]
+            self._simple_ar(sl, yb, al.B[rb, :, 0])
         else:
             k, X = self.k, self.X
             yb = self.y[sl]
             fitted = np.einsum("ntk,nk->nt", np.nan_to_num(X[sl]), p0[sl]) if k else np.zeros(yb.shape)
             known = np.asarray(np.isfinite(X[sl]).all(axis=2)) if k else np.ones(yb.shape, dtype=bool)
-        # NaN wherever R or a regressor is missing (a display day beyond a benchmark's last price must not
-        # get R - alpha as its abnormal return)
-        self.ar[sl] = np.where(known, yb - fitted, np.nan)
-        m = self.mc[sl, est]
-        resid = np.where(m, self.ar[sl, est], 0.0)
+            # NaN wherever R or a regressor is missing (a display day beyond a benchmark's last price must
+            # not get R - alpha as its abnormal return)
+            self.ar[sl] = np.where(known, yb - fitted, np.nan)
+            self._ssr(sl)
+        self.sst[sl] = masked_sst(yb[:, est], self.mc[sl, est], self.nobs[sl])
+
+    def _simple_ar(self, sl: slice, yb: FloatArray, regressors: FloatArray) -> None:
+        """ARs and residual sums of squares of a block of candidates of the design ``[1, x]``: ``R - (alpha
+        + beta x)``, NaN where the regressor is missing (a display day beyond a benchmark's last price must
+        not get R - alpha as its abnormal return), written into ``ar`` without temporaries of the block."""
+        p0 = self.p0
+        ar = self.ar[sl]
+        with np.errstate(invalid="ignore", over="ignore"):  # values where a regressor is missing unused
+            fitted = np.multiply(regressors, p0[sl, 1:])
+            np.add(p0[sl, :1], fitted, out=fitted)
+            np.subtract(yb, fitted, out=ar)
+        np.copyto(ar, np.nan, where=~np.isfinite(regressors))
+        self._ssr(sl)
+
+    def _ssr(self, sl: slice) -> None:
+        """The residual sums of squares of a block of candidates, from its ARs."""
+        resid = np.where(self.mc[sl, self.est], self.ar[sl, self.est], 0.0)
         self.ssr[sl] = np.einsum("nt,nt->n", resid, resid)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ye = yb[:, est]
-            ybar = np.where(m, ye, 0.0).sum(axis=1) / self.nobs[sl]
-            self.sst[sl] = np.where(m, (ye - ybar[:, None]) ** 2, 0.0).sum(axis=1)
 
     def fit_simple(self) -> tuple[FloatArray, FloatArray, BoolArray, FloatArray]:
         """Design ``[1, x]``: closed-form OLS block by block, no (N, K, 2) design nor copies of R, B (with the
@@ -177,14 +187,17 @@ class _CandidateFit:
 
         def fit_block(sl: slice) -> None:
             rb = self.block_rows(sl)
-            xb = al.B[rb, :, 0]
-            ob = simple_ols(xb[:, est], al.R[rb][:, est], self.mc[sl, est], with_ssr=False)
+            xb, yb = al.B[rb, :, 0], al.R[rb]  # gathered once for the fit and the ARs
+            sst = self.sst[sl] if self.fused else None  # the fit's centred returns give it
+            ob = simple_ols(
+                xb[:, est], yb[:, est], self.mc[sl, est], with_ssr=False, nobs=self.nobs[sl], sst=sst
+            )
             params[sl], inv[sl], ols_singular[sl] = ob.params, ob.xtx_inv, ob.singular
             X_disp[sl, :, 0] = 1.0
             X_disp[sl, :, 1] = xb[:, disp]
             if self.fused:
                 self.p0[sl] = np.nan_to_num(params[sl])
-                self.ar_block(sl)
+                self._simple_ar(sl, yb, xb)
 
         map_blocks(fit_block, blocks(n_c))
         return params, inv, ols_singular, X_disp

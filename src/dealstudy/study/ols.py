@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BatchOLS", "batch_ols", "scholes_williams_beta", "simple_ols"]
+__all__ = ["BatchOLS", "batch_ols", "masked_sst", "scholes_williams_beta", "simple_ols"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -148,7 +148,14 @@ def scholes_williams_beta(
 
 
 def simple_ols(
-    x: FloatArray, y: FloatArray, mask: BoolArray, block: int = 8192, *, with_ssr: bool = True
+    x: FloatArray,
+    y: FloatArray,
+    mask: BoolArray,
+    block: int = 8192,
+    *,
+    with_ssr: bool = True,
+    nobs: NDArray[np.int64] | None = None,
+    sst: FloatArray | None = None,
 ) -> BatchOLS:
     """:func:`batch_ols` for the design ``[1, x]`` (one regressor and a constant), in closed form.
 
@@ -162,6 +169,11 @@ def simple_ols(
         Events handled at a time (bounds the temporaries to ``block x T``).
     with_ssr : bool
         Compute the residual sums of squares (``ssr`` is NaN when False).
+    nobs : (N,) int, optional
+        ``mask.sum(axis=1)`` when the caller has it already.
+    sst : (N,) float, optional
+        Filled with :func:`masked_sst` of ``y`` (every row, singular or not), from the centred values the
+        fit computes anyway.
 
     Returns
     -------
@@ -181,7 +193,7 @@ def simple_ols(
     params = np.full((n, 2), np.nan)
     inv = np.full((n, 2, 2), np.nan)
     ssr = np.full(n, np.nan)
-    nobs = mask.sum(axis=1).astype(np.int64)
+    nobs = mask.sum(axis=1).astype(np.int64) if nobs is None else nobs
     singular = np.ones(n, dtype=bool)
     for lo in range(0, n, block):
         sl = slice(lo, lo + block)
@@ -198,6 +210,8 @@ def simple_ols(
             yc = np.where(m, ym - ybar[:, None], 0.0)
             sxx = np.einsum("nt,nt->n", xc, xc)
             sxy = np.einsum("nt,nt->n", xc, yc)
+            if sst is not None:
+                sst[sl] = _sum_of_squares(yc)
             beta = sxy / sxx
             alpha = ybar - beta * xbar
             eig_min = 1.0 - np.abs(sx) / np.sqrt(cnt * sxx_raw)
@@ -217,3 +231,17 @@ def simple_ols(
         ssr[sl][good] = ssr_b[good]
         singular[sl] = sing
     return BatchOLS(params, inv, ssr, nobs, singular)
+
+
+def masked_sst(y: FloatArray, mask: BoolArray, nobs: NDArray[np.int64]) -> FloatArray:
+    """Each row's sum of squared deviations of ``y`` from its mean over ``mask`` (``nobs`` days), 0 for a
+    row without days; as :func:`simple_ols` finds it (``sst=``)."""
+    ym = np.where(mask, y, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ybar = ym.sum(axis=1) / nobs
+        return _sum_of_squares(np.where(mask, ym - ybar[:, None], 0.0))
+
+
+def _sum_of_squares(centred: FloatArray) -> FloatArray:
+    """``(centred**2).sum(axis=1)`` of a C-contiguous array (NumPy's pairwise sums along each row)."""
+    return np.asarray(np.square(centred).sum(axis=1), dtype=np.float64)
