@@ -104,11 +104,12 @@ def _sq_block(
     from dealstudy.stats.single import SQ_MIN_ESTIMATION_CARS
 
     t = residuals.shape[1]
-    res = residuals[sl].T  # (t, b) view
-    valid = np.ascontiguousarray((used[sl] & np.isfinite(residuals[sl])).T)
-    b = valid.shape[1]
-    filled = np.where(valid, res, 0.0)
-    missing = (~valid).view(np.uint8)
+    res = residuals[sl]
+    valid = used[sl] & np.isfinite(res)  # masked along the events' rows, then made time-major
+    b = valid.shape[0]
+    filled = np.where(valid, res, 0.0).T.copy()
+    missing = (~valid).T.copy().view(np.uint8)
+    del valid
     sums = np.zeros((t, b))
     gaps = np.zeros((t, b), dtype=np.uint16 if longest < 65_535 else np.int64)  # missing days per window
     below = np.empty((t, b), dtype=bool)
