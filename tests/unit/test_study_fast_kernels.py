@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dealstudy.study import EventStudy, StudySpec, aligned, assemble
+from dealstudy.study import EventStudy, StudySpec, aligned, assemble, panel
 from dealstudy.study.align import align_events
 from dealstudy.study.aligned import Aligned, row_counts
 from dealstudy.study.estimate import estimate
@@ -321,6 +321,19 @@ def test_simple_ols_sst_equals_the_masked_sum_of_squares() -> None:
     assert want[0] == 0.0
     assert want[1] == 0.0
     assert (want[2:] > 0).all()
+
+
+def test_shorter_rows_moves_the_rows_up_in_place() -> None:
+    """The panel's ARs on a shorter axis are ``fit.ar``'s first columns in ``fit.ar``'s own memory: equal
+    to a copy of them over several blocks of rows (sources and destinations overlapping)."""
+    rng = np.random.default_rng(6)
+    for n, width, keep in ((3 * aligned.BLOCK + 5, 61, 55), (7, 10, 10), (aligned.BLOCK, 9, 1), (0, 5, 3)):
+        a = rng.normal(0, 1, (n, width))
+        want = a[:, :keep].copy()
+        got = panel._shorter_rows(a, keep)
+        assert got.flags.c_contiguous
+        assert np.shares_memory(got, a) or n == 0
+        np.testing.assert_array_equal(got, want)
 
 
 def test_row_counts_equal_sums() -> None:

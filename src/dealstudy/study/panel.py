@@ -47,9 +47,10 @@ def make_panel(
 ) -> tuple[EventPanel, FloatArray]:
     """The :class:`EventPanel` of the ok events and the CAR variances of its windows.
 
-    The panel's axis ends with the widest window (days of the display range after it are left out). When
-    the axis is the whole of ``fit.ar``'s, the panel's ARs are ``fit.ar`` itself with the days outside the
-    estimation sample and the widest window set missing (so ``fit.ar`` must not be read after this)."""
+    The panel's axis ends with the widest window (days of the display range after it are left out). The
+    panel's ARs take ``fit.ar``'s memory: ``fit.ar`` with the days outside the estimation sample and the
+    widest window set missing, its rows moved up to the panel's axis when that is shorter (``fit.ar`` is
+    then that array: only its estimation and widest-window days may be read after this)."""
     windows = panel_windows(spec)
     n_ok = fit.rows.size
     k = fit.X.shape[2]
@@ -60,7 +61,7 @@ def make_panel(
     ev_in_disp = al.is_event[al.is_display]
     ev_rel = disp_rel[ev_in_disp]
     axis_len = int((al.rel <= spec.widest_window[1]).sum())  # a prefix of the axis
-    in_place = axis_len == fit.ar.shape[1]
+    in_place = fit.ar.flags.c_contiguous  # masked where it is, then moved up to the shorter axis
     var_ar = np.empty((n_ok, axis_len))
     car_var = np.empty((n_ok, len(windows)))
     ar = fit.ar if in_place else np.empty((n_ok, axis_len))
@@ -86,11 +87,13 @@ def make_panel(
             car_var[sl, w] = s2 * (b - a + 1 + q)
         hidden = ~(al.is_event[None, :axis_len] | est)
         if in_place:
-            np.copyto(ar[sl], np.nan, where=hidden)
+            np.copyto(ar[sl, :axis_len], np.nan, where=hidden)
         else:
             ar[sl] = np.where(hidden, np.nan, fit.ar[sl, :axis_len])
 
     map_blocks(block, blocks(n_ok))
+    if in_place and axis_len < ar.shape[1]:
+        ar = fit.ar = _shorter_rows(ar, axis_len)
     axis = slice(0, axis_len)
     panel = EventPanel(
         rel_days=al.rel[axis].copy(),
@@ -106,6 +109,15 @@ def make_panel(
         groups=groups,
     )
     return panel, car_var
+
+
+def _shorter_rows(a: FloatArray, width: int) -> FloatArray:
+    """``a[:, :width]`` as a C-contiguous array in ``a``'s own memory (``a`` C-contiguous): the rows moved up
+    block by block, in order (a block's destination never reaches rows still to be moved), no new memory."""
+    out = a.reshape(-1)[: a.shape[0] * width].reshape(a.shape[0], width)
+    for sl in blocks(a.shape[0]):
+        out[sl] = a[sl, :width]  # may overlap its own source: NumPy copies through a buffer then
+    return out
 
 
 def display_variances(
