@@ -208,6 +208,50 @@ def test_union_reindex_equals_pandas(
     assert got.to_numpy().tobytes() == expected.to_numpy().tobytes()
 
 
+@pytest.mark.parametrize("case", ["nat_first", "nat_inside", "unsorted", "duplicated", "single", "empty"])
+def test_union_reindex_equals_pandas_on_unusual_indexes(case: str) -> None:
+    """Indexes that are not sorted, unique and without NaT take pandas' own union (same result)."""
+    from dealstudy.pipeline.study import union_reindex
+
+    days = pd.bdate_range("2024-01-01", periods=30).as_unit("us")
+    values = np.arange(30, dtype=np.float64)
+    index = {
+        "nat_first": days.insert(0, pd.NaT)[:30],
+        "nat_inside": days.insert(7, pd.NaT)[:30],
+        "unsorted": days[::-1],
+        "duplicated": days.insert(5, days[5])[:30],
+        "single": days[:30],
+        "empty": days[:0],
+    }[case]
+    series = pd.Series(values[: len(index)], index=index)
+    if case == "single":
+        series = series.iloc[4:5]
+    extra = pd.bdate_range("2023-12-20", periods=40).as_unit("ns")
+    try:
+        expected = series.reindex(pd.DatetimeIndex(series.index).union(extra))
+    except ValueError as exc:  # pandas cannot reindex on duplicates: neither can union_reindex
+        with pytest.raises(type(exc)):
+            union_reindex(series, extra)
+        return
+    got = union_reindex(series, extra)
+    pd.testing.assert_series_equal(got, expected, check_freq=False)
+    assert got.index.dtype == expected.index.dtype
+    assert got.to_numpy().tobytes() == expected.to_numpy().tobytes()
+
+
+def test_union_reindex_out_of_the_finer_units_range_raises_as_pandas() -> None:
+    """A date beyond the range of the finer unit: pandas' error, not wrapped-around integers."""
+    from dealstudy.pipeline.study import union_reindex
+
+    index = pd.DatetimeIndex(np.array(["2024-01-02", "2500-01-03"], dtype="datetime64[s]"))
+    series = pd.Series([1.0, 2.0], index=index)
+    extra = pd.bdate_range("2024-01-01", periods=3).as_unit("ns")
+    with pytest.raises(pd.errors.OutOfBoundsDatetime):
+        series.reindex(index.union(extra))
+    with pytest.raises(pd.errors.OutOfBoundsDatetime):
+        union_reindex(series, extra)
+
+
 def _reads_of(folder: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files of ``folder`` whose bytes are read from now on."""
     reads: list[str] = []

@@ -171,6 +171,7 @@ def _on_exchange_sessions(symbol: str, series: pd.Series) -> pd.Series:
 
 
 _UNITS = ("s", "ms", "us", "ns")
+_NAT = np.iinfo(np.int64).min  # NaT's integer
 
 
 @functools.lru_cache(maxsize=256)
@@ -202,17 +203,16 @@ def union_reindex(
         index.tz is None
         and extra.tz is None
         and series.dtype == np.float64
-        and index.is_monotonic_increasing
-        and extra.is_monotonic_increasing
-        and index.is_unique
-        and extra.is_unique
         and index.unit in _UNITS
         and extra.unit in _UNITS
+        and extra.is_monotonic_increasing  # cached on a shared calendar
+        and extra.is_unique
+        and _increasing(index.asi8)  # what pandas' two checks say, without its hash table per series
     )
     if not simple:
         return series.reindex(index.union(extra))
     unit = max(index.unit, extra.unit, key=_UNITS.index)  # pandas takes the finer unit
-    own = index.asi8 if index.unit == unit else index.as_unit(unit).asi8
+    own = _in_unit(index, unit)
     other = keys(unit) if keys is not None else extra.as_unit(unit).asi8
     held = np.zeros(len(other), dtype=bool)  # both sorted and unique: insert the dates ``own`` lacks
     if len(own):
@@ -230,6 +230,27 @@ def union_reindex(
     values[kept] = series.to_numpy(dtype=np.float64)
     out_index = pd.DatetimeIndex(merged.view(f"M8[{unit}]"), name=name)
     return pd.Series(values, index=out_index, name=series.name, copy=False)
+
+
+def _in_unit(index: pd.DatetimeIndex, unit: str) -> NDArray[np.int64]:
+    """``index.as_unit(unit).asi8`` of a sorted index for a finer (or the same) ``unit``: the integers
+    multiplied, which is what pandas gives inside the range of the unit (outside it, pandas itself, which
+    raises)."""
+    raw = index.asi8
+    factor = 1000 ** (_UNITS.index(unit) - _UNITS.index(str(index.unit)))
+    if factor == 1:
+        return raw
+    if raw.size and not (_NAT // factor < raw[0] and raw[-1] < -_NAT // factor):  # sorted
+        return index.as_unit(unit).asi8  # type: ignore[arg-type]
+    scaled: NDArray[np.int64] = raw * factor
+    return scaled
+
+
+def _increasing(values: NDArray[np.int64]) -> bool:
+    """The dates ``values`` (a DatetimeIndex's integers) are sorted, unique and without NaT."""
+    if values.size == 0:
+        return True
+    return bool(values[0] != _NAT and (values[1:] > values[:-1]).all())
 
 
 def map_event_day0(events: pd.DataFrame, prices: dict[str, pd.Series]) -> pd.DataFrame:
