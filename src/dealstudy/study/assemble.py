@@ -143,9 +143,9 @@ def build_results(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted) -
     rows = fit.rows
     groups = ev["group"].to_numpy(dtype=object)[rows]
     out = _outcomes_table(spec, ev, al, fit)
-    ids = ev["event_id"].to_numpy(dtype=object)[rows]
-    tickers = ev["ticker"].to_numpy(dtype=object)[rows]
-    id_col, ticker_col = pd.Series(ids).array, pd.Series(tickers).array  # dtype inferred once per event
+    # the events' own columns (their text dtype inferred once, by normalise_events), at the ok rows
+    id_col, ticker_col = ev["event_id"].array.take(rows), ev["ticker"].array.take(rows)
+    ids, tickers = id_col.to_numpy(dtype=object), ticker_col.to_numpy(dtype=object)
     ars = _ar_table(spec, al, fit, id_col, ticker_col)
     # the panel last but the CARs: it may take fit.ar's memory, masked (display days read above)
     panel, car_var = make_panel(al, fit, spec, np.asarray(groups, dtype=object))
@@ -170,8 +170,8 @@ def _outcomes_table(spec: StudySpec, ev: pd.DataFrame, al: Aligned, fit: Fitted)
     names = param_names(spec)
     out = pd.DataFrame(
         {
-            "event_id": ev["event_id"].to_numpy(dtype=object),
-            "ticker": ev["ticker"].to_numpy(dtype=object),
+            "event_id": ev["event_id"].array,  # already of the dtype inferred from the texts
+            "ticker": ev["ticker"].array,
             "day0": pd.DatetimeIndex(al.day0),
             "outcome": al.outcome.astype(object),
             "reason": al.reason.astype(object),
