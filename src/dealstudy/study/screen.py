@@ -106,22 +106,25 @@ def thin_reasons(al: Aligned, rows: IntArray, spec: StudySpec, need: int, nobs: 
     no_f = row_counts(inside & r_ok & ~np.isfinite(al.F[rows]).all(axis=2)) if al.F.shape[2] else zero
     window = str(spec.estimation)
     out = []
-    for j, i in enumerate(rows.tolist()):
+    columns = (nobs, before, n_excl, no_r, no_b, no_f)
+    counts = zip(*(c.tolist() for c in columns), strict=True)  # Python ints: no NumPy scalar per element
+    markets = al.markets[rows].tolist()
+    for (n_j, before_j, excl_j, no_r_j, no_b_j, no_f_j), market in zip(counts, markets, strict=True):
         parts = []
-        if before[j]:
-            parts.append(f"{before[j]} days before the first price of the ticker")
-        if n_excl[j]:
-            parts.append(f"{n_excl[j]} inside other event windows of the same ticker")
-        if no_r[j]:
-            parts.append(f"{no_r[j]} without a ticker return")
-        if no_b[j]:
-            parts.append(f"{no_b[j]} without a return of benchmark {al.markets[i]}")
-        if no_f[j]:
-            parts.append(f"{no_f[j]} without factor data")
+        if before_j:
+            parts.append(f"{before_j} days before the first price of the ticker")
+        if excl_j:
+            parts.append(f"{excl_j} inside other event windows of the same ticker")
+        if no_r_j:
+            parts.append(f"{no_r_j} without a ticker return")
+        if no_b_j:
+            parts.append(f"{no_b_j} without a return of benchmark {market}")
+        if no_f_j:
+            parts.append(f"{no_f_j} without factor data")
         if spec.scholes_williams:
             parts.append("Scholes-Williams also needs the market return of the adjacent days")
         detail = f" ({'; '.join(parts)})" if parts else ""
-        out.append(f"{nobs[j]} estimation returns in {window}, fewer than the minimum {need}{detail}")
+        out.append(f"{n_j} estimation returns in {window}, fewer than the minimum {need}{detail}")
     return out
 
 
