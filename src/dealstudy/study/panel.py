@@ -65,6 +65,7 @@ def make_panel(
     var_ar = np.empty((n_ok, axis_len))
     car_var = np.empty((n_ok, len(windows)))
     ar = fit.ar if in_place else np.empty((n_ok, axis_len))
+    lengths = np.array([b - a + 1 for a, b in windows], dtype=np.int64)
     # each window's event days as a slice of the event days (a window is a run of consecutive days)
     in_window = [
         slice(int(np.searchsorted(ev_rel, a)), int(np.searchsorted(ev_rel, b, side="right")))
@@ -79,12 +80,10 @@ def make_panel(
         est = al.is_est[None, :axis_len] & fit.est_mask[sl, :axis_len]
         var_ar[sl] = np.where(est, s2[:, None], np.nan)
         var_ar[sl, ev_cols] = s2[:, None] * c  # event days (the prediction-error factor only there)
-        for w, (a, b) in enumerate(windows):
-            q = np.zeros(s2.size)
-            if pe:
-                sw = X0[:, in_window[w]].sum(axis=1)
-                q = quadratic_form(sw, inv)
-            car_var[sl, w] = s2 * (b - a + 1 + q)
+        q = np.zeros((s2.size, len(windows)))
+        if pe:  # every window's summed regressors (b, windows, k), one quadratic form
+            q = quadratic_form(np.stack([X0[:, days].sum(axis=1) for days in in_window], axis=1), inv)
+        car_var[sl] = s2[:, None] * (lengths + q)
         hidden = ~(al.is_event[None, :axis_len] | est)
         if in_place:
             np.copyto(ar[sl, :axis_len], np.nan, where=hidden)
