@@ -79,9 +79,7 @@ def float_cells(values: np.ndarray, end: str) -> pa.Array:
     with np.errstate(invalid="ignore"):
         odd = (size >= _ORJSON_LOW) & (size < _ORJSON_HIGH)  # finite values orjson writes otherwise
     if odd.any():
-        own = pc.take(text, pa.array(np.flatnonzero(odd)))
-        for pattern, replacement in _TO_REPR:
-            own = pc.replace_substring_regex(own, pattern, replacement)
+        own = _repr_form(pc.take(text, pa.array(np.flatnonzero(odd))))
         text = pc.replace_with_mask(text, pa.array(odd), own)
     if not finite.all():
         nan = np.isnan(values)
@@ -91,6 +89,16 @@ def float_cells(values: np.ndarray, end: str) -> pa.Array:
         if infinite.any():
             words = [repr(v) + end for v in values[infinite].tolist()]
             text = pc.replace_with_mask(text, pa.array(infinite), pa.array(words, type=pa.string()))
+    return text
+
+
+def _repr_form(text: pa.Array) -> pa.Array:
+    """orjson's text of doubles in ``[1e-9, 1e-4)`` (each with its cell's end, if any) in ``repr``'s form
+    (:data:`_TO_REPR`)."""
+    import pyarrow.compute as pc
+
+    for pattern, replacement in _TO_REPR:
+        text = pc.replace_substring_regex(text, pattern, replacement)
     return text
 
 
@@ -114,8 +122,7 @@ def _orjson_is_repr() -> bool:
     probe = np.concatenate([probe, -probe])
     text = pa.array(orjson.dumps(probe, option=orjson.OPT_SERIALIZE_NUMPY).decode()[1:-1].split(","))
     odd = pa.array((np.abs(probe) >= _ORJSON_LOW) & (np.abs(probe) < _ORJSON_HIGH))
-    for pattern, replacement in _TO_REPR:
-        text = pc.if_else(odd, pc.replace_substring_regex(text, pattern, replacement), text)
+    text = pc.if_else(odd, _repr_form(text), text)
     return bool(text.to_pylist() == [repr(v) for v in probe.tolist()])
 
 
