@@ -44,6 +44,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 ESTIMATION = (-250, -11)
 WINDOW = (-5, 5)
 MARKET = "MKT"
+TARGET_RATIO = 5.0  # issue 15, item 1: at least 5x faster than the peer's whole process (wall)
+TARGET_WORKLOAD = (50_000, 1_000)  # ... on 50,000 events over 1,000 CSV files
 
 _PEER_SCRIPT = """
 import csv, sys, time, warnings, logging
@@ -174,6 +176,81 @@ def _dealstudy() -> list[str]:
     return [sys.executable, "-c", "from dealstudy import cli; (getattr(cli, 'entry', None) or cli.main)()"]
 
 
+def _run_study(
+    work: CliWorkload, out: Path, cache: Path, *, env: dict[str, str], extra: list[str] | None
+) -> dict[str, Any]:
+    """One whole ``dealstudy study`` process with ``--timings``: ``run_timed``'s figures and its stages."""
+    cmd = [
+        *_dealstudy(), "study", str(work.events), "--prices", str(work.prices), "--market", MARKET,
+        f"--estimation={ESTIMATION[0]}:{ESTIMATION[1]}", f"--window={WINDOW[0]}:{WINDOW[1]}",
+        "--out", str(out), "--cache", str(cache), "--timings", *(extra or []),
+    ]  # fmt: skip
+    ours = run_timed(cmd, env=env)
+    if ours["returncode"] == 2 and "--timings" in ours["stderr"]:
+        cmd = [c for c in cmd if c != "--timings"]  # an older checkout without the option
+        ours = run_timed(cmd, env=env)
+    run = {k: v for k, v in ours.items() if k not in ("stdout", "stderr")}
+    run["stages"] = _stages(ours["stderr"])
+    run["stdout_bytes"] = len(ours["stdout"].encode())
+    if ours["returncode"] != 0:
+        run["error"] = ours["stderr"][-2000:]
+    return run
+
+
+def summarise_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Repeated runs of one process as one row: the medians of wall and CPU seconds and of each stage.
+
+    ``seconds_min``/``seconds_max`` give the range, ``peak_rss_mib`` is the largest peak of the runs,
+    ``returncode`` the first non-zero exit (0 when every run succeeded) and ``runs`` keeps every run.
+    """
+    seconds = [r["seconds"] for r in runs]
+    stage_names = list(dict.fromkeys(name for r in runs for name in r.get("stages", {})))
+    failed = [r for r in runs if r["returncode"] != 0]
+    row: dict[str, Any] = {
+        "n": len(runs),
+        "seconds": float(np.median(seconds)),
+        "seconds_min": min(seconds),
+        "seconds_max": max(seconds),
+        "cpu_seconds": float(np.median([r["cpu_seconds"] for r in runs])),
+        "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
+        "returncode": failed[0]["returncode"] if failed else 0,
+        "cmd": runs[0]["cmd"],
+        "runs": runs,
+    }
+    if stage_names:
+        row["stages"] = {
+            name: float(np.median([r["stages"][name] for r in runs if name in r.get("stages", {})]))
+            for name in stage_names
+        }
+    if failed and "error" in failed[0]:
+        row["error"] = failed[0]["error"]
+    return row
+
+
+def paired_ratios(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Our time over the peer's, run by run (runs taken in turn), for wall and CPU seconds.
+
+    The median of the pairwise ratios is the headline: each pair ran back to back, so a change of load on
+    the machine affects both sides of a pair alike. ``speedup`` is its reciprocal (peer time / our time).
+    """
+    pairs = [(a, b) for a, b in zip(ours, theirs, strict=False) if a["returncode"] == 0 == b["returncode"]]
+    if not pairs:
+        return {"n": 0}
+    wall = [a["seconds"] / b["seconds"] for a, b in pairs]
+    cpu = [a["cpu_seconds"] / b["cpu_seconds"] for a, b in pairs]
+    ratio = float(np.median(wall))
+    return {
+        "n": len(pairs),
+        "wall_ratio": ratio,
+        "wall_ratio_min": min(wall),
+        "wall_ratio_max": max(wall),
+        "cpu_ratio": float(np.median(cpu)),
+        "speedup": 1.0 / ratio,
+        "target": TARGET_RATIO,
+        "met": bool(ratio <= 1.0 / TARGET_RATIO),
+    }
+
+
 def run_cli_benchmark(
     n_events: int = 50_000,
     n_tickers: int = 1_000,
@@ -181,58 +258,67 @@ def run_cli_benchmark(
     peer: bool = True,
     extra: list[str] | None = None,
     baseline_src: Path | None = None,
+    repeats: int = 5,
 ) -> dict[str, Any]:
-    """Run the whole-process comparison once; returns a JSON-able summary.
+    """Run the whole-process comparison; returns a JSON-able summary.
 
     ``baseline_src`` (a ``src`` folder of an earlier checkout, e.g. from ``git archive``) adds a run of that
-    code first, in the same session, for before/after figures.
+    code first, in the same session, for before/after figures. Our first run parses the CSV files (one
+    run); then ours from the Parquet cache and the peer run in turn, ``repeats`` times each (A B A B ...),
+    and ``paired`` holds the run-by-run ratios.
     """
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
     work = write_workload(n_tickers=n_tickers, n_events=n_events)
     summary: dict[str, Any] = {"events": n_events, "tickers": n_tickers, "sessions": work.n_days}
     summary["import_seconds"] = import_time()
     summary["cli_import_seconds"] = import_time("dealstudy.cli")
     help_run = run_timed([*_dealstudy(), "--help"])
     summary["help_seconds"] = help_run["seconds"]
+    summary["repeats"] = repeats
     env = dict(os.environ)
-    with tempfile.TemporaryDirectory(prefix="dealstudy-bench-cli-") as tmp:
-        labels = ["ours", "ours_warm"]  # the first run parses the CSV files, the second reads the cache
-        if baseline_src is not None:
-            labels.insert(0, "baseline")
-        for label in labels:
-            run_env = dict(env, PYTHONPATH=str(baseline_src)) if label == "baseline" else env
-            cmd = [
-                *_dealstudy(), "study", str(work.events), "--prices", str(work.prices), "--market", MARKET,
-                f"--estimation={ESTIMATION[0]}:{ESTIMATION[1]}", f"--window={WINDOW[0]}:{WINDOW[1]}",
-                "--out", str(Path(tmp) / label), "--cache", str(Path(tmp) / "cache"), "--timings",
-                *(extra or []),
-            ]  # fmt: skip
-            ours = run_timed(cmd, env=run_env)
-            if ours["returncode"] == 2 and "--timings" in ours["stderr"]:
-                cmd = [c for c in cmd if c != "--timings"]  # an older checkout without the option
-                ours = run_timed(cmd, env=run_env)
-            summary[label] = {k: v for k, v in ours.items() if k not in ("stdout", "stderr")}
-            summary[label]["stages"] = _stages(ours["stderr"])
-            summary[label]["stdout_bytes"] = len(ours["stdout"].encode())
-            if ours["returncode"] != 0:
-                summary[label]["error"] = ours["stderr"][-2000:]
     status = load_peer() if peer else None  # installs it into a temporary folder when missing
+    peer_cmd: list[str] | None = None
+    peer_env = dict(env)
     if status is not None and not status.available:
         summary["peer"] = {"available": False, "error": status.message}
     elif status is not None:
         args = [str(work.returns), str(work.events), str(ESTIMATION[0]), str(ESTIMATION[1])]
-        peer_env = dict(env)
         if status.origin not in ("", "installed"):  # the fallback folder: the fresh interpreter needs it too
             peer_env["PYTHONPATH"] = os.pathsep.join(filter(None, [status.origin, env.get("PYTHONPATH")]))
-        theirs = run_timed(
-            [sys.executable, "-c", _PEER_SCRIPT, *args, str(WINDOW[0]), str(WINDOW[1])], env=peer_env
-        )
-        m = re.search(r"PEER read ([0-9.]+) fit ([0-9.]+)", theirs["stdout"])
-        summary["peer"] = {k: v for k, v in theirs.items() if k not in ("stdout", "stderr")}
-        if m:
-            summary["peer"]["stages"] = {"read": float(m.group(1)), "fit": float(m.group(2))}
-        if theirs["returncode"] != 0:
-            summary["peer"]["error"] = theirs["stderr"][-2000:]
+        peer_cmd = [sys.executable, "-c", _PEER_SCRIPT, *args, str(WINDOW[0]), str(WINDOW[1])]
+    with tempfile.TemporaryDirectory(prefix="dealstudy-bench-cli-") as tmp:
+        cache = Path(tmp) / "cache"
+        if baseline_src is not None:
+            base_env = dict(env, PYTHONPATH=str(baseline_src))
+            summary["baseline"] = _run_study(work, Path(tmp) / "baseline", cache, env=base_env, extra=extra)
+        summary["ours"] = _run_study(work, Path(tmp) / "ours", cache, env=env, extra=extra)  # CSV parsed
+        warm: list[dict[str, Any]] = []
+        theirs: list[dict[str, Any]] = []
+        for i in range(repeats):
+            warm.append(_run_study(work, Path(tmp) / f"ours_warm{i}", cache, env=env, extra=extra))
+            if peer_cmd is not None:
+                run = run_timed(peer_cmd, env=peer_env)
+                m = re.search(r"PEER read ([0-9.]+) fit ([0-9.]+)", run["stdout"])
+                one = {k: v for k, v in run.items() if k not in ("stdout", "stderr")}
+                if m:
+                    one["stages"] = {"read": float(m.group(1)), "fit": float(m.group(2))}
+                if run["returncode"] != 0:
+                    one["error"] = run["stderr"][-2000:]
+                theirs.append(one)
+            shutil.rmtree(Path(tmp) / f"ours_warm{i}", ignore_errors=True)
+        summary["ours_warm"] = summarise_runs(warm)
+        if theirs:
+            summary["peer"] = summarise_runs(theirs)
+            summary["paired"] = paired_ratios(warm, theirs)
     return summary
+
+
+def _wall(run: dict[str, Any]) -> str:
+    """Wall seconds of a row: the median and the range of repeated runs, or the one run."""
+    if run.get("n", 1) > 1:
+        return f"{run['seconds']:.2f} ({run['seconds_min']:.2f}-{run['seconds_max']:.2f})"
+    return f"{run['seconds']:.2f}"
 
 
 def render_cli(summary: dict[str, Any]) -> str:
@@ -240,12 +326,13 @@ def render_cli(summary: dict[str, Any]) -> str:
     peer = summary.get("peer")
     if peer is not None and (peer.get("available") is False or peer.get("returncode") != 0):
         peer = None
+    repeats = summary.get("repeats", 1)
     lines = [
         f"Whole process, `dealstudy study` on {summary['events']:,} events over {summary['tickers']:,} CSV "
         f"files x {summary['sessions']:,} sessions (market model, estimation -250:-11, window -5:5):",
         "",
-        "| process | wall s | CPU s | peak RSS MiB | exit | ratio (peer wall / wall) | ratio (CPU) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| process | runs | wall s | CPU s | peak RSS MiB | exit | ratio (peer wall / wall) | ratio (CPU) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     names = {
         "baseline": "dealstudy study, baseline checkout",
@@ -259,18 +346,24 @@ def render_cli(summary: dict[str, Any]) -> str:
         ratio = f"{peer['seconds'] / run['seconds']:.1f}x" if peer else "n/a"
         cpu_ratio = f"{peer['cpu_seconds'] / run['cpu_seconds']:.1f}x" if peer else "n/a"
         lines.append(
-            f"| {name} | {run['seconds']:.2f} | {run['cpu_seconds']:.2f} | {run['peak_rss_mib']:,.0f} "
-            f"| {run['returncode']} | {ratio} | {cpu_ratio} |"
+            f"| {name} | {run.get('n', 1)} | {_wall(run)} | {run['cpu_seconds']:.2f} "
+            f"| {run['peak_rss_mib']:,.0f} | {run['returncode']} | {ratio} | {cpu_ratio} |"
         )
     if peer:
         lines.append(
-            f"| eventstudy Multiple.from_list | {peer['seconds']:.2f} | {peer['cpu_seconds']:.2f} "
-            f"| {peer['peak_rss_mib']:,.0f} | {peer['returncode']} | 1.0x | 1.0x |"
+            f"| eventstudy Multiple.from_list | {peer.get('n', 1)} | {_wall(peer)} "
+            f"| {peer['cpu_seconds']:.2f} | {peer['peak_rss_mib']:,.0f} | {peer['returncode']} "
+            "| 1.0x | 1.0x |"
         )
     failed = summary.get("peer")
     if failed is not None and peer is None:
         lines.append(f"| eventstudy Multiple.from_list | NOT AVAILABLE: {failed.get('error', '?')[-300:]} |")
     lines.append("")
+    if repeats > 1:
+        lines.append(
+            f"Medians of {repeats} runs each (range in brackets); the Parquet-cache runs and the peer's "
+            "ran in turn (A B A B ...), the peak RSS is the largest of the runs."
+        )
     for label, name in names.items():
         stages = summary.get(label, {}).get("stages")
         if stages:
@@ -281,6 +374,22 @@ def render_cli(summary: dict[str, Any]) -> str:
     )
     if peer and peer.get("stages"):
         lines.append("Stages of the peer: " + ", ".join(f"{k} {v:.2f} s" for k, v in peer["stages"].items()))
+    paired = summary.get("paired") or {}
+    if paired.get("n"):
+        if (summary["events"], summary["tickers"]) == TARGET_WORKLOAD:
+            verdict = "met" if paired["met"] else "NOT met"
+        else:
+            verdict = "not judged (the target is set on 50,000 events over 1,000 files)"
+        lines += [
+            "",
+            f"Paired (ours from the cache / the peer, run by run, {paired['n']} pairs): wall "
+            f"{paired['wall_ratio']:.3f} (median; "
+            f"{paired['wall_ratio_min']:.3f}-{paired['wall_ratio_max']:.3f}), "
+            f"CPU {paired['cpu_ratio']:.3f}: {paired['speedup']:.1f}x the peer's speed, whole process. "
+            f"Target >= {paired['target']:g}x (wall ratio <= {1 / paired['target']:.2f}): {verdict}.",
+        ]
+    else:
+        lines += ["", f"Target >= {TARGET_RATIO:g}x the peer's whole process: peer not run or not available."]
     lines += [
         "",
         f"Startup: `import dealstudy` {summary['import_seconds']:.3f} s (python -X importtime, cumulative); "
@@ -301,10 +410,16 @@ def _main() -> None:
     )
     parser.add_argument("--no-peer", action="store_true", help="do not run the peer")
     parser.add_argument(
+        "--repeats", type=int, default=5,
+        help="runs of ours (from the cache) and of the peer, in turn (default 5); medians and paired ratios",
+    )  # fmt: skip
+    parser.add_argument(
         "--baseline-src", type=Path, default=None, help="an earlier checkout's src, run first"
     )
     args = parser.parse_args()
-    result = run_cli_benchmark(args.events, peer=not args.no_peer, baseline_src=args.baseline_src)
+    result = run_cli_benchmark(
+        args.events, peer=not args.no_peer, baseline_src=args.baseline_src, repeats=args.repeats
+    )
     print(render_cli(result))
     print(json.dumps(result, default=str))
 

@@ -419,7 +419,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 events, one run each")
     parser.add_argument(
         "--repeats", type=int, default=None,
-        help="runs per size (the best is reported); default 5 / 3 / 1 for <= 1k / <= 10k / more",
+        help="runs per size (the best is reported); default 5 / 3 / 1 for <= 1k / <= 10k / more; with --cli, "
+        "runs of ours and the peer in turn (default 5; medians and paired ratios)",
     )  # fmt: skip
     parser.add_argument(
         "--peer-max", type=int, default=100_000,
@@ -454,7 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cli:
         from benchmarks.cli import render_cli, run_cli_benchmark
 
-        result = run_cli_benchmark(args.cli_events, peer=not args.no_peer)
+        result = run_cli_benchmark(args.cli_events, peer=not args.no_peer, repeats=args.repeats or 5)
         print(render_cli(result))
         with contextlib.suppress(OSError):
             path = args.json.with_name("cli.json")

@@ -117,3 +117,65 @@ def test_render_reports_an_unavailable_peer_and_missing_report() -> None:
     assert "Report build: not available yet (no module)." in text
     assert "| 1,000 | 2 | 900 | 1 | 2.000 |" in text
     assert ">= 30x the peer: peer not run or not available" in text
+
+
+def _cli_run(seconds: float, cpu: float, rss: float = 500.0, code: int = 0, **stages: float) -> dict:
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mib": rss, "returncode": code, "cmd": "x",
+            "stages": dict(stages)}  # fmt: skip
+
+
+def test_cli_runs_summarised_by_their_medians() -> None:
+    cli = _module("benchmarks.cli")
+    runs = [_cli_run(4.0, 5.0, 700, tests=1.0), _cli_run(3.0, 6.0, 800, tests=3.0),
+            _cli_run(5.0, 4.0, 750, tests=2.0)]  # fmt: skip
+    row = cli.summarise_runs(runs)
+    assert (row["n"], row["seconds"], row["seconds_min"], row["seconds_max"]) == (3, 4.0, 3.0, 5.0)
+    assert row["cpu_seconds"] == 5.0
+    assert row["peak_rss_mib"] == 800
+    assert row["stages"] == {"tests": 2.0}
+    assert row["returncode"] == 0
+    assert cli.summarise_runs([*runs, _cli_run(1.0, 1.0, code=2)])["returncode"] == 2
+
+
+def test_cli_paired_ratios_are_run_by_run() -> None:
+    cli = _module("benchmarks.cli")
+    ours = [_cli_run(4.0, 5.0), _cli_run(4.0, 5.0), _cli_run(6.0, 5.0)]
+    # pair by pair 4/20, 4/25, 6/20 = 0.2, 0.16, 0.3: median 0.2 (their mean would be 0.22)
+    theirs = [_cli_run(20.0, 20.0), _cli_run(25.0, 25.0), _cli_run(20.0, 40.0)]
+    paired = cli.paired_ratios(ours, theirs)
+    assert paired["n"] == 3
+    assert paired["wall_ratio"] == pytest.approx(0.2, abs=1e-15)
+    assert (paired["wall_ratio_min"], paired["wall_ratio_max"]) == (pytest.approx(0.16), pytest.approx(0.3))
+    assert paired["cpu_ratio"] == pytest.approx(0.2)
+    assert paired["speedup"] == pytest.approx(5.0)
+    assert paired["met"] is True
+    slower = cli.paired_ratios([_cli_run(4.2, 5.0)], [_cli_run(20.0, 20.0)])
+    assert slower["met"] is False
+    assert slower["speedup"] == pytest.approx(20 / 4.2)
+    assert cli.paired_ratios([_cli_run(4.0, 5.0, code=1)], [_cli_run(20.0, 20.0)]) == {"n": 0}
+
+
+def test_cli_render_gives_the_paired_verdict() -> None:
+    cli = _module("benchmarks.cli")
+    ours = [_cli_run(4.0, 5.0), _cli_run(4.4, 5.5)]
+    theirs = [_cli_run(21.0, 21.0), _cli_run(20.0, 20.0)]
+    summary = {
+        "events": 50_000, "tickers": 1_000, "sessions": 1_250, "repeats": 2, "import_seconds": 0.4,
+        "cli_import_seconds": 0.2, "help_seconds": 0.25,
+        "ours": _cli_run(6.0, 7.0, 900, **{"read prices": 1.5}),
+        "ours_warm": cli.summarise_runs(ours), "peer": cli.summarise_runs(theirs),
+        "paired": cli.paired_ratios(ours, theirs),
+    }  # fmt: skip
+    text = cli.render_cli(summary)
+    rows = text.splitlines()
+    assert "| dealstudy study (Parquet cache) | 2 | 4.20 (4.00-4.40) | 5.25 | 500 | 0 | 4.9x | 3.9x |" in rows
+    peer_row = "| eventstudy Multiple.from_list | 2 | 20.50 (20.00-21.00) | 20.50 | 500 | 0 | 1.0x | 1.0x |"
+    assert peer_row in rows
+    # pairs: 4.0/21.0 = 0.1905, 4.4/20.0 = 0.22 -> median 0.2052, 4.9x: not met
+    assert "wall 0.205 (median; 0.190-0.220)" in text
+    assert "4.9x the peer's speed" in text
+    assert "Target >= 5x (wall ratio <= 0.20): NOT met." in text
+    smaller = cli.render_cli(dict(summary, events=2_000))
+    assert "Target >= 5x (wall ratio <= 0.20): not judged (the target is set on 50,000 events" in smaller
+    no_peer = dict(summary, peer={"available": False, "error": "pip failed"}, paired={"n": 0})
+    assert "Target >= 5x the peer's whole process: peer not run or not available." in cli.render_cli(no_peer)
