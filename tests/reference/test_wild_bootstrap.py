@@ -99,3 +99,43 @@ def test_permutation_test_size_and_power() -> None:
     b, nb = rng.gamma(1.0, 20.0, 30), rng.gamma(1.0, 40.0, 30)
     y = pd.Series(1.0 * b + 0.0 * nb + rng.normal(0, 5.0, 30))
     assert permutation_equal_slopes(y, pd.Series(b), pd.Series(nb), reps=999, seed=1) < 0.01
+
+
+def _crv1_t(X: np.ndarray, y: np.ndarray, codes: np.ndarray, j: int, null: float) -> float:
+    """CRV1 t of beta_j = null from its definition (statsmodels' small-sample factor)."""
+    n, k = X.shape
+    groups = codes.max() + 1
+    bread = np.linalg.inv(X.T @ X)
+    beta = bread @ X.T @ y
+    e = y - X @ beta
+    meat = sum(
+        np.outer(X[codes == g].T @ e[codes == g], X[codes == g].T @ e[codes == g]) for g in range(groups)
+    )
+    cov = (n - 1) / (n - k) * groups / (groups - 1) * bread @ meat @ bread
+    return float((beta[j] - null) / np.sqrt(cov[j, j]))
+
+
+@pytest.mark.parametrize("weights", ["rademacher", "webb"])
+def test_bootstrap_t_by_its_definition_at_any_null(weights: str) -> None:
+    """Every bootstrap t at several nulls against the WCR bootstrap done draw by draw: the restricted fit
+    ``y - null x_j`` on the other columns, ``y* = fitted + u v_g``, the unrestricted OLS of ``y*`` and its
+    CRV1 t of ``beta_j = null`` (tolerance 1e-9 relative: only the order of the floating-point sums differs).
+    """
+    from dealstudy.economy.inference import _design
+
+    X, y, clusters = _data(21)
+    design, _ = _design(X, y, clusters, 99, weights, 21)  # type: ignore[arg-type]
+    Xa, ya = X.to_numpy(float), y.to_numpy(float)
+    codes = np.unique(clusters, return_inverse=True)[1]
+    j = 1
+    others = [0, 2]
+    for null in (0.0, 0.31, -0.4, 2.5, 0.31):  # 0.31 twice: the second from the cached pieces
+        t_obs, t_boot = design.t_stats(j, null)
+        assert t_obs == pytest.approx(_crv1_t(Xa, ya, codes, j, null), rel=1e-9)
+        gamma = np.linalg.lstsq(Xa[:, others], ya - null * Xa[:, j], rcond=None)[0]
+        fitted = Xa[:, others] @ gamma + null * Xa[:, j]
+        u = ya - fitted
+        expected = [
+            _crv1_t(Xa, fitted + u * design.v[codes, b], codes, j, null) for b in range(design.v.shape[1])
+        ]
+        np.testing.assert_allclose(t_boot, expected, rtol=1e-9)

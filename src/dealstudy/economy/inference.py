@@ -96,6 +96,7 @@ class _Design:
         self.indicator = np.zeros((self.groups, self.n))
         self.indicator[codes, np.arange(self.n)] = 1.0
         self.ssc = (self.n - 1) / (self.n - self.k) * self.groups / (self.groups - 1)
+        self._paths: dict[int, _NullPath] = {}
 
     def t_stats(self, j: int, null: float) -> tuple[float, FloatArray]:
         """The observed CRV1 t statistic of ``beta_j = null`` and its WCR bootstrap draws.
@@ -104,27 +105,53 @@ class _Design:
         ``U`` the N x G matrix holding ``u_i`` in the column of observation i's cluster, ``c' = e_j'
         (X'X)^-1 X'`` and ``M = I - X (X'X)^-1 X'``, the draw ``v`` gives the numerator ``c' U v`` and the
         cluster scores ``S diag(c) M U v`` (``S`` sums rows by cluster), so both are G-vectors times the
-        G x B weights.
+        G x B weights. The restricted residuals are linear in the null too: regressing ``y - null x_j`` on
+        the other columns gives ``u = u_y - null u_x`` (``u_y``, ``u_x`` the residuals of ``y`` and of
+        ``x_j`` on them), so numerator and scores are ``a - null b``: their products with the weights are
+        computed once per coefficient (:class:`_NullPath`), and each further null (the confidence
+        interval's bisection tries about 40) costs a few operations on B-vectors: the sum of squared
+        scores is the quadratic ``sum (s_y - null s_x)^2 = Syy - 2 null Sxy + null^2 Sxx`` per draw.
         """
-        X, y = self.X, self.y
-        c = X @ self.xtx_inv[j]  # beta_j = c'y
-        beta = self.xtx_inv @ (X.T @ y)
+        path = self._paths.get(j)
+        if path is None:
+            path = self._paths[j] = _NullPath(self, j)
+        return path.t_stats(null)
+
+
+class _NullPath:
+    """The pieces of :meth:`_Design.t_stats` for one coefficient that do not depend on the null."""
+
+    def __init__(self, design: _Design, j: int) -> None:
+        X, y = design.X, design.y
+        c = X @ design.xtx_inv[j]  # beta_j = c'y
+        beta = design.xtx_inv @ (X.T @ y)
         resid = y - X @ beta
-        se = math.sqrt(self.ssc * float(np.sum((self.indicator @ (c * resid)) ** 2)))
-        t_obs = (float(beta[j]) - null) / se
-        # restricted fit: beta_j = null imposed (regress y - null x_j on the other columns)
-        others = [i for i in range(self.k) if i != j]
-        Xo = X[:, others]
-        gamma = np.linalg.lstsq(Xo, y - null * X[:, j], rcond=None)[0]
-        u = y - Xo @ gamma - null * X[:, j]
-        U = self.indicator.T * u[:, None]  # N x G
-        # G x B products by einsum, not BLAS: a multi-threaded BLAS call on these small matrices costs
-        # ~20x more than one thread on a busy machine
-        numer = np.einsum("g,gb->b", c @ U, self.v)
-        hat = X @ self.xtx_inv @ X.T
-        scores = self.indicator @ (c[:, None] * (U - hat @ U))  # G x G
-        denom = np.sqrt(self.ssc * np.sum(np.einsum("gh,hb->gb", scores, self.v) ** 2, axis=0))
-        return t_obs, numer / denom
+        self.beta_j = float(beta[j])
+        self.se = math.sqrt(design.ssc * float(np.sum((design.indicator @ (c * resid)) ** 2)))
+        self.ssc = design.ssc
+        # restricted fit: beta_j = null imposed (regress y - null x_j on the other columns), by linearity
+        Xo = X[:, [i for i in range(design.k) if i != j]]
+        coefs = np.linalg.lstsq(Xo, np.column_stack([y, X[:, j]]), rcond=None)[0]
+        u_y, u_x = y - Xo @ coefs[:, 0], X[:, j] - Xo @ coefs[:, 1]
+        hat = X @ design.xtx_inv @ X.T
+        sums, scores = [], []
+        for u in (u_y, u_x):
+            U = design.indicator.T * u[:, None]  # N x G
+            # G x B products by einsum, not BLAS: a multi-threaded BLAS call on these small matrices costs
+            # ~20x more than one thread on a busy machine
+            sums.append(np.einsum("g,gb->b", c @ U, design.v))
+            scores.append(np.einsum("gh,hb->gb", design.indicator @ (c[:, None] * (U - hat @ U)), design.v))
+        self.numer_y, self.numer_x = sums
+        # sum over clusters of (s_y - null s_x)^2 per draw, as a quadratic in the null: three B-vectors
+        self.square_y = np.sum(scores[0] ** 2, axis=0)
+        self.cross = np.sum(scores[0] * scores[1], axis=0)
+        self.square_x = np.sum(scores[1] ** 2, axis=0)
+
+    def t_stats(self, null: float) -> tuple[float, FloatArray]:
+        t_obs = (self.beta_j - null) / self.se
+        numer = self.numer_y - null * self.numer_x
+        squares = self.square_y - 2.0 * null * self.cross + null * null * self.square_x
+        return t_obs, numer / np.sqrt(self.ssc * np.maximum(squares, 0.0))
 
 
 def _design(
