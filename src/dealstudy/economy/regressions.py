@@ -135,20 +135,21 @@ def _full_rank_columns(X: pd.DataFrame, keep: Sequence[str]) -> tuple[pd.DataFra
     that observation, which then says nothing about the other slopes and makes HC3 undefined. It is dropped
     like a constant one (the observation joins the baseline), as small levels are pooled into ``other``.
     """
+    values = X.to_numpy(dtype=float)
+    position = {name: i for i, name in enumerate(X.columns)}
     dropped: list[str] = []
     columns = list(X.columns)
     for name in list(columns):
         if name == "const" or name in keep:
             continue
-        values = X[name].to_numpy(dtype=float)
-        if values.size == 0 or np.ptp(values) == 0 or _singles_out_one(values):
+        column = values[:, position[name]]
+        if column.size == 0 or np.ptp(column) == 0 or _singles_out_one(column):
             columns.remove(name)
             dropped.append(name)
-    if not np.isfinite(X[columns].to_numpy(dtype=float)).all():
+    if not np.isfinite(values[:, [position[c] for c in columns]]).all():
         return X[columns], tuple(dropped)  # reported as not estimable by the caller
     while columns and len(X):
-        matrix = X[columns].to_numpy(dtype=float)
-        if np.linalg.matrix_rank(matrix) == len(columns):
+        if np.linalg.matrix_rank(values[:, [position[c] for c in columns]]) == len(columns):
             break
         removable = [c for c in columns if c != "const" and c not in keep]
         if not removable:
