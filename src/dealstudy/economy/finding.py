@@ -18,13 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from dealstudy.economy.inference import (
     permutation_equal_slopes,
     wild_cluster_test,
     wild_confidence_interval,
 )
-from dealstudy.economy.models import fit_models
+from dealstudy.economy.models import ModelSet, fit_models
 
 __all__ = [
     "EQUAL_SLOPES_TERM",
@@ -91,8 +92,17 @@ class FindingInference:
         return pd.DataFrame(self.loo[self.loo["flips_sign"] | self.loo["flips_significance"]])
 
 
+def _model_rows(sample: pd.DataFrame, model: str) -> NDArray[np.bool_]:
+    """The rows of ``sample`` that ``model`` uses: all for ``headline``, those with a known binding value
+    for the split."""
+    if model == "headline":
+        return np.ones(len(sample), dtype=bool)
+    finite: NDArray[np.bool_] = np.isfinite(sample["binding_bn"].to_numpy(dtype=float))
+    return finite
+
+
 def _design(sample: pd.DataFrame, model: str) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-    rows = sample if model == "headline" else sample[np.isfinite(sample["binding_bn"].to_numpy(dtype=float))]
+    rows = sample if model == "headline" else sample[_model_rows(sample, model)]
     X = pd.DataFrame({"const": 1.0}, index=rows.index).join(rows[list(_TERMS[model])])
     return X, rows["abnormal_value_bn"].astype(float), rows["announced"].astype(str)
 
@@ -125,9 +135,9 @@ def equal_slopes_wild_p(sample: pd.DataFrame, *, reps: int = 9999, seed: int = 2
     return wild_cluster_test(X, y, clusters, "non_binding_bn", reps=reps, seed=seed).pvalue
 
 
-def _slope_rows(sample: pd.DataFrame, reps: int, seed: int, confidence: float) -> list[dict[str, object]]:
-    hc3 = fit_models(sample, cov_type="HC3")
-    cluster = fit_models(sample, cov_type="cluster")
+def _slope_rows(
+    sample: pd.DataFrame, hc3: ModelSet, cluster: ModelSet, reps: int, seed: int, confidence: float
+) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for model, terms in _TERMS.items():
         X, y, clusters = _design(sample, model)
@@ -163,13 +173,15 @@ def _slope_rows(sample: pd.DataFrame, reps: int, seed: int, confidence: float) -
     return rows
 
 
-def _equal_row(sample: pd.DataFrame, reps: int, seed: int) -> dict[str, object]:
+def _equal_row(
+    sample: pd.DataFrame, hc3_fits: ModelSet, cluster_fits: ModelSet, reps: int, seed: int
+) -> dict[str, object]:
     from dealstudy.economy.regressions import wald_equal
 
     Xe, y, clusters = _equal_design(sample)
     ok = _estimable(Xe, clusters)
-    hc3 = wald_equal(fit_models(sample, cov_type="HC3").binding_split, "binding_bn", "non_binding_bn")
-    clu = wald_equal(fit_models(sample, cov_type="cluster").binding_split, "binding_bn", "non_binding_bn")
+    hc3 = wald_equal(hc3_fits.binding_split, "binding_bn", "non_binding_bn")
+    clu = wald_equal(cluster_fits.binding_split, "binding_bn", "non_binding_bn")
     wild = wild_cluster_test(Xe, y, clusters, "non_binding_bn", reps=reps, seed=seed) if ok else None
     return {
         "model": "binding_split",
@@ -197,10 +209,15 @@ def _equal_row(sample: pd.DataFrame, reps: int, seed: int) -> dict[str, object]:
 def _leave_one_deal_out(sample: pd.DataFrame, table: pd.DataFrame, reps: int, seed: int) -> pd.DataFrame:
     rows = []
     full = {str(r["term"]): r for r in table.to_dict("records")}
-    for deal in dict.fromkeys(sample["deal_id"].astype(str)):
-        rest = sample[sample["deal_id"] != deal]
+    deal_ids = sample["deal_id"].astype(str).to_numpy()
+    # each model's design on the whole sample, with its rows' deals: a deal left out is a row mask
+    designs = {model: (_design(sample, model), deal_ids[_model_rows(sample, model)]) for model in _TERMS}
+    for deal in dict.fromkeys(deal_ids):
+        n_rest = int(np.count_nonzero(deal_ids != deal))
         for model, terms in _TERMS.items():
-            X, y, clusters = _design(rest, model)
+            (X_all, y_all, clusters_all), ids = designs[model]
+            keep = ids != deal
+            X, y, clusters = X_all[keep], y_all[keep], clusters_all[keep]
             ok = _estimable(X, clusters)
             beta = np.linalg.lstsq(X.to_numpy(float), y.to_numpy(float), rcond=None)[0] if ok else None
             for term in terms:
@@ -211,7 +228,7 @@ def _leave_one_deal_out(sample: pd.DataFrame, table: pd.DataFrame, reps: int, se
                 rows.append(
                     {
                         "left_out_deal": deal,
-                        "n": len(rest),
+                        "n": n_rest,
                         "term": term,
                         "coef_full": c0,
                         "coef_without": coef,
@@ -236,7 +253,8 @@ def finding_inference(
 ) -> FindingInference:
     """:data:`INFERENCE_COLUMNS` for the key slopes and equal slopes on ``sample`` (a regression sample
     with ``announced`` as the cluster), and :data:`LOO_COLUMNS` for every deal left out."""
-    rows = _slope_rows(sample, reps, seed, confidence)
-    rows.append(_equal_row(sample, reps, seed))
+    hc3, cluster = fit_models(sample, cov_type="HC3"), fit_models(sample, cov_type="cluster")
+    rows = _slope_rows(sample, hc3, cluster, reps, seed, confidence)
+    rows.append(_equal_row(sample, hc3, cluster, reps, seed))
     table = pd.DataFrame(rows, columns=list(INFERENCE_COLUMNS))
     return FindingInference(table, _leave_one_deal_out(sample, table, loo_reps, seed))
