@@ -11,6 +11,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dealstudy.economy.currency import FxRate, fx_symbol, rate_on
@@ -129,13 +130,20 @@ class _StudyFrames:
             (str(r["event_id"]), str(r["window"])): {str(k): v for k, v in r.items()}
             for r in cars.to_dict("records")
         }
-        self.ar_rows = {str(key): frame for key, frame in abnormal_returns.groupby("event_id", sort=False)}
+        groups = abnormal_returns.groupby("event_id", sort=False)
+        self.ar_rows = {str(key): frame for key, frame in groups}
         self.event_days: dict[str, EventDays] = {}
+        # the columns EventDays reads, converted once for the whole table (dates normalised)
+        self._positions = {str(key): rows for key, rows in groups.indices.items()}
+        self._times = abnormal_returns["event_time"].to_numpy(dtype=np.int64)
+        self._ars = abnormal_returns["ar"].to_numpy(dtype=float)
+        self._dates = pd.DatetimeIndex(pd.to_datetime(abnormal_returns["date"])).normalize()
 
-    def days(self, event_id: str, ar_rows: pd.DataFrame) -> EventDays:
+    def days(self, event_id: str) -> EventDays:
         """The event's ARs and dates by event day (built once per event)."""
         if event_id not in self.event_days:
-            self.event_days[event_id] = EventDays(ar_rows)
+            rows = self._positions[event_id]
+            self.event_days[event_id] = EventDays(self._times[rows], self._ars[rows], self._dates[rows])
         return self.event_days[event_id]
 
 
@@ -313,7 +321,7 @@ def _window_row(
         elif b.ar_rows is None or b.closes is None or b.count is None or b.currency is None:
             row_outcome, row_reason = "no_abnormal_returns", "no abnormal returns from the study"
         else:
-            days = frames.days(b.event_id, b.ar_rows)
+            days = frames.days(b.event_id)
             ab_l, ab_u, raw_l, raw_u, problem = window_value(
                 days, window, b.closes, b.count.shares, b.currency, fx.get(b.currency)
             )

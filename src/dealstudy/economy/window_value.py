@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from dealstudy.economy.currency import fx_symbol, rate_on
 
@@ -52,10 +53,8 @@ def clean_closes(series: pd.Series | None) -> Closes | None:
 class EventDays:
     """An event's abnormal returns and session dates by event day (from its abnormal-return rows)."""
 
-    def __init__(self, ar_rows: pd.DataFrame) -> None:
-        times = ar_rows["event_time"].to_numpy(dtype=np.int64)
-        ars = ar_rows["ar"].to_numpy(dtype=float)
-        days = pd.DatetimeIndex(pd.to_datetime(ar_rows["date"])).normalize()
+    def __init__(self, times: NDArray[np.int64], ars: NDArray[np.float64], days: pd.DatetimeIndex) -> None:
+        """One event's ``event_time``, ``ar`` and normalised ``date`` columns, row for row."""
         self.ar = dict(zip(times.tolist(), ars.tolist(), strict=True))
         self.day = dict(zip(times.tolist(), days, strict=True))
 
