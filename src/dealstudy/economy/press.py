@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from dealstudy.catalog.schema import Deal
 
@@ -38,21 +39,33 @@ PRESS_COLUMNS: tuple[str, ...] = (
 )
 
 
+class _Daily:
+    """A daily series by normalised session date (read once per ticker)."""
+
+    def __init__(self, series: pd.Series) -> None:
+        self.days = pd.DatetimeIndex(series.index).normalize()
+        self.prices = series.to_numpy(dtype=float)
+
+
+def _daily(series: pd.Series | None, cache: dict[str, _Daily | None], ticker: str) -> _Daily | None:
+    if ticker not in cache:
+        cache[ticker] = _Daily(series) if series is not None else None
+    return cache[ticker]
+
+
 def _high_change(
-    highs: pd.Series | None,
-    closes: pd.Series | None,
+    highs: _Daily | None,
+    closes: _Daily | None,
     row: Mapping[str, object],
     sessions: Sequence[pd.Timestamp],
 ) -> tuple[float, str]:
     """(highest high over ``sessions`` - close before them) x shares, in USD at the day -1 rate."""
     if highs is None or closes is None or not sessions:
         return math.nan, "no daily highs"
-    close_days = pd.DatetimeIndex(closes.index).normalize()
-    before = closes.to_numpy(dtype=float)[close_days < min(sessions)]
+    before = closes.prices[closes.days < min(sessions)]
     if before.size == 0 or not math.isfinite(before[-1]):
         return math.nan, "no close before the window"
-    days = pd.DatetimeIndex(highs.index).normalize()
-    values = highs.to_numpy(dtype=float)[days.isin(pd.DatetimeIndex(list(sessions)))]
+    values = highs.prices[highs.days.isin(pd.DatetimeIndex(list(sessions)))]
     values = values[np.isfinite(values)]
     if values.size == 0:
         return math.nan, "no high on the window's sessions"
@@ -84,20 +97,33 @@ def press_reconciliation(
         for d in deals
         for c in d.press_claims
     }
-    dates: dict[str, pd.DataFrame] = {str(k): g for k, g in abnormal_returns.groupby("event_id", sort=False)}
+    # each event's AR rows (positions), their event days and normalised dates, read once for the table
+    by_event: dict[str, NDArray[np.intp]] = {
+        str(k): np.asarray(v, dtype=np.intp)
+        for k, v in abnormal_returns.groupby("event_id", sort=False).indices.items()
+    }
+    event_times = abnormal_returns["event_time"].to_numpy(dtype=np.int64)
+    ar_dates = pd.DatetimeIndex(pd.to_datetime(abnormal_returns["date"])).normalize()
+    daily_highs: dict[str, _Daily | None] = {}
+    daily_closes: dict[str, _Daily | None] = {}
     rows = []
     periods = list(dict.fromkeys(["0:0", window]))
     direct = values[values["direct"].astype(bool) & values["window"].isin(periods)]
     for record in direct.to_dict("records"):
         row = {str(k): v for k, v in record.items()}
         first, _, last = str(row["window"]).partition(":")
-        ars = dates.get(str(row["event_id"]))
+        at = by_event.get(str(row["event_id"]))
         sessions: list[pd.Timestamp] = []
-        if ars is not None:
-            inside = ars[(ars["event_time"] >= int(first)) & (ars["event_time"] <= int(last))]
-            sessions = list(pd.DatetimeIndex(pd.to_datetime(inside["date"])).normalize())
+        if at is not None:
+            times = event_times[at]
+            sessions = list(ar_dates.take(at[(times >= int(first)) & (times <= int(last))]))
         ticker = str(row["ticker"])
-        high, why = _high_change(highs.get(ticker), closes.get(ticker), row, sessions)
+        high, why = _high_change(
+            _daily(highs.get(ticker), daily_highs, ticker),
+            _daily(closes.get(ticker), daily_closes, ticker),
+            row,
+            sessions,
+        )
         claim = claims.get((str(row["deal_id"]), str(row["ticker"])))
         rows.append(
             {
