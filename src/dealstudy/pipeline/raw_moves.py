@@ -35,12 +35,24 @@ RAW_MOVE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _shares_on(shares: pd.DataFrame, ticker: str, day: pd.Timestamp) -> tuple[float, pd.Timestamp | None]:
-    rows = shares[(shares["symbol"] == ticker) & (pd.to_datetime(shares["as_of"]) <= day)]
-    if rows.empty:
-        return math.nan, None
-    last = rows.sort_values("as_of").iloc[-1]
-    return float(last["shares"]), pd.Timestamp(last["as_of"])
+class _ShareCounts:
+    """The share-count rows of each symbol, with their dates converted (once per symbol)."""
+
+    def __init__(self, shares: pd.DataFrame) -> None:
+        self._shares = shares
+        self._by_symbol: dict[str, tuple[pd.DataFrame, pd.Series]] = {}
+
+    def on(self, ticker: str, day: pd.Timestamp) -> tuple[float, pd.Timestamp | None]:
+        """The latest count on or before ``day`` and its date (NaN and ``None`` when there is none)."""
+        if ticker not in self._by_symbol:
+            rows = self._shares[self._shares["symbol"] == ticker]
+            self._by_symbol[ticker] = (rows, pd.to_datetime(rows["as_of"]))
+        rows, as_of = self._by_symbol[ticker]
+        rows = rows[(as_of <= day).to_numpy()]
+        if rows.empty:
+            return math.nan, None
+        last = rows.sort_values("as_of").iloc[-1]
+        return float(last["shares"]), pd.Timestamp(last["as_of"])
 
 
 def raw_moves(
@@ -52,6 +64,8 @@ def raw_moves(
 ) -> pd.DataFrame:
     """One row per event with a day 0: :data:`RAW_MOVE_COLUMNS` (``note`` says what is missing)."""
     outcome = dict(zip(outcomes["event_id"].astype(str), outcomes["outcome"].astype(str), strict=True))
+    counts = _ShareCounts(shares)
+    cleaned: dict[str, pd.Series] = {}
     rows = []
     for event in events.to_dict("records"):
         event_id, ticker = str(event["event_id"]), str(event["ticker"])
@@ -65,7 +79,9 @@ def raw_moves(
             row["note"] = "no day 0" if day0 is None else f"no prices for {ticker}"
             rows.append(row)
             continue
-        clean = series.dropna()
+        if ticker not in cleaned:
+            cleaned[ticker] = series.dropna()
+        clean = cleaned[ticker]
         before = clean[clean.index < day0]
         if day0 not in clean.index or before.empty:
             row["note"] = f"no close on day 0 ({day0.date()}) or before it"
@@ -73,7 +89,7 @@ def raw_moves(
             continue
         date_m1 = pd.Timestamp(before.index[-1])
         close_m1, close_0 = float(before.iloc[-1]), float(clean[day0])
-        count, as_of = _shares_on(shares, ticker, date_m1)
+        count, as_of = counts.on(ticker, date_m1)
         rate = rate_on(fx.get(currency), currency, date_m1)
         change = (close_0 - close_m1) * count
         row.update(date_m1=date_m1, close_m1=close_m1, close_0=close_0, raw_return=close_0 / close_m1 - 1)
