@@ -25,7 +25,7 @@ from dealstudy.economy.inference import (
     wild_cluster_test,
     wild_confidence_interval,
 )
-from dealstudy.economy.models import ModelSet, fit_models
+from dealstudy.economy.models import ValueModels, fit_value_models
 
 __all__ = [
     "EQUAL_SLOPES_TERM",
@@ -136,7 +136,7 @@ def equal_slopes_wild_p(sample: pd.DataFrame, *, reps: int = 9999, seed: int = 2
 
 
 def _slope_rows(
-    sample: pd.DataFrame, hc3: ModelSet, cluster: ModelSet, reps: int, seed: int, confidence: float
+    sample: pd.DataFrame, hc3: ValueModels, cluster: ValueModels, reps: int, seed: int, confidence: float
 ) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for model, terms in _TERMS.items():
@@ -174,7 +174,7 @@ def _slope_rows(
 
 
 def _equal_row(
-    sample: pd.DataFrame, hc3_fits: ModelSet, cluster_fits: ModelSet, reps: int, seed: int
+    sample: pd.DataFrame, hc3_fits: ValueModels, cluster_fits: ValueModels, reps: int, seed: int
 ) -> dict[str, object]:
     from dealstudy.economy.regressions import wald_equal
 
@@ -253,7 +253,7 @@ def finding_inference(
 ) -> FindingInference:
     """:data:`INFERENCE_COLUMNS` for the key slopes and equal slopes on ``sample`` (a regression sample
     with ``announced`` as the cluster), and :data:`LOO_COLUMNS` for every deal left out."""
-    hc3, cluster = fit_models(sample, cov_type="HC3"), fit_models(sample, cov_type="cluster")
+    hc3, cluster = fit_value_models(sample, cov_type="HC3"), fit_value_models(sample, cov_type="cluster")
     rows = _slope_rows(sample, hc3, cluster, reps, seed, confidence)
     rows.append(_equal_row(sample, hc3, cluster, reps, seed))
     table = pd.DataFrame(rows, columns=list(INFERENCE_COLUMNS))

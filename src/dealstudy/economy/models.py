@@ -25,9 +25,11 @@ from dealstudy.window import Window
 __all__ = [
     "KEY_TERMS",
     "ModelSet",
+    "ValueModels",
     "car_size_baselines",
     "deal_level",
     "fit_models",
+    "fit_value_models",
     "robustness_table",
 ]
 
@@ -96,13 +98,17 @@ def _clusters(sample: pd.DataFrame, cov_type: CovType) -> pd.Series | None:
     return sample["announced"].astype(str) if cov_type == "cluster" else None
 
 
-def fit_models(sample: pd.DataFrame, *, cov_type: CovType = "HC3", min_level_obs: int = 3) -> ModelSet:
-    """Fit the three regressions on a sample from :func:`dealstudy.economy.sample.regression_sample`.
+@dataclass(frozen=True)
+class ValueModels:
+    """The two dollar-value regressions on one sample (``headline`` and ``binding_split``), for the tables
+    that read no CAR regression."""
 
-    ``binding_split`` uses the rows with a known binding value; ``car_size`` those with a finite size.
-    Clustering (``cov_type="cluster"``) is by announcement date.
-    """
-    labels = tuple(sample["label"])
+    headline: RegressionResult
+    binding_split: RegressionResult
+
+
+def fit_value_models(sample: pd.DataFrame, *, cov_type: CovType = "HC3") -> ValueModels:
+    """``headline`` and ``binding_split`` as :func:`fit_models` fits them, without ``car_size``."""
     const = pd.DataFrame({"const": 1.0}, index=sample.index)
     y1 = sample["abnormal_value_bn"].rename("abnormal_value_bn")
     X1 = const.assign(headline_bn=sample["headline_bn"])
@@ -113,7 +119,7 @@ def fit_models(sample: pd.DataFrame, *, cov_type: CovType = "HC3", min_level_obs
         cov_type=cov_type,
         clusters=_clusters(sample, cov_type),
         keep=["headline_bn"],
-        labels=labels,
+        labels=tuple(sample["label"]),
     )
     split = sample[np.isfinite(sample["binding_bn"].to_numpy(dtype=float))]
     X2 = const.loc[split.index].join(split[["binding_bn", "non_binding_bn"]])
@@ -126,7 +132,18 @@ def fit_models(sample: pd.DataFrame, *, cov_type: CovType = "HC3", min_level_obs
         keep=["binding_bn", "non_binding_bn"],
         labels=tuple(split["label"]),
     )
-    wald = wald_equal(binding_split, "binding_bn", "non_binding_bn")
+    return ValueModels(headline, binding_split)
+
+
+def fit_models(sample: pd.DataFrame, *, cov_type: CovType = "HC3", min_level_obs: int = 3) -> ModelSet:
+    """Fit the three regressions on a sample from :func:`dealstudy.economy.sample.regression_sample`.
+
+    ``binding_split`` uses the rows with a known binding value; ``car_size`` those with a finite size.
+    Clustering (``cov_type="cluster"``) is by announcement date.
+    """
+    value = fit_value_models(sample, cov_type=cov_type)
+    wald = wald_equal(value.binding_split, "binding_bn", "non_binding_bn")
+    const = pd.DataFrame({"const": 1.0}, index=sample.index)
     sized = _car_size_rows(sample)
     top = sized["counterparty"].value_counts()
     main_party = str(top.index[0]) if len(top) else ""
@@ -150,7 +167,7 @@ def fit_models(sample: pd.DataFrame, *, cov_type: CovType = "HC3", min_level_obs
         keep=["log_size"],
         labels=tuple(sized["label"]),
     )
-    return ModelSet(headline, binding_split, car_size, wald)
+    return ModelSet(value.headline, value.binding_split, car_size, wald)
 
 
 def deal_level(sample: pd.DataFrame) -> pd.DataFrame:

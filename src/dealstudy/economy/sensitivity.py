@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from dealstudy.economy.models import fit_models
+from dealstudy.economy.models import fit_value_models
 from dealstudy.economy.regressions import CovType, RegressionResult, wald_equal
 from dealstudy.economy.sample import BN, regression_sample
 
@@ -101,7 +101,7 @@ def sensitivity_table(
         whole, _ = regression_sample(values, window)  # once per window for both samples
         for sample in samples:
             rows_ = _restricted(whole, sample)
-            fits = fit_models(rows_, cov_type=cov_type)
+            fits = fit_value_models(rows_, cov_type=cov_type)
             split = fits.binding_split
             if equal_slopes_p is not None:
                 p_equal = equal_slopes_p(rows_) if split.fitted else math.nan

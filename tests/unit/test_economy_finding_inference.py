@@ -1,4 +1,5 @@
-"""The leave-one-deal-out rows of ``finding_inference`` against refits on the sample without each deal."""
+"""The finding's inference: the leave-one-deal-out rows of ``finding_inference`` against refits on the
+sample without each deal, and the two dollar-value regressions it and the sensitivity table fit alone."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from dealstudy.economy.finding import ALPHA, finding_inference
 from dealstudy.economy.inference import wild_cluster_test
+from dealstudy.economy.models import fit_models, fit_value_models
 
 
 def _sample(seed: int = 3, deals: int = 9) -> pd.DataFrame:
@@ -65,3 +67,20 @@ def test_each_left_out_deal_is_a_refit_without_its_rows() -> None:
                 assert bool(got.loc[term, "flips_sign"]) == bool(flips)
                 flips_p = (p <= ALPHA) != (full.loc[term, "p_wild"] <= ALPHA)
                 assert bool(got.loc[term, "flips_significance"]) == bool(flips_p)
+
+
+@pytest.mark.parametrize("cov_type", ["HC3", "cluster"])
+def test_value_models_are_those_of_the_full_set(cov_type: str) -> None:
+    sample = _sample(seed=5, deals=12)
+    full = fit_models(sample, cov_type=cov_type)  # type: ignore[arg-type]
+    value = fit_value_models(sample, cov_type=cov_type)  # type: ignore[arg-type]
+    for name in ("headline", "binding_split"):
+        a, b = getattr(full, name), getattr(value, name)
+        assert a.fitted
+        assert b.fitted
+        assert b.labels == a.labels
+        for attribute in ("params", "bse", "pvalues"):
+            pd.testing.assert_series_equal(getattr(b, attribute), getattr(a, attribute), rtol=0, atol=0)
+    X = np.column_stack([np.ones(len(sample)), sample["headline_bn"]])
+    beta = np.linalg.lstsq(X, sample["abnormal_value_bn"].to_numpy(float), rcond=None)[0]
+    assert value.headline.params["headline_bn"] == pytest.approx(beta[1], rel=1e-12)
