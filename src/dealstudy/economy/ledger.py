@@ -122,15 +122,17 @@ def commitments_ledger(deals: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out[list(LEDGER_COLUMNS)])
 
 
-def _partner_pieces(deals: pd.DataFrame, party: str, partner: str) -> pd.DataFrame:
-    """The counted deals of ``party`` with the part of each that goes to ``partner`` (see
+def _partner_pieces(
+    party_deals: Iterable[Mapping[Hashable, Any]], partner: str, columns: pd.Index
+) -> pd.DataFrame:
+    """The counted deals of a party (its records) with the part of each that goes to ``partner`` (see
     :func:`_ledger_partners`) as their headline and binding value, ready for netting."""
     rows = []
-    for deal in deals[deals["counterparty"] == party].to_dict("records"):
+    for deal in party_deals:
         for who, _name, headline, binding in _ledger_partners(deal):
             if who == partner:
-                rows.append(deal | {"headline_value_usd": headline, "binding_value_usd": binding})
-    return pd.DataFrame(rows, columns=deals.columns)
+                rows.append({**deal, "headline_value_usd": headline, "binding_value_usd": binding})
+    return pd.DataFrame(rows, columns=columns)
 
 
 def ledger_totals(deals: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
@@ -158,10 +160,14 @@ def ledger_totals(deals: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     if ledger.empty:
         return pd.DataFrame(columns=columns)
     new = deals[deals["counted"]]
+    by_party: dict[str, list[dict[Hashable, Any]]] = {}  # the counted deals' records by counterparty, once
+    for record in new.to_dict("records"):
+        by_party.setdefault(str(record["counterparty"]), []).append(record)
     caps = values.drop_duplicates(["deal_id", "ticker"])[["deal_id", "ticker", "market_cap_usd"]]
     rows = []
     for (party, partner), group in ledger.groupby(["counterparty", "partner"], sort=True):
-        mine = _partner_pieces(new, str(party), str(partner)).sort_values("announced")
+        mine = _partner_pieces(by_party.get(str(party), []), str(partner), new.columns)
+        mine = mine.sort_values("announced")
         cap, cap_deal = np.nan, ""
         known = caps[(caps["ticker"] == partner) & caps["deal_id"].isin(set(mine["deal_id"]))]
         known = known[np.isfinite(known["market_cap_usd"].to_numpy(dtype=float))]
