@@ -6,8 +6,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pandas as pd
-
 from dealstudy.catalog.schema import Deal
 from dealstudy.plots.classes import CLASS_LABELS, binding_class
 from dealstudy.report.format import fmt_date, fmt_num, fmt_pct, fmt_usd, https_url
@@ -15,7 +13,7 @@ from dealstudy.report.index_table import deal_filename, security_anchor, windowe
 from dealstudy.report.inputs import ReportData
 from dealstudy.report.lookups import RowLookups
 from dealstudy.report.site_figure import FigureSet, event_id, figure_context
-from dealstudy.report.tables import Column, frame_table
+from dealstudy.report.tables import Column, records_table
 
 __all__ = ["deal_page"]
 
@@ -41,13 +39,13 @@ def _status_label(status: str) -> str:
     return status.replace("_", " ")
 
 
-def _security_tables(data: ReportData, deal: Deal, lookups: RowLookups) -> list[dict[str, Any]]:
+def _security_tables(
+    data: ReportData, deal: Deal, lookups: RowLookups, windows: tuple[str, ...]
+) -> list[dict[str, Any]]:
     """One section per security of ``deal``: its study facts, windowed values and CAR table (figures
     added by :func:`deal_page`)."""
     values = lookups.dollar_rows
     outcomes = lookups.outcomes
-    cars = data.cars
-    windows = windows_of(data)
     by_window = lookups.by_window
     sections = []
     for security in deal.securities:
@@ -77,13 +75,9 @@ def _security_tables(data: ReportData, deal: Deal, lookups: RowLookups) -> list[
             ("Residual s.d. σ (daily)", fmt_pct(outcome.get("sigma"), 2, sign=False)),
             ("R²", fmt_num(outcome.get("r_squared"), 3)),
         ]
-        event_cars = cars[cars["event_id"] == eid] if not cars.empty else cars
-        car_table = frame_table(
-            event_cars,
-            table_id=f"cars-{security_anchor(security.ticker)}",
-            caption=f"{security.ticker}: CAR and BHAR per event window ({data.model} model)",
-            notes=_CAR_NOTES,
-            columns=[
+        car_table = records_table(
+            lookups.cars_by_event.get(eid, []),
+            [
                 Column("window", "Window (trading days)"),
                 Column("car", "CAR", "pct"),
                 Column("bhar", "BHAR", "pct"),
@@ -92,6 +86,9 @@ def _security_tables(data: ReportData, deal: Deal, lookups: RowLookups) -> list[
                 Column("p_value", "p (t test)", "p"),
                 Column("sq_p_value", "SQ p", "sq_p"),
             ],
+            table_id=f"cars-{security_anchor(security.ticker)}",
+            caption=f"{security.ticker}: CAR and BHAR per event window ({data.model} model)",
+            notes=_CAR_NOTES,
             sortable=False,
             csv="data/cars.csv",
         )
@@ -135,10 +132,11 @@ def deal_page(
                 "title": other.title if other else "not in the catalog",
                 "kind": other.kind.replace("_", " ") if other else "",
                 "announced": fmt_date(other.announced) if other else "",
-                "value": _deal_value_total(data, rid),
+                "value": lookups.deal_value_totals.get(rid, "n/a"),
             }
         )
-    securities = _security_tables(data, deal, lookups)
+    windows = windows_of(data)
+    securities = _security_tables(data, deal, lookups, windows)
     for section in securities:
         eid = event_id(deal.id, str(section["ticker"]))
         section["figures"] = [figure_context(f) for f in figures.events.get(eid, ())]
@@ -186,17 +184,5 @@ def deal_page(
         "primary_source_note": deal.primary_source_note,
         "securities": securities,
         "reconciliation": list(data.reconciliation.get(deal.id, ())),
-        "windows": windows_of(data),
+        "windows": windows,
     }
-
-
-def _deal_value_total(data: ReportData, deal_id: str) -> str:
-    """The abnormal value of a deal's direct parties (all its securities when none is direct), as text."""
-    rows = data.dollar_values[data.dollar_values["deal_id"] == deal_id]
-    if rows.empty:
-        return "n/a"
-    if "direct" in rows.columns:
-        direct = rows[rows["direct"].fillna(False).astype(bool)]
-        rows = direct if not direct.empty else rows
-    values = pd.to_numeric(rows["abnormal_value_usd"], errors="coerce").dropna()
-    return fmt_usd(float(values.sum())) if not values.empty else "n/a"

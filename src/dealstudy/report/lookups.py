@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from dealstudy.report.format import fmt_usd
 from dealstudy.report.inputs import ReportData
 
 __all__ = ["RowLookups", "by_window_values", "row_lookups"]
@@ -51,17 +52,41 @@ class RowLookups:
         ``column -> window -> (deal_id, ticker) -> value`` of ``deal_values`` (see :func:`by_window_values`).
     car_stats
         ``column -> (event_id, window) -> value`` of ``cars`` for ``t_stat`` and ``sq_p_value``.
+    cars_by_event
+        ``event_id -> cars records`` in the frame's order (a deal page's CAR table per security).
+    deal_value_totals
+        ``deal_id -> abnormal value of its direct parties as text`` (see :func:`deal_value_totals`).
     """
 
     dollar_rows: dict[tuple[str, str], dict[Any, Any]]
     outcomes: dict[str, dict[Any, Any]]
     by_window: dict[str, dict[str, dict[tuple[str, str], object]]]
     car_stats: dict[str, dict[tuple[str, str], object]]
+    cars_by_event: dict[str, list[dict[Any, Any]]]
+    deal_value_totals: dict[str, str]
+
+
+def deal_value_totals(dollar_values: pd.DataFrame) -> dict[str, str]:
+    """``deal_id -> the abnormal value of the deal's direct parties`` (all its securities when none is
+    direct) as text, ``n/a`` when none has a value; a deal without rows is not a key."""
+    totals: dict[str, str] = {}
+    if dollar_values.empty:
+        return totals
+    for deal_id, rows in dollar_values.groupby("deal_id", sort=False):
+        if "direct" in rows.columns:
+            direct = rows[rows["direct"].fillna(False).astype(bool)]
+            rows = direct if not direct.empty else rows
+        values = pd.to_numeric(rows["abnormal_value_usd"], errors="coerce").dropna()
+        totals[str(deal_id)] = fmt_usd(float(values.sum())) if not values.empty else "n/a"
+    return totals
 
 
 def row_lookups(data: ReportData) -> RowLookups:
     """Every lookup of :class:`RowLookups` from ``data``, each frame converted once."""
     cars = data.cars.to_dict("records")
+    cars_by_event: dict[str, list[dict[Any, Any]]] = {}
+    for record in cars:
+        cars_by_event.setdefault(str(record["event_id"]), []).append(record)
     return RowLookups(
         dollar_rows={(str(r["deal_id"]), str(r["ticker"])): r for r in data.dollar_values.to_dict("records")},
         outcomes={str(r["event_id"]): r for r in data.outcomes.to_dict("records")},
@@ -70,4 +95,6 @@ def row_lookups(data: ReportData) -> RowLookups:
             c: {(str(r["event_id"]), str(r["window"])): r.get(c) for r in cars}
             for c in ("t_stat", "sq_p_value")
         },
+        cars_by_event=cars_by_event,
+        deal_value_totals=deal_value_totals(data.dollar_values),
     )

@@ -13,7 +13,7 @@ import pandas as pd
 
 from dealstudy.report.format import NUMERIC_KINDS, as_float, column_kind, fmt, https_url
 
-__all__ = ["Column", "cell", "frame_table"]
+__all__ = ["Column", "cell", "frame_table", "records_table"]
 
 
 @dataclass(frozen=True)
@@ -138,9 +138,32 @@ def frame_table(
         columns = []
         for name in frame.columns:
             columns.append(Column(str(name), _label(str(name)), column_kind(str(name), frame[name])))
-    rows = []
-    for record in frame.to_dict("records"):
-        rows.append({"cells": [_column_cell(column, record) for column in columns], "attrs": {}})
+    return records_table(
+        frame.to_dict("records"),
+        columns,
+        table_id=table_id,
+        caption=caption,
+        notes=notes,
+        sortable=sortable,
+        csv=csv,
+    )
+
+
+def records_table(
+    records: Sequence[Mapping[Any, Any]],
+    columns: Sequence[Column],
+    *,
+    table_id: str,
+    caption: str,
+    notes: str = "",
+    sortable: bool = True,
+    csv: str = "",
+) -> dict[str, Any]:
+    """:func:`frame_table` of a frame's records (``frame.to_dict("records")``, or some of them), with the
+    columns given: for many small tables cut from one frame converted once."""
+    rows = [
+        {"cells": [_column_cell(column, record) for column in columns], "attrs": {}} for record in records
+    ]
     return {
         "id": table_id,
         "caption": caption,
