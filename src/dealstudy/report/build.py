@@ -46,6 +46,8 @@ def _jsonable(value: object) -> object:
 
 def _json_scalar(value: object) -> str:
     """``value`` as ``json.dumps`` writes it after :func:`_jsonable`."""
+    if type(value) is str:  # most cells of the text columns: _jsonable would return them unchanged
+        return encode_basestring(value)
     plain = _jsonable(value)
     if plain is None:
         return "null"
@@ -62,6 +64,8 @@ def _column_json(column: pd.Series) -> list[str]:
     """Each value of ``column`` as JSON text (float columns without the per-value type dispatch)."""
     if column.dtype == np.float64:
         return [float.__repr__(x) if math.isfinite(x) else "null" for x in column.tolist()]
+    if column.dtype == np.int64:
+        return [int.__repr__(x) for x in column.tolist()]
     return [_json_scalar(v) for v in column.tolist()]
 
 
