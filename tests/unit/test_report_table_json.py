@@ -37,16 +37,35 @@ def _mixed() -> pd.DataFrame:
     )
 
 
+def _dates() -> pd.DataFrame:
+    """Datetime columns of several units, with times, NaT and a time zone."""
+    stamps = pd.Series(
+        pd.to_datetime(
+            ["2025-01-02", None, "2025-03-04 10:30:15.25", "1999-12-31 00:00:01"], format="ISO8601"
+        )
+    )
+    return pd.DataFrame(
+        {
+            "ns": stamps.astype("datetime64[ns]"),
+            "s": stamps.astype("datetime64[s]"),
+            "us": stamps.astype("datetime64[us]"),
+            "utc": stamps.dt.tz_localize("UTC"),
+            "dates_only": pd.to_datetime(["2024-02-29", "2025-01-01", None, "2000-06-30"]),
+        }
+    )
+
+
 @pytest.mark.parametrize(
     "frame",
     [
         _mixed(),
+        _dates(),
         _mixed().iloc[:0],
         pd.DataFrame(index=range(3)),
         pd.DataFrame(),
         pd.DataFrame([[1.0, "a"]], columns=[7, 'weird "name" é']),
     ],
-    ids=["mixed", "no rows", "no columns", "empty", "odd names"],
+    ids=["mixed", "dates", "no rows", "no columns", "empty", "odd names"],
 )
 def test_table_json_is_json_dumps_of_the_records(frame: pd.DataFrame) -> None:
     text = table_json(frame)

@@ -61,11 +61,20 @@ def _json_scalar(value: object) -> str:
 
 
 def _column_json(column: pd.Series) -> list[str]:
-    """Each value of ``column`` as JSON text (float columns without the per-value type dispatch)."""
+    """Each value of ``column`` as JSON text (float, int64 and naive datetime columns without the per-value
+    type dispatch of :func:`_json_scalar`)."""
     if column.dtype == np.float64:
         return [float.__repr__(x) if math.isfinite(x) else "null" for x in column.tolist()]
     if column.dtype == np.int64:
         return [int.__repr__(x) for x in column.tolist()]
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "M":  # naive datetimes
+        midnight = (column == column.dt.normalize()).tolist()  # written as dates; NaT is never midnight
+        days = column.dt.strftime("%Y-%m-%d").tolist()
+        values = column.tolist()
+        return [
+            f'"{day}"' if whole else _json_scalar(v)
+            for whole, day, v in zip(midnight, days, values, strict=True)
+        ]
     return [_json_scalar(v) for v in column.tolist()]
 
 
@@ -84,7 +93,7 @@ def table_json(frame: pd.DataFrame) -> str:
     if not names:
         return "[\n" + ",\n".join([" {}"] * len(frame)) + "\n]\n"
     keys = [f"  {encode_basestring(name)}: " for name in names]
-    columns = [_column_json(frame.iloc[:, i]) for i in range(len(names))]
+    columns = [_column_json(column) for _, column in frame.items()]
     rows = (",\n".join(map(str.__add__, keys, row)) for row in zip(*columns, strict=True))
     return "[\n" + ",\n".join(f" {{\n{r}\n }}" for r in rows) + "\n]\n"
 
