@@ -179,3 +179,17 @@ def test_cli_render_gives_the_paired_verdict() -> None:
     assert "Target >= 5x (wall ratio <= 0.20): not judged (the target is set on 50,000 events" in smaller
     no_peer = dict(summary, peer={"available": False, "error": "pip failed"}, paired={"n": 0})
     assert "Target >= 5x the peer's whole process: peer not run or not available." in cli.render_cli(no_peer)
+
+
+def test_byte_compile_writes_the_bytecode_an_install_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli = _module("benchmarks.cli")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")  # as on machines that never write it on import
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("X = 1\n", encoding="utf-8")
+    assert cli.byte_compile(tmp_path / "pkg") is True
+    assert [p.name.split(".")[0] for p in (tmp_path / "pkg" / "__pycache__").glob("*.pyc")] == ["mod"]
+    (tmp_path / "pkg" / "bad.py").write_text("def (:\n", encoding="utf-8")
+    assert cli.byte_compile(tmp_path / "pkg") is False
+    assert cli.package_dir().name == "dealstudy"
