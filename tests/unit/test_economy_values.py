@@ -379,3 +379,35 @@ def test_unstudied_legs_carry_the_pipelines_reason() -> None:
     assert values.iloc[0]["outcome"] == "day_unknown"
     assert values.iloc[0]["reason"] == "announcement day unknown (month precision)"
     assert math.isnan(values.iloc[0]["abnormal_value_usd"])
+
+
+def test_closes_cleaned_beforehand_give_the_same_values() -> None:
+    """A caller valuing several studies cleans the closes once and hands over the Closes objects."""
+    from dealstudy.economy.window_value import clean_closes
+
+    outcomes, abnormal, cars = _study("d1:AAA", "AAA", ARS)
+    legs = legs_frame([_deal()])
+    raw = dollar_values(legs, outcomes, abnormal, cars, {"AAA": CLOSES}, SHARES, {}, [(-1, 1), (0, 0)])
+    cleaned = {"AAA": clean_closes(CLOSES)}
+    again = dollar_values(legs, outcomes, abnormal, cars, cleaned, SHARES, {}, [(-1, 1), (0, 0)])
+    pd.testing.assert_frame_equal(again, raw)
+    # the handed-over object is what is read (doubled closes: doubled capitalisation)
+    doubled = dollar_values(
+        legs, outcomes, abnormal, cars, {"AAA": clean_closes(CLOSES * 2)}, SHARES, {}, [(0, 0)]
+    )
+    assert doubled["market_cap_usd"].iloc[0] == pytest.approx(2 * 104 * 2e9, rel=1e-12)
+
+
+def test_day_minus_one_from_the_ar_rows_else_the_session_before_day_0() -> None:
+    outcomes, abnormal, cars = _study("d1:AAA", "AAA", ARS)
+    legs = legs_frame([_deal()])
+    # the study's row of event day -1 names the date (here moved to 2025-10-02 to tell the two apart)
+    moved = abnormal.assign(date=abnormal["date"].where(abnormal["event_time"] != -1, DATES[3]))
+    values = dollar_values(legs, outcomes, moved, cars, {"AAA": CLOSES}, SHARES, {}, [(0, 0)])
+    assert values["date_m1"].iloc[0] == DATES[3]
+    assert values["close_m1"].iloc[0] == 103.0
+    # without a row of event day -1: the last session before day 0
+    no_m1 = abnormal[abnormal["event_time"] != -1]
+    values = dollar_values(legs, outcomes, no_m1, cars, {"AAA": CLOSES}, SHARES, {}, [(0, 0)])
+    assert values["date_m1"].iloc[0] == DATES[4]
+    assert values["close_m1"].iloc[0] == 104.0

@@ -120,7 +120,7 @@ class _Valuation:
 
 
 class _StudyFrames:
-    """The study's frames indexed once: outcome rows and CAR rows by event, AR rows grouped by event."""
+    """The study's frames indexed once: outcome rows and CAR rows by event, AR rows by event day."""
 
     def __init__(self, outcomes: pd.DataFrame, abnormal_returns: pd.DataFrame, cars: pd.DataFrame) -> None:
         self.outcomes: dict[str, dict[str, Any]] = {}
@@ -130,17 +130,18 @@ class _StudyFrames:
             (str(r["event_id"]), str(r["window"])): {str(k): v for k, v in r.items()}
             for r in cars.to_dict("records")
         }
-        groups = abnormal_returns.groupby("event_id", sort=False)
-        self.ar_rows = {str(key): frame for key, frame in groups}
         self.event_days: dict[str, EventDays] = {}
         # the columns EventDays reads, converted once for the whole table (dates normalised)
+        groups = abnormal_returns.groupby("event_id", sort=False)
         self._positions = {str(key): rows for key, rows in groups.indices.items()}
         self._times = abnormal_returns["event_time"].to_numpy(dtype=np.int64)
         self._ars = abnormal_returns["ar"].to_numpy(dtype=float)
         self._dates = pd.DatetimeIndex(pd.to_datetime(abnormal_returns["date"])).normalize()
 
-    def days(self, event_id: str) -> EventDays:
-        """The event's ARs and dates by event day (built once per event)."""
+    def days(self, event_id: str) -> EventDays | None:
+        """The event's ARs and dates by event day (built once per event); ``None`` without AR rows."""
+        if event_id not in self._positions:
+            return None
         if event_id not in self.event_days:
             rows = self._positions[event_id]
             self.event_days[event_id] = EventDays(self._times[rows], self._ars[rows], self._dates[rows])
@@ -159,7 +160,7 @@ class _LegBasis:
     reason: str
     day0: pd.Timestamp | None
     closes: Closes | None
-    ar_rows: pd.DataFrame | None
+    days: EventDays | None
     date_m1: pd.Timestamp | None
     close_m1: float
     count: ShareCount | None
@@ -178,7 +179,7 @@ def dollar_values(
     outcomes: pd.DataFrame,
     abnormal_returns: pd.DataFrame,
     cars: pd.DataFrame,
-    closes: Mapping[str, pd.Series],
+    closes: Mapping[str, pd.Series | Closes | None],
     shares: pd.DataFrame,
     fx: Mapping[str, pd.Series],
     windows: Sequence[tuple[int, int]],
@@ -193,8 +194,9 @@ def dollar_values(
     outcomes, abnormal_returns, cars : DataFrame
         The study's frames (``event_id`` = ``<deal_id>:<ticker>``). A leg without an outcome row is reported
         as ``not_studied``.
-    closes : mapping of ticker to Series
-        As-traded (split-adjusted, not dividend-adjusted) closes indexed by session date, listing currency.
+    closes : mapping of ticker to Series or Closes
+        As-traded (split-adjusted, not dividend-adjusted) closes indexed by session date, listing currency;
+        or those closes already through :func:`clean_closes` (one cleaning for several calls).
     shares : DataFrame
         ``symbol, as_of, shares, source``; the latest row on or before day -1 is used.
     fx : mapping of currency to Series
@@ -235,13 +237,18 @@ def dollar_values(
     about the dividend, the abnormal value uses the adjusted-close returns of the study.
     """
     frames = _StudyFrames(outcomes, abnormal_returns, cars)
-    clean = {ticker: clean_closes(closes.get(ticker)) for ticker in legs["ticker"].unique()}
+    clean = {ticker: _cleaned(closes.get(ticker)) for ticker in legs["ticker"].unique()}
     share_table = ShareTable(shares)
     rows: list[dict[str, object]] = []
     for leg in legs.to_dict("records"):
         basis = _leg_basis(leg, frames, clean, share_table, fx, unstudied or {})
         rows += [_window_row(leg, basis, window, frames, fx) for window in windows]
     return pd.DataFrame(rows, columns=[*VALUE_COLUMNS, *_EXTRA_COLUMNS])
+
+
+def _cleaned(series: pd.Series | Closes | None) -> Closes | None:
+    """``series`` through :func:`clean_closes` unless it has been already."""
+    return series if isinstance(series, Closes) else clean_closes(series)
 
 
 def _leg_basis(
@@ -265,8 +272,8 @@ def _leg_basis(
         reason = "" if pd.isna(study_row["reason"]) else str(study_row["reason"])
         day0 = pd.Timestamp(study_row["day0"]) if pd.notna(study_row["day0"]) else None
     series = clean.get(ticker)
-    ar_rows = frames.ar_rows.get(event_id)
-    date_m1, close_m1 = day_minus_one(ar_rows, series, day0)
+    days = frames.days(event_id)
+    date_m1, close_m1 = day_minus_one(days, series, day0)
     count = share_table.as_of(ticker, date_m1) if date_m1 is not None else None
     later = share_table.later(ticker, count, date_m1) if count is not None and date_m1 is not None else None
     stale = stale_count(count, later)
@@ -277,7 +284,7 @@ def _leg_basis(
     cap_local = close_m1 * count.shares if count is not None else NAN
     cap_usd = cap_local / rate_m1.rate if rate_m1 is not None else NAN
     basis = _LegBasis(
-        event_id, ticker, currency, outcome, reason, day0, series, ar_rows, date_m1, close_m1, count, later,
+        event_id, ticker, currency, outcome, reason, day0, series, days, date_m1, close_m1, count, later,
         stale, scale, rate_m1, cap_local, cap_usd, "", "",
     )  # fmt: skip
     problem, code = _value_problem(leg, basis)
@@ -318,12 +325,11 @@ def _window_row(
     if b.outcome in USABLE_OUTCOMES:
         if b.problem_code and b.problem_code != "no_fx_rate":
             row_outcome, row_reason = b.problem_code, b.problem
-        elif b.ar_rows is None or b.closes is None or b.count is None or b.currency is None:
+        elif b.days is None or b.closes is None or b.count is None or b.currency is None:
             row_outcome, row_reason = "no_abnormal_returns", "no abnormal returns from the study"
         else:
-            days = frames.days(b.event_id)
             ab_l, ab_u, raw_l, raw_u, problem = window_value(
-                days, window, b.closes, b.count.shares, b.currency, fx.get(b.currency)
+                b.days, window, b.closes, b.count.shares, b.currency, fx.get(b.currency)
             )
             work.abnormal_value_local, work.abnormal_value_usd = ab_l, ab_u
             work.raw_value_local, work.raw_value_usd = raw_l, raw_u

@@ -60,15 +60,12 @@ class EventDays:
 
 
 def day_minus_one(
-    ar_rows: pd.DataFrame | None, series: Closes | None, day0: pd.Timestamp | None
+    days: EventDays | None, series: Closes | None, day0: pd.Timestamp | None
 ) -> tuple[pd.Timestamp | None, float]:
-    """Day -1 (from the study's AR rows, else the session before day 0) and the close on it."""
-    date_m1: pd.Timestamp | None = None
+    """Day -1 (from the study's AR rows of the event, else the session before day 0) and the close on it."""
+    date_m1: pd.Timestamp | None = days.day.get(-1) if days is not None else None
     close_m1 = NAN
-    at = np.flatnonzero(ar_rows["event_time"].to_numpy() == -1) if ar_rows is not None else np.empty(0)
-    if ar_rows is not None and at.size:
-        date_m1 = pd.Timestamp(ar_rows["date"].iloc[int(at[0])]).normalize()
-    elif series is not None and day0 is not None:
+    if date_m1 is None and series is not None and day0 is not None:
         previous = series.previous(pd.Timestamp(day0).normalize())
         date_m1 = previous[0] if previous else None
     if series is not None and date_m1 is not None:

@@ -16,6 +16,7 @@ bug. Group = the deal's binding status.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from dealstudy.economy import EconomyResults, EconomySpec, dollar_values, fit_ec
 from dealstudy.economy.confounding import add_confounding
 from dealstudy.economy.press import press_reconciliation
 from dealstudy.economy.regressions import CovType
+from dealstudy.economy.window_value import Closes, clean_closes
 from dealstudy.errors import DataError, MissingDataError, SpecificationError
 from dealstudy.pipeline.catalog_events import catalog_events, unstudied_outcomes
 from dealstudy.pipeline.confounders import ConfoundingInputs, confounding_inputs, online_calendar
@@ -136,6 +138,11 @@ class _ValueInputs:
     unstudied: dict[str, tuple[str, str]]
     confounding: ConfoundingInputs
 
+    @functools.cached_property
+    def clean_closes(self) -> dict[str, Closes | None]:
+        """The legs' closes cleaned once for the dollar values of every study (the same for each)."""
+        return {ticker: clean_closes(self.closes.get(ticker)) for ticker in self.legs["ticker"].unique()}
+
     def values_of(self, result: StudyResults, windows: Sequence[Window] | None = None) -> pd.DataFrame:
         """The dollar values of ``result``'s events over ``windows`` (default: the study's), with their
         confounding flags."""
@@ -144,7 +151,7 @@ class _ValueInputs:
             result.outcomes,
             result.abnormal_returns,
             result.cars,
-            self.closes,
+            self.clean_closes,
             self.shares,
             self.fx,
             result.spec.windows if windows is None else windows,
