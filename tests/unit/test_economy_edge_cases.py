@@ -15,7 +15,7 @@ import pytest
 
 from dealstudy.catalog.schema import Counterparty, Deal, Security
 from dealstudy.economy import EconomySpec, dollar_values, fit_economy, legs_frame
-from dealstudy.economy.models import KEY_TERMS, fit_models, robustness_table
+from dealstudy.economy.models import KEY_TERMS, FittedSample, fit_models, robustness_table
 from dealstudy.economy.regressions import CovType, fit_ols, wald_equal
 from dealstudy.economy.resampling import bootstrap_ci, leave_one_out
 from dealstudy.economy.sample import SAMPLE_COLUMNS, regression_sample
@@ -245,6 +245,28 @@ def test_models_and_robustness_on_tiny_samples(n: int, rng: np.random.Generator)
     for terms in KEY_TERMS.values():
         for term in terms:
             assert table[term].isna().all()
+
+
+def test_robustness_rows_read_the_fits_given(rng: np.random.Generator) -> None:
+    deals = [*(_deal(i) for i in range(12)), _deal(12, headline_value_usd=None)]  # d12: excluded
+    values = _values(deals, rng)
+    by_model = {"market": values, "ff3": values}
+    plain = robustness_table(by_model, model="market", window="-1:1")
+    sample, exclusions = regression_sample(values, "-1:1")
+    assert len(sample) == 12
+    assert len(exclusions) == 1
+    fitted = FittedSample(sample, exclusions, fit_models(sample), fit_models(sample, cov_type="cluster"))
+    again = robustness_table(by_model, model="market", window="-1:1", fitted=fitted)
+    pd.testing.assert_frame_equal(again, plain, check_exact=True)
+    # the baseline and cluster_date rows show what is given (here the two fits swapped, no exclusions)
+    swapped = FittedSample(sample, exclusions.iloc[:0], fitted.clustered, fitted.fits)
+    table = robustness_table(by_model, model="market", window="-1:1", fitted=swapped).set_index("variant")
+    before = plain.set_index("variant")
+    assert before.loc["baseline", "headline_bn_se"] != before.loc["cluster_date", "headline_bn_se"]
+    assert table.loc["baseline", "headline_bn_se"] == before.loc["cluster_date", "headline_bn_se"]
+    assert table.loc["cluster_date", "headline_bn_se"] == before.loc["baseline", "headline_bn_se"]
+    assert (before.loc["baseline", "excluded"], table.loc["baseline", "excluded"]) == (1, 0)
+    assert table.loc["window", "headline_bn_se"] == before.loc["window", "headline_bn_se"]  # split anew
 
 
 def test_fit_economy_with_everything_excluded_reports_an_empty_result(rng: np.random.Generator) -> None:

@@ -40,6 +40,23 @@ def _sample(seed: int = 3, deals: int = 9) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def test_value_models_given_are_the_ones_read() -> None:
+    sample = _sample()
+    reps, seed = 99, 5
+    plain = finding_inference(sample, reps=reps, loo_reps=reps, seed=seed)
+    hc3, cluster = fit_value_models(sample, cov_type="HC3"), fit_value_models(sample, cov_type="cluster")
+    given = finding_inference(sample, reps=reps, loo_reps=reps, seed=seed, fits=(hc3, cluster))
+    pd.testing.assert_frame_equal(given.table, plain.table, check_exact=True)
+    pd.testing.assert_frame_equal(given.loo, plain.loo, check_exact=True)
+    swapped = finding_inference(sample, reps=reps, loo_reps=reps, seed=seed, fits=(cluster, hc3)).table
+    assert not np.allclose(plain.table["se_hc3"], plain.table["se_cluster"])
+    np.testing.assert_array_equal(swapped["se_hc3"], plain.table["se_cluster"])
+    np.testing.assert_array_equal(swapped["se_cluster"], plain.table["se_hc3"])
+    half = finding_inference(sample, reps=reps, loo_reps=reps, seed=seed, fits=(None, hc3)).table
+    np.testing.assert_array_equal(half["se_hc3"], plain.table["se_hc3"])  # fitted here
+    np.testing.assert_array_equal(half["se_cluster"], plain.table["se_hc3"])
+
+
 def test_each_left_out_deal_is_a_refit_without_its_rows() -> None:
     sample = _sample()
     reps, seed = 199, 11

@@ -250,10 +250,15 @@ def finding_inference(
     loo_reps: int = 999,
     seed: int = 20251103,
     confidence: float = 0.95,
+    fits: tuple[ValueModels | None, ValueModels | None] = (None, None),
 ) -> FindingInference:
     """:data:`INFERENCE_COLUMNS` for the key slopes and equal slopes on ``sample`` (a regression sample
-    with ``announced`` as the cluster), and :data:`LOO_COLUMNS` for every deal left out."""
-    hc3, cluster = fit_value_models(sample, cov_type="HC3"), fit_value_models(sample, cov_type="cluster")
+    with ``announced`` as the cluster), and :data:`LOO_COLUMNS` for every deal left out.
+
+    ``fits`` are the value models already fitted on ``sample`` with HC3 and clustered standard errors
+    (:func:`~dealstudy.economy.models.fit_value_models`); those not given are fitted here."""
+    hc3 = fits[0] or fit_value_models(sample, cov_type="HC3")
+    cluster = fits[1] or fit_value_models(sample, cov_type="cluster")
     rows = _slope_rows(sample, hc3, cluster, reps, seed, confidence)
     rows.append(_equal_row(sample, hc3, cluster, reps, seed))
     table = pd.DataFrame(rows, columns=list(INFERENCE_COLUMNS))

@@ -13,7 +13,7 @@ from dealstudy.economy.aggregates import aggregates, cumulative_value
 from dealstudy.economy.finding import equal_slopes_wild_p, finding_inference
 from dealstudy.economy.ledger import commitments_ledger, ledger_totals, stated_figures
 from dealstudy.economy.legs import deals_frame
-from dealstudy.economy.models import KEY_TERMS, ModelSet, fit_models, robustness_table
+from dealstudy.economy.models import KEY_TERMS, FittedSample, ModelSet, fit_models, robustness_table
 from dealstudy.economy.overlaps import headline_totals, net_totals
 from dealstudy.economy.regressions import RegressionResult
 from dealstudy.economy.resampling import bootstrap_ci, leave_one_out
@@ -61,6 +61,12 @@ def fit_economy(
     deal_table = deals_frame(deals)
     sample, exclusions = regression_sample(values, window)
     fits = fit_models(sample, cov_type=spec.cov_type, min_level_obs=spec.min_level_obs)
+    # clustered by date: the robustness table's cluster_date row and the finding's clustered inference
+    clustered = (
+        fits
+        if spec.cov_type == "cluster"
+        else fit_models(sample, cov_type="cluster", min_level_obs=spec.min_level_obs)
+    )
     bootstrap, influence = _resampling(fits.results, spec)
     by_model = {model: values, **dict(alternatives or {})}
     return EconomyResults(
@@ -74,7 +80,12 @@ def fit_economy(
         bootstrap=bootstrap,
         influence=influence,
         robustness=robustness_table(
-            by_model, model=model, window=window, cov_type=spec.cov_type, min_level_obs=spec.min_level_obs
+            by_model,
+            model=model,
+            window=window,
+            cov_type=spec.cov_type,
+            min_level_obs=spec.min_level_obs,
+            fitted=FittedSample(sample, exclusions, fits, clustered),
         ),
         aggregates=aggregates(deal_table, values, window),
         cumulative=cumulative_value(deal_table, values, window),
@@ -97,6 +108,7 @@ def fit_economy(
             loo_reps=min(spec.wild_reps, 999),
             seed=spec.seed,
             confidence=spec.confidence,
+            fits=(fits.value_models if spec.cov_type == "HC3" else None, clustered.value_models),
         ),
     )
 

@@ -24,6 +24,7 @@ from dealstudy.window import Window
 
 __all__ = [
     "KEY_TERMS",
+    "FittedSample",
     "ModelSet",
     "ValueModels",
     "car_size_baselines",
@@ -53,6 +54,27 @@ class ModelSet:
     @property
     def results(self) -> tuple[RegressionResult, RegressionResult, RegressionResult]:
         return (self.headline, self.binding_split, self.car_size)
+
+    @property
+    def value_models(self) -> ValueModels:
+        """The two dollar-value regressions (as :func:`fit_value_models` fits them on the same sample)."""
+        return ValueModels(self.headline, self.binding_split)
+
+
+@dataclass(frozen=True)
+class FittedSample:
+    """A study's regression sample of one window, its exclusions, and the models already fitted on it: with
+    the table's covariance (``fits``) and clustered by announcement date (``clustered``).
+
+    :func:`robustness_table` reads them for its ``baseline`` and ``cluster_date`` rows instead of splitting
+    and fitting again; they must be what :func:`~dealstudy.economy.sample.regression_sample` and
+    :func:`fit_models` give for that study and window.
+    """
+
+    sample: pd.DataFrame
+    exclusions: pd.DataFrame
+    fits: ModelSet
+    clustered: ModelSet
 
 
 def _pooled(series: pd.Series, min_obs: int) -> tuple[pd.Series, pd.Series, str]:
@@ -221,6 +243,7 @@ def robustness_table(
     window: str,
     cov_type: CovType = "HC3",
     min_level_obs: int = 3,
+    fitted: FittedSample | None = None,
 ) -> pd.DataFrame:
     """Key slopes under alternative samples, windows and expected-return models.
 
@@ -232,15 +255,22 @@ def robustness_table(
     exclusions, the key slopes with standard errors and p-values, the Wald test and a ``note`` naming each
     model that is not estimable on that sample and why (e.g. ``car_size: not estimable: N = 2 ...``). An
     empty sample gives a row with N = 0 and NaN slopes, never an error.
+
+    ``fitted``, when given, is the sample of ``model`` and ``window`` with its fits (the ``baseline`` and
+    ``cluster_date`` rows read them; see :class:`FittedSample`).
     """
     rows: list[dict[str, object]] = []
     values = values_by_model[model]
     samples: dict[tuple[str, str], tuple[pd.DataFrame, pd.DataFrame]] = {}  # (model, window): split once
+    known: dict[str, ModelSet] = {}  # variant: fits given
+    if fitted is not None:
+        samples[model, window] = (fitted.sample, fitted.exclusions)
+        known = {"baseline": fitted.fits, "cluster_date": fitted.clustered}
 
     def add(variant: str, name: str, win: str, frame: pd.DataFrame, sample_filter: str = "") -> None:
         if (name, win) not in samples:
             samples[name, win] = regression_sample(frame, win)
-        sample, excluded = (part.copy() for part in samples[name, win])
+        sample, excluded = samples[name, win]  # not modified: the filters below make new frames
         n_excluded = len(excluded)
         if sample_filter == "no_confounded":
             clean = sample["clean"].astype(bool)
@@ -249,16 +279,8 @@ def robustness_table(
         elif sample_filter == "deal_level":
             sample = deal_level(sample)
         cov: CovType = "cluster" if sample_filter == "cluster" else cov_type
-        rows.append(
-            _row(
-                variant,
-                name,
-                win,
-                sample,
-                n_excluded,
-                fit_models(sample, cov_type=cov, min_level_obs=min_level_obs),
-            )
-        )
+        fits = known.get(variant) or fit_models(sample, cov_type=cov, min_level_obs=min_level_obs)
+        rows.append(_row(variant, name, win, sample, n_excluded, fits))
 
     add("baseline", model, window, values)
     add("no_confounded", model, window, values, "no_confounded")
