@@ -362,3 +362,31 @@ def test_missing_car_leaves_only_the_car_regression_with_its_reason(rng: np.rand
     extra = results.exclusions[results.exclusions["sample"] == "car_size"]
     assert list(extra["deal_id"]) == ["d03"]
     assert list(extra["reason"]) == ["CAR missing in the window"]
+
+
+def test_sample_records_are_the_frames_records() -> None:
+    """regression_sample reads the rows column by column: the same Python scalars as to_dict("records")."""
+    from dealstudy.economy.sample import _READ, _records
+
+    frame = pd.DataFrame(
+        {
+            "window": ["0:1", "-1:1", "0:1", "0:1"],
+            "deal_id": ["d1", "d1", "d2", "d3"],
+            "direct": [True, True, False, True],
+            "day0": pd.to_datetime(["2025-01-06", "2025-01-06", None, "2025-02-03"]),
+            "car": [0.01, 0.02, np.nan, -0.5],
+            "confounded": [True, None, np.nan, False],
+            "reason": ["", "x", None, "y"],
+            "not_read": [1, 2, 3, 4],
+        }
+    )
+    got = _records(frame, "0:1")
+    chosen = frame.loc[frame["window"] == "0:1", [c for c in frame.columns if c in _READ]]
+    expected = chosen.to_dict("records")
+    assert [list(r) for r in got] == [list(r) for r in expected]
+    assert "not_read" not in got[0]
+    for mine, theirs in zip(got, expected, strict=True):
+        for key, value in theirs.items():
+            assert type(mine[key]) is type(value), key
+            assert mine[key] == value or (pd.isna(mine[key]) and pd.isna(value)), key
+    assert _records(frame, "5:5") == []

@@ -107,6 +107,14 @@ _READ = frozenset(
 )  # fmt: skip
 
 
+def _records(values: pd.DataFrame, window: str) -> list[dict[str, object]]:
+    """The rows of ``window`` as records of the columns read (column by column: the same Python scalars
+    as ``to_dict("records")``)."""
+    rows = values.loc[(values["window"] == window).to_numpy(), [c for c in values.columns if c in _READ]]
+    columns = {str(c): rows[c].tolist() for c in rows.columns}
+    return [dict(zip(columns, cells, strict=True)) for cells in zip(*columns.values(), strict=True)]
+
+
 def regression_sample(
     values: pd.DataFrame, window: str, *, name: str = "main"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -115,12 +123,9 @@ def regression_sample(
     Returns ``(sample, exclusions)``: ``sample`` has :data:`SAMPLE_COLUMNS` (``label`` =
     ``<deal_id>:<ticker>``), ``exclusions`` has :data:`EXCLUSION_COLUMNS` with one reason per left-out leg.
     """
-    rows = values[values["window"] == window]
-    rows = rows[[c for c in rows.columns if c in _READ]]  # the records of the columns read, not all
     kept: list[dict[str, object]] = []
     dropped: list[dict[str, object]] = []
-    for record in rows.to_dict("records"):
-        row = {str(k): v for k, v in record.items()}
+    for row in _records(values, window):
         why = _exclusion_reason(row)
         if why:
             dropped.append(
