@@ -381,16 +381,22 @@ def test_unstudied_legs_carry_the_pipelines_reason() -> None:
     assert math.isnan(values.iloc[0]["abnormal_value_usd"])
 
 
-def test_closes_cleaned_beforehand_give_the_same_values() -> None:
-    """A caller valuing several studies cleans the closes once and hands over the Closes objects."""
+def test_closes_cleaned_and_shares_indexed_beforehand_give_the_same_values() -> None:
+    """A caller valuing several studies cleans the closes and indexes the share counts once and hands over
+    the Closes and ShareTable objects."""
+    from dealstudy.economy.shares import ShareTable
     from dealstudy.economy.window_value import clean_closes
 
     outcomes, abnormal, cars = _study("d1:AAA", "AAA", ARS)
     legs = legs_frame([_deal()])
     raw = dollar_values(legs, outcomes, abnormal, cars, {"AAA": CLOSES}, SHARES, {}, [(-1, 1), (0, 0)])
     cleaned = {"AAA": clean_closes(CLOSES)}
-    again = dollar_values(legs, outcomes, abnormal, cars, cleaned, SHARES, {}, [(-1, 1), (0, 0)])
-    pd.testing.assert_frame_equal(again, raw)
+    table = ShareTable(SHARES)
+    again = dollar_values(legs, outcomes, abnormal, cars, cleaned, table, {}, [(-1, 1), (0, 0)])
+    pd.testing.assert_frame_equal(again, raw, check_exact=True)
+    tripled = ShareTable(SHARES.assign(shares=SHARES["shares"] * 3))
+    other = dollar_values(legs, outcomes, abnormal, cars, cleaned, tripled, {}, [(0, 0)])
+    assert other["market_cap_usd"].iloc[0] == pytest.approx(3 * 104 * 2e9, rel=1e-12)
     # the handed-over object is what is read (doubled closes: doubled capitalisation)
     doubled = dollar_values(
         legs, outcomes, abnormal, cars, {"AAA": clean_closes(CLOSES * 2)}, SHARES, {}, [(0, 0)]

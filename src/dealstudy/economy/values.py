@@ -119,16 +119,21 @@ class _Valuation:
     problem_code: str = ""
 
 
+def _read(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The ``columns`` of ``frame`` that it has (the records of the columns read, not all)."""
+    return frame[[c for c in columns if c in frame.columns]]
+
+
 class _StudyFrames:
     """The study's frames indexed once: outcome rows and CAR rows by event, AR rows by event day."""
 
     def __init__(self, outcomes: pd.DataFrame, abnormal_returns: pd.DataFrame, cars: pd.DataFrame) -> None:
         self.outcomes: dict[str, dict[str, Any]] = {}
-        for record in outcomes.to_dict("records"):
+        for record in _read(outcomes, ("event_id", "outcome", "reason", "day0")).to_dict("records"):
             self.outcomes.setdefault(str(record["event_id"]), {str(k): v for k, v in record.items()})
         self.cars: dict[tuple[str, str], dict[str, Any]] = {
             (str(r["event_id"]), str(r["window"])): {str(k): v for k, v in r.items()}
-            for r in cars.to_dict("records")
+            for r in _read(cars, ("event_id", "window", "car", "t_stat", "p_value")).to_dict("records")
         }
         self.event_days: dict[str, EventDays] = {}
         # the columns EventDays reads, converted once for the whole table (dates normalised)
@@ -180,7 +185,7 @@ def dollar_values(
     abnormal_returns: pd.DataFrame,
     cars: pd.DataFrame,
     closes: Mapping[str, pd.Series | Closes | None],
-    shares: pd.DataFrame,
+    shares: pd.DataFrame | ShareTable,
     fx: Mapping[str, pd.Series],
     windows: Sequence[tuple[int, int]],
     unstudied: Mapping[str, tuple[str, str]] | None = None,
@@ -197,8 +202,9 @@ def dollar_values(
     closes : mapping of ticker to Series or Closes
         As-traded (split-adjusted, not dividend-adjusted) closes indexed by session date, listing currency;
         or those closes already through :func:`clean_closes` (one cleaning for several calls).
-    shares : DataFrame
-        ``symbol, as_of, shares, source``; the latest row on or before day -1 is used.
+    shares : DataFrame or ShareTable
+        ``symbol, as_of, shares, source``; the latest row on or before day -1 is used. Or that table
+        already indexed as a :class:`~dealstudy.economy.shares.ShareTable` (once for several calls).
     fx : mapping of currency to Series
         Local currency per USD by date (Yahoo ``JPY=X`` closes ...).
     windows : sequence of (int, int)
@@ -238,7 +244,7 @@ def dollar_values(
     """
     frames = _StudyFrames(outcomes, abnormal_returns, cars)
     clean = {ticker: _cleaned(closes.get(ticker)) for ticker in legs["ticker"].unique()}
-    share_table = ShareTable(shares)
+    share_table = shares if isinstance(shares, ShareTable) else ShareTable(shares)
     rows: list[dict[str, object]] = []
     for leg in legs.to_dict("records"):
         basis = _leg_basis(leg, frames, clean, share_table, fx, unstudied or {})

@@ -29,6 +29,7 @@ from dealstudy.economy import EconomyResults, EconomySpec, dollar_values, fit_ec
 from dealstudy.economy.confounding import add_confounding
 from dealstudy.economy.press import press_reconciliation
 from dealstudy.economy.regressions import CovType
+from dealstudy.economy.shares import ShareTable
 from dealstudy.economy.window_value import Closes, clean_closes
 from dealstudy.errors import DataError, MissingDataError, SpecificationError
 from dealstudy.pipeline.catalog_events import catalog_events, unstudied_outcomes
@@ -143,6 +144,11 @@ class _ValueInputs:
         """The legs' closes cleaned once for the dollar values of every study (the same for each)."""
         return {ticker: clean_closes(self.closes.get(ticker)) for ticker in self.legs["ticker"].unique()}
 
+    @functools.cached_property
+    def share_table(self) -> ShareTable:
+        """The share counts indexed once for the dollar values of every study."""
+        return ShareTable(self.shares)
+
     def values_of(self, result: StudyResults, windows: Sequence[Window] | None = None) -> pd.DataFrame:
         """The dollar values of ``result``'s events over ``windows`` (default: the study's), with their
         confounding flags."""
@@ -152,7 +158,7 @@ class _ValueInputs:
             result.abnormal_returns,
             result.cars,
             self.clean_closes,
-            self.shares,
+            self.share_table,
             self.fx,
             result.spec.windows if windows is None else windows,
             self.unstudied,
