@@ -279,6 +279,10 @@ def _stale_text(row: Mapping[str, Any]) -> str:
     )
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
 def deal_reconciliation(
     values: pd.DataFrame, press: pd.DataFrame, window: str
 ) -> dict[str, list[dict[str, str]]]:
@@ -286,12 +290,12 @@ def deal_reconciliation(
     ``window`` (direct parties), the share count used and its check, the confounding status; read-across
     securities are marked as spillovers (no multiples, not counted in the deal's value)."""
     out: dict[str, list[dict[str, str]]] = {}
-    day0 = values[values["window"] == "0:0"].set_index("event_id")
-    main = values[values["window"] == window].set_index("event_id")
+    # records, not a pandas row per event: the same cells (the report checks they format the same)
+    day0 = {str(r["event_id"]): r for r in _records(values[values["window"] == "0:0"])}
     claims = {(str(r["deal_id"]), str(r["ticker"]), str(r["window"])): r for r in press.to_dict("records")}
-    for event_id, row in main.iterrows():
+    for row in _records(values[values["window"] == window]):
         deal, ticker = str(row["deal_id"]), str(row["ticker"])
-        first = day0.loc[str(event_id)] if event_id in day0.index else row
+        first = day0.get(str(row["event_id"]), row)
         at0 = claims.get((deal, ticker, "0:0"), {})
         atw = claims.get((deal, ticker, window), {})
         known = confounding_status(row["confounded"])
@@ -310,8 +314,8 @@ def deal_reconciliation(
                 "c2c_w": signed_usd(row["raw_value_usd"]),
                 "high_w": signed_usd(atw.get("intraday_high_usd")) if atw else "n/a",
                 "abnormal_w": signed_usd(row["abnormal_value_usd"]),
-                "shares": _shares_text({str(k): v for k, v in row.items()}),
-                "stale": _stale_text({str(k): v for k, v in first.items()}),
+                "shares": _shares_text(row),
+                "stale": _stale_text(first),
                 "status": status,
                 "confounders": str(row.get("confounders") or ""),
             }
