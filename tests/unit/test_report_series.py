@@ -93,6 +93,68 @@ def test_event_path_uses_the_engine_variance_of_the_running_sum(rng: np.random.G
     assert event_path(rows, 0.02, dof=dof, days=(-5, 10)).attrs["band"] == "sigma_sqrt_l"
 
 
+def _event_path_by_reindex(
+    abnormal_returns: pd.DataFrame, sigma: float, dof: float, days: tuple[int, int]
+) -> pd.DataFrame:
+    """:func:`event_path` as it was written with pandas (drop_duplicates, set_index, reindex, scipy.stats):
+    the figure cache's keys are the pickles of its output, so the faster version must give the same."""
+    first, last = days
+    rows = abnormal_returns.drop_duplicates("event_time").set_index("event_time")
+    frame = rows.reindex(range(first, last + 1))
+    ar = frame["ar"].to_numpy(dtype=float)
+    present = np.isfinite(ar)
+    car = np.where(present, np.nancumsum(ar), np.nan)
+    q = stats.t.ppf(0.975, dof) if math.isfinite(dof) and dof > 0 else stats.norm.ppf(0.975)
+    exact = "var_cum_ar" in rows.columns and not (rows.index < first).any()
+    if exact:
+        half = q * np.sqrt(frame["var_cum_ar"].to_numpy(dtype=float))
+    elif math.isfinite(sigma):
+        half = np.where(present, q * sigma * np.sqrt(np.cumsum(present)), np.nan)
+    else:
+        half = np.full(len(ar), np.nan)
+    if "in_window" in rows.columns:
+        in_window = frame["in_window"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    else:
+        in_window = present
+    columns = {"event_time": np.arange(first, last + 1), "ar": ar, "car": car}
+    path = pd.DataFrame(columns | {"car_lower": -half, "car_upper": half, "in_window": in_window})
+    path.attrs["band"] = "prediction_error" if exact else "sigma_sqrt_l"
+    return path
+
+
+@pytest.mark.parametrize("dof", [238.0, 3.0, 0.5, math.nan, math.inf, 0.0, -2.0])
+@pytest.mark.parametrize("days", [(-10, 10), (-3, 5), (-12, 12)])
+def test_event_path_is_the_reindexed_path_to_the_bit(rng: np.random.Generator, dof: float, days) -> None:
+    """Repeated, missing and out-of-range days, NaN returns, in_window with gaps or missing, with and
+    without ``var_cum_ar``: the same frame, pickled byte for byte (the figure cache's key), as the pandas
+    version."""
+    import pickle
+
+    times = [-11, -10, -10, -9, -7, -6, -6, -5, -4, -3, -1, 0, 1, 2, 3, 4, 6, 8, 9, 10, 11]
+    full = pd.DataFrame(
+        {
+            "event_id": "e",
+            "event_time": times,
+            "ar": rng.normal(0.0, 0.02, len(times)),
+            "in_window": [abs(t) <= 2 for t in times],
+            "var_cum_ar": rng.uniform(1e-4, 1e-2, len(times)).cumsum(),
+        }
+    )
+    full.loc[[4, 12], "ar"] = np.nan
+    gappy = full.astype({"in_window": object})
+    gappy.loc[[3, 11], "in_window"] = None
+    inside = full[full["event_time"].between(-10, 10)]  # no row before day -10: the engine's variance
+    cases = [full, gappy, inside, inside.drop(columns="in_window"), inside.drop(columns="var_cum_ar")]
+    cases += [inside.astype({"event_time": float}), inside.iloc[::-1], full.iloc[:0]]
+    for rows in cases:
+        for sigma in (0.02, math.nan):
+            got = event_path(rows, sigma, dof=dof, days=days)
+            want = _event_path_by_reindex(rows, sigma, dof, days)
+            assert got.attrs == want.attrs
+            assert pickle.dumps(got, protocol=5) == pickle.dumps(want, protocol=5)
+    assert event_path(inside, 0.02, dof=dof).attrs["band"] == "prediction_error"  # both bands were compared
+
+
 def test_price_window_by_trading_day_position() -> None:
     dates = pd.bdate_range("2025-01-01", periods=100)
     closes = pd.Series(np.arange(100.0), index=dates)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from dealstudy.study.caar import caar_bands
 
@@ -83,25 +83,41 @@ def event_path(
     narrower; MacKinlay 1997, eq. 9).
     """
     first, last = days
-    rows = abnormal_returns.drop_duplicates("event_time").set_index("event_time")
-    frame = rows.reindex(range(first, last + 1))
-    ar = frame["ar"].to_numpy(dtype=float)
+    shown = range(first, last + 1)
+    times = abnormal_returns["event_time"].to_numpy()
+    row_of: dict[object, int] = {}
+    for row, time in enumerate(times.tolist()):  # the first row of a repeated day, as drop_duplicates
+        row_of.setdefault(time, row)
+    take = np.array([row_of.get(day, -1) for day in shown], dtype=np.intp)  # -1: no row that day
+    found = take >= 0
+
+    def on_days(values: np.ndarray, fill: float | bool) -> np.ndarray:
+        """A column's ``values`` on each day shown; ``fill`` on days without a row (as reindex leaves)."""
+        out = np.full(len(take), fill, dtype=values.dtype)
+        out[found] = values[take[found]]
+        return out
+
+    def floats(column: str) -> np.ndarray:
+        return on_days(abnormal_returns[column].to_numpy(dtype=float), np.nan)
+
+    ar = floats("ar")
     present = np.isfinite(ar)
     car = np.where(present, np.nancumsum(ar), np.nan)
     q = (
-        stats.t.ppf(0.5 + confidence / 2, dof)
+        special.stdtrit(dof, 0.5 + confidence / 2)  # what stats.t.ppf computes, without its overhead
         if math.isfinite(dof) and dof > 0
-        else stats.norm.ppf(0.5 + confidence / 2)
+        else special.ndtri(0.5 + confidence / 2)  # stats.norm.ppf
     )
-    exact = "var_cum_ar" in rows.columns and not (rows.index < first).any()
+    exact = "var_cum_ar" in abnormal_returns.columns and not (times < first).any()
     if exact:
-        half = q * np.sqrt(frame["var_cum_ar"].to_numpy(dtype=float))
+        half = q * np.sqrt(floats("var_cum_ar"))
     elif math.isfinite(sigma):
         half = np.where(present, q * sigma * np.sqrt(np.cumsum(present)), np.nan)
     else:
         half = np.full(len(ar), np.nan)
-    if "in_window" in rows.columns:
-        in_window = frame["in_window"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    if "in_window" in abnormal_returns.columns:
+        flags = abnormal_returns["in_window"].astype("boolean").fillna(False)
+        in_window = on_days(flags.to_numpy(dtype=bool), False)
     else:
         in_window = present
     path = pd.DataFrame(
