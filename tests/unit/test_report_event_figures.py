@@ -7,8 +7,10 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+import pytest
 from scipy import stats
 
+from dealstudy.report.event_figures import _day0, _t975
 from dealstudy.report.figures import render_event_figures
 from dealstudy.study import EventStudy, StudySpec
 from fixtures.report_sample import sample_report_data
@@ -77,3 +79,34 @@ def test_event_caption_follows_a_residual_variance_study() -> None:
     caption = next(v for v in render_event_figures(data).values() if v)[0].caption
     assert "its variance Lσ², as the reported CAR standard errors (residual variance" in caption
     assert "prediction-error" not in caption
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pd.Timestamp("2025-01-22"),
+        pd.Timestamp("2025-01-22 09:30:00.000000001"),
+        pd.Timestamp("2025-01-22").as_unit("s"),
+        pd.Timestamp("2025-01-22", tz="America/New_York"),
+        "2025-01-22",
+        "not a date",
+        pd.NaT,
+        None,
+        np.nan,
+    ],
+)
+def test_day0_is_the_timestamp_its_text_parses_to(value: object) -> None:
+    """A naive Timestamp is taken as it is: the same as parsing its text, which any other value still is."""
+    stamp = pd.to_datetime(str(value), errors="coerce")
+    want = None if pd.isna(stamp) else pd.Timestamp(stamp)
+    got = _day0(value)
+    assert (got is None) == (want is None)
+    if want is not None:
+        assert got == want
+        assert str(got) == str(want)
+        assert got.tzinfo == want.tzinfo
+
+
+@pytest.mark.parametrize("dof", [1.0, 2.5, 30.0, 238.0, 1e6])
+def test_caption_quantile_is_scipy_stats_t_to_the_bit(dof: float) -> None:
+    assert _t975(dof) == float(stats.t.ppf(0.975, dof))

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from dealstudy.report.series import caar_paths, event_path, price_window
+from dealstudy.report.series import TradingDays, caar_paths, event_path, price_window
 
 
 def _ar_frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
@@ -163,6 +163,26 @@ def test_price_window_by_trading_day_position() -> None:
     assert out["event_time"].iloc[-1] == 30
     assert out.loc[out["event_time"] == 0, "close"].item() == 5.0
     assert price_window(closes, pd.Timestamp("2030-01-01")).empty
+
+
+def test_trading_days_give_each_event_its_own_window() -> None:
+    """Prices cleaned once (NaN days dropped, dates sorted) serve several days 0: each window counts
+    trading days from its own day 0, and a day 0 that is not a trading day gives an empty window."""
+    dates = pd.bdate_range("2025-01-01", periods=80)
+    closes = pd.Series(np.arange(80.0), index=dates)
+    closes.iloc[[10, 11]] = np.nan  # no trade: not a trading day of the window
+    shuffled = closes.iloc[np.random.default_rng(3).permutation(80)]
+    prepared = TradingDays(shuffled)
+    out = prepared.window(dates[20], days=(-10, 5))
+    assert out["event_time"].tolist() == list(range(-10, 6))
+    assert out["close"].tolist() == [8.0, 9.0, *np.arange(12.0, 26.0)]  # days 10 and 11 skipped
+    assert out["date"].iloc[10] == dates[20]
+    late = prepared.window(dates[75], days=(-2, 30))
+    assert late["close"].tolist() == [73.0, 74.0, 75.0, 76.0, 77.0, 78.0, 79.0]  # clipped at the end
+    assert prepared.window(dates[10]).empty  # its close is missing
+    assert prepared.window(pd.Timestamp("2025-01-04")).empty  # a Saturday
+    for day0 in (dates[20], dates[75], dates[0], dates[10]):
+        assert prepared.window(day0).equals(price_window(shuffled, day0))
 
 
 def test_caar_paths_leave_out_bands_of_small_classes(rng: np.random.Generator) -> None:

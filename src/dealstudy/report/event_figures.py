@@ -4,16 +4,17 @@ its band, each described by a drawing job (:class:`EventJob`) that a worker proc
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from dealstudy.errors import SpecificationError
 from dealstudy.report.format import as_float, fmt_date
 from dealstudy.report.index_figures import path_days, study_rows
 from dealstudy.report.inputs import ReportData
-from dealstudy.report.series import event_path, price_window
+from dealstudy.report.series import TradingDays, event_path
 from dealstudy.report.site_figure import SiteFigure, event_id, svg_figure
 from dealstudy.window import Window
 
@@ -130,8 +131,17 @@ def _path_caption(
 
 
 def _t975(dof: float) -> float:
-    """The 97.5% quantile of Student's t with ``dof`` degrees of freedom."""
-    return float(stats.t.ppf(0.975, dof))
+    """The 97.5% quantile of Student's t with ``dof`` degrees of freedom (``stats.t.ppf(0.975, dof)``,
+    computed by the function it calls)."""
+    return float(special.stdtrit(dof, 0.975))
+
+
+def _day0(value: object) -> pd.Timestamp | None:
+    """An outcome's day 0 as the Timestamp its text parses to; ``None`` when missing or not a date."""
+    if isinstance(value, pd.Timestamp) and value.tzinfo is None:
+        return value  # what the round trip through its text gives, without parsing it
+    stamp = pd.to_datetime(str(value), errors="coerce")
+    return None if pd.isna(stamp) else pd.Timestamp(stamp)
 
 
 def _event_job(
@@ -143,16 +153,17 @@ def _event_job(
     ar: pd.DataFrame | None,
     days: tuple[int, int],
     widest: tuple[int, int] | None,
+    trading_days: Callable[[str], TradingDays | None],
 ) -> EventJob | None:
     """The drawing job of one security: its price window and abnormal-return path with their captions
-    (``None`` when it has neither)."""
+    (``None`` when it has neither); ``trading_days(ticker)``: the security's closing prices, if any."""
     try:
         window: Window | None = Window.parse(data.window)
     except SpecificationError:  # a malformed window only loses the shading
         window = None
     sigma, dof = fit
-    closes = data.closes.get(ticker)
-    prices = price_window(closes, day0) if closes is not None and day0 is not None else None
+    closes = trading_days(ticker) if day0 is not None else None
+    prices = closes.window(day0) if closes is not None and day0 is not None else None
     if prices is not None and prices.empty:
         prices = None
     path = event_path(ar, sigma, dof=dof, days=days) if ar is not None else None
@@ -199,6 +210,14 @@ def event_jobs(data: ReportData) -> tuple[list[str], list[EventJob]]:
     if not inside.empty:
         times = pd.to_numeric(inside["event_time"])
         widest = int(times.min()), int(times.max())
+    prices: dict[str, TradingDays] = {}  # by ticker: cleaned once for all its events
+
+    def trading_days(ticker: str) -> TradingDays | None:
+        closes = data.closes.get(ticker)
+        if closes is not None and ticker not in prices:
+            prices[ticker] = TradingDays(closes)
+        return prices.get(ticker)
+
     ids: list[str] = []
     jobs: list[EventJob] = []
     for deal in data.deals:
@@ -209,11 +228,11 @@ def event_jobs(data: ReportData) -> tuple[list[str], list[EventJob]]:
             sigma = dof = math.nan
             if eid in outcomes:
                 record = outcomes[eid]
-                stamp = pd.to_datetime(str(record["day0"]), errors="coerce")
-                day0 = None if pd.isna(stamp) else pd.Timestamp(stamp)
+                day0 = _day0(record["day0"])
                 sigma = as_float(record["sigma"])
                 dof = as_float(record.get("dof", math.nan))
-            job = _event_job(data, eid, security.ticker, day0, (sigma, dof), ar_groups.get(eid), days, widest)
+            rows = ar_groups.get(eid)
+            job = _event_job(data, eid, security.ticker, day0, (sigma, dof), rows, days, widest, trading_days)
             if job is not None:
                 jobs.append(job)
     return ids, jobs

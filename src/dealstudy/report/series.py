@@ -15,7 +15,7 @@ from scipy import special
 
 from dealstudy.study.caar import caar_bands
 
-__all__ = ["PATH_DAYS", "PRICE_DAYS", "caar_paths", "event_path", "price_window"]
+__all__ = ["PATH_DAYS", "PRICE_DAYS", "TradingDays", "caar_paths", "event_path", "price_window"]
 
 #: Event days of the AR/CAR and CAAR figures.
 PATH_DAYS: tuple[int, int] = (-10, 10)
@@ -141,18 +141,29 @@ def price_window(
 
     Returns ``event_time, date, close``; empty when ``day0`` is not a date of the series.
     """
-    series = closes.dropna().sort_index()
-    index = pd.DatetimeIndex(series.index)
-    position = index.get_indexer(pd.DatetimeIndex([pd.Timestamp(day0)]))[0]
-    if position < 0:
-        return pd.DataFrame(columns=["event_time", "date", "close"])
-    lo = max(position + days[0], 0)
-    hi = min(position + days[1], len(series) - 1)
-    part = series.iloc[lo : hi + 1]
-    return pd.DataFrame(
-        {
-            "event_time": np.arange(lo - position, hi - position + 1),
-            "date": part.index,
-            "close": part.to_numpy(),
-        }
-    )
+    return TradingDays(closes).window(day0, days=days)
+
+
+class TradingDays:
+    """A security's closing prices, cleaned once for the :func:`price_window` of each of its events."""
+
+    def __init__(self, closes: pd.Series) -> None:
+        self.series = closes.dropna().sort_index()
+        self.index = pd.DatetimeIndex(self.series.index)
+
+    def window(self, day0: pd.Timestamp, *, days: tuple[int, int] = PRICE_DAYS) -> pd.DataFrame:
+        """:func:`price_window` of these prices around ``day0``."""
+        series = self.series
+        position = self.index.get_indexer(pd.DatetimeIndex([pd.Timestamp(day0)]))[0]
+        if position < 0:
+            return pd.DataFrame(columns=["event_time", "date", "close"])
+        lo = max(position + days[0], 0)
+        hi = min(position + days[1], len(series) - 1)
+        part = series.iloc[lo : hi + 1]
+        return pd.DataFrame(
+            {
+                "event_time": np.arange(lo - position, hi - position + 1),
+                "date": part.index,
+                "close": part.to_numpy(),
+            }
+        )
