@@ -116,7 +116,9 @@ def event_path(
     else:
         half = np.full(len(ar), np.nan)
     if "in_window" in abnormal_returns.columns:
-        flags = abnormal_returns["in_window"].astype("boolean").fillna(False)
+        flags = abnormal_returns["in_window"]
+        if flags.dtype != bool:  # missing flags (None, NA) are False
+            flags = flags.astype("boolean").fillna(False)
         in_window = on_days(flags.to_numpy(dtype=bool), False)
     else:
         in_window = present
