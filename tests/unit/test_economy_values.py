@@ -417,3 +417,40 @@ def test_day_minus_one_from_the_ar_rows_else_the_session_before_day_0() -> None:
     values = dollar_values(legs, outcomes, no_m1, cars, {"AAA": CLOSES}, SHARES, {}, [(0, 0)])
     assert values["date_m1"].iloc[0] == DATES[4]
     assert values["close_m1"].iloc[0] == 104.0
+
+
+def test_event_rows_give_an_events_sessions_and_days_from_the_table() -> None:
+    from dealstudy.economy.window_value import EventRows
+
+    table = pd.DataFrame(
+        {
+            "event_id": ["a", "b", "a", "a", "b"],
+            "event_time": [-1, 0, 0, 1, 1],
+            "date": pd.to_datetime(
+                [
+                    "2025-01-02 16:00",
+                    "2025-02-03 00:00",
+                    "2025-01-03 00:00",
+                    "2025-01-06 00:00",
+                    "2025-02-04 00:00",
+                ]
+            ),
+            "ar": [0.01, 0.02, 0.03, np.nan, 0.05],
+        }
+    )
+    rows = EventRows(table)
+    assert rows.sessions("a", 0, 1) == [pd.Timestamp("2025-01-03"), pd.Timestamp("2025-01-06")]
+    assert rows.sessions("a", -1, -1) == [pd.Timestamp("2025-01-02")]  # normalised
+    assert rows.sessions("b", 2, 5) == []
+    assert rows.sessions("c", 0, 1) is None
+    days = rows.days("a")
+    assert days is not None
+    assert days.day == {
+        -1: pd.Timestamp("2025-01-02"),
+        0: pd.Timestamp("2025-01-03"),
+        1: pd.Timestamp("2025-01-06"),
+    }
+    assert days.ar[0] == 0.03
+    assert np.isnan(days.ar[1])
+    assert rows.days("a") is days  # built once
+    assert rows.days("c") is None

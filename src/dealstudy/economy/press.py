@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 
 from dealstudy.catalog.schema import Deal
+from dealstudy.economy.window_value import EventRows
 
 __all__ = ["PRESS_COLUMNS", "press_reconciliation"]
 
@@ -97,13 +97,7 @@ def press_reconciliation(
         for d in deals
         for c in d.press_claims
     }
-    # each event's AR rows (positions), their event days and normalised dates, read once for the table
-    by_event: dict[str, NDArray[np.intp]] = {
-        str(k): np.asarray(v, dtype=np.intp)
-        for k, v in abnormal_returns.groupby("event_id", sort=False).indices.items()
-    }
-    event_times = abnormal_returns["event_time"].to_numpy(dtype=np.int64)
-    ar_dates = pd.DatetimeIndex(pd.to_datetime(abnormal_returns["date"])).normalize()
+    ar_rows = EventRows(abnormal_returns)
     daily_highs: dict[str, _Daily | None] = {}
     daily_closes: dict[str, _Daily | None] = {}
     rows = []
@@ -112,11 +106,7 @@ def press_reconciliation(
     for record in direct.to_dict("records"):
         row = {str(k): v for k, v in record.items()}
         first, _, last = str(row["window"]).partition(":")
-        at = by_event.get(str(row["event_id"]))
-        sessions: list[pd.Timestamp] = []
-        if at is not None:
-            times = event_times[at]
-            sessions = list(ar_dates.take(at[(times >= int(first)) & (times <= int(last))]))
+        sessions = ar_rows.sessions(str(row["event_id"]), int(first), int(last)) or []
         ticker = str(row["ticker"])
         high, why = _high_change(
             _daily(highs.get(ticker), daily_highs, ticker),

@@ -11,12 +11,18 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from dealstudy.economy.currency import FxRate, fx_symbol, rate_on
 from dealstudy.economy.shares import STALE_SHARES_DAYS, ShareCount, ShareTable, stale_count
-from dealstudy.economy.window_value import Closes, EventDays, clean_closes, day_minus_one, window_value
+from dealstudy.economy.window_value import (
+    Closes,
+    EventDays,
+    EventRows,
+    clean_closes,
+    day_minus_one,
+    window_value,
+)
 from dealstudy.study.outcomes import USABLE_OUTCOMES
 from dealstudy.window import Window
 
@@ -135,22 +141,7 @@ class _StudyFrames:
             (str(r["event_id"]), str(r["window"])): {str(k): v for k, v in r.items()}
             for r in _read(cars, ("event_id", "window", "car", "t_stat", "p_value")).to_dict("records")
         }
-        self.event_days: dict[str, EventDays] = {}
-        # the columns EventDays reads, converted once for the whole table (dates normalised)
-        groups = abnormal_returns.groupby("event_id", sort=False)
-        self._positions = {str(key): rows for key, rows in groups.indices.items()}
-        self._times = abnormal_returns["event_time"].to_numpy(dtype=np.int64)
-        self._ars = abnormal_returns["ar"].to_numpy(dtype=float)
-        self._dates = pd.DatetimeIndex(pd.to_datetime(abnormal_returns["date"])).normalize()
-
-    def days(self, event_id: str) -> EventDays | None:
-        """The event's ARs and dates by event day (built once per event); ``None`` without AR rows."""
-        if event_id not in self._positions:
-            return None
-        if event_id not in self.event_days:
-            rows = self._positions[event_id]
-            self.event_days[event_id] = EventDays(self._times[rows], self._ars[rows], self._dates[rows])
-        return self.event_days[event_id]
+        self.days = EventRows(abnormal_returns).days  # an event's ARs and dates by event day, or None
 
 
 @dataclass(frozen=True)

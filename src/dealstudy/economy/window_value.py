@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from dealstudy.economy.currency import fx_symbol, rate_on
 
-__all__ = ["Closes", "EventDays", "clean_closes", "day_minus_one", "window_value"]
+__all__ = ["Closes", "EventDays", "EventRows", "clean_closes", "day_minus_one", "window_value"]
 
 NAN = float("nan")
 
@@ -57,6 +57,39 @@ class EventDays:
         """One event's ``event_time``, ``ar`` and normalised ``date`` columns, row for row."""
         self.ar = dict(zip(times.tolist(), ars.tolist(), strict=True))
         self.day = dict(zip(times.tolist(), days, strict=True))
+
+
+class EventRows:
+    """An abnormal-return table (``event_id, event_time, date, ar``) indexed by event once: its columns
+    converted for the whole table (dates normalised), each event's :class:`EventDays` built on first use."""
+
+    def __init__(self, abnormal_returns: pd.DataFrame) -> None:
+        groups = abnormal_returns.groupby("event_id", sort=False)
+        self._positions: dict[str, NDArray[np.intp]] = {
+            str(key): np.asarray(rows, dtype=np.intp) for key, rows in groups.indices.items()
+        }
+        self._times = abnormal_returns["event_time"].to_numpy(dtype=np.int64)
+        self._ars = abnormal_returns["ar"].to_numpy(dtype=float)
+        self._dates = pd.DatetimeIndex(pd.to_datetime(abnormal_returns["date"])).normalize()
+        self._days: dict[str, EventDays] = {}
+
+    def sessions(self, event_id: str, first: int, last: int) -> list[pd.Timestamp] | None:
+        """The normalised dates of the event's rows with ``first <= event_time <= last``, in table order;
+        ``None`` when the event has no rows."""
+        rows = self._positions.get(event_id)
+        if rows is None:
+            return None
+        times = self._times[rows]
+        return list(self._dates.take(rows[(times >= first) & (times <= last)]))
+
+    def days(self, event_id: str) -> EventDays | None:
+        """The event's ARs and dates by event day; ``None`` when the event has no rows."""
+        if event_id not in self._days:
+            rows = self._positions.get(event_id)
+            if rows is None:
+                return None
+            self._days[event_id] = EventDays(self._times[rows], self._ars[rows], self._dates[rows])
+        return self._days[event_id]
 
 
 def day_minus_one(
