@@ -3,6 +3,8 @@ per report, give what the per-deal frame filters gave."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -52,3 +54,12 @@ def test_records_table_of_some_records_is_frame_table_of_those_rows() -> None:
     assert table == expected
     assert [[c["text"] for c in r["cells"]] for r in table["rows"]] == [["0:0", "+1.23%"], ["0:1", "−5.00%"]]
     assert table["n"] == 2
+
+
+def test_direct_sum_keeps_the_direct_parties_else_every_row() -> None:
+    from dealstudy.report.lookups import direct_sum
+
+    assert direct_sum([(True, 1.0), (False, 10.0), (True, float("nan")), (True, 2.5)]) == 3.5
+    assert direct_sum([(False, 1.0), (False, 2.0)]) == 3.0
+    assert math.isnan(direct_sum([(True, float("nan")), (False, 4.0)]))  # a direct party without a value
+    assert math.isnan(direct_sum([]))

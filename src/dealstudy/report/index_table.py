@@ -11,7 +11,6 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from dealstudy.catalog.schema import Deal
@@ -19,7 +18,7 @@ from dealstudy.economy.sample import confounding_status
 from dealstudy.plots.classes import CLASS_LABELS, binding_class
 from dealstudy.report.format import as_float, fmt
 from dealstudy.report.inputs import ReportData
-from dealstudy.report.lookups import RowLookups
+from dealstudy.report.lookups import RowLookups, direct_sum
 from dealstudy.report.names import deal_filename, security_anchor, short_name
 from dealstudy.report.site_figure import event_id
 from dealstudy.report.tables import cell
@@ -99,8 +98,8 @@ def _direct(data: ReportData) -> set[tuple[str, str]]:
 def _deal_totals(data: ReportData, windows: Iterable[str]) -> dict[str, dict[str, float]]:
     """``deal_id -> window -> abnormal value`` summed over the deal's direct parties (all if none direct).
 
-    One pass over the rows' values (a pandas group per deal and window cost a millisecond each); each sum is
-    numpy's over the same values in the same order as ``Series.sum`` of the group, so the same float.
+    One pass over the rows' values (a pandas group per deal and window cost a millisecond each), then
+    :func:`~dealstudy.report.lookups.direct_sum` per deal and window.
     """
     direct = _direct(data)
     wanted = set(windows)
@@ -115,10 +114,7 @@ def _deal_totals(data: ReportData, windows: Iterable[str]) -> dict[str, dict[str
         groups.setdefault((str(deal_id), str(window)), []).append((key in direct, value))
     totals: dict[str, dict[str, float]] = {}
     for (deal_id, window), group in groups.items():
-        if any(is_direct for is_direct, _ in group):
-            group = [row for row in group if row[0]]
-        kept = np.array([value for _, value in group if not math.isnan(value)])
-        totals.setdefault(deal_id, {})[window] = float(kept.sum()) if len(kept) else math.nan
+        totals.setdefault(deal_id, {})[window] = direct_sum(group)
     return totals
 
 

@@ -7,15 +7,18 @@ the pages share the result (read only).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dealstudy.report.format import fmt_usd
 from dealstudy.report.inputs import ReportData
 
-__all__ = ["RowLookups", "by_window_values", "row_lookups"]
+__all__ = ["RowLookups", "by_window_values", "direct_sum", "row_lookups"]
 
 #: Columns of ``deal_values`` looked up per window (the index table's and the deal pages' switched cells).
 _BY_WINDOW = (
@@ -66,19 +69,33 @@ class RowLookups:
     deal_value_totals: dict[str, str]
 
 
+def direct_sum(group: Sequence[tuple[bool, float]]) -> float:
+    """A deal's abnormal value from its rows' ``(direct, value)``: the direct parties' values summed (every
+    row's when none is direct), missing values left out; NaN when none is left. The sum is numpy's over the
+    values in row order, as ``Series.sum`` of them gives it."""
+    if any(is_direct for is_direct, _ in group):
+        group = [row for row in group if row[0]]
+    kept = np.array([value for _, value in group if not math.isnan(value)])
+    return float(kept.sum()) if len(kept) else math.nan
+
+
 def deal_value_totals(dollar_values: pd.DataFrame) -> dict[str, str]:
     """``deal_id -> the abnormal value of the deal's direct parties`` (all its securities when none is
-    direct) as text, ``n/a`` when none has a value; a deal without rows is not a key."""
-    totals: dict[str, str] = {}
+    direct; :func:`direct_sum`) as text, ``n/a`` when none has a value; a deal without rows is not a key."""
     if dollar_values.empty:
-        return totals
-    for deal_id, rows in dollar_values.groupby("deal_id", sort=False):
-        if "direct" in rows.columns:
-            direct = rows[rows["direct"].fillna(False).astype(bool)]
-            rows = direct if not direct.empty else rows
-        values = pd.to_numeric(rows["abnormal_value_usd"], errors="coerce").dropna()
-        totals[str(deal_id)] = fmt_usd(float(values.sum())) if not values.empty else "n/a"
-    return totals
+        return {}
+    direct = (
+        dollar_values["direct"].fillna(False).astype(bool).tolist()
+        if "direct" in dollar_values.columns
+        else [True] * len(dollar_values)
+    )
+    values = pd.to_numeric(dollar_values["abnormal_value_usd"], errors="coerce").astype(float)
+    groups: dict[str, list[tuple[bool, float]]] = {}
+    for deal_id, is_direct, value in zip(dollar_values["deal_id"], direct, values, strict=True):
+        if not pd.isna(deal_id):  # (a group by deal id leaves rows without one out)
+            groups.setdefault(str(deal_id), []).append((is_direct, value))
+    totals = {deal_id: direct_sum(group) for deal_id, group in groups.items()}
+    return {deal_id: "n/a" if math.isnan(total) else fmt_usd(total) for deal_id, total in totals.items()}
 
 
 def row_lookups(data: ReportData) -> RowLookups:
